@@ -1,0 +1,32 @@
+# Cascade: two commands for users (make run, make test); the rest for developers.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run test bench lint package package-smoke soak clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python main.py $(ARGS)
+
+lint: $(STAMP)
+	$(BIN)/lint-imports
+
+# pytest exits 5 when it collected nothing: that is a failure here, not a pass.
+test: $(STAMP) lint
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -p no:cacheprovider; rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "no tests were collected" >&2; exit 1; fi; exit $$rc
+	sh tests/integration/run_real_keyring.sh $(BIN)/python
+
+bench: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m benchmarks $(ARGS)
+
+clean:
+	rm -rf $(VENV) .bench build dist .pytest_cache .hypothesis

@@ -1,0 +1,200 @@
+"""The normalized series every source returns.
+
+One shape for all sources (demo simulator, live exchanges, snapshot files), so every panel and every
+analytics function works the same on all of them:
+
+- timestamps are UTC milliseconds since the epoch (int64);
+- amounts are in the base asset (BTC for BTC/USDT:USDT), notionals in USD (USDT counted as USD);
+- one row per exchange per time, sorted by (ts, exchange), de-duplicated.
+
+Conventions that analytics relies on:
+- a candle's ``ts`` is its **open** time; it covers ``[ts, ts + timeframe_ms)``;
+- an open-interest row's ``ts`` is the **instant** of measurement, so the change of OI during the
+  candle opened at ``T`` is ``OI(T + timeframe) - OI(T)``;
+- a liquidation's ``side`` is the side of the **position** that was liquidated ("long" means a long
+  was force-sold), whatever the exchange's own convention for the forced order's side.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+EXCHANGES: tuple[str, ...] = ("binance", "okx", "bybit")
+EXCHANGE_NAMES: Mapping[str, str] = {"binance": "Binance", "okx": "OKX", "bybit": "Bybit"}
+DEFAULT_SYMBOL = "BTC/USDT:USDT"
+MINUTE_MS = 60_000
+
+TIMEFRAMES_MS: Mapping[str, int] = {
+    "1m": MINUTE_MS,
+    "5m": 5 * MINUTE_MS,
+    "15m": 15 * MINUTE_MS,
+    "1h": 60 * MINUTE_MS,
+    "4h": 240 * MINUTE_MS,
+    "1d": 1440 * MINUTE_MS,
+}
+
+# Column name -> dtype, per series. "exchange" and "side" are plain Python strings (object dtype) so the
+# frames behave the same under pandas 2 and 3.
+CANDLE_COLUMNS: Mapping[str, str] = {
+    "ts": "int64",
+    "exchange": "object",
+    "open": "float64",
+    "high": "float64",
+    "low": "float64",
+    "close": "float64",
+    "volume": "float64",  # base asset
+    "taker_buy_volume": "float64",  # base asset; NaN where the venue does not tell
+    "quote_volume": "float64",  # USD
+}
+OI_COLUMNS: Mapping[str, str] = {
+    "ts": "int64",
+    "exchange": "object",
+    "oi_base": "float64",
+    "oi_usd": "float64",
+}
+FUNDING_COLUMNS: Mapping[str, str] = {"ts": "int64", "exchange": "object", "rate": "float64"}
+LIQUIDATION_COLUMNS: Mapping[str, str] = {
+    "ts": "int64",
+    "exchange": "object",
+    "side": "object",  # "long" | "short": the liquidated position's side
+    "price": "float64",
+    "qty_base": "float64",
+    "notional_usd": "float64",
+}
+LONG_SHORT_COLUMNS: Mapping[str, str] = {"ts": "int64", "exchange": "object", "ratio": "float64"}
+
+SERIES_COLUMNS: Mapping[str, Mapping[str, str]] = {
+    "candles": CANDLE_COLUMNS,
+    "open_interest": OI_COLUMNS,
+    "funding": FUNDING_COLUMNS,
+    "liquidations": LIQUIDATION_COLUMNS,
+    "long_short": LONG_SHORT_COLUMNS,
+}
+# The key that makes a row unique within a series (liquidation events have no id of their own).
+SERIES_KEYS: Mapping[str, tuple[str, ...]] = {
+    "candles": ("ts", "exchange"),
+    "open_interest": ("ts", "exchange"),
+    "funding": ("ts", "exchange"),
+    "liquidations": ("ts", "exchange", "side", "price", "qty_base"),
+    "long_short": ("ts", "exchange"),
+}
+
+
+def empty_frame(series: str) -> pd.DataFrame:
+    cols = SERIES_COLUMNS[series]
+    return pd.DataFrame({c: pd.Series([], dtype=t) for c, t in cols.items()})
+
+
+def normalize(series: str, df: pd.DataFrame | None) -> pd.DataFrame:
+    """Return ``df`` with exactly the series' columns and dtypes, sorted and de-duplicated.
+
+    Later rows win over earlier rows with the same key, so merging a fresh fetch over a cached one
+    keeps the fresh values.
+    """
+    if df is None or len(df) == 0:
+        return empty_frame(series)
+    cols = SERIES_COLUMNS[series]
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise ValueError(f"{series}: missing columns {missing}")
+    out = pd.DataFrame({c: df[c].to_numpy() for c in cols})
+    for c, t in cols.items():
+        if t == "object":
+            out[c] = out[c].astype(str).astype(object)
+        else:
+            out[c] = out[c].astype(t)
+    out = out.drop_duplicates(list(SERIES_KEYS[series]), keep="last")
+    out = out.sort_values(["ts", "exchange"], kind="stable").reset_index(drop=True)
+    return out
+
+
+@dataclass(frozen=True)
+class MarketFrames:
+    """All series of one symbol, as plain pandas frames. Treat as immutable: shared across threads."""
+
+    symbol: str = DEFAULT_SYMBOL
+    timeframe_ms: int = MINUTE_MS
+    candles: pd.DataFrame = field(default_factory=lambda: empty_frame("candles"))
+    open_interest: pd.DataFrame = field(default_factory=lambda: empty_frame("open_interest"))
+    funding: pd.DataFrame = field(default_factory=lambda: empty_frame("funding"))
+    liquidations: pd.DataFrame = field(default_factory=lambda: empty_frame("liquidations"))
+    long_short: pd.DataFrame = field(default_factory=lambda: empty_frame("long_short"))
+
+    @classmethod
+    def build(cls, symbol: str = DEFAULT_SYMBOL, timeframe_ms: int = MINUTE_MS, **series: pd.DataFrame | None) -> "MarketFrames":
+        unknown = set(series) - set(SERIES_COLUMNS)
+        if unknown:
+            raise ValueError(f"unknown series {sorted(unknown)}")
+        return cls(symbol, timeframe_ms, **{name: normalize(name, series.get(name)) for name in SERIES_COLUMNS})
+
+    def series(self, name: str) -> pd.DataFrame:
+        return getattr(self, name)
+
+    def is_empty(self) -> bool:
+        return all(len(self.series(n)) == 0 for n in SERIES_COLUMNS)
+
+    def exchanges(self) -> tuple[str, ...]:
+        seen = set()
+        for n in SERIES_COLUMNS:
+            seen.update(self.series(n)["exchange"].unique().tolist())
+        return tuple(e for e in EXCHANGES if e in seen) + tuple(sorted(seen - set(EXCHANGES)))
+
+    def time_range(self) -> tuple[int, int] | None:
+        """First candle open time and last candle close time, or None without candles."""
+        if len(self.candles) == 0:
+            return None
+        return int(self.candles["ts"].iloc[0]), int(self.candles["ts"].iloc[-1]) + self.timeframe_ms
+
+    def _map(self, fn) -> "MarketFrames":
+        return replace(self, **{n: fn(n, self.series(n)) for n in SERIES_COLUMNS})
+
+    def slice(self, start_ms: int | None = None, end_ms: int | None = None) -> "MarketFrames":
+        """Rows with ``start_ms <= ts < end_ms`` (either bound optional)."""
+
+        def cut(_n: str, df: pd.DataFrame) -> pd.DataFrame:
+            ts = df["ts"].to_numpy()
+            lo = 0 if start_ms is None else int(np.searchsorted(ts, start_ms, "left"))
+            hi = len(ts) if end_ms is None else int(np.searchsorted(ts, end_ms, "left"))
+            return df.iloc[lo:hi].reset_index(drop=True)
+
+        return self._map(cut)
+
+    def known_at(self, at_ms: int) -> "MarketFrames":
+        """Exactly what an observer knew at instant ``at_ms``: candles closed by then, other rows at or before.
+
+        The replay and the signal study use this to rule out look-ahead.
+        """
+
+        def cut(n: str, df: pd.DataFrame) -> pd.DataFrame:
+            ts = df["ts"].to_numpy()
+            limit = at_ms - self.timeframe_ms if n == "candles" else at_ms
+            return df.iloc[: int(np.searchsorted(ts, limit, "right"))].reset_index(drop=True)
+
+        return self._map(cut)
+
+    def only(self, exchanges: Iterable[str]) -> "MarketFrames":
+        keep = set(exchanges)
+        return self._map(lambda _n, df: df[df["exchange"].isin(keep)].reset_index(drop=True))
+
+    def merge(self, newer: "MarketFrames") -> "MarketFrames":
+        """This data with ``newer`` laid over it (newer wins on equal keys)."""
+        if newer.symbol != self.symbol or newer.timeframe_ms != self.timeframe_ms:
+            raise ValueError("cannot merge frames of different symbols or timeframes")
+        return self._map(lambda n, df: normalize(n, pd.concat([df, newer.series(n)], ignore_index=True)) if len(newer.series(n)) else df)
+
+    def row_counts(self) -> dict[str, int]:
+        return {n: len(self.series(n)) for n in SERIES_COLUMNS}
+
+
+def per_exchange(df: pd.DataFrame, exchange: str) -> pd.DataFrame:
+    """Rows of one exchange, index reset."""
+    return df[df["exchange"] == exchange].reset_index(drop=True)
+
+
+def base_symbol(symbol: str) -> str:
+    """'BTC/USDT:USDT' -> 'BTC'."""
+    return symbol.split("/")[0]

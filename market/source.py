@@ -1,0 +1,72 @@
+"""The source interface: what the demo simulator, live exchanges and snapshot files all implement.
+
+A source is used from a worker thread, never the GUI thread: ``history`` may take seconds (a live
+backfill), ``poll`` returns promptly with whatever arrived since the last call. Results are
+``MarketFrames`` in the normalized shape of ``market.series``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Optional, Protocol, Sequence, runtime_checkable
+
+from market.series import MarketFrames
+
+SOURCE_KINDS = ("demo", "live", "snapshot")
+
+# Feed states shown in the status bar.
+FEED_OK = "ok"
+FEED_RETRYING = "retrying"
+FEED_STALE = "stale"
+FEED_FAILED = "failed"
+FEED_OFFLINE = "offline"
+
+ProgressFn = Callable[[float, str], None]  # fraction 0..1, what is being done
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    kind: str  # one of SOURCE_KINDS
+    label: str  # what the window says, e.g. "Demo market — simulated data"
+    symbols: tuple[str, ...]
+    exchanges: tuple[str, ...]
+    has_real_liquidations: bool  # True where liquidation events are real (or simulated truth), not estimates
+    created_at_ms: Optional[int] = None  # snapshots: when it was saved
+    detail: str = ""  # e.g. the snapshot's path
+
+
+@dataclass(frozen=True)
+class FeedState:
+    feed: str  # e.g. "binance:candles"
+    status: str  # FEED_OK | FEED_RETRYING | FEED_STALE | FEED_FAILED | FEED_OFFLINE
+    detail: str = ""  # plain words: "HTTP 429, retrying in 8 s"
+    last_update_ms: Optional[int] = None  # source clock of the newest row received
+    retry_in_s: Optional[float] = None
+
+
+@runtime_checkable
+class MarketSource(Protocol):
+    def info(self) -> SourceInfo:
+        """What this source is; cheap, no I/O."""
+
+    def history(
+        self,
+        symbol: str,
+        start_ms: Optional[int] = None,
+        end_ms: Optional[int] = None,
+        exchanges: Optional[Sequence[str]] = None,
+        progress: Optional[ProgressFn] = None,
+    ) -> MarketFrames:
+        """All series in ``[start_ms, end_ms)`` (defaults: the source's default lookback up to now)."""
+
+    def poll(self, symbol: str) -> MarketFrames:
+        """Rows that arrived since the previous poll (possibly empty). Returns promptly."""
+
+    def feed_states(self) -> tuple[FeedState, ...]:
+        """The state of every feed, for the status bar."""
+
+    def now_ms(self) -> int:
+        """The source's clock: simulated time for the demo, wall time live, the end of a snapshot."""
+
+    def close(self) -> None:
+        """Release sockets, threads and files. Idempotent."""
