@@ -1,0 +1,145 @@
+"""The on-disk layout shared by the local store and snapshot files: tables, keys, and the value checks.
+
+One schema for both, so a snapshot is simply a store that holds one symbol and was written atomically.
+
+Layout (schema version ``SCHEMA_VERSION``):
+- ``meta(key, value)``: JSON-encoded values: app="cascade", schema_version, created_at_ms, source_kind,
+  symbol, timeframe_ms, exchanges, app_version, model_settings, and positions only when the user chose so.
+- one table per series of ``market.series``, keyed by ``(symbol, [timeframe_ms,] ts, exchange[, ...])``:
+  the ``SERIES_KEYS`` plus the symbol (and the timeframe for candles). The key leads with ``ts`` before
+  ``exchange`` so a time-range read is one index range already in ``(ts, exchange)`` order, the order
+  ``market.series.normalize`` produces. Those tables are WITHOUT ROWID: the key *is* the storage, no
+  second b-tree.
+- ``liquidations`` keeps a rowid and a UNIQUE key instead: several events can share ``(ts, exchange)``
+  and the rowid preserves their arrival order (INSERT OR REPLACE moves a re-sent event to the end, the
+  same "later wins, at the later position" rule as ``normalize``'s ``keep="last"``).
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+
+from market.series import SERIES_COLUMNS, SERIES_KEYS
+
+APP_ID = "cascade"
+SCHEMA_VERSION = 2
+
+# Values outside these bounds are not market data but a unit mix-up (seconds, microseconds) or garbage.
+MIN_TS_MS = 1_230_768_000_000  # 2009-01-01
+MAX_TS_MS = 4_102_444_800_000  # 2100-01-01
+
+# The SQL key of every series table, in storage order.
+TABLE_KEYS: Mapping[str, tuple[str, ...]] = {
+    "candles": ("symbol", "timeframe_ms", "ts", "exchange"),
+    **{
+        name: ("symbol", "ts", "exchange") + tuple(k for k in SERIES_KEYS[name] if k not in ("ts", "exchange"))
+        for name in SERIES_COLUMNS
+        if name != "candles"
+    },
+}
+# The extra (non-series) columns that lead every table.
+LEAD_COLUMNS: Mapping[str, tuple[str, ...]] = {
+    name: ("symbol", "timeframe_ms") if name == "candles" else ("symbol",) for name in SERIES_COLUMNS
+}
+ROWID_TABLES = frozenset({"liquidations"})
+
+
+def table_columns(series: str) -> tuple[str, ...]:
+    """All SQL columns of a series table, in table order (lead columns, then the series' columns)."""
+    return LEAD_COLUMNS[series] + tuple(SERIES_COLUMNS[series])
+
+
+def _sql_type(dtype: str) -> str:
+    return {"int64": "INTEGER", "float64": "REAL", "object": "TEXT"}[dtype]
+
+
+def create_table_sql(series: str, columns: Mapping[str, str] | None = None) -> str:
+    """CREATE TABLE for a series with the given columns (default: the current ones)."""
+    cols = dict(columns if columns is not None else SERIES_COLUMNS[series])
+    key = TABLE_KEYS[series]
+    defs = [f"symbol TEXT NOT NULL"]
+    if series == "candles":
+        defs.append("timeframe_ms INTEGER NOT NULL")
+    for c, t in cols.items():
+        not_null = " NOT NULL" if c in key else ""
+        defs.append(f"{c} {_sql_type(t)}{not_null}")
+    if series in ROWID_TABLES:
+        defs.append(f"UNIQUE ({', '.join(key)})")
+        return f"CREATE TABLE {series} ({', '.join(defs)})"
+    defs.append(f"PRIMARY KEY ({', '.join(key)})")
+    return f"CREATE TABLE {series} ({', '.join(defs)}) WITHOUT ROWID"
+
+
+META_SQL = "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Absurd values. A snapshot holding them would draw nonsense or crash analytics, so such a file is rejected
+# with the table and the number of offending rows, instead of being "repaired" silently.
+
+def _bad_float(values: np.ndarray, *, positive: bool = False, allow_nan: bool = False) -> np.ndarray:
+    v = values.astype("float64")
+    finite = np.isfinite(v)
+    bad = ~finite if not allow_nan else np.isinf(v)
+    with np.errstate(invalid="ignore"):
+        bad |= finite & ((v <= 0) if positive else (v < 0))
+    return bad
+
+
+def absurd_rows(series: str, df: pd.DataFrame) -> list[tuple[str, int]]:
+    """``[(what is wrong, rows), ...]`` for one normalized series frame; empty when sane."""
+    if len(df) == 0:
+        return []
+    problems: list[tuple[str, int]] = []
+
+    def add(what: str, mask: np.ndarray) -> None:
+        n = int(np.count_nonzero(mask))
+        if n:
+            problems.append((what, n))
+
+    ts = df["ts"].to_numpy()
+    add("timestamps outside 2009-2100", (ts < MIN_TS_MS) | (ts >= MAX_TS_MS))
+    order = np.diff(ts)
+    add("timestamps out of order", order < 0)
+    add("duplicate rows", df.duplicated(list(SERIES_KEYS[series])).to_numpy())
+    add("empty exchange names", df["exchange"].astype(str).str.len().to_numpy() == 0)
+    if series == "candles":
+        o, h, l, c = (df[k].to_numpy("float64") for k in ("open", "high", "low", "close"))
+        prices_bad = np.zeros(len(df), bool)
+        for arr in (o, h, l, c):
+            prices_bad |= _bad_float(arr, positive=True)
+        add("zero, negative or missing prices", prices_bad)
+        tol = 1e-9 * np.abs(h)
+        with np.errstate(invalid="ignore"):
+            add("high below low, open or close", ~prices_bad & ((h < l - tol) | (h < np.maximum(o, c) - tol) | (l > np.minimum(o, c) + tol)))
+        add("negative or missing volume", _bad_float(df["volume"].to_numpy()))
+        add("negative taker buy volume", _bad_float(df["taker_buy_volume"].to_numpy(), allow_nan=True))
+        add("negative quote volume", _bad_float(df["quote_volume"].to_numpy(), allow_nan=True))
+    elif series == "open_interest":
+        add("negative or missing open interest", _bad_float(df["oi_base"].to_numpy()))
+        add("negative open interest value", _bad_float(df["oi_usd"].to_numpy(), allow_nan=True))
+    elif series == "funding":
+        r = df["rate"].to_numpy("float64")
+        with np.errstate(invalid="ignore"):
+            add("missing or absurd funding rates (|rate| >= 100%)", ~np.isfinite(r) | (np.abs(r) >= 1.0))
+    elif series == "liquidations":
+        add("sides other than long/short", ~df["side"].isin(["long", "short"]).to_numpy())
+        add("zero, negative or missing prices", _bad_float(df["price"].to_numpy(), positive=True))
+        add("zero, negative or missing quantities", _bad_float(df["qty_base"].to_numpy(), positive=True))
+        add("negative notionals", _bad_float(df["notional_usd"].to_numpy(), allow_nan=True))
+    elif series == "long_short":
+        add("negative or missing ratios", _bad_float(df["ratio"].to_numpy()))
+    return problems
+
+
+def describe_absurd(frames_series: Mapping[str, pd.DataFrame]) -> str | None:
+    """One plain line naming the first table with absurd values and how many rows, or None when all sane."""
+    for name, df in frames_series.items():
+        problems = absurd_rows(name, df)
+        if problems:
+            parts = "; ".join(f"{n} row{'s' if n != 1 else ''} with {what}" for what, n in problems)
+            return f"table {name} has absurd values: {parts}"
+    return None
