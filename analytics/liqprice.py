@@ -109,3 +109,155 @@ def binance_liq_price_bracketed(
         b = b2
         lp = binance_liq_price(side, qty, entry, wallet, b.mmr, b.cum, other_mm, other_upnl)
     return lp
+
+
+# ------------------------------------------------------------------------------------------------------
+# Bracket tables, the maintenance-amount rule, and the OKX / Bybit variants of the formula.
+#
+# Sources (public help pages, found 2026-11 through the team's search corpus):
+# - Binance FAQ "How to Calculate Liquidation Price of USDⓈ-M Futures Contracts"
+#   (https://www.binance.com/en/support/faq/b3c689c1f50a44cabb3a84e663b81d93): the formula above, WB =
+#   crossWalletBalance in cross mode, "isolatedWalletBalance ... TMM=0, UPNL=0" in isolated mode, the
+#   recompute-with-the-other-bracket rule, and Maintenance Amount_n = floor_n × (MMR_n − MMR_{n−1}) +
+#   amount_{n−1} (worked: level 3 = 250,000 × (1% − 0.5%) + 50 = 1,300).
+# - OKX help "margin ratio" (isolated, USDT-margined): (margin balance + PnL) / (face value × |contracts| ×
+#   mark × (tiered maintenance margin rate + taker fee rate)); liquidation when it reaches 100%. The
+#   tier's rate applies to the whole position (no maintenance amount); cross mode divides the currency's
+#   balance + PnL by the maintenance margin + liquidation fee the same way. Solving for the mark gives the
+#   Binance formula with cum = 0 and MMR replaced by MMR + taker fee.
+# - Bybit help "Liquidation Price (USDT Contract)" / "Liquidation Price Calculation under Isolated Mode
+#   (Unified Trading Account)": isolated LP(long) = entry − (initial margin − maintenance margin) / size,
+#   LP(short) = entry + (IM − MM) / size, with MM = position value at ENTRY × MMR − MM deduction (the
+#   maintenance margin is fixed at entry, unlike Binance, which evaluates it at the liquidation price).
+#   Cross (UTA): liquidation when account maintenance margin reaches the margin balance, i.e. the
+#   Binance equation with cum = MM deduction. Fees to close are left out (Bybit: "minor differences").
+#   Bybit: "the minimum maintenance margin rate ... is 0.5% for BTC" (first risk-limit tier).
+# ------------------------------------------------------------------------------------------------------
+
+EXCHANGE_RULES = ("binance", "okx", "bybit")
+# Taker fee of the lowest VIP tier (OKX 0.05 % on perpetual swaps), used in OKX's liquidation condition.
+DEFAULT_TAKER_FEE = {"okx": 0.0005}
+
+# Bybit BTCUSDT, first risk-limit tier only (0.5 % MMR up to 2,000,000 USDT, 100x); larger positions
+# need the live tier (pass mmr/cum explicitly).
+BYBIT_BTCUSDT_TIERS: tuple[Bracket, ...] = (Bracket(0, 2_000_000, 100, 0.005, 0),)
+
+BRACKETS: dict[tuple[str, str], tuple[Bracket, ...]] = {
+    ("binance", "BTCUSDT"): BTCUSDT_BRACKETS,
+    ("bybit", "BTCUSDT"): BYBIT_BTCUSDT_TIERS,
+}
+
+
+def canonical_symbol(symbol: str | None) -> str:
+    """'BTC/USDT:USDT', 'BTC-USDT-SWAP', 'btcusdt' -> 'BTCUSDT' (None -> the default, BTCUSDT)."""
+    if not symbol:
+        return "BTCUSDT"
+    s = symbol.upper().split(":")[0]
+    if s.endswith("-SWAP"):
+        s = s[: -len("-SWAP")]
+    return s.replace("/", "").replace("-", "").replace("_", "")
+
+
+def brackets_for(exchange: str, symbol: str | None = None) -> tuple[Bracket, ...]:
+    """The built-in table for ``exchange``/``symbol``; ValueError when there is none."""
+    key = (exchange, canonical_symbol(symbol))
+    if key not in BRACKETS:
+        known = ", ".join(f"{e} {s}" for e, s in BRACKETS)
+        raise ValueError(f"no built-in bracket table for {exchange} {key[1]} (built in: {known}); give the maintenance margin rate explicitly")
+    return BRACKETS[key]
+
+
+def maintenance_amounts(floors, mmrs) -> np.ndarray:
+    """cum_n = floor_n × (MMR_n − MMR_{n−1}) + cum_{n−1}, cum_1 = 0 (Binance's maintenance-amount rule)."""
+    floors = np.asarray(floors, dtype=float)
+    mmrs = np.asarray(mmrs, dtype=float)
+    steps = floors[1:] * np.diff(mmrs)
+    return np.concatenate([[0.0], np.cumsum(steps)])
+
+
+def maintenance_margin(notional: float, bracket: Bracket) -> float:
+    """Notional × MMR − cum of the bracket (Binance; Bybit's MM deduction plays cum's role)."""
+    return abs(notional) * bracket.mmr - bracket.cum
+
+
+def okx_liq_price(side: int, qty: float, entry: float, wallet: float, mmr: float, taker_fee: float | None = None, other_mm: float = 0.0, other_upnl: float = 0.0) -> float:
+    """OKX USDT-margined swap: margin + PnL = |Q| × P × (MMR + fee) at the liquidation price P."""
+    fee = DEFAULT_TAKER_FEE["okx"] if taker_fee is None else taker_fee
+    return binance_liq_price(side, qty, entry, wallet, mmr + fee, 0.0, other_mm, other_upnl)
+
+
+def bybit_isolated_liq_price(side: int, qty: float, entry: float, position_margin: float, mmr: float, mm_deduction: float = 0.0) -> float:
+    """Bybit USDT contract, isolated: entry ∓ (IM − MM) / size, MM evaluated at the entry price."""
+    q = abs(qty)
+    if q == 0:
+        raise ValueError("position size must be non-zero")
+    mm = q * entry * mmr - mm_deduction
+    return max(entry - side * (position_margin - mm) / q, 0.0)
+
+
+@dataclass(frozen=True)
+class LiqResult:
+    price: float  # 0.0 when the margin covers the whole position (the exchanges show "--")
+    mmr: float
+    cum: float
+    bracket: Bracket | None  # None when the caller gave mmr/cum
+    exchange: str
+    margin_mode: str
+
+
+def liquidation_price(
+    exchange: str,
+    side: int,
+    qty: float,
+    entry: float,
+    wallet: float,
+    *,
+    margin_mode: str = "cross",
+    mmr: float | None = None,
+    cum: float | None = None,
+    brackets: tuple[Bracket, ...] | None = None,
+    other_mm: float = 0.0,
+    other_upnl: float = 0.0,
+    taker_fee: float | None = None,
+) -> LiqResult:
+    """One entry point for the three exchanges' published rules.
+
+    ``wallet`` is the cross wallet balance (cross) or the position's margin (isolated; other_mm and
+    other_upnl must then be 0). With ``mmr`` given the bracket is fixed; otherwise it is chosen by notional
+    from ``brackets`` and re-chosen at the liquidation price as Binance prescribes.
+    """
+    if exchange not in EXCHANGE_RULES:
+        raise ValueError(f"unknown exchange {exchange!r}")
+    if side not in (1, -1):
+        raise ValueError("side must be +1 (long) or -1 (short)")
+    if margin_mode not in ("cross", "isolated"):
+        raise ValueError("margin mode must be cross or isolated")
+    if margin_mode == "isolated" and (other_mm or other_upnl):
+        raise ValueError("other positions' maintenance margin and PnL only matter in cross margin")
+    if not qty or not entry > 0:
+        raise ValueError("quantity and entry price must be positive")
+    if mmr is not None and not 0 <= mmr < 1:
+        raise ValueError("maintenance margin rate must be in [0, 1)")
+
+    def one(m: float, c: float) -> float:
+        if exchange == "okx":
+            return okx_liq_price(side, qty, entry, wallet, m, taker_fee, other_mm, other_upnl)
+        if exchange == "bybit" and margin_mode == "isolated":
+            return bybit_isolated_liq_price(side, qty, entry, wallet, m, c)
+        return binance_liq_price(side, qty, entry, wallet, m, c, other_mm, other_upnl)
+
+    if mmr is not None:
+        return LiqResult(one(mmr, cum or 0.0), mmr, cum or 0.0, None, exchange, margin_mode)
+    table = brackets if brackets is not None else brackets_for(exchange)
+    q = abs(qty)
+    b = bracket_for_notional(q * entry, table)
+    lp = one(b.mmr, b.cum)
+    # Bybit isolated fixes MM at entry: no re-selection. Elsewhere follow the bracket of the notional at LP.
+    if not (exchange == "bybit" and margin_mode == "isolated"):
+        for _ in range(len(table)):
+            b2 = bracket_for_notional(q * lp, table)
+            if b2 == b:
+                break
+            b = b2
+            lp = one(b.mmr, b.cum)
+    return LiqResult(lp, b.mmr, b.cum, b, exchange, margin_mode)

@@ -1,0 +1,270 @@
+"""Private exchange calls through ccxt: test a key, fetch positions and balance, normalized.
+
+Every public function has an async form (``*_async``) and a blocking one that runs its own event loop
+(for a QThread worker). ccxt is imported lazily so importing this module costs nothing.
+
+Secrets: the key, secret and passphrase go to ccxt and nowhere else. Every failure is re-raised as an
+``AccountError`` carrying a classified status and a scrubbed message; the ccxt exception is not chained
+(it is dropped before raising), because its text or attached request could identify the key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import Any, Mapping
+
+from market.accounts.model import Balance, ConnectionResult, Position
+from market.accounts.scrub import AccountError, scrub
+from market.accounts.venues import STATUS_MESSAGES, Venue, binance_permissions, bybit_permissions, okx_permissions, venue
+from market.credentials import AccountInfo, ApiSecret
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT_S = 10.0
+_CODE_RE = re.compile(r'"(?:code|retCode)"\s*:\s*"?(-?\d+)')
+_HOST_RE = re.compile(r"^https?://[^/]+")
+
+
+def _rewrite_urls(api: Any, base: str) -> Any:
+    if isinstance(api, dict):
+        return {k: _rewrite_urls(v, base) for k, v in api.items()}
+    if isinstance(api, str) and api.startswith("http"):
+        return _HOST_RE.sub(base.rstrip("/"), api)
+    return api
+
+
+def _merge(dst: dict, src: Mapping[str, Any]) -> dict:
+    out = dict(dst)
+    for k, v in src.items():
+        out[k] = _merge(out[k], v) if isinstance(v, Mapping) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def apply_urls_override(exchange: Any, v: Venue, urls_override: Any) -> None:
+    """Point an exchange at another host (a loopback fake exchange).
+
+    ``urls_override`` is either one base URL (every REST host replaced, paths kept), or a mapping: a key
+    equal to the exchange name or ccxt id selects that entry (again a base URL or a mapping); a mapping is
+    merged over ``exchange.urls['api']``."""
+    if urls_override is None:
+        return
+    if isinstance(urls_override, Mapping):
+        for name in (v.name, v.ccxt_id):
+            if name in urls_override:
+                apply_urls_override(exchange, v, urls_override[name])
+                return
+        exchange.urls["api"] = _merge(exchange.urls["api"], urls_override)
+        return
+    exchange.urls["api"] = _rewrite_urls(exchange.urls["api"], str(urls_override))
+
+
+def _open(account: AccountInfo, secret: ApiSecret, urls_override: Any, timeout_s: float):
+    import ccxt.async_support as ccxt_async
+
+    v = venue(account.exchange)
+    config: dict[str, Any] = {
+        "apiKey": secret.key,
+        "secret": secret.secret,
+        "enableRateLimit": True,
+        "timeout": int(timeout_s * 1000),
+        "options": dict(v.options),
+    }
+    if secret.passphrase:
+        config["password"] = secret.passphrase
+    exchange = getattr(ccxt_async, v.ccxt_id)(config)
+    # Currencies come from signed wallet endpoints that a read-only futures key may not reach; not needed here.
+    exchange.has = {**exchange.has, "fetchCurrencies": False}
+    apply_urls_override(exchange, v, urls_override)
+    return exchange, v
+
+
+def classify(exc: BaseException, v: Venue, secrets: tuple[str, ...]) -> AccountError:
+    """Map a ccxt (or network) exception to a status and a scrubbed, user-readable message."""
+    import ccxt
+
+    text = str(exc)
+    m = _CODE_RE.search(text)
+    code = m.group(1) if m else None
+    if code is not None and code in v.codes:
+        status = v.codes[code]
+        message = v.code_messages.get(code, STATUS_MESSAGES[status])
+    elif isinstance(exc, (ccxt.RequestTimeout, asyncio.TimeoutError, TimeoutError)):
+        status, message = "timeout", STATUS_MESSAGES["timeout"]
+    elif isinstance(exc, ccxt.InvalidNonce):
+        status, message = "clock_skew", STATUS_MESSAGES["clock_skew"]
+    elif isinstance(exc, ccxt.AuthenticationError):
+        status, message = "rejected_key", STATUS_MESSAGES["rejected_key"]
+    elif isinstance(exc, ccxt.PermissionDenied):
+        status, message = "error", "the exchange refused this request: the key lacks a permission Cascade needs (read)"
+    elif isinstance(exc, ccxt.NetworkError):
+        status, message = "error", "the exchange could not be reached (network error)"
+    else:
+        status, message = "error", f"unexpected answer from the exchange ({type(exc).__name__})"
+    detail = f" [code {code}]" if code else ""
+    return AccountError(status, scrub(f"{v.name}: {message}{detail}", secrets), code)
+
+
+async def _guarded(account: AccountInfo, secret: ApiSecret, urls_override: Any, timeout_s: float, work):
+    exchange, v = _open(account, secret, urls_override, timeout_s)
+    failure: AccountError | None = None
+    result = None
+    try:
+        result = await work(exchange, v)
+    except AccountError as exc:
+        failure = exc
+    except Exception as exc:  # ccxt, aiohttp, asyncio: all become one scrubbed AccountError
+        failure = classify(exc, v, secret.values())
+    finally:
+        try:
+            await exchange.close()
+        except Exception:
+            pass
+    if failure is not None:
+        log.debug("%s account %s: %s (%s)", v.name, account.id, failure, failure.status)
+        # Raised outside the except block so the ccxt exception is not even kept as __context__.
+        raise AccountError(failure.status, str(failure), failure.code)
+    return result
+
+
+async def _permissions(exchange: Any, v: Venue) -> tuple[bool | None, bool | None]:
+    """Best effort: a failure here must not turn an accepted key into a failed test."""
+    try:
+        if v.name == "binance":
+            return binance_permissions(await exchange.sapiGetAccountApiRestrictions())
+        if v.name == "okx":
+            data = (await exchange.privateGetAccountConfig()).get("data") or [{}]
+            return okx_permissions(data[0])
+        if v.name == "bybit":
+            return bybit_permissions((await exchange.privateGetV5UserQueryApi()).get("result") or {})
+    except Exception as exc:
+        log.debug("%s: permissions not available (%s)", v.name, type(exc).__name__)
+    return None, None
+
+
+async def _signed_probe(exchange: Any, v: Venue) -> None:
+    """One cheap signed call that needs no market metadata."""
+    if v.name == "binance":
+        await exchange.fapiPrivateV3GetAccount()
+    elif v.name == "okx":
+        await exchange.privateGetAccountBalance()
+    else:
+        await exchange.privateGetV5AccountWalletBalance({"accountType": "UNIFIED"})
+
+
+async def test_connection_async(account: AccountInfo, secret: ApiSecret, urls_override: Any = None, timeout_s: float = DEFAULT_TIMEOUT_S) -> ConnectionResult:
+    async def work(exchange, v):
+        await _signed_probe(exchange, v)
+        return await _permissions(exchange, v)
+
+    try:
+        can_trade, can_withdraw = await _guarded(account, secret, urls_override, timeout_s, work)
+    except AccountError as exc:
+        return ConnectionResult(exc.status, str(exc))  # type: ignore[arg-type]
+    result = ConnectionResult("accepted", f"{account.exchange}: {STATUS_MESSAGES['accepted']}", can_trade, can_withdraw)
+    if result.warning:
+        result = ConnectionResult("accepted", f"{result.message}. {result.warning}", can_trade, can_withdraw)
+    return result
+
+
+def test_connection(account: AccountInfo, secret: ApiSecret, urls_override: Any = None, timeout_s: float = DEFAULT_TIMEOUT_S) -> ConnectionResult:
+    """Try the key with one signed call; never raises for exchange/network failures."""
+    return asyncio.run(test_connection_async(account, secret, urls_override, timeout_s))
+
+
+test_connection.__test__ = False  # type: ignore[attr-defined]  # not a pytest test despite its name
+test_connection_async.__test__ = False  # type: ignore[attr-defined]
+
+
+def _f(value: Any) -> float | None:
+    try:
+        return None if value is None or value == "" else float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def normalize_position(exchange: str, p: Mapping[str, Any]) -> Position | None:
+    """A ccxt unified position -> ``Position``; None for an empty (zero-size) one."""
+    contracts = _f(p.get("contracts")) or 0.0
+    size = _f(p.get("contractSize")) or 1.0
+    qty = abs(contracts * size)
+    if qty == 0:
+        return None
+    side = p.get("side") or ("long" if contracts > 0 else "short")
+    entry = _f(p.get("entryPrice")) or 0.0
+    mark = _f(p.get("markPrice"))
+    notional = _f(p.get("notional"))
+    # At mark where known, so the three venues agree (Bybit's positionValue is at entry).
+    notional_usd = qty * mark if mark else (abs(notional) if notional else qty * entry)
+    leverage = _f(p.get("leverage"))
+    if leverage is None:
+        im = _f(p.get("initialMargin"))  # Binance v3 leaves leverage out; its initial margin is notional / leverage
+        leverage = round(notional_usd / im, 2) if im else None
+    liq = _f(p.get("liquidationPrice"))
+    margin_mode = p.get("marginMode")
+    if margin_mode is None:  # Bybit UTA: ccxt leaves it out; tradeMode 0 = cross, 1 = isolated
+        trade_mode = (p.get("info") or {}).get("tradeMode")
+        margin_mode = {0: "cross", 1: "isolated", "0": "cross", "1": "isolated"}.get(trade_mode)
+    return Position(
+        exchange=exchange,
+        symbol=str(p.get("symbol")),
+        side=str(side),
+        qty_base=qty,
+        entry_price=entry,
+        mark_price=mark,
+        liquidation_price=liq if liq else None,
+        leverage=leverage,
+        margin_mode=margin_mode,
+        unrealized_pnl=_f(p.get("unrealizedPnl")),
+        notional_usd=notional_usd,
+    )
+
+
+async def fetch_positions_async(account: AccountInfo, secret: ApiSecret, urls_override: Any = None, timeout_s: float = DEFAULT_TIMEOUT_S) -> list[Position]:
+    async def work(exchange, v):
+        raw = await exchange.fetch_positions()
+        return [p for p in (normalize_position(v.name, r) for r in raw) if p is not None]
+
+    return await _guarded(account, secret, urls_override, timeout_s, work)
+
+
+def fetch_positions(account: AccountInfo, secret: ApiSecret, urls_override: Any = None, timeout_s: float = DEFAULT_TIMEOUT_S) -> list[Position]:
+    """Open positions, normalized. Raises ``AccountError`` (scrubbed) on failure."""
+    return asyncio.run(fetch_positions_async(account, secret, urls_override, timeout_s))
+
+
+def normalize_balance(exchange: str, raw: Mapping[str, Any], currency: str = "USDT") -> Balance:
+    info = raw.get("info") or {}
+    wallet = equity = available = None
+    try:
+        if exchange == "binance":
+            a = next(x for x in info.get("assets", []) if x.get("asset") == currency)
+            wallet, equity, available = _f(a.get("walletBalance")), _f(a.get("marginBalance")), _f(a.get("availableBalance"))
+        elif exchange == "okx":
+            d = next(x for x in info["data"][0]["details"] if x.get("ccy") == currency)
+            wallet, equity, available = _f(d.get("cashBal")), _f(d.get("eq")), _f(d.get("availEq") or d.get("availBal"))
+        elif exchange == "bybit":
+            c = next(x for x in info["result"]["list"][0]["coin"] if x.get("coin") == currency)
+            wallet, equity, available = _f(c.get("walletBalance")), _f(c.get("equity")), _f(c.get("availableToWithdraw"))
+    except (StopIteration, KeyError, IndexError, TypeError, AttributeError):
+        pass
+    unified = raw.get(currency) or {}
+    if wallet is None:
+        wallet = _f(unified.get("total")) or 0.0
+    if available is None:
+        available = _f(unified.get("free"))
+    return Balance(exchange, currency, wallet, equity, available)
+
+
+async def fetch_balance_async(account: AccountInfo, secret: ApiSecret, urls_override: Any = None, timeout_s: float = DEFAULT_TIMEOUT_S) -> Balance:
+    async def work(exchange, v):
+        params = {"type": "unified"} if v.name == "bybit" else {}
+        return normalize_balance(v.name, await exchange.fetch_balance(params))
+
+    return await _guarded(account, secret, urls_override, timeout_s, work)
+
+
+def fetch_balance(account: AccountInfo, secret: ApiSecret, urls_override: Any = None, timeout_s: float = DEFAULT_TIMEOUT_S) -> Balance:
+    """The USDT futures wallet, normalized. Raises ``AccountError`` (scrubbed) on failure."""
+    return asyncio.run(fetch_balance_async(account, secret, urls_override, timeout_s))
