@@ -1,0 +1,213 @@
+"""DemoSource: the simulated market behind the MarketSource interface.
+
+History is the simulator's first ``history_days`` (deterministic per seed). Live, simulated time runs at
+``speed`` x the wall clock from the moment history is ready; each ``poll`` releases the minutes that have
+closed since, plus the minute in progress as a growing candle (same ts; the closed candle replaces it when
+``MarketFrames.merge`` lays later rows over earlier ones). The simulator always runs one minute ahead, so
+the growing candle is a deterministic part of the finished one and the finished one never contradicts it
+in open; OI, funding, long/short and liquidation rows of a minute are released when it closes.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import replace
+from typing import Callable, Optional, Sequence
+
+import numpy as np
+import pandas as pd
+
+from market.series import DEFAULT_SYMBOL, MINUTE_MS, MarketFrames
+from market.simulator.config import DEFAULT_START_MS, SimConfig
+from market.simulator.engine import MarketSimulator
+from market.source import FEED_OK, FeedState, ProgressFn, SourceInfo
+
+DEMO_LABEL = "Demo market — simulated data"
+MAX_MINUTES_PER_POLL = 1440  # keeps poll prompt at huge speeds; the rest follows on later polls
+_SERIES = ("candles", "open_interest", "funding", "liquidations", "long_short")
+
+
+class DemoSource:
+    def __init__(
+        self,
+        seed: int = 7,
+        speed: float = 1.0,
+        symbol: str = DEFAULT_SYMBOL,
+        history_days: float = 30,
+        clock: Callable[[], float] = time.monotonic,
+        start_ms: int = DEFAULT_START_MS,
+        config: Optional[SimConfig] = None,
+    ) -> None:
+        if not speed > 0:
+            raise ValueError(f"speed must be positive, got {speed!r}")
+        if history_days <= 0:
+            raise ValueError(f"history_days must be positive, got {history_days!r}")
+        base = config if config is not None else SimConfig()
+        # The demo needs no truth snapshots (truth_now() gives one on demand) and no ledger.
+        self.config = replace(base, seed=seed, days=history_days, start_ms=start_ms, truth_every_minutes=0, truth_times_ms=(), record_ledger=False)
+        self.speed = float(speed)
+        self.symbol = symbol
+        self._clock = clock
+        self._lock = threading.RLock()
+        self._sim: Optional[MarketSimulator] = None
+        self._history: Optional[MarketFrames] = None
+        self._live: list[MarketFrames] = []  # closed minutes released after history
+        self._pending: Optional[MarketFrames] = None  # the minute in progress, fully simulated
+        self._released_ms = self.config.end_ms  # end of the last released closed minute
+        self._wall0 = 0.0
+        self._sim0_ms = self.config.end_ms
+        self._closed = False
+        self._last_update_ms: Optional[int] = None
+
+    # ----- MarketSource ---------------------------------------------------------------------------
+    def info(self) -> SourceInfo:
+        return SourceInfo(
+            kind="demo",
+            label=DEMO_LABEL,
+            symbols=(self.symbol,),
+            exchanges=tuple(self.config.venues),
+            has_real_liquidations=True,  # they are the simulator's true events
+            detail=f"seed {self.config.seed}, speed {self.speed:g}x",
+        )
+
+    def history(
+        self,
+        symbol: str,
+        start_ms: Optional[int] = None,
+        end_ms: Optional[int] = None,
+        exchanges: Optional[Sequence[str]] = None,
+        progress: Optional[ProgressFn] = None,
+    ) -> MarketFrames:
+        self._check_symbol(symbol)
+        with self._lock:
+            self._ensure_history(progress)
+            frames = self._history
+            if self._live:
+                frames = frames.merge(_concat(self._live))
+                self._history, self._live = frames, []
+        if start_ms is None:
+            start_ms = self.config.start_ms
+        out = frames.slice(start_ms, end_ms)
+        if exchanges is not None:
+            unknown = sorted(set(exchanges) - set(self.config.venues))
+            if unknown:
+                raise ValueError(f"demo market has no exchange(s) {unknown}; it has {list(self.config.venues)}")
+            out = out.only(exchanges)
+        return out
+
+    def poll(self, symbol: str) -> MarketFrames:
+        self._check_symbol(symbol)
+        with self._lock:
+            if self._closed:
+                return MarketFrames(symbol=self.symbol)
+            self._ensure_history(None)
+            target = self._target_ms()
+            released: list[MarketFrames] = []
+            n = 0
+            while self._released_ms + MINUTE_MS <= target and n < MAX_MINUTES_PER_POLL:
+                released.append(self._take_pending())
+                n += 1
+            out = _concat(released) if released else MarketFrames(symbol=self.symbol)
+            self._live.extend(released)
+            progress_ms = target - self._released_ms
+            if 0 < progress_ms < MINUTE_MS:
+                out = out.merge(self._partial(progress_ms / MINUTE_MS))
+            if not out.is_empty():
+                self._last_update_ms = self.now_ms()
+            return out
+
+    def feed_states(self) -> tuple[FeedState, ...]:
+        with self._lock:
+            last = self._last_update_ms if self._last_update_ms is not None else (self._released_ms if self._history is not None else None)
+            detail = "closed" if self._closed else f"simulated, {self.speed:g}x"
+            return tuple(FeedState(f"{ex}:{s}", FEED_OK, detail, last) for ex in self.config.venues for s in _SERIES)
+
+    def now_ms(self) -> int:
+        with self._lock:
+            if self._history is None:
+                return self.config.end_ms
+            return min(self._target_ms(), self._released_ms + MINUTE_MS - 1) if not self._closed else self._released_ms
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+
+    # ----- extras (not in the protocol) -------------------------------------------------------------
+    def truth_now(self):
+        """Ground truth at the last released minute boundary (open cohorts), for overlays and checks."""
+        with self._lock:
+            self._ensure_history(None)
+            return self._truth_at_release
+
+    # ----- internals --------------------------------------------------------------------------------
+    def _check_symbol(self, symbol: str) -> None:
+        if symbol != self.symbol:
+            raise ValueError(f"demo market simulates only {self.symbol}, not {symbol!r}")
+
+    def _ensure_history(self, progress: Optional[ProgressFn]) -> None:
+        if self._history is not None:
+            return
+        if progress:
+            progress(0.0, "Simulating the demo market")
+        sim = MarketSimulator(self.config, self.symbol)
+        total = self.config.minutes
+        parts: list[MarketFrames] = []
+        step = 1440
+        done = 0
+        while done < total:
+            n = min(step, total - done)
+            parts.append(sim.step_minutes(n))
+            done += n
+            if progress:
+                progress(done / total, f"Simulating the demo market: day {done // 1440} of {total / 1440:g}")
+        self._sim = sim
+        self._history = _concat(parts) if parts else sim.step_minutes(0)
+        self._truth_at_release = sim.truth_now()
+        self._pending = sim.step_minutes(1)
+        self._released_ms = self.config.end_ms
+        self._sim0_ms = self.config.end_ms
+        self._wall0 = self._clock()
+        if progress:
+            progress(1.0, "Demo market ready")
+
+    def _target_ms(self) -> int:
+        return self._sim0_ms + int((self._clock() - self._wall0) * self.speed * 1000.0)
+
+    def _take_pending(self) -> MarketFrames:
+        frames = self._pending
+        self._released_ms += MINUTE_MS
+        self._truth_at_release = self._sim.truth_now()
+        self._pending = self._sim.step_minutes(1)
+        return frames
+
+    def _partial(self, f: float) -> MarketFrames:
+        """The minute in progress at fraction f of its duration: a candle that grows into the final one."""
+        c = self._pending.candles
+        o, h, l, cl = (c[k].to_numpy() for k in ("open", "high", "low", "close"))
+        close = o + (cl - o) * f
+        high = np.maximum(close, o) + (h - np.maximum(o, cl)) * f
+        low = np.minimum(close, o) - (np.minimum(o, cl) - l) * f
+        part = pd.DataFrame({
+            "ts": c["ts"].to_numpy(),
+            "exchange": c["exchange"].to_numpy(),
+            "open": o,
+            "high": high,
+            "low": low,
+            "close": close,
+            "volume": c["volume"].to_numpy() * f,
+            "taker_buy_volume": c["taker_buy_volume"].to_numpy() * f,
+            "quote_volume": c["quote_volume"].to_numpy() * f,
+        })
+        return MarketFrames.build(self.symbol, MINUTE_MS, candles=part)
+
+
+def _concat(parts: list[MarketFrames]) -> MarketFrames:
+    if len(parts) == 1:
+        return parts[0]
+    first = parts[0]
+    return MarketFrames.build(
+        first.symbol,
+        first.timeframe_ms,
+        **{n: pd.concat([p.series(n) for p in parts], ignore_index=True) for n in _SERIES},
+    )
