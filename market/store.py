@@ -531,6 +531,9 @@ def save_snapshot(
             conn.close()
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
+        # mkstemp makes the file private (0600); a snapshot is a document: keep an existing file's mode,
+        # else the usual rw-r--r--.
+        os.chmod(tmp, (path.stat().st_mode & 0o777) if path.exists() else 0o644)
         os.replace(tmp, path)
         _fsync_dir(directory)
     except BaseException as exc:
@@ -544,6 +547,32 @@ def save_snapshot(
             raise SnapshotError(f"cannot save {path.name}: {exc.strerror or exc}") from None
         raise
     return path
+
+
+def check_output_path(path: str | os.PathLike[str]) -> None:
+    """Refuse to save a snapshot over something that is not a Cascade file (a folder, a CSV, another app's database).
+
+    A save replaces the target whole, so pointing ``--out`` at the wrong file must not destroy it.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise SnapshotError(f"{path.name}: is a folder; give a file name to save to")
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    refuse = SnapshotError(f"{path.name}: exists and is not a Cascade file; refusing to overwrite it")
+    try:
+        with open(path, "rb") as fh:
+            if fh.read(16) != _SQLITE_MAGIC:
+                raise refuse
+        conn = _connect(path, readonly=True)
+        try:
+            meta = _read_meta(conn)
+        finally:
+            conn.close()
+    except (OSError, sqlite3.Error):
+        raise refuse from None
+    if meta.get("app") != APP_ID:
+        raise refuse
 
 
 def open_snapshot(path: str | os.PathLike[str]):  # -> market.snapshot_source.SnapshotSource
@@ -608,6 +637,7 @@ def load_snapshot_file(path: Path) -> tuple[dict[str, Any], MarketFrames]:
 
 __all__ = [
     "BUSY_TIMEOUT_MS",
+    "check_output_path",
     "SNAPSHOT_SUFFIX",
     "SnapshotError",
     "Store",
