@@ -1,0 +1,157 @@
+"""The one place the GUI calls the analytics package (always from ViewWorker's thread, never the GUI's).
+
+``ModelKeeper`` owns a ``LiquidationModel`` per source session: built once from the history, then
+updated with the newly closed candles (the model is incremental), and read as of any instant for the
+replay. Panels get a LiquidityView (the map and the heatmap, analytics' own frozen result types) and an
+ImbalanceView for the two target lines.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+import numpy as np
+
+from analytics.levels import Heatmap, LiquidationMap
+from analytics.liquidation import LiquidationModel
+from analytics.params import ModelParams
+from market.series import MarketFrames
+
+ModelSettings = ModelParams
+MAX_HEAT_COLUMNS = 480
+HEAT_REFRESH_S = 2.0  # while live, the heatmap (the costly part) is recomputed at most this often
+
+
+@dataclass(frozen=True)
+class LiquidityView:
+    map: LiquidationMap
+    heatmap: Optional[Heatmap]
+    estimated: bool = True  # always a model estimate; the panels say so
+
+
+@dataclass(frozen=True)
+class ImbalanceView:
+    price: float
+    up: float
+    down: float
+    shorts_at_risk_usd: float  # shorts liquidated if price rises to ``up``
+    longs_at_risk_usd: float  # longs liquidated if price falls to ``down``
+
+    @property
+    def ratio(self) -> float:
+        """Shorts : longs (inf when no longs are at risk)."""
+        if self.longs_at_risk_usd <= 0:
+            return math.inf if self.shorts_at_risk_usd > 0 else float("nan")
+        return self.shorts_at_risk_usd / self.longs_at_risk_usd
+
+    @property
+    def up_pct(self) -> float:
+        return (self.up / self.price - 1.0) * 100.0
+
+    @property
+    def down_pct(self) -> float:
+        return (self.down / self.price - 1.0) * 100.0
+
+
+def at_risk(m: LiquidationMap, up: float, down: float) -> tuple[float, float]:
+    """(shorts liquidated between the price and ``up``, longs between ``down`` and the price), USD."""
+    try:
+        from analytics.imbalance import at_risk as analytics_at_risk  # the analytics package's own, if present
+
+        return analytics_at_risk(m, up, down)
+    except ImportError:
+        pass
+    prices = m.prices
+    shorts = float(m.short_usd[(prices > m.price) & (prices <= up)].sum())
+    longs = float(m.long_usd[(prices < m.price) & (prices >= down)].sum())
+    return shorts, longs
+
+
+def imbalance_view(view: LiquidityView, up: float, down: float) -> ImbalanceView:
+    shorts, longs = at_risk(view.map, up, down)
+    return ImbalanceView(view.map.price, up, down, shorts, longs)
+
+
+def default_targets(view: LiquidityView, low_pct: float = 5.0, high_pct: float = 10.0) -> tuple[float, float]:
+    """The largest cluster within 5–10 % above and below the price; ±10 % where there is none."""
+    m = view.map
+    price, prices = m.price, m.prices
+
+    def pick(values: np.ndarray, lo: float, hi: float, fallback: float) -> float:
+        mask = (prices >= lo) & (prices <= hi) & (values > 0)
+        if not mask.any():
+            return fallback
+        return float(prices[mask][np.argmax(values[mask])])
+
+    up = pick(m.short_usd, price * (1 + low_pct / 100), price * (1 + high_pct / 100), price * (1 + high_pct / 100))
+    down = pick(m.long_usd, price * (1 - high_pct / 100), price * (1 - low_pct / 100), price * (1 - high_pct / 100))
+    return up, down
+
+
+def heat_time_edges(start_ms: int, end_ms: int, tf_ms: int, max_columns: int = MAX_HEAT_COLUMNS) -> np.ndarray:
+    """Column edges over [start, end): whole bars, at most ``max_columns`` columns."""
+    start = start_ms - start_ms % tf_ms
+    bars = max(1, -(-(end_ms - start) // tf_ms))
+    per = max(1, -(-bars // max_columns))
+    return start + np.arange(0, bars + per, per, dtype=np.int64) * tf_ms
+
+
+class ModelKeeper:
+    """The liquidation model of the shown session, kept up to date. Not thread-safe: one worker owns it."""
+
+    def __init__(self) -> None:
+        self.model: Optional[LiquidationModel] = None
+        self._key: tuple | None = None
+        self._heat: tuple[tuple, float, Heatmap] | None = None
+        self.rebuilds = 0
+
+    def sync(self, session_id: int, frames: MarketFrames, params: ModelParams) -> LiquidationModel:
+        key = (session_id, params, frames.symbol, frames.timeframe_ms)
+        if self.model is None or self._key != key:
+            self.model = LiquidationModel.from_history(frames.candles, frames.open_interest, params, frames.timeframe_ms)
+            self._key, self._heat = key, None
+            self.rebuilds += 1
+            return self.model
+        last = self.model.last_ms()
+        if last is not None:
+            c, oi = frames.candles, frames.open_interest
+            tail_c = c.iloc[int(np.searchsorted(c["ts"].to_numpy(), last - frames.timeframe_ms, "left")):]
+            tail_oi = oi.iloc[int(np.searchsorted(oi["ts"].to_numpy(), last - 2 * frames.timeframe_ms, "left")):]
+            self.model.update(tail_c, tail_oi)
+        return self.model
+
+    def view(
+        self,
+        session_id: int,
+        frames: MarketFrames,
+        params: ModelParams,
+        exchanges: Sequence[str],
+        as_of_ms: Optional[int],
+        heat_range_ms: Optional[tuple[int, int]],
+        live: bool,
+    ) -> Optional[LiquidityView]:
+        if len(frames.candles) == 0:
+            return None
+        model = self.sync(session_id, frames, params)
+        m = model.map_at(as_of_ms, exchanges=tuple(exchanges))
+        if not np.isfinite(m.price):
+            return None
+        end = as_of_ms if as_of_ms is not None else model.last_ms()
+        first = int(frames.candles["ts"].iloc[0])
+        lo, hi = heat_range_ms if heat_range_ms else (first, end)
+        lo, hi = max(int(lo), first), min(int(hi), end)
+        heat = None
+        if hi > lo:
+            edges = heat_time_edges(lo, hi, model.tf)
+            key = (self._key, tuple(exchanges), as_of_ms, int(edges[0]), int(edges[1] - edges[0]), len(edges), float(m.bin_edges[0]), float(m.bin_edges[-1]), len(m.bin_edges))
+            now = time.monotonic()
+            cached = self._heat
+            if cached is not None and (cached[0] == key or (live and cached[0][:3] == key[:3] and now - cached[1] < HEAT_REFRESH_S)):
+                heat = cached[2]
+            else:
+                heat = model.heatmap(edges, m.bin_edges, exchanges=tuple(exchanges))
+                self._heat = (key, now, heat)
+        return LiquidityView(m, heat)

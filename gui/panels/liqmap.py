@@ -1,0 +1,114 @@
+"""The liquidation map beside the price chart, on the same price axis (CoinGlass-style).
+
+Horizontal bars: estimated long (red) and short (green) liquidation notional per price bin. Curves:
+cumulative shorts from the price upward and cumulative longs from the price downward, scaled to the
+panel's width (their totals are written at the top).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from analytics.levels import LiquidationMap
+from gui.items.axes import format_compact
+from gui.theme import Theme
+
+
+class LiquidationMapPanel(QtWidgets.QWidget):
+    def __init__(self, theme: Theme, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.plot_widget = pg.PlotWidget()
+        self.plot = self.plot_widget.getPlotItem()
+        self.plot.hideAxis("left")
+        self.plot.showAxis("bottom")
+        self.plot.setMenuEnabled(False)
+        self.plot.hideButtons()
+        self.view = self.plot.getViewBox()
+        self.view.setMouseEnabled(x=False, y=False)
+        self.plot.getAxis("bottom").setHeight(24)
+        self.longs = pg.BarGraphItem(x0=[0], y=[0], height=[0], width=[0])
+        self.shorts = pg.BarGraphItem(x0=[0], y=[0], height=[0], width=[0])
+        self.cum_long = pg.PlotDataItem()
+        self.cum_short = pg.PlotDataItem()
+        self.price_line = pg.InfiniteLine(angle=0, movable=False)
+        for item in (self.longs, self.shorts, self.cum_long, self.cum_short):
+            self.plot.addItem(item)
+        self.plot.addItem(self.price_line, ignoreBounds=True)
+        self.caption = pg.TextItem(anchor=(0, 0))
+        self.caption.setParentItem(self.view)
+        self.caption.setPos(2, 2)
+        self.map: LiquidationMap | None = None
+        self.log_scale = False
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.plot_widget)
+        self.apply_theme(theme)
+
+    def link_price(self, price_view: pg.ViewBox) -> None:
+        self.view.setYLink(price_view)
+
+    def apply_theme(self, theme: Theme) -> None:
+        self.theme = theme
+        self.plot_widget.setBackground(theme.background)
+        axis = self.plot.getAxis("bottom")
+        axis.setPen(pg.mkPen(theme.grid))
+        axis.setTextPen(pg.mkPen(theme.muted))
+        self.longs.setOpts(brush=pg.mkBrush(theme.long_liq), pen=pg.mkPen(None))
+        self.shorts.setOpts(brush=pg.mkBrush(theme.short_liq), pen=pg.mkPen(None))
+        self.cum_long.setPen(pg.mkPen(theme.long_liq, width=1.5))
+        self.cum_short.setPen(pg.mkPen(theme.short_liq, width=1.5))
+        self.price_line.setPen(pg.mkPen(theme.accent, style=QtCore.Qt.PenStyle.DotLine))
+        self._caption()
+
+    def _caption(self) -> None:
+        m = self.map
+        if m is None:
+            text = "Liquidation map — waiting for the model"
+        else:
+            up = float(m.cumulative_short()[-1]) if len(m.short_usd) else 0.0
+            down = float(m.cumulative_long()[0]) if len(m.long_usd) else 0.0
+            text = (
+                f"Liquidation map <i>(estimate)</i><br>"
+                f"<span style='color:{self.theme.short_liq}'>shorts above ${format_compact(up)}</span> · "
+                f"<span style='color:{self.theme.long_liq}'>longs below ${format_compact(down)}</span>"
+            )
+        self.caption.setHtml(f"<span style='color:{self.theme.muted};font-size:8pt'>{text}</span>")
+
+    def set_map(self, m: LiquidationMap | None) -> None:
+        self.map = m
+        if m is None or len(m.long_usd) == 0:
+            for bars in (self.longs, self.shorts):
+                bars.setOpts(x0=[], y=[], height=[], width=[])
+            self.cum_long.setData([], [])
+            self.cum_short.setData([], [])
+            self._caption()
+            return
+        conv = np.log10 if self.log_scale else (lambda a: a)
+        edges = conv(np.maximum(m.bin_edges, 1e-9))
+        centres = 0.5 * (edges[:-1] + edges[1:])
+        heights = np.diff(edges) * 0.9
+        self.longs.setOpts(x0=np.zeros(len(centres)), y=centres, height=heights, width=m.long_usd)
+        self.shorts.setOpts(x0=np.zeros(len(centres)), y=centres, height=heights, width=m.short_usd)
+        top = float(max(m.long_usd.max(), m.short_usd.max(), 1.0))
+        cl, cs = m.cumulative_long(), m.cumulative_short()
+        below, above = m.prices < m.price, m.prices > m.price
+        scale_l = top / max(float(cl.max()), 1.0)
+        scale_s = top / max(float(cs.max()), 1.0)
+        self.cum_long.setData(cl[below] * scale_l, centres[below])
+        self.cum_short.setData(cs[above] * scale_s, centres[above])
+        if np.isfinite(m.price):
+            self.price_line.setPos(float(conv(m.price)))
+        self.view.setXRange(0, top * 1.05, padding=0)
+        self._caption()
+
+    def usd_at(self, price: float) -> tuple[float, float]:
+        """(long USD, short USD) of the bin holding ``price``."""
+        m = self.map
+        if m is None:
+            return 0.0, 0.0
+        b = int(np.searchsorted(m.bin_edges, price, "right")) - 1
+        if 0 <= b < len(m.long_usd):
+            return float(m.long_usd[b]), float(m.short_usd[b])
+        return 0.0, 0.0

@@ -1,0 +1,126 @@
+"""The price chart: candles over the liquidation heatmap, last-price line and the two target lines."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from gui.chart_data import ChartData
+from gui.items.axes import PriceAxis, format_number
+from gui.items.candles import CandleItem
+from gui.items.heatmap import HeatmapItem
+from gui.panels.base import ChartPanel
+from gui.theme import Theme
+
+
+class PricePanel(ChartPanel):
+    title = "Price"
+    targets_moved = QtCore.Signal(float, float)  # up, down (prices), when the user drags a target line
+
+    def __init__(self, theme: Theme, parent: QtWidgets.QWidget | None = None) -> None:
+        self.candles = CandleItem(theme.up, theme.down)
+        self.heatmap = HeatmapItem()
+        super().__init__(theme, PriceAxis("right"), parent)
+        self.plot.addItem(self.heatmap)
+        self.plot.addItem(self.candles)
+        self.log_scale = False
+        self.last_line = pg.InfiniteLine(angle=0, movable=False)
+        self.last_line.setZValue(40)
+        self.plot.addItem(self.last_line, ignoreBounds=True)
+        self.hline = pg.InfiniteLine(angle=0, movable=False)
+        self.hline.setZValue(50)
+        self.hline.hide()
+        self.plot.addItem(self.hline, ignoreBounds=True)
+        self.up_line = self._target_line()
+        self.down_line = self._target_line()
+        self.estimate_label = pg.TextItem(anchor=(0, 1))
+        self.estimate_label.setParentItem(self.view)
+        self._data: ChartData | None = None
+        self.apply_theme(theme)
+
+    def _target_line(self) -> pg.InfiniteLine:
+        line = pg.InfiniteLine(angle=0, movable=True, label="", labelOpts={"position": 0.02, "anchors": [(0, 1), (0, 1)]})
+        line.setZValue(60)
+        line.setVisible(False)
+        line.sigPositionChangeFinished.connect(self._on_target_drag)
+        line.sigDragged.connect(self._on_target_drag)
+        self.plot.addItem(line, ignoreBounds=True)
+        return line
+
+    def apply_theme(self, theme: Theme) -> None:
+        super().apply_theme(theme)
+        if not hasattr(self, "last_line"):
+            return
+        self.candles.set_colors(theme.up, theme.down)
+        self.last_line.setPen(pg.mkPen(theme.accent, width=1, style=QtCore.Qt.PenStyle.DotLine))
+        self.hline.setPen(pg.mkPen(theme.muted, width=1, style=QtCore.Qt.PenStyle.DashLine))
+        self.up_line.setPen(pg.mkPen(theme.short_liq, width=2, style=QtCore.Qt.PenStyle.DashLine))
+        self.down_line.setPen(pg.mkPen(theme.long_liq, width=2, style=QtCore.Qt.PenStyle.DashLine))
+        for line, color in ((self.up_line, theme.short_liq), (self.down_line, theme.long_liq)):
+            line.setHoverPen(pg.mkPen(color, width=3))
+            line.label.setColor(color)
+        self.estimate_label.setHtml(
+            f"<span style='color:{theme.muted};font-size:8pt'>Heatmap: <i>estimated</i> liquidation levels (model, not exchange data)</span>"
+        )
+
+    # -- data --------------------------------------------------------------------------------------
+    def to_view(self, price: float) -> float:
+        return math.log10(price) if self.log_scale else price
+
+    def from_view(self, y: float) -> float:
+        return 10**y if self.log_scale else y
+
+    def set_data(self, data: ChartData) -> None:
+        self._data = data
+        c = data.candles
+        conv = np.log10 if self.log_scale else (lambda a: a)
+        self.candles.set_data(c.x, conv(c.open), conv(c.high), conv(c.low), conv(c.close), data.timeframe_ms / 1000.0)
+        if len(c):
+            self.last_line.setPos(self.to_view(float(c.close[-1])))
+            self.last_line.label = None
+
+    def set_log_scale(self, on: bool) -> None:
+        if on == self.log_scale:
+            return
+        up, down = self.targets()
+        self.log_scale = on
+        self.value_axis.log_scale = on
+        if self._data is not None:
+            self.set_data(self._data)
+        if up and down:
+            self.set_targets(up, down)
+
+    def set_targets(self, up: float, down: float) -> None:
+        for line, value in ((self.up_line, up), (self.down_line, down)):
+            line.blockSignals(True)
+            line.setPos(self.to_view(value))
+            line.blockSignals(False)
+            line.setVisible(True)
+        self._label_targets()
+
+    def targets(self) -> tuple[float, float]:
+        if not self.up_line.isVisible():
+            return 0.0, 0.0
+        return self.from_view(self.up_line.value()), self.from_view(self.down_line.value())
+
+    def _label_targets(self) -> None:
+        up, down = self.targets()
+        self.up_line.label.setFormat(f"↑ {format_number(up, 1)}")
+        self.down_line.label.setFormat(f"↓ {format_number(down, 1)}")
+
+    def _on_target_drag(self, *_args) -> None:
+        self._label_targets()
+        up, down = self.targets()
+        self.targets_moved.emit(up, down)
+
+    def fit_y(self, x0: float, x1: float) -> None:
+        rng = self.candles.y_range(x0, x1)
+        if rng is None:
+            return
+        lo, hi = rng
+        pad = (hi - lo) * 0.08 or abs(hi) * 0.01 or 1.0
+        self.view.setYRange(lo - pad, hi + pad, padding=0)
+        self.estimate_label.setPos(4, self.view.height() - 2)

@@ -1,0 +1,75 @@
+"""Which source the window shows, made lazily inside the market worker's thread (ccxt is heavy)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from market.source import MarketSource
+
+DEMO_LABEL = "Demo market — simulated data"
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """A recipe for a source: what to build and with which options. Cheap, made on the GUI thread."""
+
+    kind: str  # "demo" | "live" | "snapshot"
+    symbol: str = "BTC/USDT:USDT"
+    seed: int = 7
+    speed: float = 1.0
+    history_days: float = 30.0
+    path: str = ""
+    fallback_note: str = ""  # why this is not what was asked for (e.g. live unavailable)
+
+    def factory(self) -> Callable[[], MarketSource]:
+        spec = self
+
+        def make() -> MarketSource:
+            if spec.kind == "snapshot":
+                from market.store import open_snapshot
+
+                return open_snapshot(spec.path)
+            if spec.kind == "live":
+                from market.live import LiveSource  # lazily: ccxt costs a second to import
+
+                return LiveSource(symbol=spec.symbol)
+            from market.simulator import DemoSource
+
+            return DemoSource(seed=spec.seed, speed=spec.speed, symbol=spec.symbol, history_days=spec.history_days)
+
+        return make
+
+
+def live_available() -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec("market.live") is not None and _has_live_source()
+    except ImportError:
+        return False
+
+
+def _has_live_source() -> bool:
+    import pathlib
+
+    import market
+
+    folder = pathlib.Path(market.__file__).parent / "live"
+    return (folder / "__init__.py").exists() and "LiveSource" in (folder / "__init__.py").read_text(errors="ignore")
+
+
+def spec_from_args(args, history_days: float = 30.0) -> SourceSpec:
+    """--open FILE, --demo, --live, or the default (live when it exists, otherwise the demo, said clearly)."""
+    common = dict(symbol=args.symbol, seed=args.seed, speed=args.speed, history_days=history_days)
+    if getattr(args, "open", None):
+        return SourceSpec("snapshot", path=args.open, **common)
+    if args.demo:
+        return SourceSpec("demo", **common)
+    if args.live:
+        if live_available():
+            return SourceSpec("live", **common)
+        return SourceSpec("demo", fallback_note="Live exchanges are not available in this build — showing the demo market", **common)
+    if live_available():
+        return SourceSpec("live", **common)
+    return SourceSpec("demo", **common)

@@ -1,0 +1,217 @@
+"""The chart area: price (+ heatmap, + liquidation map beside it), volume, OI, funding, liquidation events.
+
+One shared time axis (x-linked panels, equal right-axis widths so times line up), y fitted to the visible
+bars, auto-scroll only while the user is at the right edge (vn.py), a crosshair across all panels.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from gui.chart_data import ChartData
+from gui.items.heatmap import HeatmapStyle
+from gui.panels.events import LiquidationEventsPanel
+from gui.panels.lines import FundingPanel, OpenInterestPanel
+from gui.panels.liqmap import LiquidationMapPanel
+from gui.panels.price import PricePanel
+from gui.panels.volume import VolumePanel
+from gui.theme import Theme
+from gui.widgets.readout import Readout, readout_at
+from gui.workers import ViewResult
+
+SIDE_WIDTH = 230
+PANEL_NAMES = ("volume", "open_interest", "funding", "liquidations")
+
+
+class Terminal(QtWidgets.QWidget):
+    targets_moved = QtCore.Signal(float, float)
+    hovered = QtCore.Signal(object)  # Readout | None
+    redrawn = QtCore.Signal()
+
+    def __init__(self, theme: Theme, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.theme = theme
+        self.price = PricePanel(theme)
+        self.liqmap = LiquidationMapPanel(theme)
+        self.price.set_side(self.liqmap, SIDE_WIDTH)
+        self.liqmap.link_price(self.price.view)
+        self.panels = {
+            "volume": VolumePanel(theme),
+            "open_interest": OpenInterestPanel(theme),
+            "funding": FundingPanel(theme),
+            "liquidations": LiquidationEventsPanel(theme),
+        }
+        self.splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setHandleWidth(3)
+        self.splitter.addWidget(self.price)
+        for panel in self.panels.values():
+            panel.set_side(QtWidgets.QWidget(), SIDE_WIDTH)
+            panel.plot.setXLink(self.price.plot)
+            panel.setMinimumHeight(60)
+            self.splitter.addWidget(panel)
+        self.splitter.setSizes([520, 90, 120, 80, 90])
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.splitter)
+        self.result: Optional[ViewResult] = None
+        self.chart: Optional[ChartData] = None
+        self.lookback_s = 24 * 3600.0
+        self.follow = True
+        self.redraws = 0
+        self.real_liquidations = True
+        self._fitting = False
+        self.price.view.sigXRangeChanged.connect(self._on_x_range)
+        self.price.targets_moved.connect(self.targets_moved)
+        for panel in self.all_panels():
+            panel.plot.scene().sigMouseMoved.connect(lambda pos, p=panel: self._on_mouse(p, pos))
+        self._update_time_axes()
+
+    def all_panels(self):
+        return [self.price, *self.panels.values()]
+
+    # -- data -------------------------------------------------------------------------------------
+    def set_result(self, result: ViewResult) -> None:
+        first = self.chart is None or not len(self.chart.candles)
+        old_bounds = self.chart.time_bounds_s() if self.chart is not None else None
+        was_at_edge = self._at_right_edge(old_bounds)
+        self.result = result
+        chart = self.chart = result.chart
+        self.price.set_data(chart)
+        for name, panel in self.panels.items():
+            if name == "liquidations":
+                panel.set_data(chart, self.real_liquidations)
+            else:
+                panel.set_data(chart)
+        liq = result.liquidity
+        self.liqmap.set_map(liq.map if liq is not None else None)
+        self._set_heatmap(liq)
+        if result.imbalance is not None:
+            self.price.set_targets(result.imbalance.up, result.imbalance.down)
+        bounds = chart.time_bounds_s()
+        if bounds is not None:
+            if first or (self.follow and was_at_edge):
+                self.show_lookback(self.lookback_s, bounds)
+            else:
+                self._fit_all()
+        self.redraws += 1
+        self.redrawn.emit()
+
+    def _set_heatmap(self, liq) -> None:
+        heat = liq.heatmap if liq is not None else None
+        if heat is None or heat.values.size == 0:
+            self.price.heatmap.set_grid(np.zeros((0, 0)), 0, 1, 0, 1)
+            return
+        t, p = heat.time_edges, heat.price_edges
+        if self.price.log_scale:
+            p0, p1 = np.log10(max(p[0], 1e-9)), np.log10(p[-1])
+        else:
+            p0, p1 = float(p[0]), float(p[-1])
+        self.price.heatmap.set_grid(heat.values, t[0] / 1000.0, (t[-1] - t[0]) / 1000.0 / heat.values.shape[0], p0, (p1 - p0) / heat.values.shape[1])
+
+    def set_heatmap_style(self, style: HeatmapStyle) -> None:
+        self.price.heatmap.set_style(style)
+
+    # -- view range -----------------------------------------------------------------------------
+    def _at_right_edge(self, bounds) -> bool:
+        if bounds is None:
+            return True
+        (x0, x1), _ = self.price.view.viewRange()
+        tf = self.chart.timeframe_ms / 1000.0 if self.chart else 60.0
+        return x1 >= bounds[1] - 3 * tf
+
+    def show_lookback(self, seconds: float, bounds=None) -> None:
+        self.lookback_s = float(seconds)
+        bounds = bounds or (self.chart.time_bounds_s() if self.chart else None)
+        if bounds is None:
+            return
+        end = bounds[1]
+        margin = (self.chart.timeframe_ms / 1000.0) * 3 if self.chart else 0
+        start = max(bounds[0], end - self.lookback_s)
+        self.price.view.setXRange(start, end + margin, padding=0)
+        self._fit_all()
+
+    def _on_x_range(self, *_args) -> None:
+        if not self._fitting:
+            self._fit_all()
+
+    def _fit_all(self) -> None:
+        self._fitting = True
+        try:
+            (x0, x1), _ = self.price.view.viewRange()
+            for panel in self.all_panels():
+                panel.fit_y(x0, x1)
+        finally:
+            self._fitting = False
+
+    def visible_x(self) -> tuple[float, float]:
+        (x0, x1), _ = self.price.view.viewRange()
+        return x0, x1
+
+    # -- panels, theme ----------------------------------------------------------------------------
+    def set_panel_visible(self, name: str, visible: bool) -> None:
+        self.panels[name].setVisible(visible)
+        self._update_time_axes()
+
+    def panel_visible(self, name: str) -> bool:
+        return not self.panels[name].isHidden()
+
+    def _update_time_axes(self) -> None:
+        visible = [p for p in self.all_panels() if not p.isHidden()]
+        for p in self.all_panels():
+            p.show_time_axis(p is visible[-1])
+        self.price.plot.getAxis("bottom").setStyle(showValues=True)
+
+    def set_time_zone(self, zone: str) -> None:
+        for p in self.all_panels():
+            p.time_axis.set_zone(zone)
+
+    def set_log_scale(self, on: bool) -> None:
+        self.price.set_log_scale(on)
+        self.liqmap.log_scale = on
+        if self.result is not None:
+            self.liqmap.set_map(self.result.liquidity.map if self.result.liquidity else None)
+            self._set_heatmap(self.result.liquidity)
+        self._fit_all()
+
+    def apply_theme(self, theme: Theme) -> None:
+        self.theme = theme
+        for p in self.all_panels():
+            p.apply_theme(theme)
+        self.liqmap.apply_theme(theme)
+        self.price.heatmap.set_style(HeatmapStyle(**{**self.price.heatmap.style.__dict__, "colormap": theme.heatmap_colormap}))
+        if self.chart is not None and self.result is not None:
+            self.set_result(self.result)
+
+    # -- crosshair ------------------------------------------------------------------------------
+    def _on_mouse(self, panel, pos) -> None:
+        if not panel.plot.sceneBoundingRect().contains(pos):
+            return
+        point = panel.view.mapSceneToView(pos)
+        price = self.price.from_view(point.y()) if panel is self.price else None
+        self.crosshair_at(point.x(), price)
+
+    def crosshair_at(self, x: float, price: Optional[float]) -> Optional[Readout]:
+        """Move the crosshair to time ``x`` (seconds) and, on the price chart, ``price``; return the readout."""
+        for p in self.all_panels():
+            p.vline.setPos(x)
+            p.vline.show()
+        if price is not None:
+            self.price.hline.setPos(self.price.to_view(price))
+            self.price.hline.show()
+        else:
+            self.price.hline.hide()
+        if self.chart is None:
+            return None
+        probe = price if price is not None else (self.chart.last_close or 0.0)
+        long_usd, short_usd = self.liqmap.usd_at(probe)
+        r = readout_at(self.chart, x, probe, long_usd, short_usd)
+        self.hovered.emit(r)
+        return r
+
+    def has_drawn_data(self) -> bool:
+        return self.chart is not None and len(self.chart.candles) > 0 and self.redraws > 0

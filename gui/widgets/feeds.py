@@ -1,0 +1,57 @@
+"""Status-bar widget: per-feed age, coloured when stale or failing."""
+
+from __future__ import annotations
+
+import time
+from typing import Sequence
+
+from PySide6 import QtWidgets
+
+from gui.theme import Theme
+from market.source import FEED_OK, FeedState
+
+STALE_AFTER_S = 30.0
+
+
+def age_text(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    if seconds < 3600:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def summarize(states: Sequence[FeedState], now_ms: int) -> list[tuple[str, str, str]]:
+    """(exchange, text, level) per exchange: the worst feed wins; level is ok / warn / error."""
+    worst: dict[str, tuple[int, str, str]] = {}
+    rank = {"ok": 0, "retrying": 2, "stale": 1, "failed": 3, "offline": 3}
+    for s in states:
+        exchange = s.feed.split(":")[0]
+        age = (now_ms - s.last_update_ms) / 1000.0 if s.last_update_ms is not None else None
+        level = rank.get(s.status, 3)
+        if s.status == FEED_OK and age is not None and age > STALE_AFTER_S:
+            level = 1
+        text = s.status if s.status != FEED_OK else (age_text(max(age, 0.0)) if age is not None else "ok")
+        if s.status != FEED_OK and s.detail:
+            text = f"{s.status}: {s.detail}"
+        if exchange not in worst or level > worst[exchange][0]:
+            worst[exchange] = (level, text, s.status)
+    out = []
+    for exchange, (level, text, _status) in worst.items():
+        out.append((exchange, text, "ok" if level == 0 else "warn" if level <= 2 else "error"))
+    return out
+
+
+class FeedStatus(QtWidgets.QLabel):
+    def __init__(self, theme: Theme, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.theme = theme
+        self.items: list[tuple[str, str, str]] = []
+        self._received = time.monotonic()
+
+    def set_states(self, states: Sequence[FeedState], now_ms: int) -> None:
+        self.items = summarize(states, now_ms)
+        t = self.theme
+        colors = {"ok": t.up, "warn": t.warning, "error": t.error}
+        parts = [f"<span style='color:{colors[level]}'>● {ex.capitalize()} {text}</span>" for ex, text, level in self.items]
+        self.setText("  ".join(parts))

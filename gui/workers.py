@@ -1,0 +1,220 @@
+"""Worker threads: the GUI thread never calls a source or the analytics.
+
+MarketWorker owns the source: it backfills history (reporting progress), then polls on a timer in its
+own thread and hands the merged, immutable MarketFrames to the window by signal.
+
+ViewWorker turns (frames, selections, as-of time) into everything the panels draw (ChartData and the
+liquidation-model view) off the GUI thread. Requests are coalesced: while one runs, newer requests replace
+each other and only the newest is computed next, so bursts of ticks cost one redraw.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field, replace
+from typing import Callable, Optional
+
+from PySide6 import QtCore
+
+from gui import analytics_bridge
+from gui.chart_data import ChartData, append_frames, build_chart_data
+from market.series import MarketFrames
+from market.source import MarketSource, SourceInfo
+
+
+class _Cancelled(Exception):
+    pass
+
+
+class MarketWorker(QtCore.QObject):
+    info_ready = QtCore.Signal(object)  # SourceInfo
+    progress = QtCore.Signal(float, str)
+    history_ready = QtCore.Signal(object)  # MarketFrames
+    updated = QtCore.Signal(object)  # MarketFrames: history plus everything polled since
+    feeds = QtCore.Signal(object, object)  # tuple[FeedState], source clock (ms, int)
+    failed = QtCore.Signal(str)
+
+    def __init__(self, make_source: Callable[[], MarketSource], symbol: str, poll_ms: int = 200) -> None:
+        super().__init__()
+        self._make_source = make_source
+        self._symbol = symbol
+        self._poll_ms = poll_ms
+        self._source: Optional[MarketSource] = None
+        self._frames: Optional[MarketFrames] = None
+        self._timer: Optional[QtCore.QTimer] = None
+        self._cancel = threading.Event()
+        self.polls = 0
+
+    @QtCore.Slot()
+    def start(self) -> None:
+        try:
+            self._source = self._make_source()
+            self.info_ready.emit(self._source.info())
+
+            def progress(fraction: float, what: str) -> None:
+                if self._cancel.is_set():
+                    raise _Cancelled()
+                self.progress.emit(float(fraction), str(what))
+
+            frames = self._source.history(self._symbol, progress=progress)
+        except _Cancelled:
+            return
+        except Exception as exc:  # a source that cannot start is explained, not fatal
+            traceback.print_exc()
+            self.failed.emit(f"{type(exc).__name__}: {exc}")
+            return
+        if self._cancel.is_set():
+            return
+        self._frames = frames
+        self.history_ready.emit(frames)
+        self._emit_feeds()
+        self._timer = QtCore.QTimer(self)
+        self._timer.setInterval(self._poll_ms)
+        self._timer.timeout.connect(self._poll)
+        self._timer.start()
+
+    def _emit_feeds(self) -> None:
+        if self._source is not None:
+            try:
+                self.feeds.emit(tuple(self._source.feed_states()), int(self._source.now_ms()))
+            except Exception as exc:
+                self.failed.emit(f"feed state: {exc}")
+
+    @QtCore.Slot()
+    def _poll(self) -> None:
+        if self._source is None or self._frames is None or self._cancel.is_set():
+            return
+        try:
+            delta = self._source.poll(self._symbol)
+        except Exception as exc:
+            self.failed.emit(f"update failed: {type(exc).__name__}: {exc}")
+            return
+        self.polls += 1
+        if not delta.is_empty():
+            self._frames = append_frames(self._frames, delta)
+            self.updated.emit(self._frames)
+        self._emit_feeds()
+
+    def request_stop(self) -> None:
+        """Thread-safe: make a running backfill give up at its next progress report."""
+        self._cancel.set()
+
+    @QtCore.Slot()
+    def stop(self) -> None:
+        self._cancel.set()
+        if self._timer is not None:
+            self._timer.stop()
+        if self._source is not None:
+            try:
+                self._source.close()
+            except Exception:
+                traceback.print_exc()
+            self._source = None
+
+
+@dataclass(frozen=True)
+class ViewRequest:
+    frames: MarketFrames
+    exchanges: tuple[str, ...]
+    timeframe_ms: int
+    as_of_ms: Optional[int] = None  # replay: what was known at this instant; None = everything
+    targets: Optional[tuple[float, float]] = None  # (up, down) prices; None = the largest nearby clusters
+    model: analytics_bridge.ModelSettings = field(default_factory=analytics_bridge.ModelSettings)
+    heat_range_ms: Optional[tuple[int, int]] = None  # time span the heatmap covers (the visible one)
+    session_id: int = 0
+    live: bool = True
+    seq: int = 0
+
+
+@dataclass(frozen=True)
+class ViewResult:
+    request: ViewRequest
+    chart: ChartData
+    liquidity: Optional[analytics_bridge.LiquidityView]
+    imbalance: Optional[analytics_bridge.ImbalanceView]
+    computed_at: float  # time.time() when done
+    elapsed_ms: float
+    error: str = ""
+
+
+class ViewWorker(QtCore.QObject):
+    result = QtCore.Signal(object)  # ViewResult
+    _kick = QtCore.Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+        self._pending: Optional[ViewRequest] = None
+        self._scheduled = False
+        self.keeper = analytics_bridge.ModelKeeper()
+        self.runs = 0
+        self._kick.connect(self._run, QtCore.Qt.ConnectionType.QueuedConnection)
+
+    def submit(self, request: ViewRequest) -> None:
+        """Called from the GUI thread; returns at once. Only the newest pending request is computed."""
+        with self._lock:
+            self._pending = request
+            if self._scheduled:
+                return
+            self._scheduled = True
+        self._kick.emit()
+
+    @QtCore.Slot()
+    def _run(self) -> None:
+        with self._lock:
+            request, self._pending, self._scheduled = self._pending, None, False
+        if request is None:
+            return
+        self.result.emit(compute_view(request, self.keeper))
+        self.runs += 1
+
+
+def compute_view(request: ViewRequest, keeper: analytics_bridge.ModelKeeper) -> ViewResult:
+    """Everything the window draws for ``request`` (a plain function: testable without threads)."""
+    t0 = time.perf_counter()
+    frames = request.frames
+    shown = frames.known_at(request.as_of_ms) if request.as_of_ms is not None else frames
+    error = ""
+    liquidity = imbalance = None
+    try:
+        chart = build_chart_data(shown.only(request.exchanges), request.exchanges, request.timeframe_ms)
+    except Exception as exc:
+        traceback.print_exc()
+        chart = ChartData(frames.symbol, request.timeframe_ms, "", request.exchanges)
+        error = f"chart: {exc}"
+    try:
+        liquidity = keeper.view(
+            request.session_id, frames, request.model, request.exchanges, request.as_of_ms, request.heat_range_ms, request.live
+        )
+        if liquidity is not None:
+            up, down = request.targets or analytics_bridge.default_targets(liquidity)
+            imbalance = analytics_bridge.imbalance_view(liquidity, up, down)
+    except Exception as exc:
+        traceback.print_exc()
+        error = f"analytics: {type(exc).__name__}: {exc}"
+    return ViewResult(request, chart, liquidity, imbalance, time.time(), (time.perf_counter() - t0) * 1000.0, error)
+
+
+class WorkerThread:
+    """A QObject worker moved to its own QThread, stopped cleanly on shutdown."""
+
+    def __init__(self, worker: QtCore.QObject, name: str) -> None:
+        self.worker = worker
+        self.thread = QtCore.QThread()
+        self.thread.setObjectName(name)
+        worker.moveToThread(self.thread)
+
+    def start(self, slot: Optional[Callable[[], None]] = None) -> None:
+        if slot is not None:
+            self.thread.started.connect(slot)
+        self.thread.start()
+
+    def shutdown(self, stop_slot: Optional[str] = None, timeout_ms: int = 10000) -> None:
+        if not self.thread.isRunning():
+            return
+        if stop_slot:
+            QtCore.QMetaObject.invokeMethod(self.worker, stop_slot, QtCore.Qt.ConnectionType.BlockingQueuedConnection)
+        self.thread.quit()
+        self.thread.wait(timeout_ms)
