@@ -93,16 +93,23 @@ def oi_asof(oi_ts: np.ndarray, oi_base: np.ndarray, at: np.ndarray) -> np.ndarra
     return out
 
 
-def oi_change(bar_ts: np.ndarray, tf_ms: int, oi_ts: np.ndarray, oi_base: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(ΔOI per candle, surviving fraction per candle). Unknown OI counts as no change."""
+def oi_change(bar_ts: np.ndarray, tf_ms: int, oi_ts: np.ndarray, oi_base: np.ndarray,
+              keep: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """(base opened per candle, surviving fraction of every open cohort per candle).
+
+    ``keep`` is the part of open positions that a candle's ordinary turnover leaves open (1 = none
+    closes unless OI falls). Then ``OI(T) × keep`` stays, ``OI(T + tf) - OI(T) × keep`` is opened if
+    positive, and if negative every cohort keeps ``OI(T + tf) / OI(T)`` instead. Unknown OI: no change.
+    """
     before = oi_asof(oi_ts, oi_base, bar_ts)
     after = oi_asof(oi_ts, oi_base, bar_ts + tf_ms)
-    d = after - before
-    d[~np.isfinite(d)] = 0.0
+    known = np.isfinite(before) & np.isfinite(after)
+    opened = np.where(known, after - before * keep, 0.0)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        frac = np.where((d < 0) & (before > 0), after / before, 1.0)
+        ratio = np.where(before > 0, after / before, 1.0)
+    frac = np.where(known, np.minimum(keep, ratio), 1.0)
     frac = np.clip(np.nan_to_num(frac, nan=1.0), 1e-12, 1.0)
-    return d, frac
+    return np.maximum(opened, 0.0), frac
 
 
 def entry_prices(high, low, close, volume, quote_volume, params: ModelParams) -> np.ndarray:
@@ -335,7 +342,7 @@ class LiquidationModel:
             o = oparts.get(name, {"ts": np.empty(0, np.int64), "oi_base": np.empty(0)})
             v.add_oi(o["ts"], o["oi_base"].astype(float))
             ts = c["ts"]
-            d, frac = oi_change(ts, self.tf, v.oi_ts.view, v.oi_base.view)
+            d, frac = oi_change(ts, self.tf, v.oi_ts.view, v.oi_base.view, p.turnover_keep(self.tf))
             log_p = np.cumsum(np.log(frac))
             v.ref_ms = int(ts[0]) + self.tf if len(ts) else 0
             g = log_p - lam * ((ts + self.tf - v.ref_ms).astype(float)) if lam else log_p
@@ -420,7 +427,7 @@ class LiquidationModel:
         if m == 0:
             v.ref_ms = ts + self.tf
         tsa = np.array([ts], np.int64)
-        d, frac = oi_change(tsa, self.tf, v.oi_ts.view, v.oi_base.view)
+        d, frac = oi_change(tsa, self.tf, v.oi_ts.view, v.oi_base.view, p.turnover_keep(self.tf))
         v.consume(m, float(bar["low"]), float(bar["high"]))
         log_p = (v.log_p.view[-1] if m else 0.0) + float(np.log(frac[0]))
         g = log_p - lam * float(ts + self.tf - v.ref_ms) if lam else log_p

@@ -22,16 +22,20 @@ class ModelParams:
     ``position_usd``: the typical size of one position, used only to look up the maintenance-margin
     bracket (mmr is chosen by notional, not by margin).
     ``half_life_ms``: optional exponential decay of open cohorts with age (None = no decay).
+    ``mean_hold_ms``: mean holding time of a position. Net OI hides the positions opened and closed in
+    the same candle; with a holding time, ``OI × (1 - exp(-tf / hold))`` per candle is assumed to be
+    closed by ordinary turnover (proportionally) and reopened at the candle's price. None = net OI only.
     ``bin_usd``: price bin of the map; None picks a round size from the price.
     """
 
     leverages: tuple[float, ...] = (5.0, 10.0, 25.0, 50.0, 100.0)
-    weights: tuple[float, ...] = (0.30, 0.30, 0.20, 0.12, 0.08)
+    weights: tuple[float, ...] = (0.10, 0.25, 0.30, 0.25, 0.10)
     taker_split: bool = True
     entry: str = ENTRY_TYPICAL
     position_usd: float = 10_000.0
     brackets: tuple[Bracket, ...] = BTCUSDT_BRACKETS
     half_life_ms: float | None = None
+    mean_hold_ms: float | None = 24 * 3_600_000.0
     bin_usd: float | None = None
 
     def __post_init__(self) -> None:
@@ -47,6 +51,8 @@ class ModelParams:
             raise ValueError("position_usd must be positive")
         if self.half_life_ms is not None and not self.half_life_ms > 0:
             raise ValueError("half_life_ms must be positive or None")
+        if self.mean_hold_ms is not None and not self.mean_hold_ms > 0:
+            raise ValueError("mean_hold_ms must be positive or None")
         if self.bin_usd is not None and not self.bin_usd > 0:
             raise ValueError("bin_usd must be positive or None")
 
@@ -66,6 +72,10 @@ class ModelParams:
 
     def decay_rate_per_ms(self) -> float:
         return 0.0 if self.half_life_ms is None else float(np.log(2.0) / self.half_life_ms)
+
+    def turnover_keep(self, timeframe_ms: int) -> float:
+        """Part of open positions still open after one candle of ordinary turnover (mean holding time)."""
+        return 1.0 if self.mean_hold_ms is None else float(np.exp(-timeframe_ms / self.mean_hold_ms))
 
     def with_weights(self, weights) -> "ModelParams":
         from dataclasses import replace

@@ -26,6 +26,7 @@ def run(candles, open_interest, params, tf=60_000, until_ms=None):
     weights = [w / sum(params.weights) for w in params.weights]
     mmr = float(mmr_for_notional(params.position_usd, params.brackets)[0])
     lam = 0.0 if params.half_life_ms is None else math.log(2.0) / params.half_life_ms
+    keep = 1.0 if params.mean_hold_ms is None else math.exp(-tf / params.mean_hold_ms)
     out = {}
     for ex in sorted(set(candles["exchange"])):
         bars = candles[candles["exchange"] == ex].sort_values("ts")
@@ -52,8 +53,11 @@ def run(candles, open_interest, params, tf=60_000, until_ms=None):
             cohorts = survivors
             # 2. OI change of this candle
             before, after = _oi_at(oi_rows, t), _oi_at(oi_rows, t + tf)
-            d = 0.0 if before is None or after is None else after - before
-            frac = after / before if (d < 0 and before > 0) else 1.0
+            if before is None or after is None:
+                d, frac = 0.0, 1.0
+            else:
+                d = after - before * keep  # what ordinary turnover does not explain is opened
+                frac = min(keep, after / before if before > 0 else 1.0)
             frac = min(max(frac, 1e-12), 1.0)
             decay = 1.0 if prev_close_ts is None else math.exp(-lam * (t + tf - prev_close_ts))
             for c in cohorts:

@@ -13,7 +13,7 @@ from analytics.params import ModelParams
 from tests.unit.analytics import reference_model
 from tests.unit.analytics.market_gen import MINUTE, T0, random_market
 
-ONE_TIER = ModelParams(leverages=(10.0,), weights=(1.0,), position_usd=10_000.0)  # mmr 0.4%
+ONE_TIER = ModelParams(leverages=(10.0,), weights=(1.0,), position_usd=10_000.0, mean_hold_ms=None)  # mmr 0.4%
 
 
 def frames(rows, oi_rows, ex="binance"):
@@ -73,7 +73,7 @@ def test_before_any_candle_closes_the_map_is_empty():
 
 def test_taker_split_off_splits_evenly_and_leverage_mix_weights():
     c, o = hand_case()
-    p = ModelParams(leverages=(10.0, 100.0), weights=(3.0, 1.0), taker_split=False)
+    p = ModelParams(leverages=(10.0, 100.0), weights=(3.0, 1.0), taker_split=False, mean_hold_ms=None)
     m = LiquidationModel.from_history(c.iloc[:1], o, p)
     lv = m.open_levels()["binance"].sort_values(["side", "tier"])
     # 10 opened: 5 long, 5 short; 75% at 10x and 25% at 100x
@@ -97,11 +97,22 @@ def test_half_life_halves_open_size():
     rows = [(T0 + k * MINUTE, 101.0, 99.0, 100.0, 10.0, 5.0) for k in range(11)]
     oi = [(T0, 100.0)] + [(T0 + k * MINUTE, 110.0) for k in range(1, 12)]
     c, o = frames(rows, oi)
-    p = ModelParams(leverages=(10.0,), weights=(1.0,), half_life_ms=10 * MINUTE)
+    p = ModelParams(leverages=(10.0,), weights=(1.0,), half_life_ms=10 * MINUTE, mean_hold_ms=None)
     m = LiquidationModel.from_history(c, o, p)
     edges = np.array([0.0, 1000.0])
     first = m.map_at(T0 + MINUTE, edges).total_long_usd()
     assert m.map_at(T0 + 11 * MINUTE, edges).total_long_usd() == pytest.approx(first / 2)
+
+
+def test_turnover_reopens_what_ordinary_closing_removes():
+    rows = [(T0 + k * MINUTE, 101.0, 99.0, 100.0, 10.0, 5.0) for k in range(2)]
+    oi = [(T0, 100.0), (T0 + MINUTE, 100.0), (T0 + 2 * MINUTE, 100.0)]  # flat OI
+    c, o = frames(rows, oi)
+    hold = MINUTE / np.log(2.0)  # half the open positions turn over each minute
+    m = LiquidationModel.from_history(c, o, ModelParams(leverages=(10.0,), weights=(1.0,), mean_hold_ms=hold))
+    lv = m.open_levels()["binance"]
+    # candle 0 opens 100 - 100/2 = 50; candle 1 halves it to 25 and opens another 50
+    assert sorted(lv["qty_base"].round(9).tolist()) == [12.5, 12.5, 25.0, 25.0]
 
 
 def test_incremental_update_equals_full_recompute():
@@ -200,6 +211,7 @@ PARAMS = st.builds(
     entry=st.sampled_from(["typical", "vwap"]),
     position_usd=st.sampled_from([1_000.0, 300_000.0, 30_000_000.0]),
     half_life_ms=st.sampled_from([None, 3 * MINUTE]),
+    mean_hold_ms=st.sampled_from([None, 5 * MINUTE]),
 )
 
 
