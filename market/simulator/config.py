@@ -13,16 +13,16 @@ DEFAULT_START_MS = 1_767_225_600_000
 # The real leverage mix of the simulated traders (weights need not sum to 1). Exposed so the analytics
 # accuracy work can run its model with a *different* mix and measure what that costs.
 DEFAULT_LEVERAGE_MIX: Mapping[int, float] = {
-    2: 0.04,
-    3: 0.05,
-    5: 0.12,
-    10: 0.22,
-    20: 0.18,
-    25: 0.13,
-    50: 0.12,
-    75: 0.05,
-    100: 0.06,
-    125: 0.03,
+    2: 0.06,
+    3: 0.08,
+    5: 0.16,
+    10: 0.25,
+    20: 0.17,
+    25: 0.10,
+    50: 0.09,
+    75: 0.03,
+    100: 0.04,
+    125: 0.02,
 }
 
 
@@ -43,17 +43,17 @@ class SimConfig:
     cohorts_per_minute: int = 2  # position cohorts opened per venue, side and minute (each one leverage, one size)
     # Open interest: target level and mean holding time (voluntary closes are a per-minute hazard).
     target_oi_base: float = 90_000.0  # BTC over all venues and both sides
-    mean_hold_minutes: float = 720.0
+    mean_hold_minutes: float = 1440.0
     prune_fraction: float = 0.05  # a cohort whose remaining size falls below this part of its opening closes fully
     warmup_minutes: int = 2 * 1440  # simulated before start_ms (not recorded) so the market starts populated
     # Exogenous price path: per-minute log-return volatility of each regime, regime switch hazard, jumps.
-    vol_regimes: tuple[float, ...] = (0.00035, 0.0007, 0.0016)
+    vol_regimes: tuple[float, ...] = (0.0003, 0.00055, 0.0012)
     regime_switch_per_minute: float = 1.0 / 720.0
     jumps_per_day: float = 0.8
     jump_sigma: float = 0.0075
     # Feedback: liquidated notional moves the price by liq_impact * notional / total OI notional (log), at most
     # impact_cap per minute and side; impact_retained of it stays in the close, the rest is the wick.
-    liq_impact: float = 0.12
+    liq_impact: float = 0.1
     impact_cap: float = 0.05
     impact_retained: float = 0.6
     background_volume_base: float = 80.0  # BTC per minute over all venues, besides position flow

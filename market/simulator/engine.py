@@ -40,6 +40,48 @@ def _size_cap(leverage: float) -> float:
     return max(caps) if caps else BTCUSDT_BRACKETS[0].cap
 
 
+def cascade(
+    books: list[SideBook],
+    opens: list[float],
+    basis: list[float],
+    extreme0: float,
+    side: int,
+    oi_usd: float,
+    liq_impact: float,
+    impact_cap: float,
+) -> tuple[float, list[float], list[float]]:
+    """Fixed point of "crossed notional -> price impact -> further extreme" for one side of one minute.
+
+    ``books``: that side's book per venue; ``opens``: each venue's open; ``basis``: venue price / mid;
+    ``extreme0``: the mid's exogenous low (side=+1, longs) or high (side=-1, shorts). The extreme with
+    impact is ``extreme0 * exp(-side * impact)``, impact = min(cap, liq_impact * crossed notional / oi_usd),
+    and a venue's extreme also includes its open. Returns (impact, per-venue extreme prices, per-venue
+    book keys), so that the cohorts crossed by the returned extremes are exactly those whose notional
+    produced the impact. Terminates: the crossed set only grows, and an unchanged set repeats the impact.
+    """
+    V = len(books)
+    imp = 0.0
+    while True:
+        ext = extreme0 * math.exp(-side * imp)
+        if side > 0:  # longs: crossed when liq >= low; book key = liq
+            thr = [min(opens[v], ext * basis[v]) for v in range(V)]
+            keys = thr
+        else:  # shorts: crossed when liq <= high; book key = -liq
+            thr = [max(opens[v], ext * basis[v]) for v in range(V)]
+            keys = [-t for t in thr]
+        total = 0.0
+        for v in range(V):
+            bk = books[v]
+            if bk.max_key >= keys[v]:
+                total += bk.crossed_notional(keys[v])
+        if total <= 0.0 or oi_usd <= 0.0:
+            return imp, thr, keys
+        new = min(impact_cap, liq_impact * total / oi_usd)
+        if new <= imp:
+            return imp, thr, keys
+        imp = new
+
+
 @dataclass(frozen=True, eq=False)
 class SimulationResult:
     frames: MarketFrames
@@ -205,31 +247,6 @@ class MarketSimulator:
         for _ in range(n):
             self._minute()
 
-    def _cascade(self, books: list[SideBook], opens: list[float], bfac: list[float], extreme0: float, side: int, oi_usd: float):
-        """Fixed point of 'crossed notional -> impact -> extreme': returns (impact, per-venue thresholds)."""
-        cfg = self.config
-        V = self._V
-        imp = 0.0
-        while True:
-            ext = extreme0 * math.exp(-side * imp)
-            if side > 0:  # longs: crossed when liq >= low
-                thr = [min(opens[v], ext * bfac[v]) for v in range(V)]
-                keys = thr
-            else:  # shorts: key = -liq, crossed when liq <= high
-                thr = [max(opens[v], ext * bfac[v]) for v in range(V)]
-                keys = [-t for t in thr]
-            total = 0.0
-            for v in range(V):
-                bk = books[v]
-                if bk.max_key >= keys[v]:
-                    total += bk.crossed_notional(keys[v])
-            if total <= 0.0 or oi_usd <= 0.0:
-                return imp, thr, keys
-            new = min(cfg.impact_cap, cfg.liq_impact * total / oi_usd)
-            if new <= imp:
-                return imp, thr, keys
-            imp = new
-
     def _minute(self) -> None:
         cfg = self.config
         i = self._g % CHUNK
@@ -259,8 +276,8 @@ class MarketSimulator:
         shorts = books[1::2]
         oi_usd = sum(books[2 * v].open_base() + books[2 * v + 1].open_base() for v in range(V)) * O
 
-        imp_dn, thr_lo, key_lo = self._cascade(longs, opens, bfac, L0, 1, oi_usd)
-        imp_up, thr_hi, key_hi = self._cascade(shorts, opens, bfac, H0, -1, oi_usd)
+        imp_dn, thr_lo, key_lo = cascade(longs, opens, bfac, L0, 1, oi_usd, cfg.liq_impact, cfg.impact_cap)
+        imp_up, thr_hi, key_hi = cascade(shorts, opens, bfac, H0, -1, oi_usd, cfg.liq_impact, cfg.impact_cap)
         low_c = L0 * math.exp(-imp_dn)
         high_c = H0 * math.exp(imp_up)
         C = C0 * math.exp(cfg.impact_retained * (imp_up - imp_dn))
