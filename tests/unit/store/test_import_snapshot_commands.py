@@ -1,0 +1,136 @@
+"""The `import` and `snapshot` commands end to end: real processes, real files, exit codes and messages."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from store_testdata import assert_frames_equal
+from test_archive_import import DAY1, KLINE_HEADER, M, kline_rows, write
+
+from commands.errors import CommandError
+from market.store import open_snapshot
+
+ROOT = Path(__file__).resolve().parents[3]
+FIXTURES = ROOT / "tests" / "fixtures" / "binance_archive"
+
+
+def cascade(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+
+
+def test_import_command_writes_a_snapshot_and_names_skipped_files(tmp_path):
+    src = tmp_path / "archive"
+    src.mkdir()
+    write(src / "BTCUSDT-1m-2024-01-02.csv", [KLINE_HEADER] + kline_rows(DAY1, 5), zipped=True)
+    (src / "broken.csv").write_text("what,is,this\n")
+    out = tmp_path / "jan.cascade"
+    res = cascade("import", str(src), str(FIXTURES / "BTCUSDT-metrics-2024-01-02.zip"), "--out", str(out))
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == (
+        f"imported 2 files into {out}: candles 5 (1m), open_interest 288, long_short 288; "
+        "2024-01-02 00:00 to 2024-01-03 00:00 UTC; binance; BTC/USDT:USDT"
+    )
+    assert res.stderr.strip().splitlines() == [f"cascade import: skipped {src / 'broken.csv'}: " + (
+        "not a Binance archive file, nor an OHLCV CSV with a header naming a time column and open, high, low, close, volume")]
+    snap = open_snapshot(out)
+    assert snap.meta["source_kind"] == "import"
+    frames = snap.history("BTC/USDT:USDT")
+    assert frames.candles["ts"].tolist() == [DAY1 + i * M for i in range(5)]
+    assert frames.open_interest["oi_base"].iloc[0] == 76608.798
+
+
+def test_import_of_plain_csv_uses_exchange_and_symbol(tmp_path):
+    f = write(tmp_path / "eth.csv", ["date,open,high,low,close,volume"] + [
+        f"2024-01-02T0{h}:00:00Z,2300,2310,2290,2305,{h + 1}" for h in range(3)])
+    out = tmp_path / "eth.cascade"
+    res = cascade("import", str(f), "--out", str(out), "--exchange", "bybit", "--symbol", "ETH/USDT:USDT")
+    assert res.returncode == 0, res.stderr
+    frames = open_snapshot(out).history("ETH/USDT:USDT")
+    assert frames.timeframe_ms == 3_600_000 and frames.candles["exchange"].tolist() == ["bybit"] * 3
+    res = cascade("import", str(f), "--out", str(out), "--exchange", "kraken")
+    assert res.returncode == 2 and res.stderr.strip() == "cascade import: unknown exchange 'kraken': choose one of binance, okx, bybit"
+
+
+def test_import_with_nothing_valid_exits_2_and_keeps_the_old_file(tmp_path):
+    out = tmp_path / "keep.cascade"
+    ok = cascade("import", str(FIXTURES / "BTCUSDT-metrics-2024-01-02.zip"), "--out", str(out))
+    assert ok.returncode == 0
+    before = out.read_bytes()
+    bad = tmp_path / "BTCUSDT-1m-2024-01-02.csv"
+    bad.write_text("1,2,3\n")
+    res = cascade("import", str(bad), str(tmp_path / "missing.zip"), "--out", str(out))
+    assert res.returncode == 2 and res.stdout == ""
+    assert res.stderr.strip().splitlines() == [
+        f"cascade import: skipped {bad}: 3 columns, expected 12",
+        f"cascade import: skipped {tmp_path / 'missing.zip'}: no such file",
+        "cascade import: nothing to import: no readable Binance archive or OHLCV file among the given paths",
+    ]
+    assert out.read_bytes() == before
+
+
+def test_import_refuses_to_overwrite_a_file_that_is_not_a_snapshot(tmp_path):
+    precious = tmp_path / "thesis.txt"
+    precious.write_text("months of work\n")
+    res = cascade("import", str(FIXTURES), "--out", str(precious))
+    assert res.returncode == 2
+    assert res.stderr.strip().endswith("thesis.txt: exists and is not a Cascade file; refusing to overwrite it")
+    assert precious.read_text() == "months of work\n"
+
+
+def test_snapshot_demo_command_writes_the_demo_history(tmp_path):
+    pytest.importorskip("market.simulator")
+    from market.simulator import DemoSource
+
+    out = tmp_path / "demo.cascade"
+    res = cascade("snapshot", "--demo", "--days", "1", "--seed", "11", "--out", str(out))
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.startswith(f"wrote {out}: candles 4,320 (1m)")
+    snap = open_snapshot(out)
+    assert snap.meta["source_kind"] == "demo" and snap.info().kind == "snapshot"
+    demo = DemoSource(seed=11, history_days=1)
+    expected = demo.history("BTC/USDT:USDT")
+    demo.close()
+    assert_frames_equal(snap.history("BTC/USDT:USDT"), expected)
+
+
+def test_snapshot_live_without_network_fails_in_one_line(tmp_path, monkeypatch):
+    from commands import snapshot_cmd
+
+    monkeypatch.setattr(snapshot_cmd, "LIVE_STALL_S", 3.0)
+    args = argparse.Namespace(command="snapshot", demo=False, live=True, days=1.0, out=str(tmp_path / "l.cascade"),
+                              seed=7, symbol="BTC/USDT:USDT")
+    t0 = time.monotonic()
+    with pytest.raises(CommandError) as err:
+        snapshot_cmd.run(args)
+    assert time.monotonic() - t0 < 60
+    assert "\n" not in str(err.value)
+    assert not (tmp_path / "l.cascade").exists()
+
+
+def test_a_stalled_download_is_abandoned_and_errors_are_one_line():
+    from commands.snapshot_cmd import run_with_stall_timeout
+
+    release = threading.Event()
+
+    def hangs(progress):
+        progress(0.1, "binance candles")
+        release.wait(30)
+        raise AssertionError("should have been abandoned")
+
+    t0 = time.monotonic()
+    with pytest.raises(CommandError, match=r"no answer from the exchanges for 1 s \(offline\?\)"):
+        run_with_stall_timeout(hangs, 1.0)
+    assert time.monotonic() - t0 < 10
+    release.set()
+
+    def fails(progress):
+        raise ConnectionError("Cannot connect to host fapi.binance.com:443\nmore detail")
+
+    with pytest.raises(CommandError, match=r"^live download failed: Cannot connect to host fapi.binance.com:443$"):
+        run_with_stall_timeout(fails, 5.0)
