@@ -16,7 +16,7 @@ import re
 from typing import Any, Mapping
 
 from market.accounts.model import Balance, ConnectionResult, Position
-from market.accounts.scrub import AccountError, scrub
+from market.accounts.scrub import AccountError, ScrubbingLogger, scrub
 from market.accounts.venues import STATUS_MESSAGES, Venue, binance_permissions, bybit_permissions, okx_permissions, venue
 from market.credentials import AccountInfo, ApiSecret
 
@@ -73,6 +73,8 @@ def _open(account: AccountInfo, secret: ApiSecret, urls_override: Any, timeout_s
     }
     if secret.passphrase:
         config["password"] = secret.passphrase
+    # ccxt logs request headers (key, OKX passphrase) at DEBUG through exchange.logger: scrub them.
+    config["logger"] = ScrubbingLogger(logging.getLogger("market.accounts.ccxt"), secret.values())
     exchange = getattr(ccxt_async, v.ccxt_id)(config)
     # Currencies come from signed wallet endpoints that a read-only futures key may not reach; not needed here.
     exchange.has = {**exchange.has, "fetchCurrencies": False}

@@ -482,7 +482,7 @@ def _bybit_query_api(_state: PrivateState, key: ApiKey, _request: web.Request):
 # ------------------------------------------------------------------------------------- public metadata
 
 
-def _binance_exchange_info(_request):
+async def _binance_exchange_info(_request):
     return web.json_response(
         {
             "timezone": "UTC",
@@ -530,7 +530,7 @@ def _binance_exchange_info(_request):
     )
 
 
-def _okx_instruments(_request):
+async def _okx_instruments(_request):
     return web.json_response(
         {
             "code": "0",
@@ -567,7 +567,7 @@ def _okx_instruments(_request):
     )
 
 
-def _bybit_instruments(request):
+async def _bybit_instruments(request):
     linear = request.query.get("category") == "linear"
     rows = (
         [
