@@ -172,7 +172,8 @@ class DemoSource:
             progress(1.0, "Demo market ready")
 
     def _target_ms(self) -> int:
-        return self._sim0_ms + int((self._clock() - self._wall0) * self.speed * 1000.0)
+        # Rounded to the ms: float clock differences like 6.4999999 s must not lose a millisecond.
+        return self._sim0_ms + int(round((self._clock() - self._wall0) * self.speed * 1000.0))
 
     def _take_pending(self) -> MarketFrames:
         frames = self._pending
