@@ -8,6 +8,9 @@ from keyring.errors import KeyringLocked, PasswordDeleteError
 
 class MemoryKeyring(KeyringBackend):
     priority = 1  # type: ignore[assignment]
+    # keyring auto-discovers every KeyringBackend subclass; merely importing this module must not change
+    # the process's default backend (it would turn SecretService into a chainer in the real-keyring run).
+    viable = False
 
     def __init__(self) -> None:
         super().__init__()
@@ -29,6 +32,7 @@ class LockedKeyring(KeyringBackend):
     """Behaves like a Secret Service collection the user refused to unlock."""
 
     priority = 1  # type: ignore[assignment]
+    viable = False
 
     def set_password(self, service, username, password):
         raise KeyringLocked("Failed to unlock the collection!")
