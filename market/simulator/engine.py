@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Optional
+from typing import Callable, Optional
 
 import numpy as np
 import pandas as pd
@@ -114,6 +114,7 @@ class MarketSimulator:
         self._shock = 0.0
         self._fund_sum = [0.0] * self._V
         self._fund_n = 0
+        self._oi_base = 0.0
         self.books = [SideBook(s, v) for v in range(self._V) for s in (1, -1)]
         self._record_ledger = cfg.record_ledger
         if cfg.record_ledger:
@@ -147,11 +148,19 @@ class MarketSimulator:
     def price(self) -> float:
         return self._price
 
-    def step_minutes(self, n: int) -> MarketFrames:
-        """Simulate ``n`` more minutes; the rows they produced (the first call also has the OI at start)."""
+    def step_minutes(self, n: int, progress: Optional[Callable[[int], None]] = None) -> MarketFrames:
+        """Simulate ``n`` more minutes; the rows they produced (the first call also has the OI at start).
+
+        ``progress(minutes_done)`` is called after every simulated day, for long backfills."""
         if n < 0:
             raise ValueError("n must be >= 0")
-        self._run(n)
+        done = 0
+        while done < n:
+            m = min(1440, n - done)
+            self._run(m)
+            done += m
+            if progress is not None:
+                progress(done)
         frames = self._frames()
         self._reset_outputs()
         return frames
@@ -274,7 +283,7 @@ class MarketSimulator:
         books = self.books
         longs = books[0::2]
         shorts = books[1::2]
-        oi_usd = sum(books[2 * v].open_base() + books[2 * v + 1].open_base() for v in range(V)) * O
+        oi_usd = self._oi_base * O  # OI measured at the minute's start (before this minute's pruning)
 
         imp_dn, thr_lo, key_lo = cascade(longs, opens, bfac, L0, 1, oi_usd, cfg.liq_impact, cfg.impact_cap)
         imp_up, thr_hi, key_hi = cascade(shorts, opens, bfac, H0, -1, oi_usd, cfg.liq_impact, cfg.impact_cap)
@@ -305,8 +314,7 @@ class MarketSimulator:
         lean = 0.5 * math.tanh(0.5 * rz)
         c_long = c0 * (1.0 - lean)
         c_short = c0 * (1.0 + lean)
-        oi_base = sum(b.open_base() for b in books)
-        fill = cfg.target_oi_base / max(oi_base, 0.02 * cfg.target_oi_base)
+        fill = cfg.target_oi_base / max(self._oi_base, 0.02 * cfg.target_oi_base)
         act = math.sqrt(sig / cfg.vol_regimes[len(cfg.vol_regimes) // 2]) * (1.0 + 0.3 * az) * (1.0 + 2.0 * self._shock)
         flow = cfg.target_oi_base * c0 * self._c_on[i] * act * min(max(fill**0.7, 0.3), 6.0)
         ls = self._c_ls[i]
@@ -315,6 +323,7 @@ class MarketSimulator:
         rec = self._recording
         new_close = [0.0] * V
         p_fund = self._fund_sum
+        oi_total = 0.0
         for v in range(V):
             o = opens[v]
             c = C * bfac[v]
@@ -336,12 +345,14 @@ class MarketSimulator:
             tb = bgv * fbuy + 0.7 * ql + 0.3 * qs_ + 0.5 * closed + sq
             lo_oi, so_oi = lb.open_base(), sb.open_base()
             oi = lo_oi + so_oi
+            oi_total += oi
             skew = (lo_oi - so_oi) / oi if oi > 0 else 0.0
             p_fund[v] += 0.0001 + 0.0006 * skew + 0.3 * (cfg.venue_basis[v] + x[v])
             if rec:
                 self._o_c.append((ts, v, o, h, lo, c, volume, tb, volume * (h + lo + c) / 3.0))
                 self._o_oi.append((end_ts, v, oi, oi * c))
         self._fund_n += 1
+        self._oi_base = oi_total
         self._vclose = new_close
         self._price = C
         self._g += 1

@@ -152,17 +152,14 @@ class DemoSource:
             progress(0.0, "Simulating the demo market")
         sim = MarketSimulator(self.config, self.symbol)
         total = self.config.minutes
-        parts: list[MarketFrames] = []
-        step = 1440
-        done = 0
-        while done < total:
-            n = min(step, total - done)
-            parts.append(sim.step_minutes(n))
-            done += n
+
+        def report(done: int) -> None:
             if progress:
-                progress(done / total, f"Simulating the demo market: day {done // 1440} of {total / 1440:g}")
+                progress(0.99 * done / total, f"Simulating the demo market: day {done // 1440} of {total / 1440:g}")
+
+        history = sim.step_minutes(total, report)
         self._sim = sim
-        self._history = _concat(parts) if parts else sim.step_minutes(0)
+        self._history = history
         self._truth_at_release = sim.truth_now()
         self._pending = sim.step_minutes(1)
         self._released_ms = self.config.end_ms
