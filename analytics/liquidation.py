@@ -538,8 +538,11 @@ class LiquidationModel:
         return Heatmap(time_edges=te, price_edges=pe, long_values=acc_l.astype(np.float32),
                        short_values=acc_s.astype(np.float32))
 
-    def estimated_liquidations(self, start_ms: int | None = None, end_ms: int | None = None) -> pd.DataFrame:
-        """Consumed cohorts as liquidation events (LIQUIDATION_COLUMNS; ts = open time of the reaching candle)."""
+    def estimated_liquidations(self, start_ms: int | None = None, end_ms: int | None = None,
+                               with_tier: bool = False) -> pd.DataFrame:
+        """Consumed cohorts as liquidation events (LIQUIDATION_COLUMNS; ts = open time of the reaching candle).
+
+        ``with_tier`` adds the cohort's leverage-tier index (the calibration uses it)."""
         frames = []
         for name in self.exchanges:
             v = self._venues[name]
@@ -552,13 +555,18 @@ class LiquidationModel:
             side = np.where(v.c_side.view[sel] == LONG, "long", "short").astype(object)
             f = pd.DataFrame({"ts": ts, "exchange": name, "side": side, "price": liq, "qty_base": qty,
                               "notional_usd": qty * liq})
+            if with_tier:
+                f["tier"] = v.c_tier.view[sel].astype(np.int64)
             if start_ms is not None:
                 f = f[f["ts"] >= start_ms]
             if end_ms is not None:
                 f = f[f["ts"] < end_ms]
             frames.append(f)
         if not frames:
-            return pd.DataFrame({c: pd.Series([], dtype=t) for c, t in zip(LIQUIDATION_COLUMNS, ("int64", object, object, float, float, float))})
+            empty = pd.DataFrame({c: pd.Series([], dtype=t) for c, t in zip(LIQUIDATION_COLUMNS, ("int64", object, object, float, float, float))})
+            if with_tier:
+                empty["tier"] = pd.Series([], dtype="int64")
+            return empty
         out = pd.concat(frames, ignore_index=True)
         out["exchange"] = out["exchange"].astype(object)
         return out.sort_values(["ts", "exchange"], kind="stable").reset_index(drop=True)

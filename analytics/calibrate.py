@@ -1,0 +1,136 @@
+"""Calibration: fit the leverage mix to the liquidations actually observed.
+
+The model is linear in the tier weights: a tier's cohorts, their liquidation prices and the candles
+that reach them do not depend on the weights, only their sizes do. So one run with every tier at
+weight 1 gives, per time bucket and side, each tier's estimated liquidated USD (a column of ``X``);
+the observed liquidations ``y`` are fitted by ``X w ≈ y`` with ``w >= 0`` (NNLS), lightly pulled
+towards the prior mix so tiers that never liquidate in the window keep a sensible weight.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Optional
+
+import numpy as np
+import pandas as pd
+
+from analytics.liquidation import LiquidationModel
+from analytics.params import ModelParams
+
+HOUR_MS = 3_600_000
+
+
+def nnls(a: np.ndarray, b: np.ndarray, max_iter: Optional[int] = None) -> np.ndarray:
+    """argmin ||a x - b|| subject to x >= 0 (Lawson–Hanson active set; fine for a few dozen columns)."""
+    a = np.asarray(a, float)
+    b = np.asarray(b, float)
+    m, n = a.shape
+    x = np.zeros(n)
+    passive = np.zeros(n, bool)
+    tol = 10 * np.finfo(float).eps * max(1.0, np.abs(a).max(initial=0.0)) * max(m, n)
+    w = a.T @ (b - a @ x)
+    for _ in range(max_iter or 3 * n + 10):
+        if passive.all() or not (w[~passive] > tol).any():
+            break
+        j = int(np.argmax(np.where(passive, -np.inf, w)))
+        passive[j] = True
+        while True:
+            z = np.zeros(n)
+            z[passive] = np.linalg.lstsq(a[:, passive], b, rcond=None)[0]
+            if (z[passive] > tol).all():
+                break
+            bad = passive & (z <= tol)
+            alpha = np.min(x[bad] / (x[bad] - z[bad]))
+            x = x + alpha * (z - x)
+            passive &= x > tol
+            x[~passive] = 0.0
+        x = z
+        w = a.T @ (b - a @ x)
+    return x
+
+
+@dataclass(frozen=True)
+class Calibration:
+    leverages: tuple[float, ...]
+    weights: tuple[float, ...]  # fitted, normalized to sum 1
+    scale: float  # sum of the raw fitted weights: observed / estimated liquidation volume
+    r2: float  # of the fit on the buckets (1 = perfect, 0 = no better than the mean)
+    r2_prior: float  # the same for the prior mix (scaled at best): what calibrating gained
+    buckets: int
+    observed_usd: float
+
+    def params(self, base: ModelParams) -> ModelParams:
+        """``base`` with the fitted mix."""
+        return replace(base, leverages=self.leverages, weights=self.weights)
+
+
+def tier_design(candles: pd.DataFrame, open_interest: pd.DataFrame, liquidations: pd.DataFrame, params: ModelParams,
+                bucket_ms: int = HOUR_MS, timeframe_ms: int = 60_000, exchanges=None):
+    """(X, y, keys): estimated USD per (bucket, exchange, side) and tier at weight 1, and the observed USD."""
+    k = len(params.leverages)
+    flat = replace(params, weights=tuple([1.0] * k))
+    model = LiquidationModel.from_history(candles, open_interest, flat, timeframe_ms)
+    est = model.estimated_liquidations(with_tier=True)
+    real = liquidations
+    if exchanges is None:
+        exchanges = sorted(set(real["exchange"])) if real is not None and len(real) else []
+    est = est[est["exchange"].isin(exchanges)]
+    real = real[real["exchange"].isin(exchanges)] if real is not None and len(real) else real
+    if len(candles):
+        lo, hi = int(candles["ts"].min()), int(candles["ts"].max()) + timeframe_ms
+    else:
+        lo = hi = 0
+    nb = max(1, (hi - lo + bucket_ms - 1) // bucket_ms)
+    keys = [(e, s) for e in exchanges for s in ("long", "short")]
+    rows = len(keys) * nb
+    x = np.zeros((rows, k))
+    y = np.zeros(rows)
+
+    def index(df):
+        kk = np.array([keys.index((e, s)) for e, s in zip(df["exchange"], df["side"])], dtype=np.int64)
+        bucket = (df["ts"].to_numpy(np.int64) - lo) // bucket_ms
+        return kk * nb + np.clip(bucket, 0, nb - 1)
+
+    if len(est):
+        np.add.at(x, (index(est), est["tier"].to_numpy(np.int64)), est["notional_usd"].to_numpy(float) * k)
+    if real is not None and len(real):
+        real = real[(real["ts"] >= lo) & (real["ts"] < hi)]
+        np.add.at(y, index(real), real["notional_usd"].to_numpy(float))
+    return x, y, keys
+
+
+def _r2(pred: np.ndarray, y: np.ndarray) -> float:
+    ss = float(((y - y.mean()) ** 2).sum())
+    return 1.0 - float(((y - pred) ** 2).sum()) / ss if ss > 0 else float("nan")
+
+
+def calibrate(candles: pd.DataFrame, open_interest: pd.DataFrame, liquidations: pd.DataFrame,
+              params: ModelParams | None = None, bucket_ms: int = HOUR_MS, prior_strength: float = 0.05,
+              timeframe_ms: int = 60_000) -> Optional[Calibration]:
+    """Fit ``params``' tier weights to the observed ``liquidations``; None without observed liquidations."""
+    params = params or ModelParams()
+    if liquidations is None or len(liquidations) == 0:
+        return None
+    x, y, _keys = tier_design(candles, open_interest, liquidations, params, bucket_ms, timeframe_ms)
+    if not (y > 0).any() or not (x > 0).any():
+        return None
+    prior = params.normalized_weights()
+    xp = x @ prior
+    s0 = float(xp @ y / (xp @ xp)) if xp @ xp > 0 else 1.0
+    k = x.shape[1]
+    alpha = prior_strength * float((x * x).sum()) / k
+    a = np.vstack([x, np.sqrt(alpha) * np.eye(k)])
+    b = np.concatenate([y, np.sqrt(alpha) * s0 * prior])
+    w = nnls(a, b)
+    if w.sum() <= 0:
+        return None
+    return Calibration(
+        leverages=tuple(float(v) for v in params.leverages),
+        weights=tuple(float(v) for v in w / w.sum()),
+        scale=float(w.sum()),
+        r2=_r2(x @ w, y),
+        r2_prior=_r2(s0 * xp, y),
+        buckets=int(len(y)),
+        observed_usd=float(y.sum()),
+    )

@@ -1,0 +1,305 @@
+"""MarketReport: everything the seed article says about a market, computed, as one frozen object.
+
+The GUI's panels and ``python main.py report`` both read it. Where data is missing a field is None
+and ``notes`` says why; no number is ever made up.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Mapping, Optional
+
+import numpy as np
+import pandas as pd
+
+from analytics.imbalance import Imbalance, imbalance
+from analytics.levels import LiquidationMap
+from analytics.liquidation import LiquidationModel
+from analytics.liquidation_events import LiquidationTotals, recent_liquidations
+from analytics.open_interest import OpenInterest, open_interest_at
+from analytics.params import ModelParams
+from analytics.structure import PriceMove, Sweep, price_move, reference_ohlc, sweep_in_window
+from analytics.volume import VolumeShare, lowest_since, monthly_volume, volume_share
+
+DAY_MS = 86_400_000
+VOLUME_DAYS = 30
+EXCHANGE_NAMES = {"binance": "Binance", "okx": "OKX", "bybit": "Bybit"}
+MINUS = "\u2212"
+
+
+@dataclass(frozen=True)
+class AtRisk:
+    side: str  # "short": liquidated on a rise to target; "long": on a fall to target
+    target: float
+    notional_usd: Optional[float]
+    move_pct: float  # target vs price
+
+
+@dataclass(frozen=True)
+class MarketReport:
+    symbol: str
+    at_ms: int
+    days: int
+    price: Optional[float]
+    change_pct: Optional[float]  # over ``days``
+    drawdown_pct: Optional[float]  # from the ``days`` high
+    high: Optional[float]
+    at_risk: tuple[AtRisk, ...]
+    ratio: Optional[float]  # shorts at risk / longs at risk
+    imbalance: Optional[Imbalance]
+    liquidation_map: Optional[LiquidationMap]
+    open_interest: Mapping[str, OpenInterest]
+    oi_since_ms: Optional[int]
+    volume: Optional[VolumeShare]  # over the 30 days before ``at_ms``; None if the data covers less
+    volume_month_lowest_since: Optional[str]  # the month of ``at_ms``: "lowest since YYYY-MM" (None: not known/lowest)
+    funding: Mapping[str, Optional[float]]
+    sweep: Optional[Sweep]
+    liquidations_24h: Optional[LiquidationTotals]
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    # -- JSON (the keys of ``python main.py report --json``) -----------------------------------
+
+    def to_json_dict(self) -> dict[str, Any]:
+        oi = {}
+        for ex, o in self.open_interest.items():
+            oi[ex] = {"base": _num(o.base), "usd": _num(o.usd), "change_pct_30d": _num(o.change_pct.get("30d")),
+                      "change_pct_24h": _num(o.change_pct.get("24h"))}
+            if self.oi_since_ms is not None:
+                oi[ex]["change_pct_since"] = _num(o.change_since_pct)
+        liq = None
+        if self.liquidations_24h is not None:
+            t = self.liquidations_24h
+            liq = {"long_usd": _num(t.long_usd), "short_usd": _num(t.short_usd), "source": t.label,
+                   "per_exchange": {ex: {"long_usd": _num(lo), "short_usd": _num(sh), "source": k}
+                                    for ex, (lo, sh, k) in t.per_exchange.items()}}
+        return {
+            "symbol": self.symbol,
+            "at": iso_utc(self.at_ms),
+            "days": self.days,
+            "price": _num(self.price),
+            "change_pct": _num(self.change_pct),
+            "drawdown_pct": _num(self.drawdown_pct),
+            "at_risk": [{"side": a.side, "target": _num(a.target), "notional_usd": _num(a.notional_usd)} for a in self.at_risk],
+            "ratio": _num(self.ratio),
+            "open_interest": oi,
+            "volume_30d_usd": {ex: _num(v) for ex, v in self.volume.usd.items()} if self.volume is not None else None,
+            "funding": {ex: _num(r) for ex, r in self.funding.items()},
+            "sweep": None if self.sweep is None else {"swept": self.sweep.swept, "low": _num(self.sweep.low), "high": _num(self.sweep.high)},
+            "liquidations_24h": liq,
+            "notes": list(self.notes),
+        }
+
+    # -- the sentence format of the seed article ----------------------------------------------------
+
+    def to_text(self) -> str:
+        base = self.symbol.split("/")[0]
+        parts = []
+        if self.price is None:
+            parts.append(f"{base}: no price data at {iso_utc(self.at_ms)}.")
+        else:
+            moves = []
+            if self.change_pct is not None:
+                moves.append(f"{_pct(self.change_pct)} over {self.days} days")
+            if self.drawdown_pct is not None:
+                moves.append(f"{_pct(self.drawdown_pct)} from the {self.days}-day high")
+            parts.append(f"{base} {_price(self.price)}" + (f" ({', '.join(moves)})." if moves else "."))
+        if self.sweep is not None and self.sweep.swept:
+            lo, hi = self.sweep.low, self.sweep.high
+            zone = _price(lo) if abs(hi - lo) < 0.5 else f"{_price(lo)}\u2013{_price(hi)}"
+            parts.append(f"Swept swing lows {zone}.")
+        risk = []
+        for a in self.at_risk:
+            word = "shorts" if a.side == "short" else "longs"
+            amount = _usd(a.notional_usd) if a.notional_usd is not None else "unknown"
+            risk.append(f"to {_price(a.target)} ({_pct(a.move_pct)}): {amount} {word} at risk")
+        if risk:
+            sentence = "; ".join(risk)
+            sentence = sentence[0].upper() + sentence[1:]
+            if self.ratio is not None:
+                sentence += f"; {self.ratio:.1f} : 1"
+            parts.append(sentence + ".")
+        oi_bits = []
+        for ex, o in self.open_interest.items():
+            name = EXCHANGE_NAMES.get(ex, ex)
+            if self.oi_since_ms is not None and o.change_since_pct is not None:
+                ch = f" ({_pct(o.change_since_pct)} since {iso_date(self.oi_since_ms)})"
+            elif o.change_pct.get("30d") is not None:
+                ch = f" ({_pct(o.change_pct['30d'])} over 30 days)"
+            else:
+                ch = ""
+            oi_bits.append(f"{name} OI {o.base:,.0f} {base}{ch}")
+        if oi_bits:
+            parts.append("; ".join(oi_bits) + ".")
+        if self.volume is not None:
+            vols = ", ".join(f"{EXCHANGE_NAMES.get(ex, ex)} {_usd(self.volume.usd[ex])}" for ex in self.volume.rank)
+            tail = f" (lowest month since {self.volume_month_lowest_since})" if self.volume_month_lowest_since else ""
+            parts.append(f"30-day volume: {vols}{tail}.")
+        if self.liquidations_24h is not None:
+            t = self.liquidations_24h
+            parts.append(f"Liquidations, last 24 h ({t.label}): longs {_usd(t.long_usd)}, shorts {_usd(t.short_usd)}.")
+        if self.funding:
+            fs = ", ".join(f"{EXCHANGE_NAMES.get(ex, ex)} {r * 100:+.4f}%".replace("-", MINUS) for ex, r in self.funding.items() if r is not None)
+            if fs:
+                parts.append(f"Funding: {fs}.")
+        text = " ".join(parts)
+        if self.notes:
+            text += "\nNotes: " + " ".join(n if n.endswith(".") else n + "." for n in self.notes)
+        return text
+
+
+# -- building ---------------------------------------------------------------------------------------
+
+
+def build_report(candles: pd.DataFrame, open_interest: pd.DataFrame, funding: Optional[pd.DataFrame],
+                 liquidations: Optional[pd.DataFrame], at_ms: int, days: int = 16, up: float | None = None,
+                 down: float | None = None, params: ModelParams | None = None, symbol: str = "BTC/USDT:USDT",
+                 timeframe_ms: int = 60_000, model: LiquidationModel | None = None, oi_since_ms: int | None = None,
+                 real_liquidation_exchanges=None) -> MarketReport:
+    """The report as of ``at_ms`` from the frames (market.series columns), using only data known then.
+
+    ``model``: an up-to-date LiquidationModel (the GUI's) to read the map from instead of building one.
+    ``real_liquidation_exchanges``: venues whose liquidation feed is real/complete (default: those with
+    rows in ``liquidations``); the others' 24 h liquidations are the model's estimate, labelled so.
+    """
+    params = params or ModelParams()
+    notes: list[str] = []
+    at_ms = int(at_ms)
+    candles = _known(candles, at_ms, timeframe_ms, is_candles=True)
+    open_interest = _known(open_interest, at_ms, timeframe_ms)
+    funding = _known(funding, at_ms, timeframe_ms)
+    liquidations = _known(liquidations, at_ms, timeframe_ms)
+    exchanges = _exchanges(candles, open_interest)
+
+    # price, change, drawdown
+    move: Optional[PriceMove] = price_move(reference_ohlc(candles), at_ms, days, timeframe_ms) if len(candles) else None
+    if move is None:
+        notes.append(f"no candles closed by {iso_utc(at_ms)}")
+    elif move.change_pct is None:
+        notes.append(f"price history starts less than {days} days before {iso_utc(at_ms)}: change over {days} days unknown")
+    price = move.price if move else None
+
+    # liquidation map and imbalance
+    m = None
+    imb = None
+    at_risk: tuple[AtRisk, ...] = ()
+    if price is not None:
+        if open_interest is None or len(open_interest) == 0:
+            notes.append("no open-interest history: liquidation levels cannot be estimated")
+        else:
+            if model is None:
+                model = LiquidationModel.from_history(candles, open_interest, params, timeframe_ms)
+            m = model.map_at(at_ms)
+            if not math.isfinite(m.price):
+                m = None
+        if m is not None:
+            imb = imbalance(m, up, down)
+            at_risk = (AtRisk("short", imb.up, imb.shorts_at_risk_usd, (imb.up / price - 1) * 100),
+                       AtRisk("long", imb.down, imb.longs_at_risk_usd, (imb.down / price - 1) * 100))
+            notes.append("liquidation levels are estimates from open interest, taker volume and an assumed leverage mix")
+        else:
+            u = up if up is not None else price * 1.1
+            d = down if down is not None else price * 0.9
+            at_risk = (AtRisk("short", u, None, (u / price - 1) * 100), AtRisk("long", d, None, (d / price - 1) * 100))
+
+    # open interest
+    oi = open_interest_at(open_interest, at_ms, oi_since_ms) if open_interest is not None else {}
+    oi = {ex: oi[ex] for ex in exchanges if ex in oi}
+    for ex in exchanges:
+        if ex not in oi:
+            notes.append(f"{EXCHANGE_NAMES.get(ex, ex)}: no open interest known at {iso_utc(at_ms)}")
+        elif oi[ex].change_pct.get("30d") is None:
+            notes.append(f"{EXCHANGE_NAMES.get(ex, ex)}: open-interest history shorter than 30 days, 30-day change unknown")
+
+    # volume
+    vol = volume_share(candles, at_ms, VOLUME_DAYS, timeframe_ms) if len(candles) else None
+    if vol is not None and vol.covered_days < VOLUME_DAYS - 1.0 / 1440:
+        notes.append(f"only {vol.covered_days:.1f} days of candles before {iso_utc(at_ms)}: 30-day volume unknown")
+        vol = None
+    elif vol is None:
+        notes.append("no candles: volume unknown")
+    month = datetime.fromtimestamp(at_ms / 1000, tz=timezone.utc).strftime("%Y-%m")
+    lowest = lowest_since(monthly_volume(candles), month) if len(candles) else None
+
+    # funding
+    fund: dict[str, Optional[float]] = {}
+    for ex in exchanges:
+        rows = funding[funding["exchange"] == ex] if funding is not None and len(funding) else None
+        if rows is None or len(rows) == 0:
+            fund[ex] = None
+            notes.append(f"{EXCHANGE_NAMES.get(ex, ex)}: no funding rate known")
+        else:
+            fund[ex] = float(rows.sort_values("ts")["rate"].iloc[-1])
+
+    # structure
+    sweep = sweep_in_window(candles, at_ms, days, timeframe_ms) if len(candles) else None
+
+    # liquidations in the last 24 h
+    liq24 = None
+    if exchanges:
+        est = model.estimated_liquidations(at_ms - DAY_MS, at_ms) if model is not None else None
+        est = est[est["ts"] + timeframe_ms <= at_ms] if est is not None else None
+        liq24 = recent_liquidations(liquidations, est, at_ms, exchanges, DAY_MS, real_liquidation_exchanges)
+        estimated = [EXCHANGE_NAMES.get(e, e) for e, (_l, _s, k) in liq24.per_exchange.items() if k != "real"]
+        if estimated:
+            notes.append(f"24 h liquidations estimated by the model for {', '.join(estimated)} (no real events)")
+
+    return MarketReport(
+        symbol=symbol, at_ms=at_ms, days=int(days), price=price,
+        change_pct=move.change_pct if move else None, drawdown_pct=move.drawdown_pct if move else None,
+        high=move.high if move else None, at_risk=at_risk, ratio=imb.ratio if imb else None, imbalance=imb,
+        liquidation_map=m, open_interest=oi, oi_since_ms=oi_since_ms, volume=vol,
+        volume_month_lowest_since=lowest, funding=fund, sweep=sweep, liquidations_24h=liq24, notes=tuple(notes),
+    )
+
+
+# -- helpers ----------------------------------------------------------------------------------------
+
+
+def _known(df: Optional[pd.DataFrame], at_ms: int, tf: int, is_candles: bool = False) -> Optional[pd.DataFrame]:
+    """Rows known at ``at_ms`` (candles closed by then; other rows at or before)."""
+    if df is None or len(df) == 0:
+        return df
+    ts = df["ts"].to_numpy(np.int64)
+    return df[(ts + tf if is_candles else ts) <= at_ms]
+
+
+def _exchanges(*frames) -> list[str]:
+    seen = set()
+    for f in frames:
+        if f is not None and len(f):
+            seen.update(str(e) for e in f["exchange"].unique())
+    order = [e for e in EXCHANGE_NAMES if e in seen]
+    return order + sorted(seen - set(order))
+
+
+def _num(v) -> Optional[float]:
+    if v is None:
+        return None
+    v = float(v)
+    return v if math.isfinite(v) else None
+
+
+def iso_utc(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def iso_date(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%d")
+
+
+def _pct(v: float) -> str:
+    return f"{v:+.1f}%".replace("-", MINUS)
+
+
+def _price(v: float) -> str:
+    return f"{v:,.0f}"
+
+
+def _usd(v: float) -> str:
+    a = abs(v)
+    for div, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if a >= div:
+            return f"${v / div:.1f}{suffix}"
+    return f"${v:,.0f}"
