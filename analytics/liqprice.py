@@ -261,3 +261,16 @@ def liquidation_price(
             b = b2
             lp = one(b.mmr, b.cum)
     return LiqResult(lp, b.mmr, b.cum, b, exchange, margin_mode)
+
+
+def cross_terms(others) -> tuple[float, float]:
+    """(TMM, UPNL) of the OTHER cross positions, as the cross formula needs them.
+
+    ``others``: iterable of (side ±1, qty, entry, mark, mmr, cum). TMM = Σ(qty·mark·mmr − cum),
+    UPNL = Σ side·qty·(mark − entry), both at the current mark price (Binance FAQ)."""
+    tmm = upnl = 0.0
+    for side, qty, entry, mark, mmr, cum in others:
+        q = abs(qty)
+        tmm += q * mark * mmr - cum
+        upnl += side * q * (mark - entry)
+    return tmm, upnl

@@ -34,6 +34,27 @@ def test_cross_with_other_positions_and_rechosen_bracket():
     assert last_number(p.stdout) == pytest.approx(233_950 / 3.98, rel=1e-9)
 
 
+def test_binance_faq_cross_example_through_the_cli():
+    """Binance FAQ "How to Calculate Liquidation Price of USDⓈ-M Futures Contracts" worked example
+    (https://www.binance.com/en/support/faq/b3c689c1f50a44cabb3a84e663b81d93): ETHUSDT LP 1,153.26."""
+    p = run(
+        "--side", "long", "--qty", "3683.979", "--entry", "1456.84", "--wallet", "1535443.01",
+        "--mmr", "0.10", "--cum", "135365", "--other-mm", "71200.81144", "--other-upnl", "-56354.57",
+    )
+    assert p.returncode == 0, p.stderr
+    assert round(last_number(p.stdout), 2) == 1_153.26
+    p = run(
+        "--side", "long", "--qty", "109.488", "--entry", "32481.98", "--wallet", "1535443.01",
+        "--mmr", "0.025", "--cum", "16300", "--other-mm", "356512.508", "--other-upnl", "-448192.89", "--json",
+    )
+    assert round(json.loads(p.stdout)["liquidation_price"], 2) == 26_316.89
+    # the same BTC position with the bracket taken from the built-in BTCUSDT table (3.56M -> 2.5 %, 16,300)
+    p = run("--side", "long", "--qty", "109.488", "--entry", "32481.98", "--wallet", "1535443.01",
+            "--other-mm", "356512.508", "--other-upnl", "-448192.89", "--leverage", "20", "--symbol", "BTC/USDT:USDT")
+    assert p.returncode == 0, p.stderr
+    assert round(last_number(p.stdout), 2) == 26_316.89 and "MMR 2.5000%" in p.stdout
+
+
 def test_explicit_bracket_json():
     p = run("--side", "short", "--qty", "1", "--entry", "30000", "--wallet", "3000", "--mmr", "0.01", "--cum", "50", "--json")
     assert p.returncode == 0, p.stderr

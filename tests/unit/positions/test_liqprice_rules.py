@@ -5,9 +5,12 @@ Sources:
 - Binance FAQ "How to Calculate Liquidation Price of USDⓈ-M Futures Contracts",
   https://www.binance.com/en/support/faq/b3c689c1f50a44cabb3a84e663b81d93 : the formula, the bracket
   lookups "264,000 USDT -> 1%" and "500,000 USDT -> maintenance amount 1,300", and the worked
-  maintenance-amount example "level 3 = 250,000 × (1% − 0.5%) + 50 = 1,300". (The stored copies of the
-  FAQ reachable from here carry the formula and these examples but not the page's numeric cross-margin
-  example, so cross margin is checked by hand-computed cases and by its defining condition.)
+  maintenance-amount example "level 3 = 250,000 × (1% − 0.5%) + 50 = 1,300", and its worked cross-margin
+  example (two long positions in one cross wallet of 1,535,443.01 USDT: BTCUSDT 109.488 @ 32,481.98,
+  mark 31,967.27, MMR 2.5 %, cum 16,300; ETHUSDT 3,683.979 @ 1,456.84, mark 1,335.18, MMR 10 %,
+  cum 135,365 -> LP(ETH) 1,153.26, LP(BTC) 26,316.89). The FAQ page's text reachable here omits the
+  example's table; its numbers were taken from freqtrade's tests, which reproduce that FAQ example
+  (freqtrade/freqtrade tests/exchange/test_binance.py::test_liquidation_price_binance).
 - Bybit help "Liquidation Price Calculation under Isolated Mode (Unified Trading Account)" (formula).
 - OKX help "margin ratio" for isolated USDT-margined contracts (condition).
 """
@@ -30,6 +33,7 @@ from analytics.liqprice import (
     brackets_for,
     bybit_isolated_liq_price,
     canonical_symbol,
+    cross_terms,
     isolated_liq_price,
     liquidation_price,
     maintenance_margin,
@@ -54,6 +58,28 @@ def test_faq_bracket_lookups():
     lo, hi = BTCUSDT_BRACKETS[1], BTCUSDT_BRACKETS[2]
     assert 250_000 * lo.mmr - lo.cum == pytest.approx(250_000 * hi.mmr - hi.cum)
     assert maintenance_margin(250_000, hi) == pytest.approx(1_200)
+
+
+WALLET = 1_535_443.01
+BTC = (1, 109.488, 32_481.98, 31_967.27, 0.025, 16_300.0)  # side, qty, entry, mark, mmr, cum
+ETH = (1, 3_683.979, 1_456.84, 1_335.18, 0.10, 135_365.0)
+
+
+def test_binance_faq_cross_margin_worked_example():
+    tmm, upnl = cross_terms([BTC])  # the FAQ's TMM1 and UPNL1 for the ETH position
+    assert (round(tmm, 5), round(upnl, 2)) == (71_200.81144, -56_354.57)
+    eth = liquidation_price("binance", 1, ETH[1], ETH[2], WALLET, mmr=ETH[4], cum=ETH[5], other_mm=tmm, other_upnl=upnl)
+    assert round(eth.price, 2) == 1_153.26
+    tmm, upnl = cross_terms([ETH])
+    assert (round(tmm, 3), round(upnl, 2)) == (356_512.508, -448_192.89)
+    btc = liquidation_price("binance", 1, BTC[1], BTC[2], WALLET, mmr=BTC[4], cum=BTC[5], other_mm=tmm, other_upnl=upnl)
+    assert round(btc.price, 2) == 26_316.89
+
+
+def test_binance_faq_positions_isolated_with_the_same_wallet():
+    # isolated: TMM = UPNL = 0 (freqtrade's companion cases of the same example)
+    assert round(binance_liq_price(1, ETH[1], ETH[2], WALLET, ETH[4], ETH[5]), 2) == 1_114.78
+    assert round(binance_liq_price(1, BTC[1], BTC[2], WALLET, BTC[4], BTC[5]), 2) == 18_778.73
 
 
 def test_isolated_closed_form_matches_general_formula():
