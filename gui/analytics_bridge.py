@@ -108,18 +108,24 @@ class ModelKeeper:
         self._heat: tuple[tuple, float, Heatmap] | None = None
         self.rebuilds = 0
 
-    def sync(self, session_id: int, frames: MarketFrames, params: ModelParams) -> LiquidationModel:
+    def sync(self, session_id: int, frames: MarketFrames, params: ModelParams, closed_until_ms: Optional[int] = None) -> LiquidationModel:
+        """Bring the model up to ``frames``, feeding it only closed candles (a live source revises the
+        minute in progress, and the model ignores revisions of bars it already holds)."""
         key = (session_id, params, frames.symbol, frames.timeframe_ms)
         if self.model is None or self._key != key:
-            self.model = LiquidationModel.from_history(frames.candles, frames.open_interest, params, frames.timeframe_ms)
+            known = frames.known_at(closed_until_ms) if closed_until_ms is not None else frames
+            self.model = LiquidationModel.from_history(known.candles, known.open_interest, params, frames.timeframe_ms)
             self._key, self._heat = key, None
             self.rebuilds += 1
             return self.model
         last = self.model.last_ms()
         if last is not None:
             c, oi = frames.candles, frames.open_interest
-            tail_c = c.iloc[int(np.searchsorted(c["ts"].to_numpy(), last - frames.timeframe_ms, "left")):]
-            tail_oi = oi.iloc[int(np.searchsorted(oi["ts"].to_numpy(), last - 2 * frames.timeframe_ms, "left")):]
+            cts, ots = c["ts"].to_numpy(), oi["ts"].to_numpy()
+            c_end = len(cts) if closed_until_ms is None else int(np.searchsorted(cts, closed_until_ms - frames.timeframe_ms, "right"))
+            o_end = len(ots) if closed_until_ms is None else int(np.searchsorted(ots, closed_until_ms, "right"))
+            tail_c = c.iloc[int(np.searchsorted(cts, last - frames.timeframe_ms, "left")):c_end]
+            tail_oi = oi.iloc[int(np.searchsorted(ots, last - 2 * frames.timeframe_ms, "left")):o_end]
             self.model.update(tail_c, tail_oi)
         return self.model
 
@@ -132,10 +138,11 @@ class ModelKeeper:
         as_of_ms: Optional[int],
         heat_range_ms: Optional[tuple[int, int]],
         live: bool,
+        closed_until_ms: Optional[int] = None,
     ) -> Optional[LiquidityView]:
         if len(frames.candles) == 0:
             return None
-        model = self.sync(session_id, frames, params)
+        model = self.sync(session_id, frames, params, closed_until_ms)
         m = model.map_at(as_of_ms, exchanges=tuple(exchanges))
         if not np.isfinite(m.price):
             return None

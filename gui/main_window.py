@@ -67,6 +67,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.session: Optional[Session] = None
         self.pending: Optional[Session] = None
         self.frames = None
+        self.source_clock_ms: Optional[int] = None
         self.last_error = ""
         self._seq = 0
         self._last_update_wall = 0.0
@@ -218,7 +219,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.progress.setValue(int(fraction * 1000))
             self.progress.setFormat(f"{what} %p%")
 
-    def _on_history(self, frames) -> None:
+    def _on_history(self, frames, clock_ms) -> None:
         session = self._session_of(self.sender())
         if session is None or session is not self.pending:
             return
@@ -239,6 +240,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.replay.set_range(rng[0], rng[1])
         self._set_banner(session)
         session.frames = self.frames = frames
+        self.source_clock_ms = int(clock_ms)
         self._last_update_wall = time.time()
         self.request_view()
 
@@ -254,11 +256,12 @@ class MainWindow(QtWidgets.QMainWindow):
         self.banner.setText(text)
         self.banner.setVisible(bool(text))
 
-    def _on_frames(self, frames) -> None:
+    def _on_frames(self, frames, clock_ms) -> None:
         session = self._session_of(self.sender())
         if session is None or session is not self.session:
             return
         session.frames = self.frames = frames
+        self.source_clock_ms = int(clock_ms)
         self._last_update_wall = time.time()
         self.request_view()
 
@@ -324,6 +327,7 @@ class MainWindow(QtWidgets.QMainWindow):
                 session.id if session else 0,
                 live,
                 self._seq,
+                self.source_clock_ms,
             )
         )
 

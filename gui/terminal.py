@@ -20,7 +20,10 @@ from gui.panels.liqmap import LiquidationMapPanel
 from gui.panels.price import PricePanel
 from gui.panels.volume import VolumePanel
 from gui.theme import Theme
+from gui.items.axes import format_compact
 from gui.widgets.readout import Readout, readout_at
+from gui.widgets.side_info import SideInfo
+from market.series import EXCHANGE_NAMES
 from gui.workers import ViewResult
 
 SIDE_WIDTH = 230
@@ -49,8 +52,10 @@ class Terminal(QtWidgets.QWidget):
         self.splitter.setChildrenCollapsible(False)
         self.splitter.setHandleWidth(3)
         self.splitter.addWidget(self.price)
-        for panel in self.panels.values():
-            panel.set_side(QtWidgets.QWidget(), SIDE_WIDTH)
+        self.side_info: dict[str, SideInfo] = {}
+        for name, panel in self.panels.items():
+            self.side_info[name] = SideInfo(theme)
+            panel.set_side(self.side_info[name], SIDE_WIDTH)
             panel.plot.setXLink(self.price.plot)
             panel.setMinimumHeight(60)
             self.splitter.addWidget(panel)
@@ -145,8 +150,40 @@ class Terminal(QtWidgets.QWidget):
             (x0, x1), _ = self.price.view.viewRange()
             for panel in self.all_panels():
                 panel.fit_y(x0, x1)
+            self._update_side_info(x0, x1)
         finally:
             self._fitting = False
+
+    def _update_side_info(self, x0: float, x1: float) -> None:
+        """Numbers for the visible window beside each lower panel."""
+        chart = self.chart
+        if chart is None or not len(chart.candles):
+            return
+        t = self.theme
+        c = chart.candles
+        a, b = int(np.searchsorted(c.x, x0, "left")), int(np.searchsorted(c.x, x1, "right"))
+        vol = float(c.volume[a:b].sum())
+        usd = float((c.volume[a:b] * c.close[a:b]).sum())
+        self.side_info["volume"].set_rows("In view", [("Volume", format_compact(vol), ""), ("≈ USD", "$" + format_compact(usd), "")])
+        oi_panel = self.panels["open_interest"]
+        rows = []
+        for name, (value, pct) in oi_panel.changes(x0, x1).items():
+            label = "Total" if name == "total" else EXCHANGE_NAMES.get(name, name)
+            rows.append((label, f"{format_compact(value)} {pct:+.1f}%".replace("-", "−"), t.up if pct >= 0 else t.down))
+        self.side_info["open_interest"].set_rows("OI now · change in view", rows)
+        rows = []
+        for name, s in chart.funding.items():
+            if len(s.y):
+                rate = float(s.y[-1])
+                rows.append((EXCHANGE_NAMES.get(name, name), f"{rate * 100:+.4f}%", t.up if rate >= 0 else t.down))
+        self.side_info["funding"].set_rows("Funding (last)", rows)
+        ev = chart.liquidations
+        e0, e1 = int(np.searchsorted(ev.x, x0, "left")), int(np.searchsorted(ev.x, x1, "right"))
+        kind = "reported" if self.real_liquidations else "ESTIMATED"
+        self.side_info["liquidations"].set_rows(
+            f"Liquidated in view ({kind})",
+            [("Longs", "$" + format_compact(float(ev.long_usd[e0:e1].sum())), t.long_liq), ("Shorts", "$" + format_compact(float(ev.short_usd[e0:e1].sum())), t.short_liq)],
+        )
 
     def visible_x(self) -> tuple[float, float]:
         (x0, x1), _ = self.price.view.viewRange()
@@ -183,6 +220,8 @@ class Terminal(QtWidgets.QWidget):
         for p in self.all_panels():
             p.apply_theme(theme)
         self.liqmap.apply_theme(theme)
+        for info in self.side_info.values():
+            info.theme = theme
         self.price.heatmap.set_style(HeatmapStyle(**{**self.price.heatmap.style.__dict__, "colormap": theme.heatmap_colormap}))
         if self.chart is not None and self.result is not None:
             self.set_result(self.result)

@@ -31,8 +31,8 @@ class _Cancelled(Exception):
 class MarketWorker(QtCore.QObject):
     info_ready = QtCore.Signal(object)  # SourceInfo
     progress = QtCore.Signal(float, str)
-    history_ready = QtCore.Signal(object)  # MarketFrames
-    updated = QtCore.Signal(object)  # MarketFrames: history plus everything polled since
+    history_ready = QtCore.Signal(object, object)  # MarketFrames, source clock (ms): candles before it are closed
+    updated = QtCore.Signal(object, object)  # MarketFrames (history plus everything polled since), source clock
     feeds = QtCore.Signal(object, object)  # tuple[FeedState], source clock (ms, int)
     failed = QtCore.Signal(str)
 
@@ -68,12 +68,19 @@ class MarketWorker(QtCore.QObject):
         if self._cancel.is_set():
             return
         self._frames = frames
-        self.history_ready.emit(frames)
+        self.history_ready.emit(frames, self._clock(frames))
         self._emit_feeds()
         self._timer = QtCore.QTimer(self)
         self._timer.setInterval(self._poll_ms)
         self._timer.timeout.connect(self._poll)
         self._timer.start()
+
+    def _clock(self, frames: MarketFrames) -> int:
+        try:
+            return int(self._source.now_ms())
+        except Exception:
+            rng = frames.time_range()
+            return rng[1] if rng else 0
 
     def _emit_feeds(self) -> None:
         if self._source is not None:
@@ -94,7 +101,7 @@ class MarketWorker(QtCore.QObject):
         self.polls += 1
         if not delta.is_empty():
             self._frames = append_frames(self._frames, delta)
-            self.updated.emit(self._frames)
+            self.updated.emit(self._frames, self._clock(self._frames))
         self._emit_feeds()
 
     def request_stop(self) -> None:
@@ -126,6 +133,7 @@ class ViewRequest:
     session_id: int = 0
     live: bool = True
     seq: int = 0
+    closed_until_ms: Optional[int] = None  # source clock: candles opened before it minus a bar are final
 
 
 @dataclass(frozen=True)
@@ -186,7 +194,14 @@ def compute_view(request: ViewRequest, keeper: analytics_bridge.ModelKeeper) -> 
         error = f"chart: {exc}"
     try:
         liquidity = keeper.view(
-            request.session_id, frames, request.model, request.exchanges, request.as_of_ms, request.heat_range_ms, request.live
+            request.session_id,
+            frames,
+            request.model,
+            request.exchanges,
+            request.as_of_ms,
+            request.heat_range_ms,
+            request.live,
+            request.closed_until_ms,
         )
         if liquidity is not None:
             up, down = request.targets or analytics_bridge.default_targets(liquidity)

@@ -17,9 +17,9 @@ from PySide6 import QtCore
 @dataclass(frozen=True)
 class HeatmapStyle:
     colormap: str = "inferno"
-    threshold: float = 0.02  # share of the clip level below which a cell is transparent
-    gamma: float = 0.6
-    clip: float = 0.9  # quantile of non-zero cells drawn at full intensity
+    threshold: float = 0.04  # share of the clip level below which a cell is transparent
+    gamma: float = 0.8
+    clip: float = 0.995  # quantile of non-zero cells drawn at full intensity
     opacity: float = 0.85
 
 

@@ -72,13 +72,24 @@ class LinesPanel(ChartPanel):
             self.view.setYRange(lo - pad, hi + pad, padding=0)
 
 
+def _ffill_on(x: np.ndarray, s: Series) -> np.ndarray:
+    """``s`` sampled at ``x`` (last value at or before each x; NaN before its first row)."""
+    i = np.searchsorted(s.x, x, "right") - 1
+    out = s.y[np.maximum(i, 0)].astype(np.float64)
+    out[i < 0] = np.nan
+    return out
+
+
 class OpenInterestPanel(LinesPanel):
+    """OI stacked per exchange (Binance at the bottom); the top edge is the total."""
+
     title = "Open interest"
 
     def __init__(self, theme: Theme, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(theme, CompactAxis("right"), parent)
         self.in_usd = False
         self._data: ChartData | None = None
+        self.stacked: dict[str, Series] = {}
 
     def set_usd(self, on: bool) -> None:
         self.in_usd = on
@@ -87,15 +98,76 @@ class OpenInterestPanel(LinesPanel):
 
     def set_data(self, data: ChartData) -> None:
         self._data = data
-        self.title = f"Open interest ({'USD' if self.in_usd else 'base'}) per exchange and total"
+        unit = "USD" if self.in_usd else "base"
+        self.title = f"Open interest ({unit}), stacked per exchange"
         self.title_item.setHtml(f"<span style='color:{self.theme.muted};font-size:9pt'>{self.title}</span>")
-        self.show_series(data.oi_usd if self.in_usd else data.oi_base)
+        series = data.oi_usd if self.in_usd else data.oi_base
+        self.series = series
+        total = series.get("total")
+        venues = [name for name in series if name != "total"]
+        for name in list(self.curves):
+            if name not in venues:
+                self.legend.removeItem(self.curves[name])
+                self.plot.removeItem(self.curves.pop(name))
+        if total is None or not venues:
+            return
+        base = np.zeros(len(total.x))
+        self.stacked = {}
+        for z, name in enumerate(venues):
+            top = base + np.nan_to_num(_ffill_on(total.x, series[name]))
+            self.stacked[name] = Series(total.x, top)
+            curve = self._curve(name)
+            color = pg.mkColor(self.theme.exchange_color(name))
+            curve.setPen(pg.mkPen(color, width=1.2))
+            fill = pg.mkColor(color)
+            fill.setAlpha(70)
+            curve.setBrush(pg.mkBrush(fill))
+            curve.setFillLevel(None)
+            curve.setZValue(-z)
+            curve.setData(total.x, top)
+            base = top
+        # Each venue's band is filled down to the band below it.
+        for lower, upper in zip(venues, venues[1:]):
+            self.curves[upper].setFillLevel(None)
+        self._fill_between(venues)
+
+    def _fill_between(self, venues: list[str]) -> None:
+        for item in getattr(self, "_fills", []):
+            self.plot.removeItem(item)
+        self._fills = []
+        floor = self.curves[venues[0]]
+        lo = self.stacked[venues[0]].y
+        bottom = float(np.nanmin(lo)) if len(lo) else 0.0
+        floor.setFillLevel(bottom * 0.0)
+        for lower, upper in zip(venues, venues[1:]):
+            color = pg.mkColor(self.theme.exchange_color(upper))
+            color.setAlpha(70)
+            fill = pg.FillBetweenItem(self.curves[lower], self.curves[upper], brush=pg.mkBrush(color))
+            fill.setZValue(-10)
+            self.plot.addItem(fill)
+            self._fills.append(fill)
+
+    def venue_values(self) -> dict[str, np.ndarray]:
+        """The unstacked values per venue (what the curves' bands are made of)."""
+        return {name: s.y for name, s in self.series.items()}
+
+    def fit_y(self, x0: float, x1: float) -> None:
+        lo, hi = np.inf, -np.inf
+        names = list(self.stacked)
+        if not names:
+            return
+        first, top = self.stacked[names[0]], self.stacked[names[-1]]
+        a, b = lod.visible_slice(top.x, x0, x1)
+        if b <= a:
+            return
+        lo = float(np.nanmin(first.y[a:b])) * 0.9
+        hi = float(np.nanmax(top.y[a:b]))
+        self.view.setYRange(lo, hi + (hi - lo) * 0.05, padding=0)
 
     def changes(self, x0: float, x1: float) -> dict[str, tuple[float, float]]:
-        """Per series: (value at the end of the window, % change over the window)."""
+        """Per venue and total: (value at the end of the window, % change over the window)."""
         out = {}
         for name, s in self.series.items():
-            a, b = lod.visible_slice(s.x, x0, x1)
             a = int(np.searchsorted(s.x, x0, "left"))
             b = int(np.searchsorted(s.x, x1, "right")) - 1
             if 0 <= a <= b < len(s.x) and s.y[a]:

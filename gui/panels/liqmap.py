@@ -12,22 +12,22 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from analytics.levels import LiquidationMap
-from gui.items.axes import format_compact
+from gui.items.axes import CompactAxis, format_compact
 from gui.theme import Theme
 
 
 class LiquidationMapPanel(QtWidgets.QWidget):
     def __init__(self, theme: Theme, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
-        self.plot_widget = pg.PlotWidget()
+        self.plot_widget = pg.PlotWidget(axisItems={"bottom": CompactAxis("bottom")})
         self.plot = self.plot_widget.getPlotItem()
         self.plot.hideAxis("left")
-        self.plot.showAxis("bottom")
+        # No axes: its plot area must have exactly the price chart's height so the y-link lines up prices.
+        self.plot.hideAxis("bottom")
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.view = self.plot.getViewBox()
         self.view.setMouseEnabled(x=False, y=False)
-        self.plot.getAxis("bottom").setHeight(24)
         self.longs = pg.BarGraphItem(x0=[0], y=[0], height=[0], width=[0])
         self.shorts = pg.BarGraphItem(x0=[0], y=[0], height=[0], width=[0])
         self.cum_long = pg.PlotDataItem()
@@ -36,14 +36,17 @@ class LiquidationMapPanel(QtWidgets.QWidget):
         for item in (self.longs, self.shorts, self.cum_long, self.cum_short):
             self.plot.addItem(item)
         self.plot.addItem(self.price_line, ignoreBounds=True)
-        self.caption = pg.TextItem(anchor=(0, 0))
+        self.caption = pg.TextItem(anchor=(0, 0), fill=pg.mkBrush(0, 0, 0, 0))
         self.caption.setParentItem(self.view)
-        self.caption.setPos(2, 2)
+        self.caption.setPos(4, 2)
+        self.scale_text = ""
         self.map: LiquidationMap | None = None
         self.log_scale = False
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
         layout.addWidget(self.plot_widget)
+        self.view.sigYRangeChanged.connect(lambda *_: self._fit_x())
         self.apply_theme(theme)
 
     def link_price(self, price_view: pg.ViewBox) -> None:
@@ -70,11 +73,13 @@ class LiquidationMapPanel(QtWidgets.QWidget):
             up = float(m.cumulative_short()[-1]) if len(m.short_usd) else 0.0
             down = float(m.cumulative_long()[0]) if len(m.long_usd) else 0.0
             text = (
-                f"Liquidation map <i>(estimate)</i><br>"
+                f"Liquidation map <i>(estimate)</i> · bin ${m.bin_usd:,.0f}<br>"
                 f"<span style='color:{self.theme.short_liq}'>shorts above ${format_compact(up)}</span> · "
                 f"<span style='color:{self.theme.long_liq}'>longs below ${format_compact(down)}</span>"
             )
-        self.caption.setHtml(f"<span style='color:{self.theme.muted};font-size:8pt'>{text}</span>")
+        if self.scale_text:
+            text += f"<br>widest bar {self.scale_text}"
+        self.caption.setHtml(f"<div style='color:{self.theme.muted};font-size:8pt;background-color:{self.theme.background}'>{text}</div>")
 
     def set_map(self, m: LiquidationMap | None) -> None:
         self.map = m
@@ -91,16 +96,30 @@ class LiquidationMapPanel(QtWidgets.QWidget):
         heights = np.diff(edges) * 0.9
         self.longs.setOpts(x0=np.zeros(len(centres)), y=centres, height=heights, width=m.long_usd)
         self.shorts.setOpts(x0=np.zeros(len(centres)), y=centres, height=heights, width=m.short_usd)
-        top = float(max(m.long_usd.max(), m.short_usd.max(), 1.0))
-        cl, cs = m.cumulative_long(), m.cumulative_short()
-        below, above = m.prices < m.price, m.prices > m.price
-        scale_l = top / max(float(cl.max()), 1.0)
-        scale_s = top / max(float(cs.max()), 1.0)
-        self.cum_long.setData(cl[below] * scale_l, centres[below])
-        self.cum_short.setData(cs[above] * scale_s, centres[above])
         if np.isfinite(m.price):
             self.price_line.setPos(float(conv(m.price)))
+        self._fit_x()
+
+    def _fit_x(self) -> None:
+        """Scale bars to the largest bin in the visible price range (clusters far away do not squash them)."""
+        m = self.map
+        if m is None or len(m.long_usd) == 0:
+            return
+        _, (y0, y1) = self.view.viewRange()
+        if self.log_scale:
+            y0, y1 = 10**y0, 10**y1
+        sel = (m.prices >= y0) & (m.prices <= y1)
+        top = float(max(m.long_usd[sel].max(initial=0.0), m.short_usd[sel].max(initial=0.0)))
+        if top <= 0:
+            top = float(max(m.long_usd.max(), m.short_usd.max(), 1.0))
+        cl, cs = m.cumulative_long(), m.cumulative_short()
+        below, above = m.prices < m.price, m.prices > m.price
+        conv = np.log10 if self.log_scale else (lambda a: a)
+        centres = conv(m.prices)
+        self.cum_long.setData(cl[below] / max(float(cl.max()), 1.0) * top, centres[below])
+        self.cum_short.setData(cs[above] / max(float(cs.max()), 1.0) * top, centres[above])
         self.view.setXRange(0, top * 1.05, padding=0)
+        self.scale_text = "$" + format_compact(top)
         self._caption()
 
     def usd_at(self, price: float) -> tuple[float, float]:

@@ -42,7 +42,7 @@ class PricePanel(ChartPanel):
         self.apply_theme(theme)
 
     def _target_line(self) -> pg.InfiniteLine:
-        line = pg.InfiniteLine(angle=0, movable=True, label="", labelOpts={"position": 0.02, "anchors": [(0, 1), (0, 1)]})
+        line = pg.InfiniteLine(angle=0, movable=True, label="", labelOpts={"position": 0.97, "anchors": [(1, 1), (1, 1)]})
         line.setZValue(60)
         line.setVisible(False)
         line.sigPositionChangeFinished.connect(self._on_target_drag)
@@ -75,6 +75,12 @@ class PricePanel(ChartPanel):
 
     def set_data(self, data: ChartData) -> None:
         self._data = data
+        from market.series import EXCHANGE_NAMES, TIMEFRAMES_MS
+
+        tf = next((k for k, v in TIMEFRAMES_MS.items() if v == data.timeframe_ms), f"{data.timeframe_ms // 60000}m")
+        venue = EXCHANGE_NAMES.get(data.price_exchange, data.price_exchange)
+        self.title_item.setHtml(f"<span style='color:{self.theme.text};font-size:10pt'><b>{data.symbol}</b></span> "
+                                f"<span style='color:{self.theme.muted};font-size:9pt'>{venue} price · {tf}</span>")
         c = data.candles
         conv = np.log10 if self.log_scale else (lambda a: a)
         self.candles.set_data(c.x, conv(c.open), conv(c.high), conv(c.low), conv(c.close), data.timeframe_ms / 1000.0)
@@ -121,6 +127,9 @@ class PricePanel(ChartPanel):
         if rng is None:
             return
         lo, hi = rng
+        if self.up_line.isVisible():  # keep both targets (and the clusters between) in view
+            ups = (self.up_line.value(), self.down_line.value())
+            lo, hi = min(lo, *ups), max(hi, *ups)
         pad = (hi - lo) * 0.08 or abs(hi) * 0.01 or 1.0
         self.view.setYRange(lo - pad, hi + pad, padding=0)
         self.estimate_label.setPos(4, self.view.height() - 2)
