@@ -46,9 +46,14 @@ def apply_urls_override(exchange: Any, v: Venue, urls_override: Any) -> None:
     """Point an exchange at another host (a loopback fake exchange).
 
     ``urls_override`` is either one base URL (every REST host replaced, paths kept), or a mapping: a key
-    equal to the exchange name or ccxt id selects that entry (again a base URL or a mapping); a mapping is
-    merged over ``exchange.urls['api']``."""
+    equal to the exchange name or ccxt id selects that entry (again a base URL or a mapping); a mapping
+    with a "rest" entry gives the REST base URL (the shape LiveSource takes:
+    ``{"binance": {"rest": "http://127.0.0.1:PORT", "ws": ...}}``); any other mapping is merged over
+    ``exchange.urls['api']``."""
     if urls_override is None:
+        return
+    if isinstance(urls_override, Mapping) and "rest" in urls_override:
+        apply_urls_override(exchange, v, urls_override["rest"])
         return
     if isinstance(urls_override, Mapping):
         for name in (v.name, v.ccxt_id):

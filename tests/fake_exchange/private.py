@@ -13,8 +13,8 @@ balances ONLY to a correct signature. Failures return the exchange's own error c
   10003 key, 10004 sign, 10002 timestamp/recv_window, 10010 IP mismatch.
 
 Use it two ways:
-- ``add_private_routes(app, state)`` registers the routes on any aiohttp app (the shared FakeExchange
-  can call this from its extra-routes hook);
+- plugged into the shared FakeExchange: ``FakeExchange(extra_routes=[extra_routes(state)])``;
+  ``add_private_routes(app, state)`` registers the routes on any other aiohttp app;
 - ``PrivateFakeServer(state)`` runs a standalone server (private routes plus the minimal public market
   metadata ccxt needs to load markets) on 127.0.0.1 in a background thread.
 """
@@ -628,6 +628,16 @@ def public_market_routes() -> list[web.RouteDef]:
 
 def add_private_routes(app: web.Application, state: PrivateState, with_markets: bool = False) -> None:
     app.add_routes(private_routes(state) + (public_market_routes() if with_markets else []))
+
+
+def extra_routes(state: PrivateState):
+    """The hook for the shared server: ``FakeExchange(extra_routes=[extra_routes(private_state)])``.
+    Its public routes already serve the market metadata ccxt loads, so only the signed routes are added."""
+
+    def add(app: web.Application, _fake_state) -> None:
+        add_private_routes(app, state, with_markets=False)
+
+    return add
 
 
 class PrivateFakeServer:
