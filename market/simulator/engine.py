@@ -308,14 +308,15 @@ class MarketSimulator:
         rz = r / sig
         self._ema += (rz - self._ema) / 30.0
         mom = math.tanh(self._ema / 0.18 * 0.7)
-        self._shock = self._shock * 0.95 + min(imp_dn + imp_up, 0.05) * 20.0
+        self._shock = self._shock * 0.9 + min(imp_dn + imp_up, 0.05) * 20.0
         az = min(abs(rz), 6.0)
         c0 = 1.0 / cfg.mean_hold_minutes
         lean = 0.5 * math.tanh(0.5 * rz)
         c_long = c0 * (1.0 - lean)
         c_short = c0 * (1.0 + lean)
         fill = cfg.target_oi_base / max(self._oi_base, 0.02 * cfg.target_oi_base)
-        act = math.sqrt(sig / cfg.vol_regimes[len(cfg.vol_regimes) // 2]) * (1.0 + 0.3 * az) * (1.0 + 2.0 * self._shock)
+        # Leverage builds up in trends and volatility; dip buyers re-open a little after a cascade.
+        act = math.sqrt(sig / cfg.vol_regimes[len(cfg.vol_regimes) // 2]) * (1.0 + 0.2 * az) * (1.0 + 0.8 * abs(mom)) * (1.0 + 0.5 * self._shock)
         flow = cfg.target_oi_base * c0 * self._c_on[i] * act * min(max(fill**0.7, 0.3), 6.0)
         ls = self._c_ls[i]
         vn = self._c_vn[i]

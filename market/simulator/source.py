@@ -103,13 +103,8 @@ class DemoSource:
                 return MarketFrames(symbol=self.symbol)
             self._ensure_history(None)
             target = self._target_ms()
-            released: list[MarketFrames] = []
-            n = 0
-            while self._released_ms + MINUTE_MS <= target and n < MAX_MINUTES_PER_POLL:
-                released.append(self._take_pending())
-                n += 1
-            out = _concat(released) if released else MarketFrames(symbol=self.symbol)
-            self._live.extend(released)
+            n = min(MAX_MINUTES_PER_POLL, max(0, (target - self._released_ms) // MINUTE_MS))
+            out = self._release(n) if n else MarketFrames(symbol=self.symbol)
             progress_ms = target - self._released_ms
             if 0 < progress_ms < MINUTE_MS:
                 out = out.merge(self._partial(progress_ms / MINUTE_MS))
@@ -172,12 +167,20 @@ class DemoSource:
         # Rounded to the ms: float clock differences like 6.4999999 s must not lose a millisecond.
         return self._sim0_ms + int(round((self._clock() - self._wall0) * self.speed * 1000.0))
 
-    def _take_pending(self) -> MarketFrames:
-        frames = self._pending
-        self._released_ms += MINUTE_MS
+    def _release(self, n: int) -> MarketFrames:
+        """Release n closed minutes: the pending one and n - 1 more simulated in one batch (one frame
+        build, so even a day per poll stays prompt), then simulate the next pending minute."""
+        parts = [self._pending]
+        if n > 1:
+            parts.append(self._sim.step_minutes(n - 1))
+        self._released_ms += n * MINUTE_MS
         self._truth_at_release = self._sim.truth_now()
         self._pending = self._sim.step_minutes(1)
-        return frames
+        out = _concat(parts)
+        self._live.append(out)
+        if len(self._live) > 256:  # a long session polls often: keep the released rows in few frames
+            self._live = [_concat(self._live)]
+        return out
 
     def _partial(self, f: float) -> MarketFrames:
         """The minute in progress at fraction f of its duration: a candle that grows into the final one."""

@@ -153,3 +153,21 @@ def test_truth_now_matches_released_open_interest():
     assert int(oi["ts"].max()) == t.ts
     for name, base in zip(last["exchange"], last["oi_base"]):
         assert base == pytest.approx(t.open_base(name), rel=1e-9)
+
+
+def test_huge_speed_is_capped_per_poll_and_catches_up_contiguously():
+    from market.simulator.source import MAX_MINUTES_PER_POLL
+
+    src, clock = _source(speed=1e6)
+    src.history(SYM)
+    end = src.config.end_ms
+    clock.t += 0.2  # 200,000 simulated seconds = 3333 minutes due
+    a = src.poll(SYM)
+    ts = sorted(set(a.candles["ts"]))
+    assert ts == list(range(end, end + MAX_MINUTES_PER_POLL * MINUTE_MS, MINUTE_MS))
+    assert src.now_ms() < end + 3333 * MINUTE_MS  # behind the clock, catching up on later polls
+    b = src.poll(SYM)
+    assert min(b.candles["ts"]) == end + MAX_MINUTES_PER_POLL * MINUTE_MS
+    whole = src.history(SYM)
+    c = whole.candles[whole.candles["exchange"] == "binance"]["ts"].to_numpy()
+    assert (np.diff(c) == MINUTE_MS).all() and c[-1] == end + (2 * MAX_MINUTES_PER_POLL - 1) * MINUTE_MS
