@@ -1,0 +1,389 @@
+"""The asyncio side of LiveSource: ccxt exchanges, backfill, polling, liquidation streams.
+
+Everything here runs on the source's own event-loop thread; LiveSource talks to it only through
+run_coroutine_threadsafe, a thread-safe queue (new rows for poll) and the FeedBoard (states).
+Every fetched page is written to the store as soon as it arrives, so an interrupted backfill resumes
+where it stopped and nothing already stored is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import random
+from dataclasses import dataclass, field
+from typing import Awaitable, Callable, Optional
+
+import numpy as np
+import pandas as pd
+
+from market.live.feeds import FeedBoard, feed_name
+from market.live.retry import FATAL, OFFLINE, Failure, GaveUp, RetryPolicy, call_with_retries, classify
+from market.live.venues import VENUES, Venue
+from market.live.venues.base import DAY_MS, FUNDING_PERIOD_MS, OI_PERIOD_MS
+from market.series import MINUTE_MS, MarketFrames, normalize
+from market.source import ProgressFn
+
+HISTORY_SERIES = ("candles", "open_interest", "long_short", "funding")
+
+
+@dataclass
+class EngineConfig:
+    symbol: str
+    exchanges: tuple[str, ...]
+    urls_override: dict
+    timeout_s: float
+    retry: RetryPolicy
+    poll_interval_s: float
+    stream_liquidations: bool = True
+    history_ms: int = 30 * DAY_MS
+
+
+@dataclass(frozen=True)
+class Gap:
+    exchange: str
+    series: str
+    from_ms: int  # first missing ts
+    to_ms: int  # first ts that was already there after the gap (or now)
+
+
+@dataclass
+class _VenueState:
+    ex: object = None
+    market: Optional[dict] = None
+    failure: Optional[Failure] = None
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    seen: dict = field(default_factory=dict)  # liquidation key -> ts, for de-duplication
+
+
+def _align_up(ms: int, step: int) -> int:
+    return -(-ms // step) * step
+
+
+class Engine:
+    def __init__(self, cfg: EngineConfig, store, board: FeedBoard, out: "queue.Queue[MarketFrames]",
+                 clock: Callable[[], int], rng: random.Random, sleep: Callable[[float], Awaitable[None]]) -> None:
+        self.cfg = cfg
+        self.store = store
+        self.board = board
+        self.out = out
+        self.clock = clock
+        self.rng = rng
+        self.sleep = sleep
+        self.venues: dict[str, _VenueState] = {}
+        self.tasks: list[asyncio.Task] = []
+        self.gaps: list[Gap] = []
+        self.volume_30d: dict[str, Optional[float]] = {ex: None for ex in cfg.exchanges}
+        self.leverage_tiers: dict[str, Optional[list]] = {ex: None for ex in cfg.exchanges}
+        self.live_started = False
+        self.closing = False
+
+    # ---- exchanges -----------------------------------------------------------------------------
+    def _vs(self, name: str) -> _VenueState:
+        if name not in self.venues:
+            self.venues[name] = _VenueState()
+        return self.venues[name]
+
+    def _mark_all(self, name: str, failure: Failure, in_s: Optional[float] = None) -> None:
+        for s in ("candles", "open_interest", "funding", "long_short", "liquidations"):
+            f = feed_name(name, s)
+            if failure.kind == FATAL:
+                self.board.failed(f, failure.reason)
+            elif failure.kind == OFFLINE:
+                self.board.offline(f, failure.reason, in_s)
+            else:
+                self.board.retrying(f, failure.reason, in_s or 0.0)
+
+    async def exchange(self, name: str):
+        """The venue's ccxt.pro exchange with markets loaded and the symbol's market; raises GaveUp."""
+        vs = self._vs(name)
+        if vs.failure is not None and vs.failure.kind == FATAL:
+            raise GaveUp(vs.failure)
+        if vs.market is not None:
+            return vs.ex, vs.market
+        venue = VENUES[name]
+        if vs.ex is None:
+            import ccxt.pro as ccxtpro  # lazy: the window appears before ccxt is imported
+
+            vs.ex = getattr(ccxtpro, venue.ccxt_id)({"enableRateLimit": True, "timeout": int(self.cfg.timeout_s * 1000),
+                                                      "options": dict(venue.ccxt_options)})
+            urls = self.cfg.urls_override.get(name) or {}
+            venue.point_at(vs.ex, urls.get("rest"), urls.get("ws"))
+        ex = vs.ex
+        await call_with_retries(lambda: ex.load_markets(reload=True), self.cfg.retry, self.rng,
+                                headers=lambda: ex.last_response_headers, sleep=self.sleep, attempts=2,
+                                on_retry=lambda f, d: self._mark_all(name, f, d))
+        market = ex.markets.get(self.cfg.symbol) if ex.markets else None
+        if market is None or market.get("active") is False:
+            vs.failure = Failure(FATAL, f"{self.cfg.symbol} is not listed on {venue.label} (delisted?)")
+            raise GaveUp(vs.failure)
+        vs.market = market
+        return ex, market
+
+    async def _fetch(self, name: str, series: str, make, attempts: Optional[int] = None):
+        ex = self._vs(name).ex
+        feed = feed_name(name, series)
+        return await call_with_retries(make, self.cfg.retry, self.rng, headers=lambda: ex.last_response_headers,
+                                       sleep=self.sleep, attempts=attempts,
+                                       on_retry=lambda f, d: (self.board.offline(feed, f.reason, d) if f.kind == OFFLINE
+                                                              else self.board.retrying(feed, f.reason, d)))
+
+    # ---- storing ---------------------------------------------------------------------------------
+    def _write(self, series: str, df: pd.DataFrame, live: bool, new_from: Optional[int] = None) -> int:
+        """Store the rows; live ones also go to poll(), except re-fetched rows older than ``new_from``."""
+        if len(df) == 0:
+            return 0
+        frames = MarketFrames.build(self.cfg.symbol, MINUTE_MS, **{series: df})
+        self.store.write(frames)
+        if live:
+            fresh = frames if new_from is None else frames.slice(new_from, None)
+            if not fresh.is_empty():
+                self.out.put(fresh)
+        return len(df)
+
+    def _price_at(self, name: str, ts: np.ndarray) -> np.ndarray:
+        """Close of the 1m candle ending at each instant (OI is measured at an instant; see series.py)."""
+        if len(ts) == 0:
+            return np.array([], dtype=float)
+        c = self.store.read(self.cfg.symbol, int(ts.min()) - 10 * MINUTE_MS, int(ts.max()) + MINUTE_MS, [name]).candles
+        if len(c) == 0:
+            return np.full(len(ts), np.nan)
+        close_t = c["ts"].to_numpy() + MINUTE_MS
+        idx = np.searchsorted(close_t, ts, side="right") - 1
+        out = np.where(idx >= 0, c["close"].to_numpy()[np.clip(idx, 0, None)], np.nan)
+        return out
+
+    # ---- one venue's history ---------------------------------------------------------------------
+    def _plan(self, name: str, series: str, start: int, end: int) -> tuple[int, int, int]:
+        """(first ts to fetch, window length ms, number of requests) for one series of one venue."""
+        v = VENUES[name]
+        last = self.store.last_ts(self.cfg.symbol, name, series)
+        if series == "candles":
+            step, limit = MINUTE_MS, v.candle_limit
+            first = start - start % MINUTE_MS
+        elif series == "funding":
+            step, limit = FUNDING_PERIOD_MS, v.funding_limit
+            first = start
+            if last is not None:  # the stored 'current' rate may sit at the next funding time: look back one period
+                last = min(last, end) - FUNDING_PERIOD_MS
+        else:
+            step = OI_PERIOD_MS
+            limit = v.oi_limit if series == "open_interest" else v.ls_limit
+            first = _align_up(start, step)
+            if v.oi_history_ms is not None:
+                first = max(first, _align_up(end - v.oi_history_ms + step, step))
+        if last is not None:
+            first = max(first, last)  # re-fetch the newest stored row: it may have been a candle still open
+        window = step * limit
+        n = 0 if first > end else int((end - first) // window) + 1
+        return first, window, n
+
+    async def sync_series(self, name: str, series: str, start: int, end: int, live: bool, tick) -> None:
+        v: Venue = VENUES[name]
+        ex, market = await self.exchange(name)
+        first, window, n = self._plan(name, series, start, end)
+        feed = feed_name(name, series)
+        last_before = self.store.last_ts(self.cfg.symbol, name, series)
+        fetchers = {"candles": v.candles, "open_interest": v.oi_history, "long_short": v.long_short,
+                    "funding": v.funding_history}
+        fetch = fetchers[series]
+        got_any = False
+        newest = None
+        cursor = first
+        for _ in range(n):
+            lo, hi = cursor, min(cursor + window - 1, end)
+            df = await self._fetch(name, series, lambda lo=lo, hi=hi: fetch(ex, market, lo, hi))
+            if series == "open_interest" and len(df) and df["oi_usd"].isna().any():
+                px = self._price_at(name, df["ts"].to_numpy())
+                df = df.assign(oi_usd=np.where(df["oi_usd"].isna(), df["oi_base"].to_numpy() * px, df["oi_usd"].to_numpy()))
+            df = df[(df["ts"] >= lo) & (df["ts"] <= hi)]
+            self._write(series, df, live, new_from=None if series == "funding" else last_before)
+            if len(df):
+                got_any = True
+                newest = int(df["ts"].max())
+            cursor += window
+            tick(f"{v.label} {series.replace('_', ' ')}")
+        if live and series == "candles" and last_before is not None and newest is not None and newest - last_before > 2 * MINUTE_MS:
+            self.gaps.append(Gap(name, series, last_before + MINUTE_MS, newest))
+            self.board.ok(feed, newest, detail=f"refilled {int((newest - last_before) // MINUTE_MS) - 1} missing candles")
+        else:
+            self.board.ok(feed, newest if got_any else self.store.last_ts(self.cfg.symbol, name, series))
+
+    async def sync_current(self, name: str, live: bool) -> None:
+        v: Venue = VENUES[name]
+        ex, market = await self.exchange(name)
+        oi = await self._fetch(name, "open_interest", lambda: v.oi_now(ex, market))
+        self._write("open_interest", oi, live)
+        fu = await self._fetch(name, "funding", lambda: v.funding_now(ex, market))
+        self._write("funding", fu, live)
+        self.board.ok(feed_name(name, "funding"), int(fu["ts"].max()) if len(fu) else None)
+
+    async def extras(self, name: str) -> None:
+        """30-day quote volume and public leverage tiers (once; a failure leaves them None)."""
+        v: Venue = VENUES[name]
+        try:
+            ex, market = await self.exchange(name)
+            self.volume_30d[name] = await self._fetch(name, "candles", lambda: v.volume_30d(ex, market, self.clock()), attempts=2)
+            self.leverage_tiers[name] = await self._fetch(name, "candles", lambda: v.leverage_tiers(ex, market), attempts=2)
+        except GaveUp:
+            pass
+
+    async def sync_venue(self, name: str, start: int, end: int, live: bool, tick, with_extras: bool = False) -> None:
+        vs = self._vs(name)
+        async with vs.lock:
+            try:
+                for series in HISTORY_SERIES:
+                    try:
+                        await self.sync_series(name, series, start, end, live, tick)
+                    except GaveUp as g:
+                        if g.failure.kind in (FATAL, OFFLINE):
+                            raise
+                        self.board.retrying(feed_name(name, series), f"{g.failure.reason}; gave up for now",
+                                            self.cfg.poll_interval_s)
+                try:
+                    await self.sync_current(name, live)
+                except GaveUp as g:
+                    if g.failure.kind in (FATAL, OFFLINE):
+                        raise
+                if with_extras:
+                    await self.extras(name)
+            except GaveUp as g:
+                if g.failure.kind == FATAL:
+                    vs.failure = g.failure
+                self._mark_all(name, g.failure)
+                if g.failure.kind == OFFLINE:
+                    vs.market = None  # reload markets when the network comes back
+                raise
+
+    # ---- backfill ----------------------------------------------------------------------------------
+    async def backfill(self, start: int, end: int, exchanges: tuple[str, ...], progress: Optional[ProgressFn]) -> None:
+        total = 0
+        plans = {}
+        # Planning needs no network: it only reads the store.
+        for name in exchanges:
+            for s in HISTORY_SERIES:
+                plans[(name, s)] = self._plan(name, s, start, end)[2]
+        total = max(1, sum(plans.values()) + 3 * len(exchanges))
+        done = [0]
+
+        def tick(text: str) -> None:
+            done[0] += 1
+            if progress is not None:
+                try:
+                    progress(min(1.0, done[0] / total), f"Backfilling {text}")
+                except Exception:  # a broken progress display must not stop the backfill
+                    pass
+
+        if progress is not None:
+            progress(0.0, "Connecting to " + ", ".join(VENUES[n].label for n in exchanges))
+
+        async def one(name: str) -> None:
+            try:
+                await self.sync_venue(name, start, end, live=False, tick=tick, with_extras=True)
+            except GaveUp:
+                pass
+
+        await asyncio.gather(*(one(n) for n in exchanges))
+        if progress is not None:
+            progress(1.0, "Backfill done")
+
+    # ---- live --------------------------------------------------------------------------------------
+    def start_live(self) -> None:
+        if self.live_started or self.closing:
+            return
+        self.live_started = True
+        for name in self.cfg.exchanges:
+            self.tasks.append(asyncio.ensure_future(self._poll_loop(name)))
+            if self.cfg.stream_liquidations:
+                self.tasks.append(asyncio.ensure_future(self._liquidation_loop(name)))
+
+    async def _poll_loop(self, name: str) -> None:
+        attempt = 0
+        while not self.closing:
+            delay = self.cfg.poll_interval_s
+            try:
+                now = self.clock()
+                await self.sync_venue(name, now - self.cfg.history_ms, now, live=True, tick=lambda t: None)
+                attempt = 0
+            except GaveUp as g:
+                if g.failure.kind == FATAL:
+                    return
+                delay = max(delay, self.cfg.retry.delay(attempt, self.rng))
+                attempt += 1
+                self._mark_all(name, g.failure, delay)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # never let a bug in one cycle kill the feed
+                f = classify(exc)
+                for s in HISTORY_SERIES:
+                    self.board.retrying(feed_name(name, s), f.reason, delay)
+            await self.sleep(delay)
+
+    def _new_liquidations(self, name: str, df: pd.DataFrame) -> pd.DataFrame:
+        """Rows not seen before (duplicates and replays dropped); keeps the seen-set bounded."""
+        vs = self._vs(name)
+        if len(df) == 0:
+            return df
+        keys = list(zip(df["ts"].tolist(), df["side"].tolist(), df["price"].tolist(), df["qty_base"].tolist()))
+        keep = []
+        for k in keys:
+            fresh = k not in vs.seen
+            keep.append(fresh)
+            if fresh:
+                vs.seen[k] = k[0]
+        if len(vs.seen) > 50_000:
+            cut = max(vs.seen.values()) - 3_600_000
+            vs.seen = {k: t for k, t in vs.seen.items() if t >= cut}
+        return df[np.array(keep, dtype=bool)]
+
+    async def _liquidation_loop(self, name: str) -> None:
+        v: Venue = VENUES[name]
+        feed = feed_name(name, "liquidations")
+        attempt = 0
+        listening = False
+        while not self.closing:
+            try:
+                ex, market = await self.exchange(name)
+                if not listening:
+                    self.board.ok(feed, detail="listening")
+                    listening = True
+                await v.watch(ex, market)
+                df = normalize("liquidations", v.liquidations(list(getattr(ex, "liquidations", None) or []), market))
+                new = self._new_liquidations(name, df)
+                if len(new):
+                    self._write("liquidations", new, live=True)
+                    self.board.ok(feed, int(new["ts"].max()))
+                attempt = 0
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                failure = exc.failure if isinstance(exc, GaveUp) else classify(exc)
+                if failure.kind == FATAL:
+                    self.board.failed(feed, failure.reason)
+                    return
+                delay = self.cfg.retry.delay(attempt, self.rng)
+                attempt += 1
+                listening = False
+                if failure.kind == OFFLINE:
+                    self.board.offline(feed, failure.reason, delay)
+                else:
+                    self.board.retrying(feed, failure.reason, delay)
+                await self.sleep(delay)
+
+    # ---- shutdown ----------------------------------------------------------------------------------
+    async def close(self) -> None:
+        self.closing = True
+        for t in self.tasks:
+            t.cancel()
+        for t in self.tasks:
+            try:
+                await t
+            except BaseException:
+                pass
+        self.tasks.clear()
+        for vs in self.venues.values():
+            if vs.ex is not None:
+                try:
+                    await vs.ex.close()
+                except Exception:
+                    pass

@@ -1,0 +1,333 @@
+"""FakeExchange: Binance USDⓈ-M, OKX v5 and Bybit v5 public endpoints on 127.0.0.1, in their real shapes.
+
+One aiohttp app serves all three venues (paths don't collide: /fapi + /futures/data are Binance,
+/api/v5 is OKX, /v5 is Bybit; WebSockets live under /binance, /okx, /bybit). It runs in its own thread
+with its own event loop so a plain (sync) pytest test can start it, point LiveSource at it and talk to it.
+
+The market it serves is ``state.data`` (MarketFrames, see data.py); ``state.now_ms`` is the venue clock:
+only rows at or before it are served, and ``advance()`` moves it, pushing the liquidations of the new
+interval to every subscribed WebSocket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import threading
+from collections import Counter
+from typing import Callable, Iterable
+
+import pandas as pd
+from aiohttp import web
+
+from market.series import MINUTE_MS, MarketFrames, per_exchange
+from tests.fake_exchange import binance, bybit, okx
+from tests.fake_exchange.data import generate
+from tests.fake_exchange.faults import (CANNED, DELAY, GARBAGE, HTTP, TRUNCATE, WS_DROP, WS_DUPLICATE, WS_REORDER, Fault,
+                                        FaultBook)
+
+VENUES = {"binance": binance, "okx": okx, "bybit": bybit}
+DAY_MS = 24 * 60 * MINUTE_MS
+from tests.fake_exchange.keys import STATE  # noqa: E402
+ExtraRoutes = Callable[[web.Application, "FakeState"], None]
+
+
+def venue_of(path: str) -> str | None:
+    if path.startswith("/fng"):
+        return "fear_greed"
+    if path.startswith("/fapi") or path.startswith("/futures") or path.startswith("/binance"):
+        return "binance"
+    if path.startswith("/api/v5") or path.startswith("/okx"):
+        return "okx"
+    if path.startswith("/v5") or path.startswith("/bybit"):
+        return "bybit"
+    return None
+
+
+class FakeState:
+    """Everything the handlers share. Mutated from the test thread only through FakeExchange's methods."""
+
+    def __init__(self, data: MarketFrames, now_ms: int, symbol_listed: bool = True) -> None:
+        self.data = data
+        self.now_ms = now_ms
+        self.faults = FaultBook()
+        self.requests: Counter[str] = Counter()  # per venue, REST requests and WS connections
+        self.routes: Counter[str] = Counter()  # per "venue path"
+        self.delisted: set[str] = set()
+        self.sockets: dict[str, list[web.WebSocketResponse]] = {v: [] for v in VENUES}
+        self.subscribed: Counter[str] = Counter()  # liquidation subscriptions accepted, per venue
+        self.pushed_liquidations: dict[str, list[pd.DataFrame]] = {v: [] for v in VENUES}
+        self.lock = threading.Lock()
+
+    # ---- the data the venues serve -------------------------------------------------------------
+    def rows(self, series: str, venue: str) -> pd.DataFrame:
+        """Rows visible now: candles that have closed, other rows measured at or before now."""
+        df = per_exchange(self.data.series(series), venue)
+        if series == "candles":
+            return df[df["ts"] + MINUTE_MS <= self.now_ms]
+        return df[df["ts"] <= self.now_ms]
+
+    def liquidations_between(self, venue: str, after_ms: int, until_ms: int) -> pd.DataFrame:
+        df = per_exchange(self.data.liquidations, venue)
+        return df[(df["ts"] > after_ms) & (df["ts"] <= until_ms)].reset_index(drop=True)
+
+
+def build_app(state: FakeState, extra_routes: Iterable[ExtraRoutes] = ()) -> web.Application:
+    """The aiohttp app: fault middleware, the three venues' routes, then any extra routes (private.py)."""
+    app = web.Application(middlewares=[_fault_middleware])
+    app[STATE] = state
+    for module in VENUES.values():
+        module.register(app, state)
+    for add in extra_routes:
+        add(app, state)
+    app.router.add_get("/fng/", _fear_greed)
+    return app
+
+
+async def _fear_greed(request: web.Request) -> web.Response:
+    # alternative.me's format: https://alternative.me/crypto/fear-and-greed-index/#api
+    state: FakeState = request.app[STATE]
+    body = {"name": "Fear and Greed Index", "data": [{"value": "27", "value_classification": "Fear",
+            "timestamp": str(state.now_ms // 1000), "time_until_update": "3600"}], "metadata": {"error": None}}
+    return web.json_response(body)
+
+
+@web.middleware
+async def _fault_middleware(request: web.Request, handler):
+    state: FakeState = request.app[STATE]
+    venue = venue_of(request.path) or "other"
+    with state.lock:
+        state.requests[venue] += 1
+        state.routes[f"{venue} {request.path}"] += 1
+    fault = None if request.headers.get("Upgrade", "").lower() == "websocket" else state.faults.take_rest(venue, request.path)
+    if fault is None:
+        return await handler(request)
+    if fault.kind == DELAY:
+        await asyncio.sleep(fault.delay_s)
+        return await handler(request)
+    if fault.kind == HTTP:
+        headers = {} if fault.retry_after_s is None else {"Retry-After": str(int(round(fault.retry_after_s)))}
+        body = VENUES[venue].error_body(fault.status) if venue in VENUES else '{"error": "unavailable"}'
+        return web.Response(status=fault.status, text=body, headers=headers, content_type="application/json")
+    if fault.kind == GARBAGE:
+        return web.Response(status=200, text="<html><body>502 Bad Gateway - cloudflare</body></html>", content_type="text/html")
+    if fault.kind == CANNED:
+        return web.json_response(fault.body)
+    if fault.kind == TRUNCATE:
+        real = await handler(request)
+        text = real.text or ""
+        return web.Response(status=200, text=text[: max(1, len(text) // 2)], content_type="application/json")
+    return await handler(request)
+
+
+async def ws_session(request: web.Request, venue: str, on_message, holder: dict | None = None) -> web.WebSocketResponse:
+    """Shared WebSocket loop: register the socket, answer the client's messages via ``on_message``."""
+    state: FakeState = request.app[STATE]
+    ws = web.WebSocketResponse(autoping=True)
+    await ws.prepare(request)
+    if holder is not None:
+        holder["ws"] = ws
+    state.sockets[venue].append(ws)
+    try:
+        async for msg in ws:
+            if msg.type.name == "TEXT":
+                replies = on_message(state, msg.data)
+                for r in replies:
+                    await ws.send_str(r if isinstance(r, str) else json.dumps(r))
+    finally:
+        if ws in state.sockets[venue]:
+            state.sockets[venue].remove(ws)
+    return ws
+
+
+async def _push(state: FakeState, venue: str, events: pd.DataFrame) -> None:
+    sockets = [ws for ws in state.sockets[venue] if getattr(ws, "cascade_subscribed", False) and not ws.closed]
+    if not sockets or len(events) == 0:
+        return
+    faults = state.faults.take_ws(venue)
+    kinds = {f.kind for f in faults}
+    messages = VENUES[venue].liquidation_messages(events)
+    if WS_REORDER in kinds:
+        messages = list(reversed(messages))
+    if WS_DUPLICATE in kinds:
+        messages = [m for m in messages for _ in (0, 1)]
+    drop_after = min((f.after_messages for f in faults if f.kind == WS_DROP), default=None)
+    sent_rows = []
+    for ws in sockets:
+        for i, (msg, rows) in enumerate(messages):
+            if drop_after is not None and i >= drop_after:
+                await ws.close()
+                break
+            await ws.send_str(json.dumps(msg))
+            sent_rows.append(rows)
+    if sent_rows:
+        state.pushed_liquidations[venue].append(pd.concat(sent_rows, ignore_index=True))
+
+
+class FakeExchange:
+    """The fake venues in a background thread. ``with FakeExchange() as fx: ...`` or start()/stop()."""
+
+    def __init__(self, data: MarketFrames | None = None, now_ms: int | None = None, hours: float = 6.0,
+                 extra_routes: Iterable[ExtraRoutes] = (), seed: int = 7) -> None:
+        if data is None:
+            end = now_ms if now_ms is not None else 1_767_225_600_000  # 2026-01-01 00:00 UTC
+            data = generate(end - int(hours * 60) * MINUTE_MS, end + 2 * DAY_MS, seed=seed)
+            now_ms = end
+        self.state = FakeState(data, now_ms if now_ms is not None else int(data.candles["ts"].max()) + MINUTE_MS)
+        self._extra = list(extra_routes)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._runner: web.AppRunner | None = None
+        self.port: int | None = None
+
+    # ---- lifecycle -----------------------------------------------------------------------------
+    def start(self) -> "FakeExchange":
+        if self._thread is not None:
+            return self
+        ready = threading.Event()
+        self._loop = asyncio.new_event_loop()
+
+        def run() -> None:
+            asyncio.set_event_loop(self._loop)
+            self._loop.run_until_complete(self._serve())
+            ready.set()
+            self._loop.run_forever()
+
+        self._thread = threading.Thread(target=run, name="fake-exchange", daemon=True)
+        self._thread.start()
+        if not ready.wait(10):
+            raise RuntimeError("fake exchange did not start")
+        return self
+
+    async def _serve(self) -> None:
+        self._runner = web.AppRunner(build_app(self.state, self._extra), handle_signals=False)
+        await self._runner.setup()
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
+        self.port = sock.getsockname()[1]
+        site = web.SockSite(self._runner, sock)
+        await site.start()
+
+    def stop(self) -> None:
+        if self._thread is None or self._loop is None:
+            return
+
+        async def shutdown() -> None:
+            for socks in self.state.sockets.values():
+                for ws in list(socks):
+                    await ws.close()
+            await self._runner.cleanup()
+
+        asyncio.run_coroutine_threadsafe(shutdown(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+        self._loop.close()
+        self._thread = None
+
+    def __enter__(self) -> "FakeExchange":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def call(self, coro_fn, timeout: float = 10.0):
+        """Run ``coro_fn()`` on the server's loop and wait for its result."""
+        return asyncio.run_coroutine_threadsafe(coro_fn(), self._loop).result(timeout)
+
+    # ---- what LiveSource needs -----------------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def url_overrides(self) -> dict[str, dict[str, str]]:
+        """Per venue: where its REST and WebSocket endpoints are (LiveSource(urls_override=...))."""
+        http, ws = self.base_url, f"ws://127.0.0.1:{self.port}"
+        return {
+            "binance": {"rest": http, "ws": f"{ws}/binance/ws"},
+            "okx": {"rest": http, "ws": f"{ws}/okx/ws/v5"},
+            "bybit": {"rest": http, "ws": f"{ws}/bybit/v5/public/linear"},
+            "fear_greed": {"rest": f"{http}/fng/"},
+        }
+
+    # ---- the venue clock -----------------------------------------------------------------------
+    @property
+    def now_ms(self) -> int:
+        return self.state.now_ms
+
+    def advance(self, ms: int, push: bool = True) -> None:
+        """Move the venue clock; with ``push`` send the liquidations of (old now, new now] to subscribers."""
+        old = self.state.now_ms
+        self.state.now_ms = old + ms
+        if push:
+            self.push_liquidations(old, self.state.now_ms)
+
+    def push_liquidations(self, after_ms: int, until_ms: int) -> None:
+        async def go() -> None:
+            for venue in VENUES:
+                await _push(self.state, venue, self.state.liquidations_between(venue, after_ms, until_ms))
+
+        self.call(go)
+
+    # ---- faults --------------------------------------------------------------------------------
+    def inject(self, fault: Fault) -> Fault:
+        return self.state.faults.add(fault)
+
+    def fail(self, exchange: str, path_contains: str = "", status: int = 503, retry_after_s: float | None = None,
+             times: int | None = 1) -> Fault:
+        return self.inject(Fault(exchange, HTTP, path_contains, status=status, retry_after_s=retry_after_s, times=times))
+
+    def delay(self, exchange: str, seconds: float, path_contains: str = "", times: int | None = 1) -> Fault:
+        return self.inject(Fault(exchange, DELAY, path_contains, delay_s=seconds, times=times))
+
+    def garbage(self, exchange: str, path_contains: str = "", times: int | None = 1) -> Fault:
+        return self.inject(Fault(exchange, GARBAGE, path_contains, times=times))
+
+    def truncate(self, exchange: str, path_contains: str = "", times: int | None = 1) -> Fault:
+        return self.inject(Fault(exchange, TRUNCATE, path_contains, times=times))
+
+    def respond(self, exchange: str, path_contains: str, body, times: int | None = 1) -> Fault:
+        """Answer matching requests with ``body`` (a real sample response, say) instead of the market."""
+        return self.inject(Fault(exchange, CANNED, path_contains, body=body, times=times))
+
+    def push_raw(self, exchange: str, message: dict) -> None:
+        """Send one raw WebSocket message to every subscribed socket of ``exchange``."""
+
+        async def go() -> None:
+            for ws in list(self.state.sockets[exchange]):
+                if getattr(ws, "cascade_subscribed", False) and not ws.closed:
+                    await ws.send_str(json.dumps(message))
+
+        self.call(go)
+
+    def drop_ws(self, exchange: str, after_messages: int = 1, times: int | None = 1) -> Fault:
+        return self.inject(Fault(exchange, WS_DROP, after_messages=after_messages, times=times))
+
+    def duplicate_ws(self, exchange: str, times: int | None = 1) -> Fault:
+        return self.inject(Fault(exchange, WS_DUPLICATE, times=times))
+
+    def reorder_ws(self, exchange: str, times: int | None = 1) -> Fault:
+        return self.inject(Fault(exchange, WS_REORDER, times=times))
+
+    def delist(self, exchange: str, delisted: bool = True) -> None:
+        (self.state.delisted.add if delisted else self.state.delisted.discard)(exchange)
+
+    def clear_faults(self) -> None:
+        self.state.faults.clear()
+
+    # ---- counters ------------------------------------------------------------------------------
+    def requests_served(self) -> dict[str, int]:
+        with self.state.lock:
+            return {v: self.state.requests[v] for v in VENUES}
+
+    def route_counts(self) -> dict[str, int]:
+        with self.state.lock:
+            return dict(self.state.routes)
+
+    def subscriptions(self, exchange: str) -> int:
+        return self.state.subscribed[exchange]
+
+    def pushed(self, exchange: str) -> pd.DataFrame:
+        """Liquidation rows actually sent to sockets (duplicates included, as sent)."""
+        parts = self.state.pushed_liquidations[exchange]
+        return pd.concat(parts, ignore_index=True) if parts else per_exchange(self.state.data.liquidations, exchange).iloc[:0]
