@@ -75,6 +75,10 @@ class SimConfig:
         if sum(self.leverage_mix.values()) <= 0:
             raise ValueError("leverage_mix weights must not all be zero")
 
+    def __hash__(self) -> int:  # usable as a cache key although leverage_mix is a dict
+        fields = tuple(sorted(self.leverage_mix.items())) if self.leverage_mix else ()
+        return hash((type(self).__name__, self.seed, self.days, self.start_ms, fields, self.truth_every_minutes))
+
     @property
     def minutes(self) -> int:
         return int(round(self.days * 1440))

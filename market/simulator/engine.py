@@ -182,15 +182,20 @@ class MarketSimulator:
         qty0 (opening size, base), end_ts (-1 while open) and end ("open" | "liquidated" | "closed")."""
         if not self._record_ledger:
             raise ValueError("record_ledger is off in this SimConfig")
-        rows = []
+        cols: dict[str, list] = {k: [] for k in ("id", "venue", "side", "open_ts", "entry", "liq_price", "leverage", "qty0")}
         for b in self.books:
             b._realize()
             for liq, f, i in b.log:
-                rows.append(pd.DataFrame({
-                    "id": i[:, 1], "venue": b.venue, "side": b.side, "open_ts": i[:, 0], "entry": f[:, ENTRY],
-                    "liq_price": liq, "leverage": f[:, LEV], "qty0": f[:, Q0],
-                }))
-        led = pd.concat(rows, ignore_index=True).sort_values("id", kind="stable").reset_index(drop=True)
+                cols["id"].append(i[:, 1])
+                cols["venue"].append(np.full(len(liq), b.venue, dtype=np.int64))
+                cols["side"].append(np.full(len(liq), b.side, dtype=np.int64))
+                cols["open_ts"].append(i[:, 0])
+                cols["entry"].append(f[:, ENTRY])
+                cols["liq_price"].append(liq)
+                cols["leverage"].append(f[:, LEV])
+                cols["qty0"].append(f[:, Q0])
+        led = pd.DataFrame({k: np.concatenate(v) if v else np.empty(0) for k, v in cols.items()})
+        led = led.sort_values("id", kind="stable").reset_index(drop=True)
         end_ts = np.full(len(led), -1, dtype=np.int64)
         end = np.full(len(led), "open", dtype=object)
         pos = pd.Series(np.arange(len(led)), index=led["id"].to_numpy())
