@@ -36,8 +36,9 @@ from market.series import MINUTE_MS, SERIES_COLUMNS, MarketFrames, empty_frame
 from market.store_migrations import migrate
 from market.store_schema import (
     APP_ID,
-    ROWID_TABLES,
+    READ_ORDER,
     SCHEMA_VERSION,
+    SEQ_META_KEY,
     TABLE_KEYS,
     describe_absurd,
     table_columns,
@@ -49,7 +50,7 @@ STORE_FILE_NAME = "cascade-store.sqlite"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 # Meta keys written by Cascade itself; set_meta may not overwrite them.
-_RESERVED_META = frozenset({"app", "schema_version"})
+_RESERVED_META = frozenset({"app", "schema_version", SEQ_META_KEY})
 # Keys that would hold credentials. Nothing in Cascade puts them in settings or positions; this guards
 # against a future caller passing a whole config dict by mistake.
 _SECRET_WORDS = ("secret", "api_key", "apikey", "password", "passphrase", "token", "private")
@@ -173,15 +174,8 @@ def _check_layout(conn: sqlite3.Connection, name: str, error: type[StoreError]) 
         if missing:
             raise error(f"{name}: damaged Cascade file (table {series} lacks columns {', '.join(missing)})")
         key = TABLE_KEYS[series]
-        if series in ROWID_TABLES:
-            keyed = False
-            for idx in conn.execute(f"PRAGMA index_list({series})").fetchall():
-                if idx[2]:  # unique
-                    idx_cols = tuple(r[2] for r in conn.execute(f"PRAGMA index_info({idx[1]!r})"))
-                    keyed |= idx_cols == key
-        else:
-            pk = tuple(r[1] for r in sorted((r for r in info if r[5]), key=lambda r: r[5]))
-            keyed = pk == key
+        pk = tuple(r[1] for r in sorted((r for r in info if r[5]), key=lambda r: r[5]))
+        keyed = pk == key
         if not keyed:
             raise error(f"{name}: damaged Cascade file (table {series} is not keyed by {', '.join(key)})")
 
@@ -202,6 +196,12 @@ def write_frames(conn: sqlite3.Connection, frames: MarketFrames) -> dict[str, in
             lead.append(repeat(int(frames.timeframe_ms)))
         # tolist() turns numpy scalars into Python ints/floats; NaN binds as NULL ("unknown").
         data = [df[c].to_numpy().tolist() for c in SERIES_COLUMNS[series]]
+        if series == "liquidations":
+            # Arrival order within equal (ts, exchange): a per-file counter, advanced in this transaction.
+            row = conn.execute("SELECT value FROM meta WHERE key = ?", (SEQ_META_KEY,)).fetchone()
+            base = int(json.loads(row[0])) if row else 0
+            data.append(range(base, base + len(df)))
+            _set_meta_rows(conn, {SEQ_META_KEY: base + len(df)})
         rows = zip(*lead, *data)
         sql = f"INSERT OR REPLACE INTO {series} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
         conn.executemany(sql, rows)
@@ -212,15 +212,17 @@ def _frame_from_rows(series: str, rows: list[tuple]) -> pd.DataFrame:
     if not rows:
         return empty_frame(series)
     columns = SERIES_COLUMNS[series]
-    cols = list(zip(*rows))
+    # One object array from the row tuples, then one typed column each: ~2x faster than zip(*rows).
+    arr = np.array(rows, dtype=object)
     out: dict[str, Any] = {}
-    for (name, dtype), values in zip(columns.items(), cols):
+    for j, (name, dtype) in enumerate(columns.items()):
+        col = arr[:, j]
         if dtype == "object":
-            out[name] = pd.Series(np.array(values, dtype=object), dtype=object)
+            out[name] = pd.Series(col, dtype=object, copy=False)
         else:
-            # None (SQL NULL) becomes NaN in a float array: the store's "unknown".
-            out[name] = np.array(values, dtype=dtype)
-    return pd.DataFrame(out)
+            # None (SQL NULL) becomes NaN in a float column: the store's "unknown".
+            out[name] = col.astype(dtype)
+    return pd.DataFrame(out, copy=False)
 
 
 def read_frames(
@@ -250,8 +252,7 @@ def read_frames(
                 continue
             where.append(f"exchange IN ({', '.join('?' * len(ex))})")
             params += ex
-        order = "ts, exchange, rowid" if series in ROWID_TABLES else "ts, exchange"
-        sql = f"SELECT {', '.join(columns)} FROM {series} WHERE {' AND '.join(where)} ORDER BY {order}"
+        sql = f"SELECT {', '.join(columns)} FROM {series} WHERE {' AND '.join(where)} ORDER BY {READ_ORDER[series]}"
         frames[series] = _frame_from_rows(series, conn.execute(sql, params).fetchall())
     return MarketFrames(symbol, int(timeframe_ms), **frames)
 

@@ -4,10 +4,15 @@ Version 0 is an empty database, so creating a file is the same code path as upgr
 runs in turn. Each step runs inside the caller's transaction, and ``schema_version`` is bumped with it,
 so a crash mid-migration leaves the file at the old version, intact.
 
+The steps are written as literal SQL on purpose: they are history, and must not change when the current
+layout in ``market.store_schema`` does (``_check_layout`` in market/store.py checks the result).
+
 History:
-- v1: meta, candles without taker/quote volumes, open_interest, funding, liquidations.
-- v2: candles gain ``taker_buy_volume`` and ``quote_volume`` (NULL = unknown for older rows);
-  the ``long_short`` account-ratio table is added.
+- v1: meta, candles without taker/quote volumes, open_interest, funding, and liquidations as a rowid
+  table with a UNIQUE key (arrival order = rowid).
+- v2: candles gain ``taker_buy_volume`` and ``quote_volume`` (NULL = unknown for older rows); the
+  ``long_short`` account-ratio table is added; liquidations become WITHOUT ROWID with an explicit
+  ``seq`` (arrival order), half the size of table + unique index.
 """
 
 from __future__ import annotations
@@ -16,24 +21,52 @@ import json
 import sqlite3
 from typing import Callable
 
-from market.series import CANDLE_COLUMNS, SERIES_COLUMNS
-from market.store_schema import APP_ID, META_SQL, SCHEMA_VERSION, create_table_sql
+from market.store_schema import APP_ID, SCHEMA_VERSION, SEQ_META_KEY
 
-V1_CANDLE_COLUMNS = {k: v for k, v in CANDLE_COLUMNS.items() if k not in ("taker_buy_volume", "quote_volume")}
+_V1 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE candles (symbol TEXT NOT NULL, timeframe_ms INTEGER NOT NULL, ts INTEGER NOT NULL,
+    exchange TEXT NOT NULL, open REAL, high REAL, low REAL, close REAL, volume REAL,
+    PRIMARY KEY (symbol, timeframe_ms, ts, exchange)) WITHOUT ROWID;
+CREATE TABLE open_interest (symbol TEXT NOT NULL, ts INTEGER NOT NULL, exchange TEXT NOT NULL,
+    oi_base REAL, oi_usd REAL, PRIMARY KEY (symbol, ts, exchange)) WITHOUT ROWID;
+CREATE TABLE funding (symbol TEXT NOT NULL, ts INTEGER NOT NULL, exchange TEXT NOT NULL, rate REAL,
+    PRIMARY KEY (symbol, ts, exchange)) WITHOUT ROWID;
+CREATE TABLE liquidations (symbol TEXT NOT NULL, ts INTEGER NOT NULL, exchange TEXT NOT NULL,
+    side TEXT NOT NULL, price REAL NOT NULL, qty_base REAL NOT NULL, notional_usd REAL,
+    UNIQUE (symbol, ts, exchange, side, price, qty_base));
+"""
+
+_V2 = """
+ALTER TABLE candles ADD COLUMN taker_buy_volume REAL;
+ALTER TABLE candles ADD COLUMN quote_volume REAL;
+CREATE TABLE long_short (symbol TEXT NOT NULL, ts INTEGER NOT NULL, exchange TEXT NOT NULL, ratio REAL,
+    PRIMARY KEY (symbol, ts, exchange)) WITHOUT ROWID;
+CREATE TABLE liquidations_v2 (symbol TEXT NOT NULL, ts INTEGER NOT NULL, exchange TEXT NOT NULL,
+    side TEXT NOT NULL, price REAL NOT NULL, qty_base REAL NOT NULL, notional_usd REAL, seq INTEGER NOT NULL,
+    PRIMARY KEY (symbol, ts, exchange, side, price, qty_base)) WITHOUT ROWID;
+INSERT INTO liquidations_v2 SELECT symbol, ts, exchange, side, price, qty_base, notional_usd, rowid FROM liquidations;
+DROP TABLE liquidations;
+ALTER TABLE liquidations_v2 RENAME TO liquidations;
+"""
+
+
+def _script(conn: sqlite3.Connection, sql: str) -> None:
+    # executescript() would COMMIT the caller's transaction first; run the statements one by one instead.
+    for statement in sql.split(";"):
+        if statement.strip():
+            conn.execute(statement)
 
 
 def _to_v1(conn: sqlite3.Connection) -> None:
-    conn.execute(META_SQL)
+    _script(conn, _V1)
     conn.execute("INSERT INTO meta (key, value) VALUES ('app', ?)", (json.dumps(APP_ID),))
-    conn.execute(create_table_sql("candles", V1_CANDLE_COLUMNS))
-    for name in ("open_interest", "funding", "liquidations"):
-        conn.execute(create_table_sql(name, SERIES_COLUMNS[name]))
 
 
 def _to_v2(conn: sqlite3.Connection) -> None:
-    conn.execute("ALTER TABLE candles ADD COLUMN taker_buy_volume REAL")
-    conn.execute("ALTER TABLE candles ADD COLUMN quote_volume REAL")
-    conn.execute(create_table_sql("long_short"))
+    _script(conn, _V2)
+    (top,) = conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM liquidations").fetchone()
+    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (SEQ_META_KEY, json.dumps(int(top))))
 
 
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_to_v1, _to_v2)

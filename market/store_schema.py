@@ -8,11 +8,12 @@ Layout (schema version ``SCHEMA_VERSION``):
 - one table per series of ``market.series``, keyed by ``(symbol, [timeframe_ms,] ts, exchange[, ...])``:
   the ``SERIES_KEYS`` plus the symbol (and the timeframe for candles). The key leads with ``ts`` before
   ``exchange`` so a time-range read is one index range already in ``(ts, exchange)`` order, the order
-  ``market.series.normalize`` produces. Those tables are WITHOUT ROWID: the key *is* the storage, no
-  second b-tree.
-- ``liquidations`` keeps a rowid and a UNIQUE key instead: several events can share ``(ts, exchange)``
-  and the rowid preserves their arrival order (INSERT OR REPLACE moves a re-sent event to the end, the
-  same "later wins, at the later position" rule as ``normalize``'s ``keep="last"``).
+  ``market.series.normalize`` produces. All tables are WITHOUT ROWID: the key *is* the storage, no
+  second b-tree (a rowid table plus a unique index would double the size of the liquidations).
+- ``liquidations`` has one extra column, ``seq``: several events can share ``(ts, exchange)`` and
+  ``seq`` (a per-file counter kept in meta ``next_seq``) preserves their arrival order. INSERT OR
+  REPLACE gives a re-sent event a new ``seq``, i.e. the later position: the same "later wins, at the
+  later position" rule as ``normalize``'s ``keep="last"``, so a save/open round trip is exact.
 """
 
 from __future__ import annotations
@@ -44,36 +45,16 @@ TABLE_KEYS: Mapping[str, tuple[str, ...]] = {
 LEAD_COLUMNS: Mapping[str, tuple[str, ...]] = {
     name: ("symbol", "timeframe_ms") if name == "candles" else ("symbol",) for name in SERIES_COLUMNS
 }
-ROWID_TABLES = frozenset({"liquidations"})
+# Columns after the series' own: liquidations' arrival order.
+TRAIL_COLUMNS: Mapping[str, tuple[str, ...]] = {name: ("seq",) if name == "liquidations" else () for name in SERIES_COLUMNS}
+# ORDER BY of a read: normalize's (ts, exchange) order, arrival order within it.
+READ_ORDER: Mapping[str, str] = {name: "ts, exchange, seq" if name == "liquidations" else "ts, exchange" for name in SERIES_COLUMNS}
+SEQ_META_KEY = "next_seq"
 
 
 def table_columns(series: str) -> tuple[str, ...]:
-    """All SQL columns of a series table, in table order (lead columns, then the series' columns)."""
-    return LEAD_COLUMNS[series] + tuple(SERIES_COLUMNS[series])
-
-
-def _sql_type(dtype: str) -> str:
-    return {"int64": "INTEGER", "float64": "REAL", "object": "TEXT"}[dtype]
-
-
-def create_table_sql(series: str, columns: Mapping[str, str] | None = None) -> str:
-    """CREATE TABLE for a series with the given columns (default: the current ones)."""
-    cols = dict(columns if columns is not None else SERIES_COLUMNS[series])
-    key = TABLE_KEYS[series]
-    defs = [f"symbol TEXT NOT NULL"]
-    if series == "candles":
-        defs.append("timeframe_ms INTEGER NOT NULL")
-    for c, t in cols.items():
-        not_null = " NOT NULL" if c in key else ""
-        defs.append(f"{c} {_sql_type(t)}{not_null}")
-    if series in ROWID_TABLES:
-        defs.append(f"UNIQUE ({', '.join(key)})")
-        return f"CREATE TABLE {series} ({', '.join(defs)})"
-    defs.append(f"PRIMARY KEY ({', '.join(key)})")
-    return f"CREATE TABLE {series} ({', '.join(defs)}) WITHOUT ROWID"
-
-
-META_SQL = "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID"
+    """All SQL columns of a series table, in table order (lead columns, the series' columns, trailing ones)."""
+    return LEAD_COLUMNS[series] + tuple(SERIES_COLUMNS[series]) + TRAIL_COLUMNS[series]
 
 
 # ---------------------------------------------------------------------------------------------------------
