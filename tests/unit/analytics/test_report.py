@@ -1,0 +1,102 @@
+"""MarketReport: values, JSON keys, missing data as null + note, the sentence format."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analytics.imbalance import imbalance
+from analytics.liquidation import LiquidationModel
+from analytics.report import build_report
+from tests.unit.analytics.market_gen import T0, random_market
+
+HOUR = 3_600_000
+DAY = 24 * HOUR
+JSON_KEYS = {"symbol", "at", "price", "change_pct", "drawdown_pct", "at_risk", "open_interest", "volume_30d_usd",
+             "funding", "sweep", "notes"}
+
+
+def market(days=40):
+    c, o = random_market(days * 24, seed=11, tf=HOUR, vol=0.01)
+    f = pd.DataFrame({"ts": [T0, T0 + 8 * HOUR], "exchange": ["binance", "binance"], "rate": [0.0001, -0.0002]})
+    liq = pd.DataFrame({"ts": [T0 + (days - 1) * DAY + HOUR], "exchange": ["binance"], "side": ["long"],
+                        "price": [1.0], "qty_base": [1.0], "notional_usd": [123.0]})
+    return c, o, f, liq
+
+
+def test_report_values_match_their_definitions():
+    c, o, f, liq = market()
+    at = T0 + 40 * DAY
+    r = build_report(c, o, f, liq, at, days=16, timeframe_ms=HOUR)
+    closes = c.groupby("ts")["close"].median()
+    assert r.price == pytest.approx(closes.iloc[-1])
+    start_close = closes[closes.index + HOUR <= at - 16 * DAY].iloc[-1]
+    assert r.change_pct == pytest.approx((r.price / start_close - 1) * 100)
+    window_high = c[(c.ts + HOUR > at - 16 * DAY)].groupby("ts")["high"].median().max()
+    assert r.drawdown_pct == pytest.approx((r.price / window_high - 1) * 100)
+    model = LiquidationModel.from_history(c, o, timeframe_ms=HOUR)
+    im = imbalance(model.map_at(at))
+    assert [a.side for a in r.at_risk] == ["short", "long"]
+    assert r.at_risk[0].notional_usd == pytest.approx(im.shorts_at_risk_usd)
+    assert r.at_risk[1].notional_usd == pytest.approx(im.longs_at_risk_usd)
+    assert r.at_risk[0].target == pytest.approx(r.price * 1.1, rel=1e-3)
+    assert r.open_interest["okx"].base == o[(o.exchange == "okx") & (o.ts <= at)]["oi_base"].iloc[-1]
+    assert r.funding == {"binance": -0.0002, "okx": None, "bybit": None}
+    assert r.liquidations_24h.per_exchange["binance"] == (123.0, 0.0, "real")
+    assert r.liquidations_24h.per_exchange["okx"][2] == "estimated"
+    assert r.volume.rank[0] in ("binance", "okx", "bybit") and sum(r.volume.share.values()) == pytest.approx(1.0)
+
+
+def test_json_has_the_contract_keys_and_no_made_up_numbers():
+    c, o, f, liq = market()
+    r = build_report(c, o, f, liq, T0 + 40 * DAY, days=16, up=1e9, down=1.0, timeframe_ms=HOUR)
+    d = json.loads(json.dumps(r.to_json_dict(), allow_nan=False))
+    assert JSON_KEYS <= set(d)
+    assert d["at"] == "2026-02-10T00:00:00Z"
+    assert [(a["side"], a["target"]) for a in d["at_risk"]] == [("short", 1e9), ("long", 1.0)]
+    assert set(d["open_interest"]["binance"]) >= {"base", "usd", "change_pct_30d"}
+    assert d["funding"]["okx"] is None and any("OKX: no funding" in n for n in d["notes"])
+    assert set(d["sweep"]) == {"swept", "low", "high"}
+
+
+def test_missing_open_interest_and_short_history_are_null_with_notes():
+    c, o, f, liq = market(days=5)
+    r = build_report(c, o.iloc[0:0], None, None, T0 + 5 * DAY, days=16, timeframe_ms=HOUR)
+    d = r.to_json_dict()
+    assert d["change_pct"] is None and d["volume_30d_usd"] is None and d["open_interest"] == {}
+    assert all(a["notional_usd"] is None for a in d["at_risk"])
+    assert d["price"] is not None and d["drawdown_pct"] is not None
+    notes = " ".join(d["notes"])
+    assert "no open-interest history" in notes and "change over 16 days unknown" in notes and "30-day volume unknown" in notes
+    assert "unknown shorts at risk" in r.to_text()
+
+
+def test_report_uses_only_data_known_at_the_time():
+    c, o, f, liq = market()
+    at = T0 + 20 * DAY + 30 * 60_000
+    full = build_report(c, o, f, liq, at, days=7, timeframe_ms=HOUR).to_json_dict()
+    cut = build_report(c[c.ts + HOUR <= at], o[o.ts <= at], f[f.ts <= at], liq[liq.ts <= at], at, days=7,
+                       timeframe_ms=HOUR).to_json_dict()
+    assert full == cut
+
+
+def test_text_sentence_format():
+    c, o, f, liq = market()
+    r = build_report(c, o, f, liq, T0 + 40 * DAY, days=16, up=None, down=None, timeframe_ms=HOUR)
+    text = r.to_text()
+    assert text.startswith(f"BTC {r.price:,.0f} (")
+    assert "over 16 days" in text and "from the 16-day high" in text
+    assert f"To {r.at_risk[0].target:,.0f} (+10.0%)" in text
+    assert f"to {r.at_risk[1].target:,.0f} (\u221210.0%)" in text
+    assert f"{r.ratio:.1f} : 1" in text
+    assert "Binance OI" in text and "30-day volume: " in text
+
+
+def test_empty_data_reports_no_price():
+    c, o, f, liq = market(days=2)
+    r = build_report(c, o, f, liq, T0 - 1, days=16, timeframe_ms=HOUR)
+    assert r.price is None and r.at_risk == () and "no candles closed" in " ".join(r.notes)
+    assert r.to_json_dict()["sweep"] is None

@@ -1,0 +1,88 @@
+"""`python main.py report`: text and JSON from the demo market and from a snapshot file, and its errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analytics.report import build_report
+from market.series import MarketFrames
+from tests.unit.analytics.market_gen import T0, random_market
+
+ROOT = Path(__file__).resolve().parents[3]
+HOUR = 3_600_000
+
+
+def cascade(*args):
+    p = subprocess.run([sys.executable, str(ROOT / "main.py"), "report", *args], capture_output=True, text=True,
+                       cwd=ROOT, timeout=120)
+    return p.returncode, p.stdout, p.stderr
+
+
+@pytest.fixture(scope="module")
+def demo_json():
+    rc, out, err = cascade("--demo", "--seed", "3", "--json", "--at", "2026-01-25 12:00", "--days", "10")
+    assert rc == 0, err
+    return json.loads(out)
+
+
+def test_demo_json_keys_and_sane_values(demo_json):
+    d = demo_json
+    assert d["symbol"] == "BTC/USDT:USDT" and d["at"] == "2026-01-25T12:00:00Z" and d["days"] == 10
+    assert 1_000 < d["price"] < 1_000_000
+    assert -100 < d["change_pct"] < 1_000 and d["drawdown_pct"] <= 0
+    short, long_ = d["at_risk"]
+    assert (short["side"], long_["side"]) == ("short", "long")
+    assert short["target"] == pytest.approx(d["price"] * 1.1, rel=0.01) and long_["target"] == pytest.approx(d["price"] * 0.9, rel=0.01)
+    assert short["notional_usd"] > 0 and long_["notional_usd"] > 0
+    assert set(d["open_interest"]) == {"binance", "okx", "bybit"}
+    for o in d["open_interest"].values():
+        assert o["base"] > 0 and o["usd"] == pytest.approx(o["base"] * d["price"], rel=0.05)
+        assert o["change_pct_30d"] is None  # the demo history starts 2026-01-01: under 30 days before --at
+    assert d["volume_30d_usd"] is None and any("30-day volume unknown" in n for n in d["notes"])
+    assert all(isinstance(r, float) for r in d["funding"].values())
+    assert d["sweep"] is None or set(d["sweep"]) == {"swept", "low", "high"}
+    assert d["liquidations_24h"]["source"] == "real"  # the simulator's events
+
+
+def test_demo_text_at_end_with_targets():
+    rc, out, err = cascade("--demo", "--seed", "3", "--up", "500000", "--down", "1000")
+    assert rc == 0, err
+    assert out.startswith("BTC ") and "over 16 days" in out and "To 500,000 (+" in out and "to 1,000 (\u2212" in out
+    assert "30-day volume: " in out and "Binance OI" in out
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--demo", "--at", "not a time"), "--at: not a time"),
+    (("--demo", "--at", "2020-01-01"), "before the data starts"),
+    (("--open", "/nonexistent/x.cascade"), "x.cascade"),
+])
+def test_errors_are_one_line_and_exit_2(args, message):
+    rc, out, err = cascade(*args)
+    assert rc == 2 and out == ""
+    assert err.count("\n") == 1 and message in err and "Traceback" not in err
+
+
+def test_snapshot_report_equals_report_on_the_same_frames(tmp_path):
+    from market.store import save_snapshot
+
+    c, o = random_market(3 * 24 * 60, seed=2, vol=0.0005)
+    frames = MarketFrames.build(candles=c, open_interest=o)
+    path = save_snapshot(frames, tmp_path / "s.cascade", source_kind="demo", created_at_ms=T0)
+    rc, out, err = cascade("--open", str(path), "--json", "--days", "2")
+    assert rc == 0, err
+    got = json.loads(out)
+    end = frames.time_range()[1]
+    want = build_report(frames.candles, frames.open_interest, None, None, end, 2).to_json_dict()
+    assert got == json.loads(json.dumps(want))
+    assert got["funding"] == {"binance": None, "okx": None, "bybit": None}
+
+    bad = tmp_path / "bad.cascade"
+    bad.write_text("not a snapshot")
+    rc, out, err = cascade("--open", str(bad))
+    assert rc == 2 and err.count("\n") == 1 and "bad.cascade" in err
