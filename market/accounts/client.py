@@ -15,6 +15,7 @@ import logging
 import re
 from typing import Any, Mapping
 
+from analytics.liqprice import Bracket, canonical_symbol
 from market.accounts.model import Balance, ConnectionResult, Position
 from market.accounts.scrub import AccountError, ScrubbingLogger, scrub
 from market.accounts.venues import STATUS_MESSAGES, Venue, binance_permissions, bybit_permissions, okx_permissions, venue
@@ -114,7 +115,10 @@ def classify(exc: BaseException, v: Venue, secrets: tuple[str, ...]) -> AccountE
 
 
 async def _guarded(account: AccountInfo, secret: ApiSecret, urls_override: Any, timeout_s: float, work):
-    exchange, v = _open(account, secret, urls_override, timeout_s)
+    try:
+        exchange, v = _open(account, secret, urls_override, timeout_s)
+    except ValueError as exc:  # unknown exchange: the message names only the exchange
+        raise AccountError("error", str(exc)) from None
     failure: AccountError | None = None
     result = None
     try:
@@ -275,3 +279,33 @@ async def fetch_balance_async(account: AccountInfo, secret: ApiSecret, urls_over
 def fetch_balance(account: AccountInfo, secret: ApiSecret, urls_override: Any = None, timeout_s: float = DEFAULT_TIMEOUT_S) -> Balance:
     """The USDT futures wallet, normalized. Raises ``AccountError`` (scrubbed) on failure."""
     return asyncio.run(fetch_balance_async(account, secret, urls_override, timeout_s))
+
+
+def parse_binance_brackets(raw: Any, symbol: str = "BTCUSDT") -> tuple[Bracket, ...]:
+    """GET /fapi/v1/leverageBracket -> analytics Brackets for ``symbol`` (sorted by floor)."""
+    rows = raw if isinstance(raw, list) else [raw]
+    entry = next((r for r in rows if isinstance(r, Mapping) and r.get("symbol") == symbol), None)
+    if entry is None:
+        raise AccountError("error", f"binance: no leverage brackets for {symbol}")
+    out = []
+    for b in entry.get("brackets", []):
+        out.append(Bracket(float(b["notionalFloor"]), float(b["notionalCap"]), float(b["initialLeverage"]), float(b["maintMarginRatio"]), float(b["cum"])))
+    if not out:
+        raise AccountError("error", f"binance: empty leverage brackets for {symbol}")
+    return tuple(sorted(out, key=lambda b: b.floor))
+
+
+async def fetch_brackets_async(account: AccountInfo, secret: ApiSecret, symbol: str = "BTC/USDT:USDT", urls_override: Any = None, timeout_s: float = DEFAULT_TIMEOUT_S) -> tuple[Bracket, ...]:
+    if account.exchange != "binance":
+        raise AccountError("error", f"{account.exchange}: live brackets are only fetched from Binance here")
+    raw_symbol = canonical_symbol(symbol)
+
+    async def work(exchange, v):
+        return parse_binance_brackets(await exchange.fapiPrivateGetLeverageBracket({"symbol": raw_symbol}), raw_symbol)
+
+    return await _guarded(account, secret, urls_override, timeout_s, work)
+
+
+def fetch_brackets(account: AccountInfo, secret: ApiSecret, symbol: str = "BTC/USDT:USDT", urls_override: Any = None, timeout_s: float = DEFAULT_TIMEOUT_S) -> tuple[Bracket, ...]:
+    """The account's current Binance leverage brackets for ``symbol`` (signed; needs a key)."""
+    return asyncio.run(fetch_brackets_async(account, secret, symbol, urls_override, timeout_s))

@@ -113,6 +113,18 @@ def test_trading_key_gets_a_read_only_recommendation(fake, exchange):
     assert "read-only key" in res.message and "trade and withdraw" in res.message
 
 
+def test_binance_live_brackets_feed_the_liquidation_formula(fake):
+    from analytics.liqprice import liquidation_price, maintenance_amounts
+
+    table = accounts.fetch_brackets(acct("binance"), GOOD, "BTC/USDT:USDT", fake.url_overrides(), timeout_s=5)
+    assert [b.cap for b in table] == [50_000, 250_000, 1_000_000, 10_000_000]
+    assert [b.cum for b in table] == pytest.approx(list(maintenance_amounts([b.floor for b in table], [b.mmr for b in table])))
+    r = liquidation_price("binance", 1, 4, 65_000, 26_000, brackets=table)
+    assert (r.mmr, r.cum) == (0.005, 50)
+    with pytest.raises(accounts.AccountError):
+        accounts.fetch_brackets(acct("okx"), GOOD, "BTC/USDT:USDT", fake.url_overrides(), timeout_s=5)
+
+
 def test_binance_restrictions_call_goes_to_the_sapi_path(fake):
     accounts.test_connection(acct("binance"), GOOD, fake.url_overrides(), timeout_s=5)
     assert ("GET", "/sapi/v1/account/apiRestrictions") in fake.state.requests
