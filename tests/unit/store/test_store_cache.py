@@ -242,3 +242,56 @@ def test_closed_store_says_so(tmp_path):
     s.close()
     with pytest.raises(StoreError, match="closed"):
         s.read(SYMBOL)
+
+
+def test_v1_liquidations_keep_their_arrival_order_through_the_migration(tmp_path):
+    path = tmp_path / "old.sqlite"
+    _make_v1_file(path)
+    conn = sqlite3.connect(path)
+    conn.execute("INSERT INTO liquidations VALUES (?, ?, ?, ?, ?, ?, ?)", (SYMBOL, T0, "binance", "long", 94.0, 2.0, 188.0))
+    conn.execute("INSERT INTO liquidations VALUES (?, ?, ?, ?, ?, ?, ?)", (SYMBOL, T0, "binance", "long", 93.0, 1.0, 93.0))
+    conn.commit()
+    conn.close()
+    with Store(path) as s:
+        assert s.read(SYMBOL).liquidations["price"].tolist() == [95.0, 94.0, 93.0]  # rowid order, not price order
+        later = make_frames().liquidations.iloc[:0]
+        extra = pd.DataFrame([dict(ts=T0, exchange="binance", side="long", price=96.0, qty_base=1.0, notional_usd=96.0)])
+        s.write(MarketFrames.build(SYMBOL, M, liquidations=pd.concat([later, extra])))
+        assert s.read(SYMBOL).liquidations["price"].tolist() == [95.0, 94.0, 93.0, 96.0]
+
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+_liq_rows = st.lists(
+    st.tuples(
+        st.integers(0, 3),  # minute
+        st.sampled_from(["binance", "okx", "bybit"]),
+        st.sampled_from(["long", "short"]),
+        st.sampled_from([84_000.0, 84_000.5, 83_999.25]),
+        st.sampled_from([0.5, 1.0]),
+        st.floats(1, 1e6),
+    ),
+    max_size=25,
+)
+
+
+def _liq_frames(rows) -> MarketFrames:
+    df = pd.DataFrame(
+        [dict(ts=T0 + m * M, exchange=e, side=s, price=p, qty_base=q, notional_usd=n) for m, e, s, p, q, n in rows],
+        columns=["ts", "exchange", "side", "price", "qty_base", "notional_usd"],
+    )
+    return MarketFrames.build(SYMBOL, M, liquidations=df)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(first=_liq_rows, second=_liq_rows)
+def test_writes_in_batches_equal_merging_the_batches(tmp_path_factory, first, second):
+    """Oracle: the store after two writes == MarketFrames.merge of the two (later wins, at the later position)."""
+    path = tmp_path_factory.mktemp("prop") / "p.sqlite"
+    a, b = _liq_frames(first), _liq_frames(second)
+    with Store(path) as s:
+        s.write(a)
+        s.write(b)
+        got = s.read(SYMBOL)
+    pd.testing.assert_frame_equal(got.liquidations, a.merge(b).liquidations, check_exact=True)
