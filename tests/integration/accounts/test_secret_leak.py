@@ -95,3 +95,26 @@ def test_whole_session_leaks_no_secret(caplog, capsys):
     for canary in CANARIES:
         leaks = [t for t in texts if canary in t]
         assert not leaks, f"{canary[:10]}… leaked in: {leaks[0][:300]}"
+
+
+def test_scrub_masks_values_headers_and_signatures():
+    text = (
+        "GET http://x/fapi/v3/account?timestamp=1&signature=abcdef0123, Request: {'X-MBX-APIKEY': 'k-not-listed', "
+        "'OK-ACCESS-PASSPHRASE': \"p-not-listed\"} body " + CANARY_SECRET + " and " + CANARY_KEY
+    )
+    out = accounts.scrub(text, (CANARY_SECRET, CANARY_KEY))
+    for gone in (CANARY_SECRET, CANARY_KEY, "abcdef0123", "k-not-listed", "p-not-listed"):
+        assert gone not in out
+    assert "signature=[redacted]" in out and "'X-MBX-APIKEY': '[redacted]'" in out
+    assert "the signature does not match" == accounts.scrub("the signature does not match", ())
+
+
+def test_scrubbing_logger_formats_then_scrubs(caplog):
+    from market.accounts.scrub import ScrubbingLogger
+
+    caplog.set_level(logging.DEBUG, logger="market.accounts.ccxt")
+    lg = ScrubbingLogger(logging.getLogger("market.accounts.ccxt"), (CANARY_PASS,))
+    lg.debug("%s %s, Request: %s %s", "GET", "http://x", {"OK-ACCESS-PASSPHRASE": CANARY_PASS}, None)
+    lg.warning("plain " + CANARY_PASS)
+    assert len(caplog.records) == 2 and CANARY_PASS not in caplog.text
+    assert "GET http://x, Request: {'OK-ACCESS-PASSPHRASE': '[redacted]'} None" == caplog.records[0].getMessage()
