@@ -44,7 +44,7 @@ class SimConfig:
     # Open interest: target level and mean holding time (voluntary closes are a per-minute hazard).
     target_oi_base: float = 90_000.0  # BTC over all venues and both sides
     mean_hold_minutes: float = 1440.0
-    prune_fraction: float = 0.05  # a cohort whose remaining size falls below this part of its opening closes fully
+    prune_fraction: float = 0.01  # a cohort whose remaining size falls below this part of its opening closes fully
     warmup_minutes: int = 2 * 1440  # simulated before start_ms (not recorded) so the market starts populated
     # Exogenous price path: per-minute log-return volatility of each regime, regime switch hazard, jumps.
     vol_regimes: tuple[float, ...] = (0.0003, 0.00055, 0.0012)
