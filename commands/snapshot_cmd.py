@@ -18,7 +18,7 @@ from commands.errors import CommandError
 from commands.import_cmd import describe_frames
 from market.series import MarketFrames
 from market.source import FEED_OK
-from market.store import SnapshotError, check_output_path, save_snapshot
+from market.store import SnapshotError, Store, StoreError, check_output_path, default_store_path, save_snapshot
 
 LIVE_STALL_S = 45.0  # longest wait without any progress report before a live download is given up
 DAY_MS = 86_400_000
@@ -101,8 +101,15 @@ def _live_frames(args: argparse.Namespace) -> MarketFrames:
     start_ms = end_ms - int(float(args.days) * DAY_MS)
     holder: dict[str, object] = {}
 
+    # The app's own cache: what it already holds is not downloaded again, and what is downloaded stays.
+    try:
+        store: Optional[Store] = Store(default_store_path())
+    except (StoreError, OSError) as exc:
+        sys.stderr.write(f"cascade snapshot: not using the local cache ({exc}); downloading everything\n")
+        store = None
+
     def download(progress: Callable[[float, str], None]) -> MarketFrames:
-        src = LiveSource(symbol=args.symbol, history_days=float(args.days))
+        src = LiveSource(symbol=args.symbol, history_days=float(args.days), store=store)
         holder["src"] = src
         try:
             return src.history(args.symbol, start_ms, end_ms, progress=progress)
@@ -119,6 +126,8 @@ def _live_frames(args: argparse.Namespace) -> MarketFrames:
                 src.close()  # type: ignore[attr-defined]
             except Exception:
                 pass
+        if store is not None and "states" in holder:  # an abandoned download may still be writing
+            store.close()
     if len(frames.candles) == 0:
         states = holder.get("states") or ()
         failed = [f"{s.feed}: {s.detail or s.status}" for s in states if s.status != FEED_OK]  # type: ignore[attr-defined]

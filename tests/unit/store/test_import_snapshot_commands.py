@@ -103,6 +103,7 @@ def test_snapshot_live_without_network_fails_in_one_line(tmp_path, monkeypatch):
     from commands import snapshot_cmd
 
     monkeypatch.setattr(snapshot_cmd, "LIVE_STALL_S", 3.0)
+    monkeypatch.setenv("CASCADE_DATA_DIR", str(tmp_path / "data"))
     args = argparse.Namespace(command="snapshot", demo=False, live=True, days=1.0, out=str(tmp_path / "l.cascade"),
                               seed=7, symbol="BTC/USDT:USDT")
     t0 = time.monotonic()
@@ -111,6 +112,8 @@ def test_snapshot_live_without_network_fails_in_one_line(tmp_path, monkeypatch):
     assert time.monotonic() - t0 < 60
     assert "\n" not in str(err.value)
     assert not (tmp_path / "l.cascade").exists()
+    if "not available" not in str(err.value):  # with market.live: the app's cache was used, in the data dir
+        assert (tmp_path / "data" / "cascade-store.sqlite").exists()
 
 
 def test_a_stalled_download_is_abandoned_and_errors_are_one_line():
