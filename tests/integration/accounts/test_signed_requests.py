@@ -36,6 +36,7 @@ def fake(server):
     s = server.state
     yield server
     s.ip_whitelisted, s.clock_offset_ms, s.delay_s = True, 0, 0.0
+    s.position_qty, s.liquidation, s.margin_mode = 0.5, 72_140.5, "cross"
     s.requests.clear()
 
 
@@ -56,6 +57,15 @@ def test_correct_signature_gets_positions_and_balance(fake, exchange):
     assert pos.unrealized_pnl == pytest.approx(-500) and pos.notional_usd == pytest.approx(39_500)
     bal = accounts.fetch_balance(acct(exchange), GOOD, fake.url_overrides(), timeout_s=5)
     assert (bal.currency, bal.wallet, bal.equity) == ("USDT", 10_000, 9_500)
+
+
+@pytest.mark.parametrize("exchange", EXCHANGES)
+def test_short_isolated_position_is_normalized(fake, exchange):
+    fake.state.position_qty, fake.state.liquidation, fake.state.margin_mode = -0.25, 87_500.0, "isolated"
+    [pos] = accounts.fetch_positions(acct(exchange), GOOD, fake.url_overrides(), timeout_s=5)
+    assert (pos.side, pos.margin_mode) == ("short", "isolated")
+    assert pos.qty_base == pytest.approx(0.25) and pos.liquidation_price == 87_500.0
+    assert pos.unrealized_pnl == pytest.approx(250.0) and pos.notional_usd == pytest.approx(0.25 * 79_000)
 
 
 @pytest.mark.parametrize("exchange", EXCHANGES)
