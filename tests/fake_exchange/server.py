@@ -15,6 +15,7 @@ import asyncio
 import json
 import socket
 import threading
+import time
 from collections import Counter
 from typing import Callable, Iterable
 
@@ -157,10 +158,11 @@ async def _push(state: FakeState, venue: str, events: pd.DataFrame) -> None:
     for ws in sockets:
         for i, (msg, rows) in enumerate(messages):
             if drop_after is not None and i >= drop_after:
-                await ws.close()
                 break
             await ws.send_str(json.dumps(msg))
             sent_rows.append(rows)
+        if drop_after is not None:
+            await ws.close()  # the drop: mid-stream when there were more messages to send
     if sent_rows:
         state.pushed_liquidations[venue].append(pd.concat(sent_rows, ignore_index=True))
 
@@ -169,10 +171,16 @@ class FakeExchange:
     """The fake venues in a background thread. ``with FakeExchange() as fx: ...`` or start()/stop()."""
 
     def __init__(self, data: MarketFrames | None = None, now_ms: int | None = None, hours: float = 6.0,
-                 extra_routes: Iterable[ExtraRoutes] = (), seed: int = 7) -> None:
+                 extra_routes: Iterable[ExtraRoutes] = (), seed: int = 7, history_minutes: int | None = None) -> None:
+        """``hours`` (or ``history_minutes``) of market before ``now_ms`` and two days after it (for advance()).
+
+        ``now_ms`` defaults to the wall clock on the 5-minute grid, so a LiveSource on the wall clock
+        finds the market where it looks; tests that move time pass ``clock=lambda: fake.now_ms``.
+        """
         if data is None:
-            end = now_ms if now_ms is not None else 1_767_225_600_000  # 2026-01-01 00:00 UTC
-            data = generate(end - int(hours * 60) * MINUTE_MS, end + 2 * DAY_MS, seed=seed)
+            minutes = history_minutes if history_minutes is not None else int(hours * 60)
+            end = now_ms if now_ms is not None else int(time.time() * 1000) // (5 * MINUTE_MS) * (5 * MINUTE_MS)
+            data = generate(end - minutes * MINUTE_MS, end + 2 * DAY_MS, seed=seed)
             now_ms = end
         self.state = FakeState(data, now_ms if now_ms is not None else int(data.candles["ts"].max()) + MINUTE_MS)
         self._extra = list(extra_routes)
