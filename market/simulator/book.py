@@ -54,7 +54,9 @@ class SideBook:
         self.m_q0: list[float] = []
         self.m_ts: list[int] = []
         self.buf_max = NEG_INF
+        self.max_key = self.top  # max over main and buffer: the per-minute "anything crossed?" check
         self.r_rows = 0  # minutes realized into the arrays below
+        self.b_n = 0  # rows of the arrays below that hold realized cohorts
         self.b_key = np.empty(0)
         self.b_f = np.empty((0, NF))
         self.b_i = np.empty((0, 2), dtype=np.int64)
@@ -68,6 +70,11 @@ class SideBook:
         # Most extreme key per minute relative to the entry price: the crossing check stays a float compare.
         self.c_ext = (fac.max(axis=1) if self.side > 0 else -fac.min(axis=1)).tolist()
         self.c_acc = (w * inv_size).sum(axis=1).tolist()
+        rows = fac.size  # preallocated: realizing a few minutes never copies the whole buffer
+        self.b_key = np.empty(rows)
+        self.b_f = np.empty((rows, NF))
+        self.b_i = np.empty((rows, 2), dtype=np.int64)
+        self.b_alive = np.zeros(rows, dtype=bool)
 
     def add_minute(self, entry: float, qty: float, ts: int) -> None:
         """Open ``qty`` base at ``entry`` (the minute's close) at instant ``ts``, split over this minute's cohorts."""
@@ -81,6 +88,8 @@ class SideBook:
             ext = entry * self.c_ext[j]
             if ext > self.buf_max:
                 self.buf_max = ext
+                if ext > self.max_key:
+                    self.max_key = ext
             self.sum_q += qs
             self.sum_acc += qs * entry * self.c_acc[j]
 
@@ -102,20 +111,17 @@ class SideBook:
         i = np.empty((len(entry), 2), dtype=np.int64)
         i[:, 0] = np.repeat(np.asarray(self.m_ts[r:m], dtype=np.int64), k)
         i[:, 1] = self.id_base + np.arange(r * k, m * k, dtype=np.int64)
-        alive = qs > 0
         if self.log is not None:
             self.log.append((liq, f.copy(), i.copy()))
-        self.b_key = np.concatenate([self.b_key, liq * self.side])
-        self.b_f = np.concatenate([self.b_f, f])
-        self.b_i = np.concatenate([self.b_i, i])
-        self.b_alive = np.concatenate([self.b_alive, alive])
+        a, b = r * k, m * k
+        self.b_key[a:b] = liq * self.side
+        self.b_f[a:b] = f
+        self.b_i[a:b] = i
+        self.b_alive[a:b] = qs > 0
         self.r_rows = m
+        self.b_n = b
 
     # ----- queries ------------------------------------------------------------------------------
-    @property
-    def max_key(self) -> float:
-        return self.top if self.top > self.buf_max else self.buf_max
-
     def crossed_notional(self, thr: float) -> float:
         """USD notional (size x liq price) of the open cohorts with key >= thr, i.e. crossed by the move."""
         total = 0.0
@@ -124,8 +130,10 @@ class SideBook:
             total += float(np.dot(self.f[j : self.n, QS], self.key[j : self.n])) * self.side
         if self.buf_max >= thr:
             self._realize()
-            m = self.b_alive & (self.b_key >= thr)
-            total += float(np.dot(self.b_f[m, QS], self.b_key[m])) * self.side
+            nb = self.b_n
+            key = self.b_key[:nb]
+            m = self.b_alive[:nb] & (key >= thr)
+            total += float(np.dot(self.b_f[:nb][m, QS], key[m])) * self.side
         return total * self.decay
 
     def pop(self, thr: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -141,13 +149,17 @@ class SideBook:
             self.top = float(self.key[j - 1]) if j else NEG_INF
         if self.buf_max >= thr:
             self._realize()
-            m = self.b_alive & (self.b_key >= thr)
-            parts_f.append(self.b_f[m])
-            parts_i.append(self.b_i[m])
-            parts_k.append(self.b_key[m])
-            self.b_alive = self.b_alive & ~m
-            rest = self.b_key[self.b_alive]
+            nb = self.b_n
+            key = self.b_key[:nb]
+            alive = self.b_alive[:nb]
+            m = alive & (key >= thr)
+            parts_f.append(self.b_f[:nb][m])
+            parts_i.append(self.b_i[:nb][m])
+            parts_k.append(key[m])
+            alive &= ~m  # a view: updates b_alive in place
+            rest = key[alive]
             self.buf_max = float(rest.max()) if len(rest) else NEG_INF
+        self.max_key = self.top if self.top > self.buf_max else self.buf_max
         f = np.concatenate(parts_f) if len(parts_f) != 1 else parts_f[0].copy()
         self.sum_q -= float(f[:, QS].sum())
         self.sum_acc -= float(f[:, ACC].sum())
@@ -159,10 +171,11 @@ class SideBook:
     def open_rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """All open cohorts now: (float rows with QS = current size, int rows, keys)."""
         self._realize()
-        m = self.b_alive
-        f = np.concatenate([self.f[: self.n], self.b_f[m]])
+        nb = self.b_n
+        m = self.b_alive[:nb]
+        f = np.concatenate([self.f[: self.n], self.b_f[:nb][m]])
         f[:, QS] *= self.decay
-        return f, np.concatenate([self.i[: self.n], self.b_i[m]]), np.concatenate([self.key[: self.n], self.b_key[m]])
+        return f, np.concatenate([self.i[: self.n], self.b_i[:nb][m]]), np.concatenate([self.key[: self.n], self.b_key[:nb][m]])
 
     def open_base(self) -> float:
         return self.sum_q * self.decay
@@ -182,10 +195,11 @@ class SideBook:
         prune_fraction of their opening size, and recompute the running sums exactly.
         Returns (base closed by pruning, ids pruned)."""
         self._realize()
-        m = self.b_alive
-        key = np.concatenate([self.key[: self.n], self.b_key[m]])
-        f = np.concatenate([self.f[: self.n], self.b_f[m]])
-        i = np.concatenate([self.i[: self.n], self.b_i[m]])
+        nb = self.b_n
+        m = self.b_alive[:nb]
+        key = np.concatenate([self.key[: self.n], self.b_key[:nb][m]])
+        f = np.concatenate([self.f[: self.n], self.b_f[:nb][m]])
+        i = np.concatenate([self.i[: self.n], self.b_i[:nb][m]])
         small = f[:, QS] * self.decay < prune_fraction * f[:, Q0]
         pruned_base = float(f[small, QS].sum()) * self.decay
         pruned_ids = i[small, 1]
