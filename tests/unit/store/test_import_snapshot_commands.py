@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from store_testdata import assert_frames_equal
+from tests.unit.store.store_testdata import assert_frames_equal
 from test_archive_import import DAY1, KLINE_HEADER, M, kline_rows, write
 
 from commands.errors import CommandError

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from store_testdata import T0, M, assert_frames_equal, make_frames
+from tests.unit.store.store_testdata import T0, M, assert_frames_equal, make_frames
 
 from market.series import MarketFrames
 from market.store import SCHEMA_VERSION, Store, StoreError, default_store_path
@@ -295,3 +295,16 @@ def test_writes_in_batches_equal_merging_the_batches(tmp_path_factory, first, se
         s.write(b)
         got = s.read(SYMBOL)
     pd.testing.assert_frame_equal(got.liquidations, a.merge(b).liquidations, check_exact=True)
+
+
+def test_an_empty_version_0_database_becomes_a_store(tmp_path):
+    path = tmp_path / "blank.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA user_version = 3")  # a real, non-empty SQLite file with no tables at all
+    conn.commit()
+    conn.close()
+    assert path.stat().st_size > 0
+    with Store(path) as s:
+        assert s.schema_version() == SCHEMA_VERSION and s.meta()["app"] == "cascade"
+        s.write(make_frames())
+        assert_frames_equal(s.read(SYMBOL), make_frames())
