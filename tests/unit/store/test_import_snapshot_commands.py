@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from tests.unit.store.store_testdata import assert_frames_equal
-from test_archive_import import DAY1, KLINE_HEADER, M, kline_rows, write
+from tests.unit.store.test_archive_import import DAY1, KLINE_HEADER, M, kline_rows, write
 
 from commands.errors import CommandError
 from market.store import open_snapshot

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from tests.unit.store.store_testdata import T0, M, assert_frames_equal, make_frames
-from test_store_cache import _make_v1_file
+from tests.unit.store.test_store_cache import _make_v1_file
 
 import market.store as store_mod
 from market.series import MarketFrames
