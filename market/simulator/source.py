@@ -21,6 +21,7 @@ import pandas as pd
 from market.series import DEFAULT_SYMBOL, MINUTE_MS, MarketFrames
 from market.simulator.config import DEFAULT_START_MS, SimConfig
 from market.simulator.engine import MarketSimulator
+from market.simulator.truth import TruthSnapshot
 from market.source import FEED_OK, FeedState, ProgressFn, SourceInfo
 
 DEMO_LABEL = "Demo market — simulated data"
@@ -129,7 +130,7 @@ class DemoSource:
             self._closed = True
 
     # ----- extras (not in the protocol) -------------------------------------------------------------
-    def truth_now(self):
+    def truth_now(self) -> TruthSnapshot:
         """Ground truth at the last released minute boundary (open cohorts), for overlays and checks."""
         with self._lock:
             self._ensure_history(None)
