@@ -98,8 +98,8 @@ def test_committed_rows_survive_a_killed_process(tmp_path):
     path = tmp_path / "crash.sqlite"
     code = (
         "import os, sys\n"
-        f"sys.path.insert(0, {str(ROOT)!r}); sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
-        "from store_testdata import make_frames\n"
+        f"sys.path.insert(0, {str(ROOT)!r})\n"
+        "from tests.unit.store.store_testdata import make_frames\n"
         "from market.store import Store\n"
         f"s = Store({str(path)!r})\n"
         "s.write(make_frames())\n"
