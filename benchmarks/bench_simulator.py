@@ -13,7 +13,7 @@ GOALS = {
 def run() -> dict:
     from market.simulator import DemoSource, SimConfig, simulate
 
-    cfg = SimConfig(seed=7, days=30)  # default config, truth snapshots every 4 h included
+    cfg = SimConfig(seed=7, days=30)  # default config: daily truth snapshots included
     t0, c0 = time.perf_counter(), time.process_time()
     res = simulate(cfg)
     month = time.perf_counter() - t0

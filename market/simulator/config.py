@@ -59,7 +59,9 @@ class SimConfig:
     background_volume_base: float = 80.0  # BTC per minute over all venues, besides position flow
     funding_interval_minutes: int = 480  # funding settles every 8 h (00, 08, 16 UTC)
     long_short_every_minutes: int = 5  # like Binance's finest long/short account ratio period
-    truth_every_minutes: int = 240  # ground-truth snapshots at start and every N minutes; 0 = none
+    # Ground-truth snapshots at start and every N minutes (0 = none). Each holds every open cohort (~60k,
+    # ~3 MB in a month-long run), so the default is daily; pick 60 for short runs or list truth_times_ms.
+    truth_every_minutes: int = 1440
     truth_times_ms: tuple[int, ...] = ()  # extra snapshot instants (floored to a minute boundary)
     record_ledger: bool = False  # keep every cohort's life (open, end, reason) for invariant tests
 

@@ -421,7 +421,7 @@ class MarketSimulator:
             out[f"{name}_qty_base"] = f[:, QS]
             out[f"{name}_notional_usd"] = f[:, QS] * liq
             out[f"{name}_entry_price"] = f[:, ENTRY]
-            out[f"{name}_leverage"] = f[:, LEV]
+            out[f"{name}_leverage"] = f[:, LEV].astype(np.float32)  # small integers: exact in float32
             out[f"{name}_open_ts"] = i[:, 0]
             out[f"{name}_venue"] = np.concatenate([p[3] for p in parts[side]])
         return TruthSnapshot(ts=t, price=self._price, venues=tuple(self.config.venues), venue_price=tuple(self._vclose), **out)
