@@ -32,7 +32,7 @@ from typing import Any, Iterable, Mapping, Optional, Sequence
 import numpy as np
 import pandas as pd
 
-from market.series import MINUTE_MS, SERIES_COLUMNS, MarketFrames, empty_frame
+from market.series import DEFAULT_SYMBOL, MINUTE_MS, SERIES_COLUMNS, MarketFrames, empty_frame
 from market.store_migrations import migrate
 from market.store_schema import (
     APP_ID,
@@ -583,6 +583,24 @@ def open_snapshot(path: str | os.PathLike[str]):  # -> market.snapshot_source.Sn
     return _open(path)
 
 
+def _snapshot_symbol_and_timeframe(conn: sqlite3.Connection, meta: Mapping[str, Any], name: str) -> tuple[str, int]:
+    """What to show: the snapshot's recorded symbol and timeframe. A live cache opened as a snapshot
+    records neither and may hold several: then the default symbol if present (else the first), 1m if
+    present (else the shortest timeframe)."""
+    symbol, timeframe_ms = meta.get("symbol"), meta.get("timeframe_ms")
+    if not isinstance(symbol, str) or not symbol:
+        found = sorted({r[0] for s in SERIES_COLUMNS for r in conn.execute(f"SELECT DISTINCT symbol FROM {s}")})
+        if not found:
+            raise SnapshotError(f"{name}: the file holds no market data")
+        symbol = DEFAULT_SYMBOL if DEFAULT_SYMBOL in found else found[0]
+    if timeframe_ms is None:
+        tfs = sorted(r[0] for r in conn.execute("SELECT DISTINCT timeframe_ms FROM candles WHERE symbol = ?", (symbol,)))
+        timeframe_ms = MINUTE_MS if (MINUTE_MS in tfs or not tfs) else tfs[0]
+    if not isinstance(timeframe_ms, int) or isinstance(timeframe_ms, bool) or timeframe_ms <= 0:
+        raise SnapshotError(f"{name}: damaged Cascade file (bad timeframe {timeframe_ms!r})")
+    return symbol, timeframe_ms
+
+
 def load_snapshot_file(path: Path) -> tuple[dict[str, Any], MarketFrames]:
     """Check a snapshot file end to end and read it whole: (meta, frames). Raises SnapshotError.
 
@@ -615,15 +633,7 @@ def load_snapshot_file(path: Path) -> tuple[dict[str, Any], MarketFrames]:
             conn.execute("COMMIT")
         _check_layout(conn, name, SnapshotError)
         meta = _read_meta(conn)
-        symbol = meta.get("symbol")
-        timeframe_ms = meta.get("timeframe_ms", MINUTE_MS)
-        if not isinstance(symbol, str) or not symbol:
-            found = [r[0] for r in conn.execute("SELECT DISTINCT symbol FROM candles LIMIT 2")]
-            if len(found) != 1:
-                raise SnapshotError(f"{name}: damaged Cascade file (no symbol recorded)")
-            symbol = found[0]
-        if not isinstance(timeframe_ms, int) or timeframe_ms <= 0:
-            raise SnapshotError(f"{name}: damaged Cascade file (bad timeframe {timeframe_ms!r})")
+        symbol, timeframe_ms = _snapshot_symbol_and_timeframe(conn, meta, name)
         frames = read_frames(conn, symbol, timeframe_ms=timeframe_ms)
     except sqlite3.DatabaseError as exc:
         msg = _plain_sqlite_message(exc)

@@ -259,3 +259,17 @@ def test_snapshot_is_a_single_self_contained_file(saved, tmp_path):
     assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
     assert json.loads(raw.execute("SELECT value FROM meta WHERE key='app'").fetchone()[0]) == "cascade"
     raw.close()
+
+
+def test_the_live_cache_opens_as_a_snapshot_while_the_app_holds_it(tmp_path):
+    from market.store import Store
+
+    cache = Store(tmp_path / "cache.sqlite")
+    cache.write(make_frames("ETH/USDT:USDT", minutes=2))
+    cache.write(make_frames())
+    src = open_snapshot(cache.path)  # no symbol in a cache's meta: the default symbol is chosen
+    assert src.info().symbols == (SYMBOL,)
+    assert_frames_equal(src.history(SYMBOL), make_frames())
+    cache.write(make_frames(minutes=8))  # the writer is not blocked by the reader
+    cache.close()
+    assert len(open_snapshot(tmp_path / "cache.sqlite").history(SYMBOL).candles) == 24
