@@ -2,7 +2,8 @@
 
 Every cohort asks "from which candle on is my liquidation price first reached?". Longs ask for the
 first low at or below their price, shorts for the first high at or above (asked as ``-high <= -price``),
-so one routine over "first value at or below a threshold" answers both.
+so one routine over "first value at or below a threshold" answers both. Several series (venues, sides)
+are concatenated into one array and searched in one batch; each query is clamped to its own segment.
 """
 
 from __future__ import annotations
@@ -10,38 +11,117 @@ from __future__ import annotations
 import numpy as np
 
 
-def min_sparse_table(x: np.ndarray) -> list[np.ndarray]:
-    """Level s holds ``min(x[i : i + 2**s])`` for every i (windows running off the end see +inf)."""
+def min_sparse_table(x: np.ndarray, levels: int | None = None) -> list[np.ndarray]:
+    """Level s holds ``min(x[i : i + 2**s])`` for every i (a window running off the end is cut there).
+
+    ``levels`` bounds the largest window (2**(levels-1)); by default it covers the whole array.
+    """
     n = len(x)
-    levels = max(1, int(n).bit_length())
-    pad = np.full(1 << levels, np.inf)
-    cur = np.concatenate([np.asarray(x, dtype=float), pad])
+    if levels is None:
+        levels = max(1, int(n).bit_length()) + 1
+    cur = np.asarray(x)
+    if cur.dtype not in (np.float32, np.float64):
+        cur = cur.astype(float)
     table = [cur]
-    for s in range(levels):
+    for s in range(levels - 1):
         step = 1 << s
-        nxt = cur.copy()
-        np.minimum(cur[:-step], cur[step:], out=nxt[:-step])
+        nxt = cur.copy()  # a window running off the end is the min of what is left
+        if step < n:
+            np.minimum(cur[:-step], cur[step:], out=nxt[:-step])
         table.append(nxt)
         cur = nxt
     return table
 
 
+def segment_suffix_min(x: np.ndarray, seg_starts: np.ndarray) -> np.ndarray:
+    """``out[i] = min(x[i : end of i's segment])``; segments start at ``seg_starts`` (sorted, first = 0)."""
+    out = np.empty(len(x), dtype=x.dtype)
+    bounds = list(seg_starts) + [len(x)]
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        if b > a:
+            out[a:b] = np.minimum.accumulate(x[a:b][::-1])[::-1]
+    return out
+
+
 def first_at_or_below(x: np.ndarray, start: np.ndarray, stop: np.ndarray, threshold: np.ndarray,
-                      table: list[np.ndarray] | None = None) -> np.ndarray:
+                      table: list[np.ndarray] | None = None, reach: np.ndarray | None = None) -> np.ndarray:
     """For each query, the smallest ``m`` in ``[start, stop)`` with ``x[m] <= threshold``, else ``stop``.
 
     Binary lifting: from ``start``, take every jump of ``2**s`` (largest first) whose window lies
-    entirely above the threshold. If an answer exists no jump can pass it, so the walk stops on it;
-    otherwise it ends at or beyond ``stop``, which is clamped. Cost: O(log n) vector steps per query batch.
+    entirely above the threshold. If an answer exists, no jump can pass it, so the walk stops on it.
+    ``reach[i]`` (optional) = ``min(x[i:stop])``: queries it shows unanswered skip the walk, and the
+    table then only needs levels up to the longest segment.
     """
     start = np.asarray(start, dtype=np.int64)
     stop = np.asarray(stop, dtype=np.int64)
     thr = np.asarray(threshold, dtype=float)
     if table is None:
         table = min_sparse_table(x)
-    pos = start.copy()
-    last = len(table[0]) - 1  # padding: +inf, so walks past the data keep going and get clamped
+    result = stop.copy()
+    if reach is not None:
+        inside = start < stop
+        live = np.flatnonzero(inside)
+        live = live[np.take(reach, start[live]) <= thr[live]]
+        pos = start[live]
+        t = thr[live]
+    else:
+        live = None
+        pos = start.copy()
+        t = thr
     for s in range(len(table) - 1, -1, -1):
-        window_min = table[s][np.minimum(pos, last)]
-        pos += (window_min > thr) << s
-    return np.minimum(pos, stop)
+        above = np.take(table[s], pos, mode="clip") > t  # reads past the end happen only without an answer
+        np.add(pos, 1 << s, out=pos, where=above)
+    if live is None:
+        return np.minimum(pos, stop)
+    result[live] = np.minimum(pos, stop[live])
+    return result
+
+
+def _down32(x: np.ndarray) -> np.ndarray:
+    """float32 values rounded toward -inf (never above the float64 value)."""
+    v = x.astype(np.float32)
+    return np.where(v > x, np.nextafter(v, np.float32(-np.inf)), v)
+
+
+def _up32(x: np.ndarray) -> np.ndarray:
+    v = x.astype(np.float32)
+    return np.where(v < x, np.nextafter(v, np.float32(np.inf)), v)
+
+
+def first_crossings(x: np.ndarray, seg_starts: np.ndarray, start: np.ndarray, stop: np.ndarray,
+                    threshold: np.ndarray) -> np.ndarray:
+    """``first_at_or_below`` for many queries over concatenated segments, exactly, at float32 speed.
+
+    Queries with no answer in their segment are dropped first (float64 suffix minima). The walk then
+    runs on a float32 table rounded *down* against thresholds rounded *up*, so every jump it takes is
+    also valid in float64 and it can only stop early, at a near-tie; those few stops are checked in
+    float64 and finished by a plain scan.
+    """
+    x = np.asarray(x, dtype=float)
+    start = np.asarray(start, dtype=np.int64)
+    stop = np.asarray(stop, dtype=np.int64)
+    thr = np.asarray(threshold, dtype=float)
+    result = stop.copy()
+    if len(x) == 0 or len(start) == 0:
+        return result
+    bounds = np.append(np.asarray(seg_starts, np.int64), len(x))
+    longest = int(np.diff(bounds).max(initial=1))
+    reach = segment_suffix_min(x, bounds[:-1])
+    live = np.flatnonzero(start < stop)
+    live = live[reach[start[live]] <= thr[live]]
+    if len(live) == 0:
+        return result
+    table = min_sparse_table(_down32(x), max(1, longest.bit_length()) + 1)
+    pos = start[live].astype(np.int32) if len(x) < 2**31 - 2**20 else start[live]
+    t = _up32(thr[live])
+    for s in range(len(table) - 1, -1, -1):
+        above = np.take(table[s], pos, mode="clip") > t
+        np.add(pos, 1 << s, out=pos, where=above, casting="unsafe")
+    pos = pos.astype(np.int64)
+    early = np.flatnonzero(x[pos] > thr[live])  # a near-tie stopped the walk before the answer
+    for k in early:
+        q = live[k]
+        rest = np.flatnonzero(x[pos[k] + 1 : stop[q]] <= thr[q])
+        pos[k] = pos[k] + 1 + rest[0] if len(rest) else stop[q]
+    result[live] = pos
+    return result

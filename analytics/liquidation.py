@@ -32,7 +32,7 @@ from typing import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from analytics.crossing import first_at_or_below, min_sparse_table
+from analytics.crossing import first_crossings
 from analytics.levels import Heatmap, LiquidationMap, auto_bin_edges, bin_index
 from analytics.liqprice import isolated_liq_price
 from analytics.params import ENTRY_VWAP, ModelParams
@@ -363,25 +363,24 @@ class LiquidationModel:
 
     def _consume_all(self, pending: list[tuple[_Venue, NewCohorts]]) -> None:
         """Find every cohort's consumption candle in one batch over all venues and both sides."""
-        xs, starts, stops, thrs, offs = [], [], [], [], 0
-        for v, coh in pending:
-            n = v.n_bars
-            # Series layout per venue: [lows | -highs]; a walk running off a segment is clamped.
-            xs.append(v.low.view)
-            xs.append(-v.high.view)
-            is_long = coh.side == LONG
-            s = coh.open_bar + 1 + np.where(is_long, offs, offs + n)
-            starts.append(s)
-            stops.append(np.where(is_long, offs + n, offs + 2 * n))
-            thrs.append(np.where(is_long, coh.liq, -coh.liq))
-            offs += 2 * n
         if not pending:
             return
-        x = np.concatenate(xs) if xs else np.empty(0)
+        xs, seg, starts, stops, thrs, offs = [], [], [], [], [], 0
+        for v, coh in pending:
+            n = v.n_bars
+            # Series layout per venue: [lows | -highs]; each query is confined to its own segment.
+            xs += [v.low.view, -v.high.view]
+            seg += [offs, offs + n]
+            is_long = coh.side == LONG
+            base = np.where(is_long, offs, offs + n)
+            starts.append(base + coh.open_bar + 1)
+            stops.append(base + n)
+            thrs.append(np.where(is_long, coh.liq, -coh.liq))
+            offs += 2 * n
+        x = np.concatenate(xs)
         start = np.concatenate(starts)
         stop = np.concatenate(stops)
-        thr = np.concatenate(thrs)
-        found = first_at_or_below(x, start, stop, thr, min_sparse_table(x)) if len(start) else start
+        found = first_crossings(x, np.array(seg), start, stop, np.concatenate(thrs))
         at = 0
         for v, coh in pending:
             m = len(coh.qty)
