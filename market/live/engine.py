@@ -37,6 +37,7 @@ class EngineConfig:
     poll_interval_s: float
     stream_liquidations: bool = True
     history_ms: int = 30 * DAY_MS
+    rate_limit_ms: Optional[float] = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class _VenueState:
     failure: Optional[Failure] = None
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     seen: dict = field(default_factory=dict)  # liquidation key -> ts, for de-duplication
+    http: tuple = (None, None)  # (status, headers) of the venue's last HTTP response
 
 
 def _align_up(ms: int, step: int) -> int:
@@ -105,13 +107,16 @@ class Engine:
         if vs.ex is None:
             import ccxt.pro as ccxtpro  # lazy: the window appears before ccxt is imported
 
-            vs.ex = getattr(ccxtpro, venue.ccxt_id)({"enableRateLimit": True, "timeout": int(self.cfg.timeout_s * 1000),
-                                                      "options": dict(venue.ccxt_options)})
+            config = {"enableRateLimit": True, "timeout": int(self.cfg.timeout_s * 1000), "options": dict(venue.ccxt_options)}
+            if self.cfg.rate_limit_ms is not None:
+                config["rateLimit"] = self.cfg.rate_limit_ms
+            vs.ex = getattr(ccxtpro, venue.ccxt_id)(config)
             urls = self.cfg.urls_override.get(name) or {}
             venue.point_at(vs.ex, urls.get("rest"), urls.get("ws"))
+            self._record_http(vs)
         ex = vs.ex
         await call_with_retries(lambda: ex.load_markets(reload=True), self.cfg.retry, self.rng,
-                                headers=lambda: ex.last_response_headers, sleep=self.sleep, attempts=2,
+                                headers=lambda: vs.http[1], status=lambda: vs.http[0], sleep=self.sleep, attempts=2,
                                 on_retry=lambda f, d: self._mark_all(name, f, d))
         market = ex.markets.get(self.cfg.symbol) if ex.markets else None
         if market is None or market.get("active") is False:
@@ -120,10 +125,27 @@ class Engine:
         vs.market = market
         return ex, market
 
+    @staticmethod
+    def _record_http(vs: _VenueState) -> None:
+        """Remember each response's status and headers: ccxt's exceptions carry neither (Retry-After, 429 vs 418)."""
+        ex = vs.ex
+        original = ex.on_rest_response
+
+        def on_rest_response(code, reason, url, method, headers, body, *rest):
+            vs.http = (int(code) if code is not None else None, dict(headers or {}))
+            return original(code, reason, url, method, headers, body, *rest)
+
+        ex.on_rest_response = on_rest_response
+
     async def _fetch(self, name: str, series: str, make, attempts: Optional[int] = None):
-        ex = self._vs(name).ex
+        vs = self._vs(name)
         feed = feed_name(name, series)
-        return await call_with_retries(make, self.cfg.retry, self.rng, headers=lambda: ex.last_response_headers,
+
+        async def fresh():
+            vs.http = (None, None)  # a timeout or refused connection has no response: don't reuse the last one
+            return await make()
+
+        return await call_with_retries(fresh, self.cfg.retry, self.rng, headers=lambda: vs.http[1], status=lambda: vs.http[0],
                                        sleep=self.sleep, attempts=attempts,
                                        on_retry=lambda f, d: (self.board.offline(feed, f.reason, d) if f.kind == OFFLINE
                                                               else self.board.retrying(feed, f.reason, d)))

@@ -81,23 +81,25 @@ def _retry_after(headers) -> Optional[float]:
     return None
 
 
-def classify(exc: BaseException, headers=None) -> Failure:
-    """What a failed request means. ``headers``: the last response's headers (for Retry-After)."""
+def classify(exc: BaseException, headers=None, status: Optional[int] = None) -> Failure:
+    """What a failed request means. ``headers``/``status``: the last HTTP response's (Retry-After, wording)."""
     import aiohttp
     import ccxt
 
     if isinstance(exc, (SymbolNotListed, ccxt.BadSymbol)):
         return Failure(FATAL, f"symbol not listed ({_short(exc)})")
-    if isinstance(exc, ccxt.DDoSProtection) and not isinstance(exc, ccxt.RateLimitExceeded):
+    if status == 418 or (status != 429 and isinstance(exc, ccxt.DDoSProtection) and not isinstance(exc, ccxt.RateLimitExceeded)):
+        # Binance answers 418 to an IP that kept sending after 429s; its Retry-After says for how long.
         return Failure(RETRY, "blocked for too many requests (HTTP 418)", _retry_after(headers))
-    if isinstance(exc, ccxt.RateLimitExceeded):
-        return Failure(RETRY, "rate limited (HTTP 429)", _retry_after(headers))
+    if status == 429 or isinstance(exc, (ccxt.RateLimitExceeded, ccxt.DDoSProtection)):
+        return Failure(RETRY, "rate limited (HTTP 429)" if status in (None, 429) else f"rate limited (HTTP {status})",
+                       _retry_after(headers))
     if isinstance(exc, (ccxt.RequestTimeout, asyncio.TimeoutError)):
         return Failure(RETRY, "timed out")
     if _no_route(exc):
         return Failure(OFFLINE, "no connection")
-    if isinstance(exc, ccxt.ExchangeNotAvailable):
-        return Failure(RETRY, "exchange unavailable (HTTP 5xx)")
+    if isinstance(exc, ccxt.ExchangeNotAvailable) or (status is not None and status >= 500):
+        return Failure(RETRY, f"exchange unavailable (HTTP {status if status and status >= 500 else '5xx'})")
     if isinstance(exc, ccxt.NetworkError) or isinstance(exc, aiohttp.ClientError):
         return Failure(RETRY, f"connection lost ({_short(exc)})")
     if isinstance(exc, (MalformedResponse, ccxt.BadResponse, ValueError, KeyError, IndexError, TypeError)):
@@ -128,6 +130,7 @@ async def call_with_retries(
     rng: random.Random,
     *,
     headers: Callable[[], object] = lambda: None,
+    status: Callable[[], Optional[int]] = lambda: None,
     on_retry: Callable[[Failure, float], None] = lambda f, d: None,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     offline_gives_up: bool = True,
@@ -146,7 +149,7 @@ async def call_with_retries(
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # every failure is classified; none escapes unexplained
-            failure = classify(exc, headers())
+            failure = classify(exc, headers(), status())
             if failure.kind == FATAL or (failure.kind == OFFLINE and offline_gives_up):
                 raise GaveUp(failure) from exc
             attempt += 1

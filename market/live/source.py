@@ -35,6 +35,8 @@ class LiveSource:
     ``urls_override``: {"binance": {"rest": "http://127.0.0.1:P", "ws": "ws://..."}, ...} to point ccxt
     elsewhere (tests/fake_exchange). ``clock``: the source's now in ms (wall clock by default).
     ``rng``/``sleep``: jitter and waiting, injectable so tests are fast and deterministic.
+    ``rate_limit_ms``: ccxt's minimum spacing of requests per exchange; None keeps ccxt's per-venue value
+    (Binance 50 ms, OKX 110 ms, Bybit 20 ms), which respects the venues' public limits.
     """
 
     def __init__(
@@ -51,6 +53,7 @@ class LiveSource:
         sleep: Optional[Callable[[float], Awaitable[None]]] = None,
         poll_interval_s: float = 15.0,
         stream_liquidations: bool = True,
+        rate_limit_ms: Optional[float] = None,
     ) -> None:
         unknown = [e for e in exchanges if e not in VENUES]
         if unknown:
@@ -63,7 +66,7 @@ class LiveSource:
         self._queue: "queue.Queue[MarketFrames]" = queue.Queue()
         self._board = FeedBoard(self.exchanges, clock)
         cfg = EngineConfig(symbol, self.exchanges, dict(urls_override or {}), timeout_s, retry, poll_interval_s,
-                           stream_liquidations, int(history_days * DAY_MS))
+                           stream_liquidations, int(history_days * DAY_MS), rate_limit_ms)
         self._loop = asyncio.new_event_loop()
         self._engine = Engine(cfg, self._store, self._board, self._queue, clock, rng or random.Random(),
                               sleep or asyncio.sleep)
@@ -128,8 +131,16 @@ class LiveSource:
             if self._closed:
                 return
             self._closed = True
+        async def shutdown() -> None:
+            await self._engine.close()
+            # ccxt leaves helper tasks (its throttler) behind; end them so the loop closes cleanly.
+            others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for t in others:
+                t.cancel()
+            await asyncio.gather(*others, return_exceptions=True)
+
         try:
-            asyncio.run_coroutine_threadsafe(self._engine.close(), self._loop).result(15)
+            asyncio.run_coroutine_threadsafe(shutdown(), self._loop).result(15)
         except Exception:
             pass
         self._loop.call_soon_threadsafe(self._loop.stop)

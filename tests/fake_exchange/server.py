@@ -126,7 +126,10 @@ async def ws_session(request: web.Request, venue: str, on_message, holder: dict 
     """Shared WebSocket loop: register the socket, answer the client's messages via ``on_message``."""
     state: FakeState = request.app[STATE]
     ws = web.WebSocketResponse(autoping=True)
-    await ws.prepare(request)
+    try:
+        await ws.prepare(request)
+    except ConnectionError:  # the client went away during the handshake (a source closing)
+        return ws
     if holder is not None:
         holder["ws"] = ws
     state.sockets[venue].append(ws)

@@ -33,7 +33,8 @@ def make_source(fake):
 
     def make(store=None, exchanges=("binance", "okx", "bybit"), **kw) -> LiveSource:
         args = dict(urls_override=fake.url_overrides(), clock=lambda: fake.now_ms, history_days=HOURS / 24,
-                    retry=FAST_RETRY, rng=random.Random(1), poll_interval_s=0.2, timeout_s=2.0)
+                    retry=FAST_RETRY, rng=random.Random(1), poll_interval_s=0.2, timeout_s=2.0,
+                    rate_limit_ms=5)
         args.update(kw)
         src = LiveSource(store=store, exchanges=exchanges, **args)
         made.append(src)
