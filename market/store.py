@@ -112,8 +112,11 @@ def check_sqlite_file(path: Path, error: type[StoreError] = StoreError) -> None:
     page_size = int.from_bytes(header[16:18], "big")
     page_size = 65536 if page_size == 1 else page_size
     page_count = int.from_bytes(header[28:32], "big")
-    # The header's page count is valid only while "version-valid-for" equals the change counter.
-    if header[24:28] == header[92:96] and page_count and page_size:
+    # The header's page count is valid only while "version-valid-for" equals the change counter. With a
+    # -wal file beside it, a checkpoint cut short by a crash can leave the file shorter than its header
+    # says, and SQLite recovers it from the WAL: not truncation.
+    has_wal = path.with_name(path.name + "-wal").exists()
+    if header[24:28] == header[92:96] and page_count and page_size and not has_wal:
         expected = page_count * page_size
         if size < expected:
             raise error(f"{name}: truncated file ({size:,} of {expected:,} bytes)")
