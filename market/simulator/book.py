@@ -203,11 +203,12 @@ class SideBook:
         small = f[:, QS] * self.decay < prune_fraction * f[:, Q0]
         pruned_base = float(f[small, QS].sum()) * self.decay
         pruned_ids = i[small, 1]
-        keep = ~small
-        order = np.argsort(key[keep], kind="stable")  # two sorted runs: timsort merges them in O(n)
-        self.key = np.ascontiguousarray(key[keep][order])
-        self.f = f[keep][order]
-        self.i = i[keep][order]
+        keep = np.flatnonzero(~small)
+        # One gather per array: kept rows in key order (two sorted runs: timsort merges them in O(n)).
+        idx = keep[np.argsort(key[keep], kind="stable")]
+        self.key = key[idx]
+        self.f = f[idx]
+        self.i = i[idx]
         self.n = len(self.key)
         self.top = float(self.key[-1]) if self.n else NEG_INF
         if self.decay < 1e-30:  # rebase so scaled sizes never overflow in a long-running demo

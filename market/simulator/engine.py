@@ -115,6 +115,11 @@ class MarketSimulator:
         self._fund_sum = [0.0] * self._V
         self._fund_n = 0
         self._oi_base = 0.0
+        # Config values read every minute, as plain attributes (the loop runs ~45k times a month).
+        self._vol_mid = cfg.vol_regimes[len(cfg.vol_regimes) // 2]
+        self._c0 = 1.0 / cfg.mean_hold_minutes
+        self._basis_s = cfg.basis_noise * math.sqrt(1 - 0.98 * 0.98)
+        self._truth_every_ms = cfg.truth_every_minutes * MINUTE_MS
         self.books = [SideBook(s, v) for v in range(self._V) for s in (1, -1)]
         self._record_ledger = cfg.record_ledger
         if cfg.record_ledger:
@@ -223,6 +228,7 @@ class MarketSimulator:
         z = rng.standard_normal(K)
         jumps = (rng.random(K) < cfg.jumps_per_day / 1440.0) * rng.standard_normal(K) * cfg.jump_sigma
         self._c_sig = sig.tolist()
+        self._c_act = np.sqrt(sig / self._vol_mid).tolist()
         self._c_r0 = (sig * z + jumps).tolist()
         self._c_elo = rng.exponential(0.8, K).tolist()
         self._c_ehi = rng.exponential(0.8, K).tolist()
@@ -279,11 +285,11 @@ class MarketSimulator:
         # Venue premiums: AR(1) around each venue's mean basis.
         bn = self._c_bn[i]
         x = self._x
-        phi = 0.98
-        s = cfg.basis_noise * math.sqrt(1 - phi * phi)
+        s = self._basis_s
+        vb = cfg.venue_basis
         for v in range(V):
-            x[v] = phi * x[v] + s * bn[v]
-        bfac = [math.exp(cfg.venue_basis[v] + x[v]) for v in range(V)]
+            x[v] = 0.98 * x[v] + s * bn[v]
+        bfac = [math.exp(vb[v] + x[v]) for v in range(V)]
         opens = self._vclose
         books = self.books
         longs = books[0::2]
@@ -315,21 +321,23 @@ class MarketSimulator:
         mom = math.tanh(self._ema / 0.18 * 0.7)
         self._shock = self._shock * 0.9 + min(imp_dn + imp_up, 0.05) * 20.0
         az = min(abs(rz), 6.0)
-        c0 = 1.0 / cfg.mean_hold_minutes
+        c0 = self._c0
         lean = 0.5 * math.tanh(0.5 * rz)
         c_long = c0 * (1.0 - lean)
         c_short = c0 * (1.0 + lean)
         fill = cfg.target_oi_base / max(self._oi_base, 0.02 * cfg.target_oi_base)
         # Leverage builds up in trends and volatility; dip buyers re-open a little after a cascade.
-        act = math.sqrt(sig / cfg.vol_regimes[len(cfg.vol_regimes) // 2]) * (1.0 + 0.2 * az) * (1.0 + 0.8 * abs(mom)) * (1.0 + 0.5 * self._shock)
+        sq = self._c_act[i]
+        act = sq * (1.0 + 0.2 * az) * (1.0 + 0.8 * abs(mom)) * (1.0 + 0.5 * self._shock)
         flow = cfg.target_oi_base * c0 * self._c_on[i] * act * min(max(fill**0.7, 0.3), 6.0)
         ls = self._c_ls[i]
         vn = self._c_vn[i]
-        bg = cfg.background_volume_base * math.sqrt(sig / cfg.vol_regimes[len(cfg.vol_regimes) // 2]) * (1.0 + 0.5 * az)
+        bg = cfg.background_volume_base * sq * (1.0 + 0.5 * az)
         rec = self._recording
         new_close = [0.0] * V
         p_fund = self._fund_sum
         oi_total = 0.0
+        shares = cfg.venue_shares
         for v in range(V):
             o = opens[v]
             c = C * bfac[v]
@@ -338,7 +346,7 @@ class MarketSimulator:
             new_close[v] = c
             lb, sb = longs[v], shorts[v]
             closed = lb.close_fraction(c_long) + sb.close_fraction(c_short)
-            share = cfg.venue_shares[v]
+            share = shares[v]
             p_long = min(max(0.5 + 0.2 * mom + 0.05 * ls[v], 0.1), 0.9)
             q = flow * share
             ql, qs_ = q * p_long, q * (1.0 - p_long)
@@ -353,7 +361,7 @@ class MarketSimulator:
             oi = lo_oi + so_oi
             oi_total += oi
             skew = (lo_oi - so_oi) / oi if oi > 0 else 0.0
-            p_fund[v] += 0.0001 + 0.0006 * skew + 0.3 * (cfg.venue_basis[v] + x[v])
+            p_fund[v] += 0.0001 + 0.0006 * skew + 0.3 * (vb[v] + x[v])
             if rec:
                 self._o_c.append((ts, v, o, h, lo, c, volume, tb, volume * (h + lo + c) / 3.0))
                 self._o_oi.append((end_ts, v, oi, oi * c))
@@ -374,8 +382,8 @@ class MarketSimulator:
                     self._o_f.append((end_ts, v, rate))
                 p_fund[v] = 0.0
             self._fund_n = 0
-        if rec:
-            self._maybe_truth(end_ts)
+        if rec and ((self._truth_every_ms and (end_ts - cfg.start_ms) % self._truth_every_ms == 0) or end_ts in self._truth_ms):
+            self._truth.append(self._snapshot(end_ts))
 
     def _liquidate(self, book: SideBook, key: float, ts: int, o: float, extreme: float, t_ext: int) -> float:
         """Force-close the crossed cohorts; record events timed on the way from the open to the extreme."""
