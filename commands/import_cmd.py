@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from commands.errors import CommandError
-from market.archive import ImportProblem, import_files
+from market.archive import ArchiveError, ImportProblem, binance_symbol, import_files
 from market.series import EXCHANGES, SERIES_COLUMNS, MarketFrames
 from market.store import SnapshotError, check_output_path, save_snapshot
 
@@ -57,8 +57,14 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from None
     out_resolved = out.resolve()
     paths = [p for p in args.paths if Path(p).resolve() != out_resolved]
+    symbol = args.symbol.strip() if args.symbol else None
+    if symbol and "/" not in symbol:  # Binance's spelling, e.g. BTCUSDT -> BTC/USDT:USDT
+        try:
+            symbol = binance_symbol(symbol)
+        except ArchiveError:
+            raise CommandError(f"unknown symbol {args.symbol!r}: use ccxt's spelling, e.g. BTC/USDT:USDT") from None
     try:
-        result = import_files(paths, exchange=exchange, symbol=args.symbol)
+        result = import_files(paths, exchange=exchange, symbol=symbol)
     except ImportProblem as exc:
         raise CommandError(str(exc)) from None
     for s in result.skipped:

@@ -227,7 +227,10 @@ def parse_metrics(name: str, data: bytes) -> ParsedFile:
     if len(df) == 0:
         raise ArchiveError("no rows")
     try:
-        when = pd.to_datetime(df["create_time"], format="%Y-%m-%d %H:%M:%S", utc=True)
+        try:
+            when = pd.to_datetime(df["create_time"], format="%Y-%m-%d %H:%M:%S", utc=True)
+        except ValueError:  # another spelling of the same UTC time (e.g. with a 'T' or fractions)
+            when = pd.to_datetime(df["create_time"], format="ISO8601", utc=True)
         oi_base = pd.to_numeric(df["sum_open_interest"]).astype("float64")
         oi_usd = pd.to_numeric(df["sum_open_interest_value"]).astype("float64")
         ratio = pd.to_numeric(df["count_long_short_ratio"]).astype("float64") if "count_long_short_ratio" in df else None

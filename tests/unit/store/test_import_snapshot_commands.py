@@ -137,3 +137,12 @@ def test_a_stalled_download_is_abandoned_and_errors_are_one_line():
 
     with pytest.raises(CommandError, match=r"^live download failed: Cannot connect to host fapi.binance.com:443$"):
         run_with_stall_timeout(fails, 5.0)
+
+
+def test_import_accepts_binance_spelling_of_the_symbol(tmp_path):
+    out = tmp_path / "m.cascade"
+    res = cascade("import", str(FIXTURES / "BTCUSDT-metrics-2024-01-02.zip"), "--out", str(out), "--symbol", "BTCUSDT")
+    assert res.returncode == 0, res.stderr
+    assert open_snapshot(out).info().symbols == ("BTC/USDT:USDT",)
+    res = cascade("import", str(FIXTURES / "BTCUSDT-metrics-2024-01-02.zip"), "--out", str(out), "--symbol", "BTCEUR")
+    assert res.returncode == 2 and "unknown symbol 'BTCEUR'" in res.stderr
