@@ -273,3 +273,22 @@ def test_the_live_cache_opens_as_a_snapshot_while_the_app_holds_it(tmp_path):
     cache.write(make_frames(minutes=8))  # the writer is not blocked by the reader
     cache.close()
     assert len(open_snapshot(tmp_path / "cache.sqlite").history(SYMBOL).candles) == 24
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root ignores directory permissions")
+def test_saving_into_a_read_only_folder_is_a_plain_error(tmp_path):
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o500)
+    try:
+        with pytest.raises(SnapshotError, match="cannot save x.cascade: Permission denied"):
+            save_snapshot(make_frames(), ro / "x.cascade", source_kind="demo")
+    finally:
+        ro.chmod(0o700)
+
+
+def test_saving_where_a_folder_cannot_be_made_is_a_plain_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(SnapshotError, match="cannot save x.cascade"):
+        save_snapshot(make_frames(), blocker / "sub" / "x.cascade", source_kind="demo")
