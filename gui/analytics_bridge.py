@@ -108,6 +108,9 @@ class ModelKeeper:
         self._heat: tuple[tuple, float, Heatmap] | None = None
         self.rebuilds = 0
 
+    def needs_rebuild(self, session_id: int, frames: MarketFrames, params: ModelParams) -> bool:
+        return self.model is None or self._key != (session_id, params, frames.symbol, frames.timeframe_ms)
+
     def sync(self, session_id: int, frames: MarketFrames, params: ModelParams, closed_until_ms: Optional[int] = None) -> LiquidationModel:
         """Bring the model up to ``frames``, feeding it only closed candles (a live source revises the
         minute in progress, and the model ignores revisions of bars it already holds)."""

@@ -48,14 +48,8 @@ class ScreenshotTaker(QtCore.QObject):
         if not t.has_drawn_data():
             return False
         result = t.result
-        # Wait for the liquidation model too, when the analytics package provides it.
-        return result is not None and (result.liquidity is not None or result.error or self._model_missing())
-
-    @staticmethod
-    def _model_missing() -> bool:
-        from gui import analytics_bridge
-
-        return analytics_bridge._model_api() is None
+        # Wait for the liquidation model too (the first result may be the market alone).
+        return result is not None and (result.liquidity is not None or bool(result.error))
 
     def _check(self) -> None:
         if self.saved or not self.ready():

@@ -27,6 +27,9 @@ from market.series import EXCHANGES, MINUTE_MS
 from market.source import SourceInfo
 
 
+REDRAW_MS = 100  # at most 10 redraws per second, however fast the data comes
+
+
 class Session:
     """One source in its worker thread. A new session replaces the shown one only once it has data."""
 
@@ -36,7 +39,7 @@ class Session:
         Session._ids += 1
         self.id = Session._ids
         self.spec = spec
-        self.worker = MarketWorker(spec.factory(), spec.symbol)
+        self.worker = MarketWorker(spec.factory(), spec.symbol, poll_ms=spec.poll_ms)
         self.thread = WorkerThread(self.worker, f"market-{spec.kind}")
         self.info: Optional[SourceInfo] = None
         self.frames = None
@@ -106,6 +109,11 @@ class MainWindow(QtWidgets.QMainWindow):
         sb.addWidget(self.feed_status, 1)
         sb.addPermanentWidget(self.analytics_label)
 
+        self._latest_result: Optional[ViewResult] = None
+        self._last_redraw = 0.0
+        self._redraw_timer = QtCore.QTimer(self)
+        self._redraw_timer.setSingleShot(True)
+        self._redraw_timer.timeout.connect(self._apply_latest)
         self.view_worker = ViewWorker()
         self.view_thread = WorkerThread(self.view_worker, "analytics")
         self.view_worker.result.connect(self._on_result)
@@ -368,6 +376,17 @@ class MainWindow(QtWidgets.QMainWindow):
         self.request_view()
 
     def _on_result(self, result: ViewResult) -> None:
+        """Keep only the newest result and redraw at most REDRAW_MS apart (bursts cost one redraw)."""
+        self._latest_result = result
+        if not self._redraw_timer.isActive():
+            wait = max(0.0, REDRAW_MS - (time.monotonic() - self._last_redraw) * 1000.0)
+            self._redraw_timer.start(int(wait))
+
+    def _apply_latest(self) -> None:
+        result, self._latest_result = self._latest_result, None
+        if result is None:
+            return
+        self._last_redraw = time.monotonic()
         self.terminal.set_result(result)
         self.card.set_view(result.imbalance)
         when = time.strftime("%H:%M:%S", time.localtime(result.computed_at))

@@ -210,6 +210,7 @@ class Terminal(QtWidgets.QWidget):
     def set_log_scale(self, on: bool) -> None:
         self.price.set_log_scale(on)
         self.liqmap.log_scale = on
+        self._fit_all()
         if self.result is not None:
             self.liqmap.set_map(self.result.liquidity.map if self.result.liquidity else None)
             self._set_heatmap(self.result.liquidity)

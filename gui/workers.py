@@ -175,11 +175,14 @@ class ViewWorker(QtCore.QObject):
             request, self._pending, self._scheduled = self._pending, None, False
         if request is None:
             return
+        if self.keeper.needs_rebuild(request.session_id, request.frames, request.model):
+            # Building the model takes a while on a month of data: draw the market first.
+            self.result.emit(compute_view(request, None))
         self.result.emit(compute_view(request, self.keeper))
         self.runs += 1
 
 
-def compute_view(request: ViewRequest, keeper: analytics_bridge.ModelKeeper) -> ViewResult:
+def compute_view(request: ViewRequest, keeper: Optional[analytics_bridge.ModelKeeper]) -> ViewResult:
     """Everything the window draws for ``request`` (a plain function: testable without threads)."""
     t0 = time.perf_counter()
     frames = request.frames
@@ -192,6 +195,8 @@ def compute_view(request: ViewRequest, keeper: analytics_bridge.ModelKeeper) -> 
         traceback.print_exc()
         chart = ChartData(frames.symbol, request.timeframe_ms, "", request.exchanges)
         error = f"chart: {exc}"
+    if keeper is None:  # the market only; the model follows
+        return ViewResult(request, chart, None, None, time.time(), (time.perf_counter() - t0) * 1000.0, error)
     try:
         liquidity = keeper.view(
             request.session_id,

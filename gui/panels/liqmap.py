@@ -107,6 +107,8 @@ class LiquidationMapPanel(QtWidgets.QWidget):
             return
         _, (y0, y1) = self.view.viewRange()
         if self.log_scale:
+            if y1 > 20:  # the view still holds linear prices (switching scale): fit on the next range change
+                return
             y0, y1 = 10**y0, 10**y1
         sel = (m.prices >= y0) & (m.prices <= y1)
         top = float(max(m.long_usd[sel].max(initial=0.0), m.short_usd[sel].max(initial=0.0)))

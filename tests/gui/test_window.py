@@ -13,7 +13,8 @@ from tests.gui.conftest import wait_drawn, wait_result
 
 
 def binance_candles(win):
-    return per_exchange(win.frames.candles, "binance")
+    """Binance candles of the data the shown result was computed from (the demo keeps ticking)."""
+    return per_exchange(win.terminal.result.request.frames.candles, "binance")
 
 
 def test_candles_volume_and_oi_hold_the_source_data(demo_window):
@@ -27,10 +28,11 @@ def test_candles_volume_and_oi_hold_the_source_data(demo_window):
     np.testing.assert_allclose(h, bn["high"].to_numpy())
     # Volume: the sum over all three venues per minute.
     vx, vy = win.terminal.panels["volume"].bars.data()
-    total = win.frames.candles.groupby("ts")["volume"].sum()
+    frames = win.terminal.result.request.frames
+    total = frames.candles.groupby("ts")["volume"].sum()
     np.testing.assert_allclose(vy, total.loc[bn["ts"]].to_numpy())
     # OI: Binance's curve is Binance's OI rows (last per minute).
-    oi = per_exchange(win.frames.open_interest, "binance")
+    oi = per_exchange(frames.open_interest, "binance")
     curve = win.terminal.panels["open_interest"].curves["binance"]
     cx, cy = curve.xData, curve.yData
     last = oi.groupby(oi["ts"] - oi["ts"] % 60000).last()
@@ -64,9 +66,10 @@ def test_exchange_toggles_filter_every_panel(demo_window, qtbot):
     win.toolbar.exchange_actions["binance"].setChecked(False)
     r = wait_result(qtbot, win, lambda r: r.request.exchanges == ("okx", "bybit"))
     assert r.chart.price_exchange == "okx"
-    okx = per_exchange(win.frames.candles, "okx")
+    okx = per_exchange(r.request.frames.candles, "okx")
     assert win.terminal.price.candles.data()[4][-1] == pytest.approx(okx["close"].iloc[-1])
-    assert set(win.terminal.panels["open_interest"].curves) == {"okx", "bybit", "total"}
+    assert set(win.terminal.panels["open_interest"].curves) == {"okx", "bybit"}  # stacked: the top is the total
+    assert set(win.terminal.panels["open_interest"].series) == {"okx", "bybit", "total"}
     assert set(r.liquidity.map.per_exchange) == {"okx", "bybit"}
     # The last venue cannot be unticked: there is always something to show.
     win.toolbar.exchange_actions["okx"].setChecked(False)
@@ -82,7 +85,8 @@ def test_dragging_target_lines_updates_the_card_with_the_model_numbers(demo_wind
         line.setPos(value)
         line.sigPositionChangeFinished.emit(line)
     r = wait_result(qtbot, win, lambda r: r.request.targets == (up, down))
-    model = LiquidationModel.from_history(win.frames.candles, win.frames.open_interest, win.model)
+    known = r.request.frames.known_at(r.request.closed_until_ms)  # the model takes closed candles only
+    model = LiquidationModel.from_history(known.candles, known.open_interest, win.model)
     m = model.map_at(exchanges=("binance", "okx", "bybit"))
     shorts, longs = at_risk(m, up, down)
     assert shorts > 0 and longs > 0
@@ -144,8 +148,8 @@ def test_live_updates_arrive_and_follow_the_right_edge(make_window, qtbot):
     r = wait_result(qtbot, win, lambda r: len(r.chart.candles) >= n0 + 5, timeout=20000)
     x0, x1 = win.terminal.visible_x()
     assert x1 >= r.chart.candles.x[-1]  # the view followed the new bars
-    bn = per_exchange(win.frames.candles, "binance")
-    assert win.terminal.price.candles.data()[4][-1] == pytest.approx(bn["close"].iloc[-1]) or len(bn) > len(r.chart.candles)
+    bn = per_exchange(win.terminal.result.request.frames.candles, "binance")
+    assert win.terminal.price.candles.data()[4][-1] == pytest.approx(bn["close"].iloc[-1])
 
 
 def test_log_scale_and_time_zone(demo_window):
