@@ -43,8 +43,8 @@ def _synthetic_frames(days: int) -> MarketFrames:
         parts.append(pd.DataFrame(dict(ts=ts, exchange=ex, open=open_, high=np.maximum(open_, close) + spread,
                                        low=np.minimum(open_, close) - spread, close=close, volume=vol,
                                        taker_buy_volume=vol / 2, quote_volume=vol * close)))
-        oi.append(pd.DataFrame(dict(ts=ts[::5], exchange=ex, oi_base=80_000 + rng.normal(0, 100, len(ts[::5])) ** 2 * 0 + 80_000,
-                                    oi_usd=80_000 * close[::5])))
+        oi_base = 80_000 + np.cumsum(rng.normal(0, 20, len(ts[::5])))
+        oi.append(pd.DataFrame(dict(ts=ts[::5], exchange=ex, oi_base=oi_base, oi_usd=oi_base * close[::5])))
     return MarketFrames.build(candles=pd.concat(parts), open_interest=pd.concat(oi))
 
 
@@ -97,9 +97,12 @@ def run() -> dict:
         d = Path(tmp)
         path = d / "30d.cascade"
         save_ms = _best_ms(lambda: save_snapshot(frames, path, source_kind="demo"), repeat=2)
-        open_ms = statistics.median(
-            [(lambda t: (open_and_read(path), (time.perf_counter() - t) * 1000)[1])(time.perf_counter()) for _ in range(3)]
-        )
+        open_times = []
+        for _ in range(3):
+            t = time.perf_counter()
+            open_and_read(path)
+            open_times.append((time.perf_counter() - t) * 1000)
+        open_ms = statistics.median(open_times)
         store = Store(d / "cache.sqlite")
         t = time.perf_counter()
         store.write(frames)
