@@ -331,6 +331,11 @@ class FakeExchange:
         with self.state.lock:
             return {v: self.state.requests[v] for v in VENUES}
 
+    def requests_served_to(self, venue: str) -> int:
+        """Requests served to one venue key ("binance", "okx", "bybit", "fear_greed")."""
+        with self.state.lock:
+            return self.state.requests[venue]
+
     def route_counts(self) -> dict[str, int]:
         with self.state.lock:
             return dict(self.state.routes)
