@@ -1,0 +1,163 @@
+"""PositionsController: the positions feature inside the main window.
+
+Adds Settings → Exchange accounts… / What-if position…, draws the overlay on the price chart and the
+liquidation map, keeps it in step with each analytics result (price, map, symbol), and runs the
+PositionsWorker in its own thread while accounts exist. Only the window's public surface is used
+(menuBar, terminal.price/liqmap, result_applied, settings, theme, actions_by_name, statusBar).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from PySide6 import QtCore, QtWidgets
+
+from gui.positions.describe import from_position, from_what_if
+from gui.positions.overlay import PositionOverlay
+from gui.positions.saved import load_accounts, load_what_ifs
+from gui.positions.worker import DEFAULT_INTERVAL_MS, PositionsUpdate, PositionsWorker
+from gui.workers import WorkerThread
+from market.credentials import AccountInfo, CredentialStore
+
+
+class PositionsController(QtCore.QObject):
+    update_applied = QtCore.Signal(object)  # PositionsUpdate, after the overlay drew it
+
+    def __init__(self, win, store: Optional[CredentialStore] = None, urls_override: Any = None,
+                 interval_ms: int = DEFAULT_INTERVAL_MS, timeout_s: float = 10.0) -> None:
+        super().__init__(win)
+        self.win = win
+        self.settings: QtCore.QSettings = win.settings
+        self.store = store or CredentialStore()
+        self.urls_override = urls_override
+        self.interval_ms = interval_ms
+        self.timeout_s = timeout_s
+        self.overlay = PositionOverlay(win.terminal.price, win.terminal.liqmap, win.theme)
+        self.accounts: tuple[AccountInfo, ...] = tuple(load_accounts(self.settings))
+        self.what_ifs = tuple(load_what_ifs(self.settings))
+        self.last_update: Optional[PositionsUpdate] = None
+        self.worker: Optional[PositionsWorker] = None
+        self.thread: Optional[WorkerThread] = None
+        self.accounts_dialog = None
+        self.what_if_dialog = None
+
+        self._add_menu()
+        win.result_applied.connect(self._on_result)
+        actions = getattr(win, "actions_by_name", {})
+        if "log_scale" in actions:
+            actions["log_scale"].toggled.connect(lambda _on: self.overlay.redraw())
+        if "theme_light" in actions:
+            actions["theme_light"].toggled.connect(lambda _on: self.overlay.apply_theme(self.win.theme))
+        win.installEventFilter(self)
+        app = QtWidgets.QApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.shutdown)
+        self.overlay.set_what_ifs([from_what_if(i, w) for i, w in enumerate(self.what_ifs)])
+        if self.accounts:
+            self._start_worker()
+
+    # -- menu and dialogs ---------------------------------------------------------------------------
+    def _add_menu(self) -> None:
+        bar = self.win.menuBar()
+        menu = next((a.menu() for a in bar.actions() if a.menu() is not None and a.text().replace("&", "") == "Settings"), None)
+        if menu is None:
+            # Before Help, where desktop conventions put it.
+            help_action = next((a for a in bar.actions() if a.text().replace("&", "") == "Help"), None)
+            menu = QtWidgets.QMenu("&Settings", bar)
+            if help_action is not None:
+                bar.insertMenu(help_action, menu)
+            else:
+                bar.addMenu(menu)
+        self.menu = menu
+        self.accounts_action = menu.addAction("Exchange &accounts…")
+        self.accounts_action.triggered.connect(lambda _c=False: self.open_accounts())
+        self.what_if_action = menu.addAction("&What-if position…")
+        self.what_if_action.triggered.connect(lambda _c=False: self.open_what_if())
+        named = getattr(self.win, "actions_by_name", None)
+        if isinstance(named, dict):
+            named["accounts"] = self.accounts_action
+            named["what_if"] = self.what_if_action
+
+    def open_accounts(self):
+        from gui.dialogs.accounts import AccountsDialog
+
+        if self.accounts_dialog is None:
+            self.accounts_dialog = AccountsDialog(self.settings, self.store, self.urls_override, self.win, self.timeout_s)
+            self.accounts_dialog.accounts_changed.connect(self.set_accounts)
+            self.accounts_dialog.finished.connect(self._forget_accounts_dialog)
+        self.accounts_dialog.show()
+        self.accounts_dialog.raise_()
+        return self.accounts_dialog
+
+    def _forget_accounts_dialog(self, *_args) -> None:
+        self.accounts_dialog = None
+
+    def open_what_if(self):
+        from gui.dialogs.whatif import WhatIfDialog
+
+        if self.what_if_dialog is None:
+            self.what_if_dialog = WhatIfDialog(self.settings, self.overlay.last_price, self.win)
+            self.what_if_dialog.what_ifs_changed.connect(self.set_what_ifs)
+            self.what_if_dialog.finished.connect(lambda *_: setattr(self, "what_if_dialog", None))
+        self.what_if_dialog.show()
+        self.what_if_dialog.raise_()
+        return self.what_if_dialog
+
+    # -- data -----------------------------------------------------------------------------------
+    def set_what_ifs(self, what_ifs) -> None:
+        self.what_ifs = tuple(what_ifs)
+        self.overlay.set_what_ifs([from_what_if(i, w) for i, w in enumerate(self.what_ifs)])
+
+    def set_accounts(self, account_list) -> None:
+        self.accounts = tuple(account_list)
+        if not self.accounts:
+            self._stop_worker()
+            self.overlay.set_real([], [])
+            return
+        if self.worker is None:
+            self._start_worker()
+        else:
+            self.worker.set_accounts(self.accounts)
+
+    def refresh(self) -> None:
+        if self.worker is not None:
+            self.worker.refresh()
+
+    def _start_worker(self) -> None:
+        self.worker = PositionsWorker(self.store, self.accounts, self.interval_ms, self.urls_override, self.timeout_s)
+        self.thread = WorkerThread(self.worker, "positions")
+        self.worker.updated.connect(self._on_update)
+        self.thread.start(self.worker.start)
+
+    def _stop_worker(self) -> None:
+        if self.worker is not None and self.thread is not None:
+            self.worker.request_stop()
+            self.thread.shutdown("stop")
+        self.worker = self.thread = None
+
+    def _on_update(self, update: PositionsUpdate) -> None:
+        if self.worker is None or self.sender() is not self.worker:
+            return  # a round from a worker that was stopped meanwhile
+        self.last_update = update
+        known = {a.id for a in self.accounts}
+        shown = [from_position(a, p) for a, p in update.positions() if a.id in known]
+        errors = [f"{a.label} ({a.exchange}): {msg}" for a, msg in update.errors() if a.id in known]
+        self.overlay.set_real(shown, errors)
+        if errors:
+            self.win.statusBar().showMessage("Positions: " + errors[0], 10_000)
+        self.update_applied.emit(update)
+
+    def _on_result(self, result) -> None:
+        chart = getattr(result, "chart", None)
+        liq = getattr(result, "liquidity", None)
+        price = getattr(chart, "last_close", None) if chart is not None else None
+        self.overlay.set_market(getattr(chart, "symbol", None), price, liq.map if liq is not None else None)
+
+    # -- lifetime -------------------------------------------------------------------------------
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.win and event.type() == QtCore.QEvent.Type.Close:
+            self.shutdown()
+        return False
+
+    def shutdown(self) -> None:
+        self._stop_worker()

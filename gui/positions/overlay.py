@@ -1,0 +1,170 @@
+"""PositionOverlay: the trader's positions drawn on the price chart and the liquidation map.
+
+Per position: an entry line (side colour) and a liquidation-price line, each with a short label, on the
+price chart; the same two levels on the liquidation map (same price axis); and a card in the price chart
+with the full description and where the liquidation sits among the estimated clusters. What-if positions
+are drawn the same way with dashed lines in their own colour and labelled "WHAT-IF".
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+import pyqtgraph as pg
+from PySide6 import QtCore
+
+from analytics.liqprice import canonical_symbol
+from gui.positions.describe import OverlayPosition, entry_label, liquidation_label, summary
+from gui.theme import Theme
+
+WHAT_IF_COLOR = "#b388ff"  # violet: distinct from the long/short reds and greens and the amber accent
+Z_LINES = 45  # above candles and heatmap, below the crosshair (50) and the target lines (60)
+# Levels this close to the price are kept in view (the chart fits the candles; a liquidation 10% away
+# would otherwise sit just off screen). Farther ones would squash the candles: the card still lists them.
+KEEP_VISIBLE_PCT = 15.0
+
+
+@dataclass
+class DrawnPosition:
+    """The items of one position (tests read the levels back from them)."""
+
+    position: OverlayPosition
+    entry_line: pg.InfiniteLine
+    liq_line: Optional[pg.InfiniteLine]
+    map_entry_line: pg.InfiniteLine
+    map_liq_line: Optional[pg.InfiniteLine]
+
+
+class PositionOverlay:
+    def __init__(self, price_panel, liqmap_panel, theme: Theme) -> None:
+        self.price = price_panel
+        self.liqmap = liqmap_panel
+        self.theme = theme
+        self.real: tuple[OverlayPosition, ...] = ()
+        self.what_ifs: tuple[OverlayPosition, ...] = ()
+        self.errors: tuple[str, ...] = ()
+        self.symbol: Optional[str] = None  # canonical chart symbol; None = show every position
+        self.last_price: Optional[float] = None
+        self.liq_map = None
+        self.drawn: list[DrawnPosition] = []
+        self.card = pg.TextItem(anchor=(0, 0))
+        self.card.setParentItem(self.price.view)
+        self.card.setZValue(70)
+        self.card.setPos(4, 22)
+        self.card_lines: list[str] = []
+        self._widening = False
+        self.price.view.sigYRangeChanged.connect(self._keep_levels_visible)
+
+    # -- inputs -----------------------------------------------------------------------------------
+    def set_real(self, positions: Sequence[OverlayPosition], errors: Sequence[str] = ()) -> None:
+        self.real = tuple(positions)
+        self.errors = tuple(errors)
+        self.redraw()
+
+    def set_what_ifs(self, positions: Sequence[OverlayPosition]) -> None:
+        self.what_ifs = tuple(positions)
+        self.redraw()
+
+    def set_market(self, symbol: Optional[str], last_price: Optional[float], liq_map=None) -> None:
+        self.symbol = canonical_symbol(symbol) if symbol else None
+        self.last_price = last_price
+        self.liq_map = liq_map
+        self.redraw()
+
+    def apply_theme(self, theme: Theme) -> None:
+        self.theme = theme
+        self.redraw()
+
+    # -- drawing ----------------------------------------------------------------------------------
+    def shown(self) -> list[OverlayPosition]:
+        """The positions on the chart's symbol (all of them when the chart has none yet)."""
+        return [p for p in (*self.real, *self.what_ifs) if self.symbol is None or p.symbol == self.symbol]
+
+    def _pens(self, p: OverlayPosition):
+        t = self.theme
+        style = QtCore.Qt.PenStyle.DashLine if p.what_if else QtCore.Qt.PenStyle.SolidLine
+        entry_color = WHAT_IF_COLOR if p.what_if else (t.up if p.side == "long" else t.down)
+        liq_color = WHAT_IF_COLOR if p.what_if else t.warning
+        return pg.mkPen(entry_color, width=1.5, style=style), pg.mkPen(liq_color, width=2, style=style), entry_color, liq_color
+
+    def _line(self, plot, y: float, pen, color: str, text: str, position: float) -> pg.InfiniteLine:
+        line = pg.InfiniteLine(pos=y, angle=0, movable=False, pen=pen, label=text or None,
+                               labelOpts={"position": position, "color": color, "anchors": [(0, 1), (0, 1)],
+                                          "fill": pg.mkBrush(self.theme.background)} if text else None)
+        line.setZValue(Z_LINES)
+        plot.addItem(line, ignoreBounds=True)
+        return line
+
+    def clear(self) -> None:
+        for d in self.drawn:
+            for line, plot in ((d.entry_line, self.price.plot), (d.liq_line, self.price.plot),
+                               (d.map_entry_line, self.liqmap.plot), (d.map_liq_line, self.liqmap.plot)):
+                if line is not None:
+                    plot.removeItem(line)
+        self.drawn = []
+
+    def redraw(self) -> None:
+        self.clear()
+        to_view = self.price.to_view
+        lines: list[str] = []
+        t = self.theme
+        for i, p in enumerate(self.shown()):
+            entry_pen, liq_pen, entry_color, liq_color = self._pens(p)
+            pos = 0.02 + 0.12 * (i % 3)  # stagger labels so neighbouring positions do not overlap
+            entry = self._line(self.price.plot, to_view(p.entry), entry_pen, entry_color, entry_label(p), pos)
+            map_entry = self._line(self.liqmap.plot, to_view(p.entry), entry_pen, entry_color, "", 0)
+            liq = map_liq = None
+            if p.liquidation_price is not None:
+                liq = self._line(self.price.plot, to_view(p.liquidation_price), liq_pen, liq_color, liquidation_label(p, self.last_price), pos)
+                map_liq = self._line(self.liqmap.plot, to_view(p.liquidation_price), liq_pen, liq_color, "your liq" if not p.what_if else "what-if liq", 0.55)
+            self.drawn.append(DrawnPosition(p, entry, liq, map_entry, map_liq))
+            line, context = summary(p, self.last_price, self.liq_map)
+            color = WHAT_IF_COLOR if p.what_if else (t.up if p.side == "long" else t.down)
+            lines.append(f"<span style='color:{color}'>{html.escape(line)}</span>")
+            if context:
+                lines.append(f"<span style='color:{t.text}'>&nbsp;&nbsp;↳ {html.escape(context)}</span>")
+        for err in self.errors:
+            lines.append(f"<span style='color:{t.error}'>{html.escape(err)}</span>")
+        self.card_lines = lines
+        self._keep_levels_visible()
+        if lines:
+            self.card.setHtml(
+                f"<div style='font-size:8pt;background-color:{t.panel};padding:3px'>" + "<br>".join(lines) + "</div>"
+            )
+            self.card.show()
+        else:
+            self.card.setHtml("")
+            self.card.hide()
+
+    def levels_to_keep(self) -> list[float]:
+        ref = self.last_price
+        out = []
+        for d in self.drawn:
+            for level in (d.position.entry, d.position.liquidation_price):
+                if level is not None and (ref is None or abs(level / ref - 1.0) * 100.0 <= KEEP_VISIBLE_PCT):
+                    out.append(level)
+        return out
+
+    def _keep_levels_visible(self, *_args) -> None:
+        """Widen the price chart's y range (after it fitted the candles) to show nearby position levels."""
+        if self._widening or not self.drawn:
+            return
+        levels = [self.price.to_view(v) for v in self.levels_to_keep()]
+        if not levels:
+            return
+        _, (y0, y1) = self.price.view.viewRange()
+        lo, hi = min(y0, *levels), max(y1, *levels)
+        if lo >= y0 and hi <= y1:
+            return
+        pad = (hi - lo) * 0.03
+        self._widening = True
+        try:
+            self.price.view.setYRange(lo - (pad if lo < y0 else 0), hi + (pad if hi > y1 else 0), padding=0)
+        finally:
+            self._widening = False
+
+    def card_text(self) -> str:
+        """The card as plain text (what the trader reads)."""
+        return self.card.textItem.toPlainText()
