@@ -11,7 +11,10 @@ import zlib
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from tests.unit.store.store_testdata import T0, M, assert_frames_equal, make_frames
 from tests.unit.store.test_store_cache import _make_v1_file
 
@@ -292,3 +295,30 @@ def test_saving_where_a_folder_cannot_be_made_is_a_plain_error(tmp_path):
     blocker.write_text("x")
     with pytest.raises(SnapshotError, match="cannot save x.cascade"):
         save_snapshot(make_frames(), blocker / "sub" / "x.cascade", source_kind="demo")
+
+
+_price = st.floats(1e-8, 1e7, allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def _candle_frames(draw):
+    n = draw(st.integers(0, 12))
+    rows = []
+    for i in range(n):
+        o, c = draw(_price), draw(_price)
+        hi = max(o, c) * draw(st.floats(1.0, 1.5))
+        lo = min(o, c) * draw(st.floats(0.5, 1.0))
+        tb = draw(st.one_of(st.just(float("nan")), st.floats(0, 1e6)))
+        rows.append(dict(ts=T0 + draw(st.integers(0, 50)) * M, exchange=draw(st.sampled_from(["binance", "okx", "bybit"])),
+                         open=o, high=hi, low=lo, close=c, volume=draw(st.floats(0, 1e9)), taker_buy_volume=tb,
+                         quote_volume=draw(st.one_of(st.just(float("nan")), st.floats(0, 1e12)))))
+    df = pd.DataFrame(rows, columns=["ts", "exchange", "open", "high", "low", "close", "volume", "taker_buy_volume", "quote_volume"])
+    funding = pd.DataFrame([dict(ts=T0 + k * 8 * 3_600_000, exchange="okx", rate=draw(st.floats(-0.03, 0.03))) for k in range(draw(st.integers(0, 3)))])
+    return MarketFrames.build(SYMBOL, M, candles=df, funding=funding)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(frames=_candle_frames())
+def test_any_sane_frames_survive_save_and_open_bit_for_bit(tmp_path_factory, frames):
+    path = save_snapshot(frames, tmp_path_factory.mktemp("rt") / "rt.cascade", source_kind="demo")
+    assert_frames_equal(open_snapshot(path).history(SYMBOL), frames)

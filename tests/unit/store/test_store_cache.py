@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from tests.unit.store.store_testdata import T0, M, assert_frames_equal, make_frames
 
 from market.series import MarketFrames
@@ -259,9 +261,6 @@ def test_v1_liquidations_keep_their_arrival_order_through_the_migration(tmp_path
         s.write(MarketFrames.build(SYMBOL, M, liquidations=pd.concat([later, extra])))
         assert s.read(SYMBOL).liquidations["price"].tolist() == [95.0, 94.0, 93.0, 96.0]
 
-
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 _liq_rows = st.lists(
     st.tuples(
