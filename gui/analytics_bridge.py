@@ -15,6 +15,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+from analytics import imbalance
 from analytics.levels import Heatmap, LiquidationMap
 from analytics.liquidation import LiquidationModel
 from analytics.params import ModelParams
@@ -58,16 +59,7 @@ class ImbalanceView:
 
 def at_risk(m: LiquidationMap, up: float, down: float) -> tuple[float, float]:
     """(shorts liquidated between the price and ``up``, longs between ``down`` and the price), USD."""
-    try:
-        from analytics.imbalance import at_risk as analytics_at_risk  # the analytics package's own, if present
-
-        return analytics_at_risk(m, up, down)
-    except ImportError:
-        pass
-    prices = m.prices
-    shorts = float(m.short_usd[(prices > m.price) & (prices <= up)].sum())
-    longs = float(m.long_usd[(prices < m.price) & (prices >= down)].sum())
-    return shorts, longs
+    return imbalance.shorts_at_risk(m, up), imbalance.longs_at_risk(m, down)
 
 
 def imbalance_view(view: LiquidityView, up: float, down: float) -> ImbalanceView:
@@ -75,20 +67,9 @@ def imbalance_view(view: LiquidityView, up: float, down: float) -> ImbalanceView
     return ImbalanceView(view.map.price, up, down, shorts, longs)
 
 
-def default_targets(view: LiquidityView, low_pct: float = 5.0, high_pct: float = 10.0) -> tuple[float, float]:
-    """The largest cluster within 5–10 % above and below the price; ±10 % where there is none."""
-    m = view.map
-    price, prices = m.price, m.prices
-
-    def pick(values: np.ndarray, lo: float, hi: float, fallback: float) -> float:
-        mask = (prices >= lo) & (prices <= hi) & (values > 0)
-        if not mask.any():
-            return fallback
-        return float(prices[mask][np.argmax(values[mask])])
-
-    up = pick(m.short_usd, price * (1 + low_pct / 100), price * (1 + high_pct / 100), price * (1 + high_pct / 100))
-    down = pick(m.long_usd, price * (1 - high_pct / 100), price * (1 - low_pct / 100), price * (1 - high_pct / 100))
-    return up, down
+def default_targets(view: LiquidityView) -> tuple[float, float]:
+    """Snapped to the largest clusters within ±10 % (analytics' rule, the same as the report command's)."""
+    return imbalance.default_targets(view.map, imbalance.DEFAULT_MOVE, snap=True)
 
 
 def heat_time_edges(start_ms: int, end_ms: int, tf_ms: int, max_columns: int = MAX_HEAT_COLUMNS) -> np.ndarray:

@@ -32,10 +32,10 @@ def ask_save_snapshot(win: "MainWindow") -> None:
 
 
 def save_snapshot_to(win: "MainWindow", path: str):
-    """Save the shown data (chosen exchanges) in the background; the status bar says how it went."""
+    """Save the shown data (chosen exchanges, closed candles only) in the background."""
     if not path.endswith(".cascade"):
         path += ".cascade"
-    frames = win.frames.only(win.exchanges)
+    frames = saved_frames(win)
     kind = win.session.info.kind if win.session and win.session.info else "demo"
     model = {"leverages": list(win.model.leverages), "weights": list(win.model.weights), "bin_usd": win.model.bin_usd}
 
@@ -50,6 +50,12 @@ def save_snapshot_to(win: "MainWindow", path: str):
         lambda msg: win.show_error("Could not save", f"Could not save the snapshot:\n{msg}"),
         win,
     )
+
+
+def saved_frames(win: "MainWindow"):
+    """What a snapshot holds: the chosen exchanges, without the minute still in progress."""
+    frames = win.frames.only(win.exchanges)
+    return frames.known_at(win.source_clock_ms) if win.source_clock_ms is not None else frames
 
 
 def ask_export_png(win: "MainWindow") -> None:

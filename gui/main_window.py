@@ -12,7 +12,10 @@ from typing import Optional
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from gui import settings as st
+from gui import alert_rules
+from gui.alert_rules import AlertState
 from gui.analytics_bridge import ModelSettings
+from gui.dialogs.alerts import AlertsDock, Notifier, rules_from_json, rules_to_json
 from gui.menus import build_menus
 from gui.replay import ReplayBar
 from gui.sources import DEMO_LABEL, SourceSpec
@@ -25,6 +28,20 @@ from gui.widgets.readout import ReadoutLabel
 from gui.workers import MarketWorker, ViewRequest, ViewResult, ViewWorker, WorkerThread
 from market.series import EXCHANGES, MINUTE_MS
 from market.source import SourceInfo
+
+
+def _model_from_settings(s: QtCore.QSettings, default: ModelSettings) -> ModelSettings:
+    """Saved model settings, or ``default`` where they are missing or invalid."""
+    try:
+        levs = tuple(float(v) for v in st.read_str(s, "model/leverages", "").split(",") if v)
+        weights = tuple(float(v) for v in st.read_str(s, "model/weights", "").split(",") if v)
+        bin_usd = float(s.value("model/bin_usd", 0) or 0) or None
+        taker = st.read_bool(s, "model/taker_split", default.taker_split)
+        if not levs:
+            return replace(default, bin_usd=bin_usd, taker_split=taker)
+        return replace(default, leverages=levs, weights=weights, bin_usd=bin_usd, taker_split=taker)
+    except (ValueError, TypeError):
+        return default
 
 
 REDRAW_MS = 100  # at most 10 redraws per second, however fast the data comes
@@ -119,7 +136,16 @@ class MainWindow(QtWidgets.QMainWindow):
         self.view_worker.result.connect(self._on_result)
         self.view_thread.start()
 
+        self.alerts_dock = AlertsDock(self)
+        self.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, self.alerts_dock)
+        self.alerts_dock.hide()
+        self.notifier = Notifier(self)
+        self.alert_state = AlertState()
+        self._previous_map = None
+        self.alerts_dock.rules_changed.connect(self._save_rules)
         self.actions_by_name = build_menus(self)
+        for name in ("measure", "heatmap", "model", "alerts"):
+            self.toolbar.addAction(self.actions_by_name[name])
         self._connect_controls()
         self._restore()
         apply_qt_theme(QtWidgets.QApplication.instance(), self.theme)
@@ -167,6 +193,8 @@ class MainWindow(QtWidgets.QMainWindow):
             visible = st.read_bool(s, f"view/panel_{name}", True)
             self.actions_by_name[f"panel_{name}"].setChecked(visible)
             self.terminal.set_panel_visible(name, visible)
+        self.alerts_dock.set_rules(rules_from_json(st.read_str(s, "alerts/rules", "[]")))
+        self.model = _model_from_settings(s, self.model)
         zone = st.read_str(s, "view/time_zone", "UTC")
         self.actions_by_name["zone_local"].setChecked(zone == "local")
         self.terminal.set_time_zone(zone)
@@ -183,6 +211,10 @@ class MainWindow(QtWidgets.QMainWindow):
         for name in PANEL_NAMES:
             s.setValue(f"view/panel_{name}", self.terminal.panel_visible(name))
         s.setValue("view/time_zone", self.terminal.price.time_axis.zone)
+        s.setValue("model/leverages", ",".join(f"{v:g}" for v in self.model.leverages))
+        s.setValue("model/weights", ",".join(f"{v:g}" for v in self.model.weights))
+        s.setValue("model/bin_usd", self.model.bin_usd or 0)
+        s.setValue("model/taker_split", self.model.taker_split)
         s.sync()
 
     # -- sources ---------------------------------------------------------------------------------
@@ -388,6 +420,7 @@ class MainWindow(QtWidgets.QMainWindow):
             return
         self._last_redraw = time.monotonic()
         self.terminal.set_result(result)
+        self._check_alerts(result)
         self.card.set_view(result.imbalance)
         when = time.strftime("%H:%M:%S", time.localtime(result.computed_at))
         text = f"analytics {when} in {result.elapsed_ms:.0f} ms"
@@ -397,6 +430,59 @@ class MainWindow(QtWidgets.QMainWindow):
             text += f" · {result.error}"
         self.analytics_label.setText(text)
         self.result_applied.emit(result)
+
+    # -- alerts, model, heatmap ----------------------------------------------------------------------
+    def _check_alerts(self, result: ViewResult) -> None:
+        if result.liquidity is None or not self.alerts_dock.rules:
+            return
+        m = result.liquidity.map
+        for alert in alert_rules.evaluate(self.alerts_dock.rules, m, self._previous_map, self.alert_state):
+            self.alerts_dock.add_alert(alert)
+            self.notifier.notify("Cascade alert", alert.message)
+        self._previous_map = m
+
+    def _save_rules(self, rules) -> None:
+        self.settings.setValue("alerts/rules", rules_to_json(rules))
+        self.alert_state = AlertState()
+
+    def ask_heatmap_style(self):
+        from gui.dialogs.heatmap_controls import HeatmapControls
+
+        dlg = HeatmapControls(self.terminal.price.heatmap.style, self)
+        dlg.style_changed.connect(self.terminal.set_heatmap_style)
+        dlg.show()
+        self.heatmap_dialog = dlg
+        return dlg
+
+    def ask_model_settings(self):
+        from gui.dialogs.model_settings import ModelSettingsDialog
+
+        dlg = ModelSettingsDialog(self.model, self, calibrate=self._calibrate)
+        dlg.accepted.connect(lambda: self.set_model(dlg.params))
+        dlg.open()
+        self.model_dialog = dlg
+        return dlg
+
+    def _calibrate(self, params, done) -> None:
+        """Fit the leverage mix to the observed liquidations, in the background."""
+        frames = self.frames
+        if frames is None or len(frames.liquidations) == 0:
+            done(None, "No observed liquidations to calibrate on: kept the default mix")
+            return
+        from gui.background import run_in_background
+
+        def fit():
+            from analytics.calibrate import calibrate
+
+            return calibrate(frames.candles, frames.open_interest, frames.liquidations, params)
+
+        def finished(cal) -> None:
+            if cal is None:
+                done(None, "Calibration found nothing to fit: kept the mix")
+            else:
+                done(cal.params(params), f"Calibrated on ${cal.observed_usd / 1e6:,.0f}M of liquidations: R² {cal.r2:.2f} (default mix {cal.r2_prior:.2f})")
+
+        self._calibration = run_in_background(fit, finished, lambda msg: done(None, f"Calibration failed: {msg}"), self)
 
     # -- theme, view ------------------------------------------------------------------------------
     def set_theme(self, name: str) -> None:

@@ -23,6 +23,10 @@ SHORTCUTS_HELP = """<table>
 <tr><td>Ctrl+T</td><td>Light / dark theme</td></tr>
 <tr><td>1 … 6</td><td>Timeframe 1m, 5m, 15m, 1h, 4h, 1d</td></tr>
 <tr><td>Space</td><td>Play / pause the replay</td></tr>
+<tr><td>M</td><td>Measure tool</td></tr>
+<tr><td>Ctrl+H</td><td>Heatmap colours</td></tr>
+<tr><td>Ctrl+M</td><td>Model settings</td></tr>
+<tr><td>Ctrl+Shift+A</td><td>Alerts</td></tr>
 <tr><td>Ctrl+Q</td><td>Quit</td></tr>
 </table>"""
 
@@ -72,6 +76,15 @@ def build_menus(win: "MainWindow") -> dict[str, QtGui.QAction]:
         named[f"tf_{label}"] = _action(win, tf, label, lambda ms=ms: win.set_timeframe(ms), str(i + 1))
     play = _action(win, v, "Play / pause replay", lambda: win.replay.set_playing(not win.replay.play_button.isChecked()), "Space")
     named["play"] = play
+
+    tools = bar.addMenu("&Tools")
+    named["measure"] = _action(win, tools, "&Measure (click start, click end)", win.terminal.set_measuring, "M", checkable=True)
+    named["heatmap"] = _action(win, tools, "&Heatmap colours…", win.ask_heatmap_style, "Ctrl+H")
+    named["model"] = _action(win, tools, "Liquidation &model settings…", win.ask_model_settings, "Ctrl+M")
+    named["alerts"] = win.alerts_dock.toggleViewAction()
+    named["alerts"].setText("&Alerts")
+    named["alerts"].setShortcut(QtGui.QKeySequence("Ctrl+Shift+A"))
+    tools.addAction(named["alerts"])
 
     h = bar.addMenu("&Help")
     named["shortcuts"] = _action(

@@ -14,6 +14,7 @@ from PySide6 import QtCore, QtWidgets
 
 from gui.chart_data import ChartData
 from gui.items.heatmap import HeatmapStyle
+from gui.items.measure import Measurement, MeasureItem
 from gui.panels.events import LiquidationEventsPanel
 from gui.panels.lines import FundingPanel, OpenInterestPanel
 from gui.panels.liqmap import LiquidationMapPanel
@@ -74,6 +75,10 @@ class Terminal(QtWidgets.QWidget):
         self.price.targets_moved.connect(self.targets_moved)
         for panel in self.all_panels():
             panel.plot.scene().sigMouseMoved.connect(lambda pos, p=panel: self._on_mouse(p, pos))
+        self.measure_item = MeasureItem(self.price.plot, theme.accent)
+        self.measuring = False
+        self._measure_start: Optional[tuple[float, float]] = None
+        self.price.plot.scene().sigMouseClicked.connect(self._on_click)
         self._update_time_axes()
 
     def all_panels(self):
@@ -234,6 +239,38 @@ class Terminal(QtWidgets.QWidget):
         point = panel.view.mapSceneToView(pos)
         price = self.price.from_view(point.y()) if panel is self.price else None
         self.crosshair_at(point.x(), price)
+        if panel is self.price and self.measuring and self._measure_start is not None:
+            self.measure(self._measure_start, (point.x(), price))
+
+    # -- measure tool ------------------------------------------------------------------------------
+    def set_measuring(self, on: bool) -> None:
+        """Measure mode: click a start point, move, click the end point (Esc or off clears)."""
+        self.measuring = on
+        self._measure_start = None
+        if not on:
+            self.measure_item.clear()
+
+    def _on_click(self, event) -> None:
+        if not self.measuring or event.button() != QtCore.Qt.MouseButton.LeftButton:
+            return
+        pos = event.scenePos()
+        if not self.price.plot.sceneBoundingRect().contains(pos):
+            return
+        point = self.price.view.mapSceneToView(pos)
+        here = (point.x(), self.price.from_view(point.y()))
+        if self._measure_start is None:
+            self._measure_start = here
+            self.measure_item.clear()
+        else:
+            self.measure(self._measure_start, here)
+            self._measure_start = None
+        event.accept()
+
+    def measure(self, start: tuple[float, float], end: tuple[float, float]) -> Measurement:
+        """Show the change from ``start`` to ``end`` (time in seconds, price)."""
+        m = Measurement(start[0], start[1], end[0], end[1])
+        self.measure_item.set(m, self.price.to_view(start[1]), self.price.to_view(end[1]))
+        return m
 
     def crosshair_at(self, x: float, price: Optional[float]) -> Optional[Readout]:
         """Move the crosshair to time ``x`` (seconds) and, on the price chart, ``price``; return the readout."""

@@ -88,14 +88,17 @@ def test_save_snapshot_round_trips_the_shown_data(demo_window, qtbot, tmp_path):
 
     win = demo_window
     out = tmp_path / "saved"
+    want = file_actions.saved_frames(win)
     signals = file_actions.save_snapshot_to(win, str(out))
     with qtbot.waitSignal(signals.done, timeout=15000):
         pass
     src = open_snapshot(tmp_path / "saved.cascade")
     got = src.history(src.info().symbols[0])
     for name in ("candles", "open_interest", "liquidations"):
-        assert len(got.series(name)) == len(win.frames.series(name))
-    assert got.candles["close"].iloc[-1] == win.frames.candles["close"].iloc[-1]
+        assert len(got.series(name)) == len(want.series(name)) > 0
+    assert got.candles["close"].iloc[-1] == want.candles["close"].iloc[-1]
+    # No minute still in progress: every candle closed by the source clock.
+    assert got.candles["ts"].max() + 60_000 <= win.source_clock_ms
 
 
 def test_drop_a_cascade_file_opens_it(demo_window, qtbot, snapshot_file):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from analytics.liquidation import LiquidationModel
-from gui.analytics_bridge import at_risk
+from analytics.imbalance import longs_at_risk, shorts_at_risk
 from gui.chart_data import resample_candles
 from market.series import per_exchange
 from tests.gui.conftest import wait_drawn, wait_result
@@ -88,7 +88,7 @@ def test_dragging_target_lines_updates_the_card_with_the_model_numbers(demo_wind
     known = r.request.frames.known_at(r.request.closed_until_ms)  # the model takes closed candles only
     model = LiquidationModel.from_history(known.candles, known.open_interest, win.model)
     m = model.map_at(exchanges=("binance", "okx", "bybit"))
-    shorts, longs = at_risk(m, up, down)
+    shorts, longs = shorts_at_risk(m, up), longs_at_risk(m, down)
     assert shorts > 0 and longs > 0
     assert r.imbalance.shorts_at_risk_usd == pytest.approx(shorts, rel=1e-9)
     assert r.imbalance.longs_at_risk_usd == pytest.approx(longs, rel=1e-9)
