@@ -1,0 +1,173 @@
+"""Positions on the chart: fetched by the worker from the fake exchange (signed), and what-if positions,
+drawn on the price chart and the liquidation map at exactly the prices they have."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from PySide6 import QtCore
+
+from analytics.positions import WhatIfPosition, cluster_context, distance_to_liquidation
+from gui.positions import install_positions_ui
+from gui.positions.saved import load_what_ifs, save_accounts
+from gui.positions.worker import PositionsWorker
+from gui.workers import WorkerThread
+from market import accounts
+from market.credentials import ApiSecret
+from tests.gui.conftest import wait_drawn
+from tests.gui.positions.conftest import KEY, stored_account
+
+DASH = QtCore.Qt.PenStyle.DashLine
+SOLID = QtCore.Qt.PenStyle.SolidLine
+
+
+def test_worker_fetches_positions_and_balance_in_its_thread(qtbot, store, fake):
+    info = stored_account(store, "okx")
+    worker = PositionsWorker(store, (info,), interval_ms=60_000, urls_override=fake.urls, timeout_s=5)
+    thread = WorkerThread(worker, "positions-test")
+    try:
+        with qtbot.waitSignal(worker.updated, timeout=20000) as sig:
+            thread.start(worker.start)
+        update = sig.args[0]
+    finally:
+        worker.request_stop()
+        thread.shutdown("stop")
+    assert not thread.thread.isRunning()
+    [snap] = update.accounts
+    assert snap.error == "" and snap.account == info
+    want = accounts.fetch_positions(info, ApiSecret(KEY.key, KEY.secret, KEY.passphrase), fake.urls, timeout_s=5)
+    assert snap.positions == tuple(want)
+    assert snap.balance.wallet == fake.state.wallet_usdt
+    with pytest.raises(Exception):  # frozen: safe to hand across threads
+        snap.error = "x"  # type: ignore[misc]
+
+
+def test_worker_turns_a_failure_into_a_sentence_per_account(qtbot, store, fake):
+    good = stored_account(store, "bybit", label="good")
+    bad = stored_account(store, "binance", label="bad")
+    store.remove(bad.id)  # the key vanished from the keyring
+    worker = PositionsWorker(store, (good, bad), interval_ms=60_000, urls_override=fake.urls, timeout_s=5)
+    thread = WorkerThread(worker, "positions-test")
+    try:
+        with qtbot.waitSignal(worker.updated, timeout=20000) as sig:
+            thread.start(worker.start)
+    finally:
+        worker.request_stop()
+        thread.shutdown("stop")
+    g, b = sig.args[0].accounts
+    assert g.error == "" and len(g.positions) == 1
+    assert b.positions == () and "no stored key" in b.error
+
+
+def test_account_positions_appear_on_the_chart_and_the_map(make_window, qtbot, store, fake):
+    st = fake.state
+    st.entry, st.mark, st.liquidation, st.position_qty, st.leverage = 84_000.0, 83_500.0, 76_420.0, 0.5, 10.0
+    win = make_window()
+    result = wait_drawn(qtbot, win)
+    info = stored_account(store, "binance", label="main")
+    save_accounts(win.settings, [info])
+    ctl = install_positions_ui(win, store=store, urls_override=fake.urls, interval_ms=60_000)
+    qtbot.waitUntil(lambda: ctl.last_update is not None and bool(ctl.overlay.drawn), timeout=20000)
+    [pos] = ctl.last_update.accounts[0].positions
+    assert (pos.entry_price, pos.liquidation_price, pos.side) == (84_000.0, 76_420.0, "long")
+    [d] = ctl.overlay.drawn
+    assert not d.position.what_if
+    assert d.entry_line.value() == pos.entry_price and d.liq_line.value() == pos.liquidation_price
+    assert d.map_entry_line.value() == pos.entry_price and d.map_liq_line.value() == pos.liquidation_price
+    assert d.entry_line in win.terminal.price.plot.items and d.map_liq_line in win.terminal.liqmap.plot.items
+    assert d.entry_line.pen.style() == SOLID and d.liq_line.pen.style() == SOLID
+    # The card: side, size, leverage, margin mode, unrealized PnL, distance in % and $, cluster context.
+    text = ctl.overlay.card_text()
+    pct, usd = distance_to_liquidation(pos, pos.mark_price)
+    assert "Binance · main: LONG 0.5 BTC @ 84,000" in text and "10x cross" in text
+    assert "uPnL −$250.00" in text  # 0.5 × (83,500 − 84,000)
+    assert f"({pct:.1f}% / $7.1K away)" in text and pct == pytest.approx((83_500 - 76_420) / 83_500 * 100)
+    m = win.terminal.result.liquidity.map
+    want = cluster_context(76_420.0, "long", m.bin_edges, m.long_usd, m.short_usd)
+    assert want is not None and want.startswith("your long liquidates at 76,420")
+    assert want in text
+    # The label on the liquidation line says how far it is.
+    assert "liq 76,420" in d.liq_line.label.format
+    win.close()
+    assert ctl.worker is None
+
+
+def test_a_removed_account_takes_its_positions_off_the_chart(make_window, qtbot, store, fake):
+    win = make_window()
+    wait_drawn(qtbot, win)
+    info = stored_account(store, "bybit")
+    save_accounts(win.settings, [info])
+    ctl = install_positions_ui(win, store=store, urls_override=fake.urls, interval_ms=60_000)
+    qtbot.waitUntil(lambda: len(ctl.overlay.drawn) == 1, timeout=20000)
+    ctl.set_accounts(())
+    assert ctl.overlay.drawn == [] and ctl.worker is None
+
+
+def test_what_if_is_drawn_dashed_at_the_analytics_liquidation_price(make_window, qtbot):
+    win = make_window()
+    wait_drawn(qtbot, win)
+    ctl = install_positions_ui(win)
+    assert "what_if" in win.actions_by_name and "accounts" in win.actions_by_name
+    dialog = ctl.open_what_if()
+    dialog.side.setCurrentIndex(dialog.side.findData("long"))
+    dialog.margin_mode.setCurrentIndex(dialog.margin_mode.findData("isolated"))
+    dialog.entry.setValue(80_000)
+    dialog.qty.setValue(0.1)
+    dialog.leverage.setValue(10)
+    # Hand-computed (Binance one-way, isolated): margin 800, bracket 1 (MMR 0.4 %, cum 0):
+    # LP = (800 − 0.1·80,000) / (0.1·0.004 − 0.1) = −7,200 / −0.0996 = 72,289.157
+    assert "72,289" in dialog.preview.text()
+    with qtbot.waitSignal(dialog.what_ifs_changed, timeout=2000):
+        dialog.add_button.click()
+    w = WhatIfPosition(80_000, 0.1, 10, "long", "isolated")
+    [d] = ctl.overlay.drawn
+    assert d.position.what_if
+    assert d.liq_line.value() == pytest.approx(w.liquidation_price()) == pytest.approx(7_200 / 0.0996)
+    assert d.entry_line.value() == 80_000
+    assert d.entry_line.pen.style() == DASH and d.liq_line.pen.style() == DASH and d.map_liq_line.pen.style() == DASH
+    assert "WHAT-IF LONG 0.1 BTC" in d.entry_line.label.format
+    # Saved locally (plain numbers), survives a new dialog and window set-up, and is removable.
+    assert load_what_ifs(win.settings) == [WhatIfPosition(80_000.0, 0.1, 10.0, "long", "isolated", None, "binance", "BTCUSDT", "")]
+    dialog.close()
+    again = ctl.open_what_if()
+    assert again.list.count() == 1
+    again.list.setCurrentRow(0)
+    again.remove_button.click()
+    assert ctl.overlay.drawn == [] and load_what_ifs(win.settings) == []
+
+
+def test_cross_what_if_short_uses_the_wallet_and_log_scale_keeps_the_level(make_window, qtbot):
+    win = make_window()
+    wait_drawn(qtbot, win)
+    ctl = install_positions_ui(win)
+    dialog = ctl.open_what_if()
+    dialog.side.setCurrentIndex(dialog.side.findData("short"))
+    dialog.margin_mode.setCurrentIndex(dialog.margin_mode.findData("cross"))
+    dialog.entry.setValue(80_000)
+    dialog.qty.setValue(1.0)
+    dialog.leverage.setValue(20)
+    dialog.wallet.setValue(10_000)
+    assert dialog.wallet.isEnabled()
+    dialog.add_current()
+    # Cross short: LP = (10,000 + 80,000·1) / (1·0.005 + 1) with bracket 2 (notional 80,000: MMR 0.5 %, cum 50)
+    # → (10,000 + 50 + 80,000) / 1.005 = 89,601.99
+    want = WhatIfPosition(80_000, 1.0, 20, "short", "cross", 10_000).liquidation_price()
+    assert want == pytest.approx(90_050 / 1.005)
+    [d] = ctl.overlay.drawn
+    assert d.liq_line.value() == pytest.approx(want)
+    win.actions_by_name["log_scale"].setChecked(True)
+    [d] = ctl.overlay.drawn
+    assert d.liq_line.value() == pytest.approx(math.log10(want))
+    win.actions_by_name["log_scale"].setChecked(False)
+
+
+def test_invalid_what_if_is_refused_with_a_reason(make_window, qtbot):
+    win = make_window()
+    wait_drawn(qtbot, win)
+    ctl = install_positions_ui(win)
+    dialog = ctl.open_what_if()
+    dialog.entry.setValue(80_000)
+    dialog.qty.setValue(1.0)
+    dialog.leverage.setValue(125)  # notional 80,000 is in the 100x bracket
+    assert "above the 100x allowed" in dialog.problem.text()
