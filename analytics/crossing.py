@@ -111,7 +111,8 @@ def first_crossings(x: np.ndarray, seg_starts: np.ndarray, start: np.ndarray, st
     live = live[reach[start[live]] <= thr[live]]
     if len(live) == 0:
         return result
-    table = min_sparse_table(_down32(x), max(1, longest.bit_length()) + 1)
+    # An answered query moves less than the longest segment: jumps up to 2**(bits-1) reach any of them.
+    table = min_sparse_table(_down32(x), max(1, (longest - 1).bit_length()))
     pos = start[live].astype(np.int32) if len(x) < 2**31 - 2**20 else start[live]
     t = _up32(thr[live])
     for s in range(len(table) - 1, -1, -1):

@@ -97,6 +97,18 @@ def auto_bin_edges(price: float, bin_usd: float | None = None, span: float = 0.4
 
 def bin_index(prices: np.ndarray, edges: np.ndarray) -> np.ndarray:
     """Bin of each price (``edges[b] <= p < edges[b + 1]``), -1 outside."""
-    b = np.searchsorted(edges, prices, side="right") - 1
-    b[(b >= len(edges) - 1) | (b < 0)] = -1
+    edges = np.asarray(edges, float)
+    nb = len(edges) - 1
+    step = (edges[-1] - edges[0]) / nb if nb > 0 else 0.0
+    if nb > 0 and step > 0 and np.all(np.abs(np.diff(edges) - step) <= 1e-9 * step):
+        # Even bins: arithmetic, then a one-step correction so edges decide exactly as searchsorted would.
+        with np.errstate(invalid="ignore"):
+            b = np.floor((prices - edges[0]) / step)
+        b = np.clip(np.nan_to_num(b, nan=-1.0), -1, nb).astype(np.int64)
+        inner = np.clip(b, 0, nb)
+        b = np.where(prices < edges[inner], b - 1, b)
+        b = np.where(prices >= edges[np.clip(b + 1, 0, nb)], b + 1, b)
+    else:
+        b = np.searchsorted(edges, prices, side="right") - 1
+    b[(b >= nb) | (b < 0)] = -1
     return b

@@ -60,13 +60,28 @@ class _Grow:
 
     def append(self, values) -> None:
         values = np.atleast_1d(values)
-        k = len(values)
-        if self.n + k > len(self.data):
-            bigger = np.empty(max(2 * len(self.data), self.n + k), dtype=self.data.dtype)
+        self.grow(len(values))[:] = values
+
+    def push(self, value) -> None:
+        """Append one scalar (the per-candle update path)."""
+        if self.n == len(self.data):
+            self.reserve(2 * len(self.data))
+        self.data[self.n] = value
+        self.n += 1
+
+    def reserve(self, capacity: int) -> None:
+        if capacity > len(self.data):
+            bigger = np.empty(capacity, dtype=self.data.dtype)
             bigger[: self.n] = self.data[: self.n]
             self.data = bigger
-        self.data[self.n : self.n + k] = values
+
+    def grow(self, k: int) -> np.ndarray:
+        """Extend by ``k`` uninitialized slots and return them to be written in place."""
+        if self.n + k > len(self.data):
+            self.reserve(max(2 * len(self.data), self.n + k))
+        out = self.data[self.n : self.n + k]
         self.n += k
+        return out
 
     def keep(self, mask: np.ndarray) -> None:
         kept = self.data[: self.n][mask]
@@ -133,44 +148,24 @@ def taker_buy_share(volume, taker_buy_volume, params: ModelParams) -> np.ndarray
     return np.where(np.isfinite(s) & (v > 0), np.clip(s, 0.0, 1.0), 0.5)
 
 
-@dataclass(frozen=True)
-class NewCohorts:
-    open_bar: np.ndarray  # int64 candle index
-    side: np.ndarray  # int8, +1 long / -1 short
-    tier: np.ndarray  # int8 index into params.leverages
-    entry: np.ndarray
-    liq: np.ndarray
-    qty: np.ndarray  # base units at opening
-    g_open: np.ndarray  # the running log-weight G at the opening candle
+def cohort_grid(d_oi: np.ndarray, share: np.ndarray, entry: np.ndarray, params: ModelParams,
+                out_liq: np.ndarray | None = None, out_qty: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Liquidation prices and sizes of the cohorts opened by these candles, shape (candles, 2, tiers).
 
-
-def open_cohorts(bars: np.ndarray, d_oi: np.ndarray, share: np.ndarray, entry: np.ndarray, g: np.ndarray,
-                 params: ModelParams) -> NewCohorts:
-    """Cohorts of the candles ``bars`` (all with ΔOI > 0), laid out candle-major, then side, then tier."""
+    Axis 1 is the side (0 long, 1 short), axis 2 the leverage tier. A cohort of zero size is kept (it
+    adds nothing) so that the layout stays implicit: cohort ``i`` belongs to opening ``i // (2 k)``.
+    """
     w = params.normalized_weights()
     lev = np.asarray(params.leverages, dtype=float)[None, :]
     mmr = params.mmr()
-    k = len(w)
-    r = len(bars)
-    qty = np.empty((r, 2, k))
-    qty[:, 0, :] = (d_oi * share)[:, None] * w[None, :]
-    qty[:, 1, :] = (d_oi * (1.0 - share))[:, None] * w[None, :]
-    liq = np.empty((r, 2, k))
+    r, k = len(d_oi), len(w)
+    liq = np.empty((r, 2, k)) if out_liq is None else out_liq.reshape(r, 2, k)
+    qty = np.empty((r, 2, k)) if out_qty is None else out_qty.reshape(r, 2, k)
     liq[:, 0, :] = isolated_liq_price(entry[:, None], lev, LONG, mmr)
     liq[:, 1, :] = isolated_liq_price(entry[:, None], lev, SHORT, mmr)
-    side = np.broadcast_to(np.array([LONG, SHORT], np.int8)[None, :, None], (r, 2, k))
-    tier = np.broadcast_to(np.arange(k, dtype=np.int8)[None, None, :], (r, 2, k))
-    rep = 2 * k
-    keep = qty.reshape(-1) > 0
-    return NewCohorts(
-        open_bar=np.repeat(bars.astype(np.int64), rep)[keep],
-        side=side.reshape(-1)[keep],
-        tier=tier.reshape(-1)[keep],
-        entry=np.repeat(entry, rep)[keep],
-        liq=liq.reshape(-1)[keep],
-        qty=qty.reshape(-1)[keep],
-        g_open=np.repeat(g, rep)[keep],
-    )
+    np.multiply((d_oi * share)[:, None], w[None, :], out=qty[:, 0, :])
+    np.multiply((d_oi * (1.0 - share))[:, None], w[None, :], out=qty[:, 1, :])
+    return liq, qty
 
 
 # ----------------------------------------------------------------------------------------------
@@ -178,11 +173,16 @@ def open_cohorts(bars: np.ndarray, d_oi: np.ndarray, share: np.ndarray, entry: n
 
 
 class _Venue:
-    """Candles, OI and cohorts of one exchange, in growable columns."""
+    """Candles, OI, openings and cohorts of one exchange, in growable columns.
+
+    An *opening* is a candle that opened positions; its ``2 × tiers`` cohorts are stored contiguously
+    (long tiers, then short tiers), so side and tier follow from a cohort's index.
+    """
 
     def __init__(self, name: str, tf_ms: int, k_tiers: int) -> None:
         self.name = name
         self.tf = tf_ms
+        self.k = k_tiers
         self.bar_ts = _Grow(np.int64)
         self.low = _Grow(float)
         self.high = _Grow(float)
@@ -192,22 +192,34 @@ class _Venue:
         self.oi_ts = _Grow(np.int64)
         self.oi_base = _Grow(float)
         self.ref_ms = 0
-        self.c_open = _Grow(np.int64)
-        self.c_side = _Grow(np.int8)
-        self.c_tier = _Grow(np.int8)
-        self.c_entry = _Grow(float)
+        self.o_bar = _Grow(np.int64)
+        self.o_g = _Grow(float)
+        self.o_entry = _Grow(float)
         self.c_liq = _Grow(float)
         self.c_qty = _Grow(float)
-        self.c_g = _Grow(float)
         self.c_rem = _Grow(np.int64)
         # Open cohorts per (side, tier): indices and liquidation prices, with the extreme price as a
         # guard so a candle that reaches none of them costs one comparison.
-        self.alive: dict[tuple[int, int], tuple[_Grow, _Grow]] = {}
-        self.k = k_tiers
+        self.alive: dict[tuple[int, int], list] = {}
+        self._bins: tuple[bytes, np.ndarray] | None = None  # last price binning of the cohorts
+
+    def bins(self, edges: np.ndarray, n: int) -> np.ndarray:
+        """Price bin of cohorts ``[0, n)`` (out of range -> the extra last bin), cached for the last edges:
+        map and heatmap usually share bins, and an update only bins its new cohorts."""
+        key = edges.tobytes()
+        cached = self._bins[1] if self._bins is not None and self._bins[0] == key else np.empty(0, np.int64)
+        if len(cached) < n:
+            cached = np.concatenate([cached, _trash_bins(self.c_liq.view[len(cached) : n], edges)])
+            self._bins = (key, cached)
+        return cached[:n]
 
     @property
     def n_bars(self) -> int:
         return self.bar_ts.n
+
+    @property
+    def n_open(self) -> int:
+        return self.o_bar.n
 
     def add_oi(self, ts: np.ndarray, base: np.ndarray) -> None:
         ok = np.isfinite(base)
@@ -218,41 +230,65 @@ class _Venue:
         self.oi_ts.append(ts)
         self.oi_base.append(base)
 
-    def add_cohorts(self, c: NewCohorts, rem: np.ndarray) -> None:
-        start = self.c_open.n
-        self.c_open.append(c.open_bar)
-        self.c_side.append(c.side)
-        self.c_tier.append(c.tier)
-        self.c_entry.append(c.entry)
-        self.c_liq.append(c.liq)
-        self.c_qty.append(c.qty)
-        self.c_g.append(c.g_open)
-        self.c_rem.append(rem)
-        idx = np.arange(start, start + len(c.qty), dtype=np.int64)
-        open_ = rem == NEVER
-        for side in (LONG, SHORT):
+    def add_openings(self, bars: np.ndarray, g: np.ndarray, entry: np.ndarray, d_oi: np.ndarray, share: np.ndarray,
+                     params: ModelParams) -> tuple[np.ndarray, np.ndarray]:
+        """Append openings and their cohorts (consumption unknown yet); returns (liq, rem) views (r, 2, k)."""
+        r, k2 = len(bars), 2 * self.k
+        self.o_bar.append(bars)
+        self.o_g.append(g)
+        self.o_entry.append(entry)
+        liq = self.c_liq.grow(r * k2)
+        qty = self.c_qty.grow(r * k2)
+        rem = self.c_rem.grow(r * k2)
+        rem[:] = NEVER
+        liq3, _qty3 = cohort_grid(d_oi, share, entry, params, liq, qty)
+        return liq3, rem.reshape(r, 2, self.k)
+
+    def index_alive(self, first_opening: int, liq3: np.ndarray, rem3: np.ndarray) -> None:
+        """Register the still-open cohorts of openings ``first_opening...`` in the per-(side, tier) sets."""
+        k2 = 2 * self.k
+        if len(rem3) == 1:  # one new candle: all its cohorts are open
+            base = first_opening * k2
+            for side in (0, 1):
+                for tier in range(self.k):
+                    slot = self._slot(side, tier)
+                    value = float(liq3[0, side, tier])
+                    slot[0].push(base + side * self.k + tier)
+                    slot[1].push(value)
+                    slot[2] = max(slot[2], value) if side == 0 else min(slot[2], value)
+            return
+        for side in (0, 1):
             for tier in range(self.k):
-                sel = open_ & (c.side == side) & (c.tier == tier)
-                if not sel.any():
+                rows = np.flatnonzero(rem3[:, side, tier] == NEVER)
+                if len(rows) == 0:
                     continue
-                slot = self.alive.setdefault((side, tier), (_Grow(np.int64), _Grow(float)))
-                slot[0].append(idx[sel])
-                slot[1].append(c.liq[sel])
+                slot = self._slot(side, tier)
+                liq = liq3[rows, side, tier]
+                slot[0].append((first_opening + rows) * k2 + side * self.k + tier)
+                slot[1].append(liq)
+                slot[2] = max(slot[2], float(liq.max())) if side == 0 else min(slot[2], float(liq.min()))
+
+    def _slot(self, side: int, tier: int) -> list:
+        slot = self.alive.get((side, tier))
+        if slot is None:
+            slot = self.alive[(side, tier)] = [_Grow(np.int64), _Grow(float), -np.inf if side == 0 else np.inf]
+        return slot
 
     def consume(self, bar: int, low: float, high: float) -> None:
         """Mark the open cohorts reached by candle ``bar``."""
         rem = self.c_rem.data
-        for (side, _tier), (idx, liq) in self.alive.items():
-            if idx.n == 0:
+        for (side, _tier), slot in self.alive.items():
+            idx, liq, guard = slot
+            if idx.n == 0 or (low > guard if side == 0 else high < guard):
                 continue
             lv = liq.view
-            hit = lv >= low if side == LONG else lv <= high
-            if not hit.any():
-                continue
+            hit = lv >= low if side == 0 else lv <= high
             rem[idx.view[hit]] = bar
             keep = ~hit
             idx.keep(keep)
             liq.keep(keep)
+            lv = liq.view
+            slot[2] = (float(lv.max()) if side == 0 else float(lv.min())) if len(lv) else (-np.inf if side == 0 else np.inf)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -299,6 +335,13 @@ def _candle_arrays(part: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return out
 
 
+def _trash_bins(prices: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Bin index per price, with out-of-range prices in an extra last bin (dropped after counting)."""
+    b = bin_index(prices, edges)
+    b[b < 0] = len(edges) - 1
+    return b
+
+
 # ----------------------------------------------------------------------------------------------
 # The model.
 
@@ -330,64 +373,66 @@ class LiquidationModel:
         """Replace the state with the one computed from this full history."""
         p = self.params
         lam = p.decay_rate_per_ms()
+        keep = p.turnover_keep(self.tf)
         k = len(p.leverages)
         cparts = _by_exchange(candles, [c for c in _CANDLE_COLS if candles is not None and c in candles.columns])
         oparts = _by_exchange(open_interest, ["ts", "oi_base"])
         self._venues = {}
-        pending = []
         empty = {c: np.empty(0, np.int64 if c == "ts" else float) for c in _CANDLE_COLS}
+        pending = []
         for name in _venue_order(set(cparts) | set(oparts)):
             c = _candle_arrays(cparts.get(name, empty))
             v = _Venue(name, self.tf, k)
             o = oparts.get(name, {"ts": np.empty(0, np.int64), "oi_base": np.empty(0)})
             v.add_oi(o["ts"], o["oi_base"].astype(float))
             ts = c["ts"]
-            d, frac = oi_change(ts, self.tf, v.oi_ts.view, v.oi_base.view, p.turnover_keep(self.tf))
+            d, frac = oi_change(ts, self.tf, v.oi_ts.view, v.oi_base.view, keep)
             log_p = np.cumsum(np.log(frac))
             v.ref_ms = int(ts[0]) + self.tf if len(ts) else 0
             g = log_p - lam * ((ts + self.tf - v.ref_ms).astype(float)) if lam else log_p
-            v.bar_ts.append(ts)
-            v.low.append(c["low"])
-            v.high.append(c["high"])
-            v.close.append(c["close"])
-            v.log_p.append(log_p)
-            v.g.append(g)
+            for buf, arr in ((v.bar_ts, ts), (v.low, c["low"]), (v.high, c["high"]), (v.close, c["close"]),
+                             (v.log_p, log_p), (v.g, g)):
+                buf.append(arr)
             rising = np.flatnonzero(d > 0)
             entry = entry_prices(c["high"][rising], c["low"][rising], c["close"][rising], c["volume"][rising],
                                  c["quote_volume"][rising], p)
             share = taker_buy_share(c["volume"][rising], c["taker_buy_volume"][rising], p)
-            coh = open_cohorts(rising, d[rising], share, entry, g[rising], p)
+            # Room for about a day of updates, so the first updates do not copy the history.
+            for buf in (v.c_liq, v.c_qty, v.c_rem):
+                buf.reserve(len(rising) * 2 * k + 4096 * 2 * k)
+            liq3, rem3 = v.add_openings(rising, g[rising], entry, d[rising], share, p)
             self._venues[name] = v
-            pending.append((v, coh))
+            pending.append((v, liq3, rem3))
         self._consume_all(pending)
+        for v, liq3, rem3 in pending:
+            v.index_alive(0, liq3, rem3)
 
-    def _consume_all(self, pending: list[tuple[_Venue, NewCohorts]]) -> None:
+    def _consume_all(self, pending) -> None:
         """Find every cohort's consumption candle in one batch over all venues and both sides."""
         if not pending:
             return
         xs, seg, starts, stops, thrs, offs = [], [], [], [], [], 0
-        for v, coh in pending:
+        sign = np.array([1.0, -1.0])[None, :, None]
+        for v, liq3, _rem3 in pending:
             n = v.n_bars
             # Series layout per venue: [lows | -highs]; each query is confined to its own segment.
             xs += [v.low.view, -v.high.view]
             seg += [offs, offs + n]
-            is_long = coh.side == LONG
-            base = np.where(is_long, offs, offs + n)
-            starts.append(base + coh.open_bar + 1)
-            stops.append(base + n)
-            thrs.append(np.where(is_long, coh.liq, -coh.liq))
+            base = np.array([offs, offs + n], np.int64)[None, :, None]
+            first = (v.o_bar.view + 1)[:, None, None]
+            starts.append(np.broadcast_to(first + base, liq3.shape).ravel())
+            stops.append(np.broadcast_to(base + n, liq3.shape).ravel())
+            thrs.append((liq3 * sign).ravel())
             offs += 2 * n
-        x = np.concatenate(xs)
         start = np.concatenate(starts)
         stop = np.concatenate(stops)
-        found = first_crossings(x, np.array(seg), start, stop, np.concatenate(thrs))
+        found = first_crossings(np.concatenate(xs), np.array(seg), start, stop, np.concatenate(thrs))
         at = 0
-        for v, coh in pending:
-            m = len(coh.qty)
-            seg_start = start[at : at + m] - (coh.open_bar + 1)
-            hit = found[at : at + m]
-            rem = np.where(hit >= stop[at : at + m], NEVER, hit - seg_start)
-            v.add_cohorts(coh, rem)
+        for v, liq3, rem3 in pending:
+            m = liq3.size
+            hit = found[at : at + m].reshape(liq3.shape)
+            seg_base = (stop[at : at + m] - v.n_bars).reshape(liq3.shape)
+            np.copyto(rem3, hit - seg_base, where=hit < seg_base + v.n_bars)
             at += m
 
     def update(self, candles: pd.DataFrame | None, open_interest: pd.DataFrame | None = None) -> int:
@@ -395,8 +440,6 @@ class LiquidationModel:
 
         Rows at or before what the model already holds are ignored (a revised old candle needs ``ingest``).
         """
-        p = self.params
-        lam = p.decay_rate_per_ms()
         if open_interest is not None and len(open_interest):
             for name, o in _by_exchange(open_interest, ["ts", "oi_base"]).items():
                 self._venue(name).add_oi(o["ts"], o["oi_base"].astype(float))
@@ -410,7 +453,7 @@ class LiquidationModel:
             ts = c["ts"]
             new = ts > v.bar_ts.view[-1] if v.n_bars else np.ones(len(ts), bool)
             for j in np.flatnonzero(new):
-                self._step(v, {k: a[j] for k, a in c.items()}, lam)
+                self._step(v, {key: a[j : j + 1] for key, a in c.items()})
                 added += 1
         return added
 
@@ -419,28 +462,27 @@ class LiquidationModel:
             self._venues[name] = _Venue(name, self.tf, len(self.params.leverages))
         return self._venues[name]
 
-    def _step(self, v: _Venue, bar: Mapping[str, float], lam: float) -> None:
+    def _step(self, v: _Venue, bar: Mapping[str, np.ndarray]) -> None:
+        """One new candle: consume what it reaches, then weigh and open as the full computation does."""
         p = self.params
-        ts = int(bar["ts"])
+        ts = bar["ts"]
         m = v.n_bars
         if m == 0:
-            v.ref_ms = ts + self.tf
-        tsa = np.array([ts], np.int64)
-        d, frac = oi_change(tsa, self.tf, v.oi_ts.view, v.oi_base.view, p.turnover_keep(self.tf))
-        v.consume(m, float(bar["low"]), float(bar["high"]))
-        log_p = (v.log_p.view[-1] if m else 0.0) + float(np.log(frac[0]))
-        g = log_p - lam * float(ts + self.tf - v.ref_ms) if lam else log_p
-        v.bar_ts.append(ts)
-        v.low.append(bar["low"])
-        v.high.append(bar["high"])
-        v.close.append(bar["close"])
-        v.log_p.append(log_p)
-        v.g.append(g)
+            v.ref_ms = int(ts[0]) + self.tf
+        d, frac = oi_change(ts, self.tf, v.oi_ts.view, v.oi_base.view, p.turnover_keep(self.tf))
+        v.consume(m, float(bar["low"][0]), float(bar["high"][0]))
+        log_p = (v.log_p.view[-1] if m else 0.0) + np.log(frac)
+        lam = p.decay_rate_per_ms()
+        g = log_p - lam * (ts + self.tf - v.ref_ms).astype(float) if lam else log_p
+        for buf, arr in ((v.bar_ts, ts), (v.low, bar["low"]), (v.high, bar["high"]), (v.close, bar["close"]),
+                         (v.log_p, log_p), (v.g, g)):
+            buf.push(arr[0])
         if d[0] > 0:
-            entry = entry_prices([bar["high"]], [bar["low"]], [bar["close"]], [bar["volume"]], [bar["quote_volume"]], p)
-            share = taker_buy_share([bar["volume"]], [bar["taker_buy_volume"]], p)
-            coh = open_cohorts(np.array([m]), d, share, entry, np.array([g]), p)
-            v.add_cohorts(coh, np.full(len(coh.qty), NEVER, np.int64))
+            entry = entry_prices(bar["high"], bar["low"], bar["close"], bar["volume"], bar["quote_volume"], p)
+            share = taker_buy_share(bar["volume"], bar["taker_buy_volume"], p)
+            first = v.n_open
+            liq3, rem3 = v.add_openings(np.array([m], np.int64), g, entry, d, share, p)
+            v.index_alive(first, liq3, rem3)
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -468,29 +510,40 @@ class LiquidationModel:
                 closes.append(v.close.view[i])
         return float(np.median(closes)) if closes else float("nan")
 
+    def _open_at(self, v: _Venue, at_ms: int):
+        """(bar i, openings R, alive mask (R,2,k), size (R,2,k), liq (R,2,k)) of the cohorts open at ``at_ms``."""
+        i = self._last_bar(v, at_ms)
+        r = int(np.searchsorted(v.o_bar.view, i, side="right")) if i >= 0 else 0
+        shape = (r, 2, v.k)
+        n = r * 2 * v.k
+        liq = v.c_liq.view[:n].reshape(shape)
+        alive = v.c_rem.view[:n].reshape(shape) > i
+        weight = np.exp(v.g.view[i] - v.o_g.view[:r]) if r else np.empty(0)
+        size = v.c_qty.view[:n].reshape(shape) * weight[:, None, None]
+        return i, r, alive, size, liq
+
     def open_levels(self, at_ms: int | None = None, exchanges: Iterable[str] | None = None) -> dict[str, pd.DataFrame]:
-        """The open cohorts at ``at_ms`` per venue: columns side (+1/-1), tier, entry, liq_price, qty_base, notional_usd."""
+        """The open cohorts at ``at_ms`` per venue: columns side ("long"/"short"), leverage, entry, liq_price,
+        qty_base, notional_usd (cohorts of zero size left out)."""
         at = self.last_ms() if at_ms is None else at_ms
         out = {}
+        lev = np.asarray(self.params.leverages, float)
         for name in self.exchanges:
             if exchanges is not None and name not in exchanges:
                 continue
             v = self._venues[name]
-            sel, size = self._alive_at(v, at) if at is not None else (np.zeros(0, bool), np.zeros(0))
-            liq = v.c_liq.view[sel]
+            if at is None:
+                i, r, alive, size, liq = -1, 0, np.zeros((0, 2, v.k), bool), np.zeros((0, 2, v.k)), np.zeros((0, 2, v.k))
+            else:
+                i, r, alive, size, liq = self._open_at(v, at)
+            sel = alive & (size > 0)
+            rows, side, tier = np.nonzero(sel)
             out[name] = pd.DataFrame({
-                "side": v.c_side.view[sel], "tier": v.c_tier.view[sel], "entry": v.c_entry.view[sel],
-                "liq_price": liq, "qty_base": size, "notional_usd": size * liq,
+                "side": np.where(side == 0, "long", "short").astype(object), "leverage": lev[tier],
+                "entry": v.o_entry.view[:r][rows], "liq_price": liq[sel], "qty_base": size[sel],
+                "notional_usd": size[sel] * liq[sel],
             })
         return out
-
-    def _alive_at(self, v: _Venue, at_ms: int) -> tuple[np.ndarray, np.ndarray]:
-        i = self._last_bar(v, at_ms)
-        if i < 0:
-            return np.zeros(v.c_open.n, bool), np.zeros(0)
-        sel = (v.c_open.view <= i) & (v.c_rem.view > i)
-        size = v.c_qty.view[sel] * np.exp(v.g.view[i] - v.c_g.view[sel])
-        return sel, size
 
     def map_at(self, at_ms: int | None = None, bin_edges: np.ndarray | None = None,
                exchanges: Iterable[str] | None = None) -> LiquidationMap:
@@ -509,14 +562,12 @@ class LiquidationModel:
             lo = np.zeros(nb)
             sh = np.zeros(nb)
             if at is not None:
-                sel, size = self._alive_at(v, at)
-                liq = v.c_liq.view[sel]
-                b = bin_index(liq, edges)
-                ok = b >= 0
-                usd = size * liq
-                is_long = v.c_side.view[sel] == LONG
-                lo = np.bincount(b[ok & is_long], usd[ok & is_long], minlength=nb)
-                sh = np.bincount(b[ok & ~is_long], usd[ok & ~is_long], minlength=nb)
+                _i, r, alive, size, liq = self._open_at(v, at)
+                if r:
+                    usd = np.where(alive, size * liq, 0.0)
+                    b = v.bins(edges, liq.size).reshape(liq.shape)
+                    lo = np.bincount(b[:, 0, :].ravel(), usd[:, 0, :].ravel(), minlength=nb + 1)[:nb]
+                    sh = np.bincount(b[:, 1, :].ravel(), usd[:, 1, :].ravel(), minlength=nb + 1)[:nb]
             per[name] = (lo, sh)
             total_l += lo
             total_s += sh
@@ -528,14 +579,13 @@ class LiquidationModel:
         te = np.asarray(time_edges, np.int64)
         pe = np.asarray(price_edges, float)
         ncol, nb = len(te) - 1, len(pe) - 1
-        acc_l = np.zeros((ncol, nb))
-        acc_s = np.zeros((ncol, nb))
+        acc = np.zeros((2, ncol, nb))
         for name in self.exchanges:
             if exchanges is not None and name not in exchanges:
                 continue
-            _heat_venue(self._venues[name], self.tf, te[1:], pe, acc_l, acc_s)
-        return Heatmap(time_edges=te, price_edges=pe, long_values=acc_l.astype(np.float32),
-                       short_values=acc_s.astype(np.float32))
+            _heat_venue(self._venues[name], self.tf, te[1:], pe, acc)
+        return Heatmap(time_edges=te, price_edges=pe, long_values=acc[0].astype(np.float32),
+                       short_values=acc[1].astype(np.float32))
 
     def estimated_liquidations(self, start_ms: int | None = None, end_ms: int | None = None,
                                with_tier: bool = False) -> pd.DataFrame:
@@ -546,21 +596,26 @@ class LiquidationModel:
         for name in self.exchanges:
             v = self._venues[name]
             rem = v.c_rem.view
-            sel = rem != NEVER
-            r = rem[sel]
+            qty0 = v.c_qty.view
+            idx = np.flatnonzero((rem != NEVER) & (qty0 > 0))
+            r = rem[idx]
             ts = v.bar_ts.view[r]
-            qty = v.c_qty.view[sel] * np.exp(v.g.view[r - 1] - v.c_g.view[sel])
-            liq = v.c_liq.view[sel]
-            side = np.where(v.c_side.view[sel] == LONG, "long", "short").astype(object)
+            keep = np.ones(len(idx), bool)
+            if start_ms is not None:
+                keep &= ts >= start_ms
+            if end_ms is not None:
+                keep &= ts < end_ms
+            idx, r, ts = idx[keep], r[keep], ts[keep]
+            k2 = 2 * v.k
+            opening = idx // k2
+            qty = qty0[idx] * np.exp(v.g.view[r - 1] - v.o_g.view[opening])
+            liq = v.c_liq.view[idx]
+            side = np.where((idx % k2) < v.k, "long", "short").astype(object)
             f = pd.DataFrame({"ts": ts, "exchange": name, "side": side, "price": liq, "qty_base": qty,
                               "notional_usd": qty * liq})
             if with_tier:
-                f["tier"] = v.c_tier.view[sel].astype(np.int64)
-            if start_ms is not None:
-                f = f[f["ts"] >= start_ms]
-            if end_ms is not None:
-                f = f[f["ts"] < end_ms]
-            frames.append(f)
+                f["tier"] = (idx % v.k).astype(np.int64)
+            frames.append(f[f["qty_base"] > 0])
         if not frames:
             empty = pd.DataFrame({c: pd.Series([], dtype=t) for c, t in zip(LIQUIDATION_COLUMNS, ("int64", object, object, float, float, float))})
             if with_tier:
@@ -571,52 +626,46 @@ class LiquidationModel:
         return out.sort_values(["ts", "exchange"], kind="stable").reset_index(drop=True)
 
 
-def _heat_venue(v: _Venue, tf: int, col_at: np.ndarray, pe: np.ndarray, acc_l: np.ndarray, acc_s: np.ndarray) -> None:
-    ncol, nb = acc_l.shape
-    if v.n_bars == 0 or v.c_open.n == 0 or ncol == 0:
+def _heat_venue(v: _Venue, tf: int, col_at: np.ndarray, pe: np.ndarray, acc: np.ndarray) -> None:
+    """Add one venue's long (acc[0]) and short (acc[1]) heatmap values."""
+    _two, ncol, nb = acc.shape
+    if v.n_bars == 0 or v.n_open == 0 or ncol == 0:
         return
     ic = np.searchsorted(v.bar_ts.view, col_at - tf, side="right") - 1  # last closed candle per column
-    b = bin_index(v.c_liq.view, pe)
-    ok = b >= 0
-    if not ok.any():
-        return
-    opened = v.c_open.view[ok]
-    rem = v.c_rem.view[ok]
-    c0 = np.searchsorted(ic, opened, side="left")  # first column where the cohort is open
-    c1 = np.searchsorted(ic, np.minimum(rem, v.n_bars + 1), side="left")  # first column where it is gone
-    live = c1 > c0
-    if not live.any():
-        return
-    c0, c1, bins = c0[live], c1[live], b[ok][live]
-    g_open = v.c_g.view[ok][live]
-    base = v.c_qty.view[ok][live] * v.c_liq.view[ok][live]
-    is_long = v.c_side.view[ok][live] == LONG
+    col_of_bar = np.searchsorted(ic, np.arange(v.n_bars + 1), side="left")  # first column showing a bar
+    r, k = v.n_open, v.k
+    shape = (r, 2, k)
+    nb1 = nb + 1
+    size = 2 * (ncol + 1) * nb1
+    side_off = (np.arange(2) * (ncol + 1) * nb1)[None, :, None]
+    c0 = col_of_bar[v.o_bar.view][:, None, None]  # first column where a cohort is open
+    c1 = col_of_bar[np.minimum(v.c_rem.view, v.n_bars)].reshape(shape)  # first column where it is gone
+    b = v.bins(pe, r * 2 * k).reshape(shape)
+    lin_a = (side_off + c0 * nb1) + b  # cells where cohorts appear / disappear (a cohort that appears
+    lin_z = (side_off + c1 * nb1) + b  # and disappears within one column cancels itself)
+    usd0 = v.c_qty.view.reshape(shape) * v.c_liq.view.reshape(shape)
     g_col = np.where(ic >= 0, v.g.view[np.maximum(ic, 0)], 0.0)
+    g_open = v.o_g.view
     # Sizes are qty × exp(G[col] - G[open]); G only falls, so rebasing on a segment's largest G keeps
-    # every exp() finite. Segments split where G spans more than ~600 (never, in practice).
+    # every exp() finite. Segments split only where G spans more than ~600 (not in practice).
     seg_lo = 0
     while seg_lo < ncol:
         gmax = g_col[seg_lo]
-        seg_hi = seg_lo + 1
-        if g_col[seg_lo:].min() > gmax - 600:
-            seg_hi = ncol
-        else:
-            while seg_hi < ncol and g_col[seg_hi] > gmax - 600:
-                seg_hi += 1
-        in_seg = (c0 < seg_hi) & (c1 > seg_lo)
-        a = np.maximum(c0[in_seg], seg_lo) - seg_lo
-        z = np.minimum(c1[in_seg], seg_hi) - seg_lo
-        w = base[in_seg] * np.exp(np.minimum(gmax - g_open[in_seg], 700.0))
-        bb = bins[in_seg]
-        side = is_long[in_seg]
-        rows = seg_hi - seg_lo
-        scale = np.exp(g_col[seg_lo:seg_hi] - gmax)[:, None]
+        single = seg_lo == 0 and g_col.min() > gmax - 600
+        seg_hi = ncol if single else seg_lo + 1 + int(np.argmax(np.r_[g_col[seg_lo + 1:] <= gmax - 600, True]))
+        seg_hi = min(seg_hi, ncol)
+        w = usd0 * np.exp(np.minimum(gmax - g_open, 600.0))[:, None, None]  # capped: later segments cancel out
+        if single:
+            la, lz = lin_a, lin_z
+        else:  # clamp appearance and disappearance to this segment's columns
+            a = np.clip(np.broadcast_to(c0, shape), seg_lo, seg_hi)
+            z = np.clip(c1, seg_lo, seg_hi)
+            la, lz = (side_off + a * nb1) + b, (side_off + z * nb1) + b
+        flat = np.bincount(la.ravel(), w.ravel(), minlength=size) - np.bincount(lz.ravel(), w.ravel(), minlength=size)
+        grid = np.cumsum(flat.reshape(2, ncol + 1, nb1)[:, seg_lo:seg_hi, :nb], axis=1)
+        scale = np.exp(g_col[seg_lo:seg_hi] - gmax)
         scale[ic[seg_lo:seg_hi] < 0] = 0.0
-        for mask, acc in ((side, acc_l), (~side, acc_s)):
-            flat = np.bincount(a[mask] * nb + bb[mask], w[mask], minlength=(rows + 1) * nb)
-            flat -= np.bincount(z[mask] * nb + bb[mask], w[mask], minlength=(rows + 1) * nb)
-            grid = np.cumsum(flat.reshape(rows + 1, nb)[:rows], axis=0)
-            acc[seg_lo:seg_hi] += grid * scale
+        acc[:, seg_lo:seg_hi] += grid * scale[None, :, None]
         seg_lo = seg_hi
 
 

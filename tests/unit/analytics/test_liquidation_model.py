@@ -75,10 +75,11 @@ def test_taker_split_off_splits_evenly_and_leverage_mix_weights():
     c, o = hand_case()
     p = ModelParams(leverages=(10.0, 100.0), weights=(3.0, 1.0), taker_split=False, mean_hold_ms=None)
     m = LiquidationModel.from_history(c.iloc[:1], o, p)
-    lv = m.open_levels()["binance"].sort_values(["side", "tier"])
+    lv = m.open_levels()["binance"].sort_values(["side", "leverage"])
     # 10 opened: 5 long, 5 short; 75% at 10x and 25% at 100x
     assert lv["qty_base"].tolist() == pytest.approx([3.75, 1.25, 3.75, 1.25])
-    assert lv["liq_price"].tolist() == pytest.approx([100 * 1.1 / 1.004, 100 * 1.01 / 1.004, 100 * 0.9 / 0.996, 100 * 0.99 / 0.996])
+    assert lv["liq_price"].tolist() == pytest.approx([100 * 0.9 / 0.996, 100 * 0.99 / 0.996, 100 * 1.1 / 1.004, 100 * 1.01 / 1.004])
+    assert lv["leverage"].tolist() == [10.0, 100.0, 10.0, 100.0] and lv["side"].tolist() == ["long", "long", "short", "short"]
 
 
 def test_coarse_oi_is_attributed_to_the_candle_closing_at_the_measurement():
@@ -239,3 +240,17 @@ def test_incremental_equals_reference_oracle(market, params, split):
     got = model.map_at(None, edges)
     np.testing.assert_allclose(got.long_usd, lo, rtol=1e-7, atol=1e-7)
     np.testing.assert_allclose(got.short_usd, sh, rtol=1e-7, atol=1e-7)
+
+
+def test_heatmap_with_decay_spanning_hundreds_of_e_folds_matches_maps():
+    # G falls by ~0.7 per candle: the heatmap must split its rebasing segments and stay finite
+    c, o = random_market(1500, exchanges=("binance",), seed=4, vol=0.001)
+    m = LiquidationModel.from_history(c, o, ModelParams(half_life_ms=MINUTE))
+    te = np.linspace(T0, T0 + 1500 * MINUTE, 31).astype(np.int64)
+    pe = np.linspace(60_000, 100_000, 41)
+    h = m.heatmap(te, pe)
+    assert np.isfinite(h.values).all()
+    for col in (0, 3, 14, 29):
+        mp = m.map_at(int(te[col + 1]), pe)
+        np.testing.assert_allclose(h.long_values[col], mp.long_usd, rtol=1e-4, atol=1e-6 * mp.long_usd.max())
+        np.testing.assert_allclose(h.short_values[col], mp.short_usd, rtol=1e-4, atol=1e-6 * mp.short_usd.max())
