@@ -646,6 +646,8 @@ def load_snapshot_file(path: Path) -> tuple[dict[str, Any], MarketFrames]:
         if "not a database" in msg or "file is encrypted" in msg:
             raise SnapshotError(f"{name}: not a Cascade file (not an SQLite database)") from None
         raise SnapshotError(f"{name}: corrupted file (SQLite: {msg})") from None
+    except (ValueError, TypeError, OverflowError):  # a damaged record: a BLOB for a price, text that is not UTF-8
+        raise SnapshotError(f"{name}: corrupted file (unreadable values)") from None
     finally:
         if conn is not None:
             conn.close()
