@@ -93,6 +93,11 @@ def open_demo(win: "MainWindow") -> None:
     win.open_spec(SourceSpec("demo", symbol="BTC/USDT:USDT", seed=base.seed, speed=base.speed, history_days=base.history_days))
 
 
+def open_live(win: "MainWindow") -> None:
+    base = win.session.spec if win.session else SourceSpec("live")
+    win.open_spec(SourceSpec("live", symbol=base.symbol, seed=base.seed, speed=base.speed, history_days=base.history_days))
+
+
 def reset_layout(win: "MainWindow") -> None:
     win.terminal.splitter.setSizes([520, 90, 120, 80, 90])
     for name, action in win.actions_by_name.items():

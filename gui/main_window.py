@@ -44,6 +44,10 @@ def _model_from_settings(s: QtCore.QSettings, default: ModelSettings) -> ModelSe
         return default
 
 
+OFFLINE_NOTE = (
+    "Offline — no connection to Binance, OKX or Bybit. Showing the demo market (simulated data); "
+    "File → Open snapshot… reviews saved data, File → Live markets tries again."
+)
 REDRAW_MS = 100  # at most 10 redraws per second, however fast the data comes
 
 
@@ -263,6 +267,13 @@ class MainWindow(QtWidgets.QMainWindow):
         session = self._session_of(self.sender())
         if session is None or session is not self.pending:
             return
+        if session.info is not None and session.info.kind == "live" and frames.is_empty():
+            # No exchange answered (offline): say so and show the demo rather than an empty chart.
+            self.pending = None
+            session.stop()
+            self.progress.hide()
+            self.open_spec(replace(session.spec, kind="demo", fallback_note=OFFLINE_NOTE))
+            return
         old, self.session, self.pending = self.session, session, None
         if old is not None:
             old.stop()
@@ -309,6 +320,24 @@ class MainWindow(QtWidgets.QMainWindow):
         session = self._session_of(self.sender())
         if session is not None and session is self.session:
             self.feed_status.set_states(states, now_ms)
+            if session.info is not None and session.info.kind == "live":
+                self._live_banner(states)
+
+    def _live_banner(self, states) -> None:
+        """While every live feed is down, explain it above the (last) data instead of leaving it stale."""
+        down = [s for s in states if s.status in ("offline", "failed", "retrying")]
+        if states and len(down) == len(states):
+            last = max((s.last_update_ms for s in states if s.last_update_ms), default=None)
+            retry = min((s.retry_in_s for s in down if s.retry_in_s), default=None)
+            when = time.strftime("%H:%M UTC", time.gmtime(last / 1000)) if last else "—"
+            text = "No connection to the exchanges"
+            if retry:
+                text += f" — retrying in {retry:.0f} s"
+            text += f"; showing last data from {when}"
+            self.banner.setText(text)
+            self.banner.show()
+        elif not self.session.spec.fallback_note:
+            self.banner.hide()
 
     def _on_failed(self, message: str) -> None:
         session = self._session_of(self.sender())

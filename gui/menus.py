@@ -19,6 +19,7 @@ SHORTCUTS_HELP = """<table>
 <tr><td>Ctrl+S</td><td>Save snapshot…</td></tr>
 <tr><td>Ctrl+E</td><td>Export chart as PNG…</td></tr>
 <tr><td>Ctrl+D</td><td>Demo market</td></tr>
+<tr><td>Ctrl+Shift+L</td><td>Live markets</td></tr>
 <tr><td>Ctrl+L</td><td>Log price scale</td></tr>
 <tr><td>Ctrl+T</td><td>Light / dark theme</td></tr>
 <tr><td>1 … 6</td><td>Timeframe 1m, 5m, 15m, 1h, 4h, 1d</td></tr>
@@ -55,6 +56,7 @@ def build_menus(win: "MainWindow") -> dict[str, QtGui.QAction]:
     named["export_csv"] = _action(win, f, "Export data as &CSV…", lambda: file_actions.ask_export_csv(win))
     f.addSeparator()
     named["demo"] = _action(win, f, "&Demo market", lambda: file_actions.open_demo(win), "Ctrl+D")
+    named["live"] = _action(win, f, "&Live markets (Binance, OKX, Bybit)", lambda: file_actions.open_live(win), "Ctrl+Shift+L")
     f.addSeparator()
     named["quit"] = _action(win, f, "&Quit", win.close, "Ctrl+Q")
 
@@ -85,6 +87,8 @@ def build_menus(win: "MainWindow") -> dict[str, QtGui.QAction]:
     named["alerts"].setText("&Alerts")
     named["alerts"].setShortcut(QtGui.QKeySequence("Ctrl+Shift+A"))
     tools.addAction(named["alerts"])
+    for name, short in (("measure", "Measure"), ("heatmap", "Heatmap…"), ("model", "Model…")):
+        named[name].setIconText(short)
 
     h = bar.addMenu("&Help")
     named["shortcuts"] = _action(

@@ -34,7 +34,7 @@ class SourceSpec:
             if spec.kind == "live":
                 from market.live import LiveSource  # lazily: ccxt costs a second to import
 
-                return LiveSource(symbol=spec.symbol)
+                return LiveSource(symbol=spec.symbol, history_days=spec.history_days)
             from market.simulator import DemoSource
 
             return DemoSource(seed=spec.seed, speed=spec.speed, symbol=spec.symbol, history_days=spec.history_days)
@@ -72,10 +72,7 @@ def spec_from_args(args, history_days: float = DEMO_HISTORY_DAYS) -> SourceSpec:
         return SourceSpec("snapshot", path=args.open, **common)
     if args.demo:
         return SourceSpec("demo", **common)
-    if args.live:
-        if live_available():
-            return SourceSpec("live", **common)
-        return SourceSpec("demo", fallback_note="Live exchanges are not available in this build — showing the demo market", **common)
+    # --live and the default: live exchanges; offline, the window falls back to the demo and says so.
     if live_available():
         return SourceSpec("live", **common)
-    return SourceSpec("demo", **common)
+    return SourceSpec("demo", fallback_note="Live exchanges are not available in this build — showing the demo market", **common)

@@ -71,6 +71,7 @@ class Terminal(QtWidgets.QWidget):
         self.redraws = 0
         self.real_liquidations = True
         self._fitting = False
+        self._hovering = False
         self.price.view.sigXRangeChanged.connect(self._on_x_range)
         self.price.targets_moved.connect(self.targets_moved)
         for panel in self.all_panels():
@@ -108,6 +109,11 @@ class Terminal(QtWidgets.QWidget):
                 self.show_lookback(self.lookback_s, bounds)
             else:
                 self._fit_all()
+        if not self._hovering and len(chart.candles):
+            # Until the mouse is over a chart, the readout shows the newest bar.
+            c = chart.candles
+            lu, su = self.liqmap.usd_at(float(c.close[-1]))
+            self.hovered.emit(readout_at(chart, float(c.x[-1]), float(c.close[-1]), lu, su))
         self.redraws += 1
         self.redrawn.emit()
 
@@ -238,6 +244,7 @@ class Terminal(QtWidgets.QWidget):
             return
         point = panel.view.mapSceneToView(pos)
         price = self.price.from_view(point.y()) if panel is self.price else None
+        self._hovering = True
         self.crosshair_at(point.x(), price)
         if panel is self.price and self.measuring and self._measure_start is not None:
             self.measure(self._measure_start, (point.x(), price))

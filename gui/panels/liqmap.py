@@ -36,7 +36,7 @@ class LiquidationMapPanel(QtWidgets.QWidget):
         for item in (self.longs, self.shorts, self.cum_long, self.cum_short):
             self.plot.addItem(item)
         self.plot.addItem(self.price_line, ignoreBounds=True)
-        self.caption = pg.TextItem(anchor=(0, 0), fill=pg.mkBrush(0, 0, 0, 0))
+        self.caption = pg.TextItem(anchor=(0, 0))
         self.caption.setParentItem(self.view)
         self.caption.setPos(4, 2)
         self.scale_text = ""
@@ -79,7 +79,10 @@ class LiquidationMapPanel(QtWidgets.QWidget):
             )
         if self.scale_text:
             text += f"<br>widest bar {self.scale_text}"
-        self.caption.setHtml(f"<div style='color:{self.theme.muted};font-size:8pt;background-color:{self.theme.background}'>{text}</div>")
+        fill = pg.mkColor(self.theme.background)
+        fill.setAlpha(210)
+        self.caption.fill = pg.mkBrush(fill)
+        self.caption.setHtml(f"<div style='color:{self.theme.muted};font-size:8pt'>{text}</div>")
 
     def set_map(self, m: LiquidationMap | None) -> None:
         self.map = m

@@ -180,3 +180,16 @@ def test_settings_restore_timeframe_and_panels(make_window, qtbot):
     assert not again.terminal.panel_visible("funding")
     r = wait_result(qtbot, again, lambda r: len(r.chart.candles) > 0)
     assert r.chart.timeframe_ms == 900_000
+
+
+def test_default_source_offline_falls_back_to_the_demo_and_says_so(make_window, qtbot):
+    """No network here: the live exchanges answer nothing; the window shows the demo, labelled."""
+    import main
+    from gui.sources import spec_from_args
+
+    spec = spec_from_args(main.gui_parser().parse_args([]), history_days=1)
+    assert spec.kind == "live"
+    win = make_window(spec)
+    qtbot.waitUntil(lambda: win.session is not None and win.session.info is not None and win.session.info.kind == "demo", timeout=10000)
+    assert win.banner.isVisible() and win.banner.text().startswith("Offline — no connection to Binance, OKX or Bybit")
+    wait_drawn(qtbot, win)
