@@ -33,6 +33,17 @@ READ_ONLY_HINT = (
 )
 
 
+def plain_message(message: str, warning: str | None = None) -> str:
+    """The exchange result as the dialog shows it: "Binance — …" instead of "binance: …", and without the
+    permission warning (the dialog shows that on its own line)."""
+    if warning and message.endswith(warning):
+        message = message[: -len(warning)].rstrip(" .")
+    head, sep, rest = message.partition(": ")
+    if sep and head in EXCHANGE_NAMES:
+        return f"{EXCHANGE_NAMES[head]} — {rest}"
+    return message
+
+
 def _secret_field(placeholder: str) -> QtWidgets.QLineEdit:
     edit = QtWidgets.QLineEdit()
     edit.setEchoMode(QtWidgets.QLineEdit.EchoMode.Password)
@@ -327,8 +338,8 @@ class AccountsDialog(QtWidgets.QDialog):
     def _on_tested(self, result) -> None:
         title = STATUS_TITLES.get(result.status, result.status)
         color = self._palette_color("up") if result.ok else self._palette_color("error")
-        self._show(f"{title}: {result.message}", color)
         warning = result.warning
+        self._show(f"{title}: {plain_message(result.message, warning)}", color)
         if warning:
             self.warning_label.setText(f"⚠ {warning}")
             self.warning_label.setStyleSheet(f"color: {self._palette_color('warning')}; font-weight: bold;")

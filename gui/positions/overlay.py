@@ -89,9 +89,11 @@ class PositionOverlay:
         liq_color = WHAT_IF_COLOR if p.what_if else t.warning
         return pg.mkPen(entry_color, width=1.5, style=style), pg.mkPen(liq_color, width=2, style=style), entry_color, liq_color
 
-    def _line(self, plot, y: float, pen, color: str, text: str, position: float) -> pg.InfiniteLine:
+    def _line(self, plot, y: float, pen, color: str, text: str, position: float, below: bool = False) -> pg.InfiniteLine:
+        # ``below``: the label hangs under the line (for levels above the price, so it stays in view).
+        anchor = (0, 0) if below else (0, 1)
         line = pg.InfiniteLine(pos=y, angle=0, movable=False, pen=pen, label=text or None,
-                               labelOpts={"position": position, "color": color, "anchors": [(0, 1), (0, 1)],
+                               labelOpts={"position": position, "color": color, "anchors": [anchor, anchor],
                                           "fill": pg.mkBrush(self.theme.background)} if text else None)
         line.setZValue(Z_LINES)
         plot.addItem(line, ignoreBounds=True)
@@ -112,13 +114,18 @@ class PositionOverlay:
         t = self.theme
         for i, p in enumerate(self.shown()):
             entry_pen, liq_pen, entry_color, liq_color = self._pens(p)
-            pos = 0.02 + 0.12 * (i % 3)  # stagger labels so neighbouring positions do not overlap
+            # Entry labels at the left, liquidation labels mid-chart (clear of the card at the top left and of
+            # the estimate note at the bottom left); staggered so neighbouring positions do not overlap.
+            pos = 0.02 + 0.12 * (i % 3)
+            liq_pos = 0.56 + 0.1 * (i % 3)
             entry = self._line(self.price.plot, to_view(p.entry), entry_pen, entry_color, entry_label(p), pos)
             map_entry = self._line(self.liqmap.plot, to_view(p.entry), entry_pen, entry_color, "", 0)
             liq = map_liq = None
             if p.liquidation_price is not None:
-                liq = self._line(self.price.plot, to_view(p.liquidation_price), liq_pen, liq_color, liquidation_label(p, self.last_price), pos)
-                map_liq = self._line(self.liqmap.plot, to_view(p.liquidation_price), liq_pen, liq_color, "your liq" if not p.what_if else "what-if liq", 0.55)
+                above = self.last_price is not None and p.liquidation_price > self.last_price
+                liq = self._line(self.price.plot, to_view(p.liquidation_price), liq_pen, liq_color, liquidation_label(p, self.last_price), liq_pos, above)
+                map_liq = self._line(self.liqmap.plot, to_view(p.liquidation_price), liq_pen, liq_color,
+                                     "your liq" if not p.what_if else "what-if liq", 0.7, above)
             self.drawn.append(DrawnPosition(p, entry, liq, map_entry, map_liq))
             line, context = summary(p, self.last_price, self.liq_map)
             color = WHAT_IF_COLOR if p.what_if else (t.up if p.side == "long" else t.down)
@@ -158,7 +165,7 @@ class PositionOverlay:
         lo, hi = min(y0, *levels), max(y1, *levels)
         if lo >= y0 and hi <= y1:
             return
-        pad = (hi - lo) * 0.03
+        pad = (hi - lo) * 0.05
         self._widening = True
         try:
             self.price.view.setYRange(lo - (pad if lo < y0 else 0), hi + (pad if hi > y1 else 0), padding=0)
