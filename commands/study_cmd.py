@@ -1,0 +1,184 @@
+"""`cascade study (--open FILE | --demo [--seed N] [--days D]) [--from T] [--to T] [--every 1h] [--band 10]
+[--horizon 24h] [--json]`: did the liquidation imbalance predict the next move? (``analytics.study``)
+
+Prints a table by imbalance bucket and an honest caveat, or one JSON object with ``--json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from datetime import datetime, timezone
+
+from analytics.params import ModelParams
+from analytics.study import CAVEAT, StudyResult, run_study
+from commands.errors import CommandError
+from market.series import DEFAULT_SYMBOL, MarketFrames
+
+DEMO_DAYS = 60.0
+UNITS_MS = {"m": 60_000, "h": 3_600_000, "d": 86_400_000}
+TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d")
+
+
+def parse_duration(text: str, option: str) -> int:
+    """'15m', '1h', '4h', '1d' -> milliseconds."""
+    m = re.fullmatch(r"\s*(\d+)\s*([mhd])\s*", text or "")
+    if not m or int(m.group(1)) <= 0:
+        raise CommandError(f'{option}: not a duration: {text!r} (use e.g. "15m", "1h", "4h", "1d")')
+    return int(m.group(1)) * UNITS_MS[m.group(2)]
+
+
+def parse_time(text: str, option: str) -> int:
+    """ISO 8601 (with Z or an offset) or 'YYYY-MM-DD HH:MM' (UTC) -> UTC ms."""
+    s = (text or "").strip()
+    dt = None
+    try:
+        dt = datetime.fromisoformat(s.replace("Z", "+00:00"))
+    except ValueError:
+        for fmt in TIME_FORMATS:
+            try:
+                dt = datetime.strptime(s, fmt)
+                break
+            except ValueError:
+                continue
+    if dt is None:
+        raise CommandError(f'{option}: not a time: {text!r} (use e.g. "2026-01-30 21:00", UTC, or ISO 8601)')
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return int(dt.timestamp() * 1000)
+
+
+def iso(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M")
+
+
+def _demo(args: argparse.Namespace) -> MarketFrames:
+    from market.simulator import DemoSource
+
+    try:
+        src = DemoSource(seed=args.seed, history_days=args.days or DEMO_DAYS)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    try:
+        return src.history(src.symbol)
+    finally:
+        src.close()
+
+
+def _snapshot(path: str) -> tuple[MarketFrames, ModelParams]:
+    from market.store import SnapshotError, open_snapshot
+
+    try:
+        src = open_snapshot(path)
+    except SnapshotError as exc:
+        raise CommandError(str(exc)) from None
+    except OSError as exc:
+        raise CommandError(f"{path}: {exc.strerror or exc}") from None
+    try:
+        have = src.info().symbols
+        frames = src.history(have[0] if have else DEFAULT_SYMBOL)
+        params = _saved_params(getattr(src, "model_settings", None))
+    finally:
+        src.close()
+    return frames, params
+
+
+def _saved_params(settings) -> ModelParams:
+    """The model settings saved in the snapshot where they fit ModelParams; the defaults otherwise."""
+    if not isinstance(settings, dict):
+        return ModelParams()
+    names = set(ModelParams.__dataclass_fields__) - {"brackets"}
+    given = {k: (tuple(v) if isinstance(v, list) else v) for k, v in settings.items() if k in names}
+    try:
+        return ModelParams(**given)
+    except (TypeError, ValueError):
+        return ModelParams()
+
+
+def run(args: argparse.Namespace) -> int:
+    every = parse_duration(args.every, "--every")
+    horizon = parse_duration(args.horizon, "--horizon")
+    start = parse_time(args.start, "--from") if args.start else None
+    end = parse_time(args.end, "--to") if args.end else None
+    if start is not None and end is not None and start > end:
+        raise CommandError(f"--from {iso(start)} is after --to {iso(end)}")
+    if not args.band < 100:
+        raise CommandError(f"--band {args.band:g}: must be below 100 (%)")
+    if args.open:
+        frames, params = _snapshot(args.open)
+    else:
+        frames, params = _demo(args), ModelParams()
+    span = frames.time_range()
+    if span is None:
+        raise CommandError("no candles in the data: nothing to study")
+    tf = frames.timeframe_ms
+    for option, value in (("--every", every), ("--horizon", horizon)):
+        if value % tf:
+            raise CommandError(f"{option} must be a multiple of the candles' timeframe ({tf // 60_000} min)")
+    if start is not None and start >= span[1]:
+        raise CommandError(f"--from {iso(start)} is after the data ends ({iso(span[1])})")
+    if end is not None and end <= span[0]:
+        raise CommandError(f"--to {iso(end)} is before the data starts ({iso(span[0])})")
+    try:
+        result = run_study(frames.candles, frames.open_interest, every_ms=every, horizon_ms=horizon,
+                           band_pct=float(args.band), start_ms=start, end_ms=end, params=params, timeframe_ms=tf)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    if result.n == 0:
+        raise CommandError(f"no step between {iso(span[0])} and {iso(span[1])} has a full {args.horizon} horizon "
+                           "and a non-empty map: widen --from/--to or shorten --horizon")
+    if args.json:
+        out = result.to_json_dict()
+        out.update(symbol=frames.symbol, source="demo" if args.demo else "snapshot",
+                   first=iso(int(result.observations.at_ms[0])), last=iso(int(result.observations.at_ms[-1])))
+        print(json.dumps(out, allow_nan=False))
+    else:
+        print(to_text(result, frames.symbol))
+    return 0
+
+
+def _pct(x) -> str:
+    return "   —  " if x is None or x != x else f"{100 * x:5.1f}%"
+
+
+def _ratio(x: float) -> str:
+    return f"{x:.2f}" if x < 100 else f"{x:.0f}"
+
+
+def to_text(r: StudyResult, symbol: str) -> str:
+    o = r.observations
+    conf = f"{100 * r.confidence:g}%"
+    lines = [
+        f"Signal study, {symbol}: {r.n} observations every {_dur(r.every_ms)} from {iso(int(o.at_ms[0]))} "
+        f"to {iso(int(o.at_ms[-1]))} UTC; band \u00b1{r.band_pct:g}%, horizon {_dur(r.horizon_ms)}.",
+        "Imbalance = shorts at risk within +band / longs at risk within \u2212band (the map as of each step, no look-ahead).",
+        f"Band reached first: up {_pct(r.up_first_rate).strip()}, down {_pct(r.down_first_rate).strip()}, "
+        f"neither {_pct(r.neither_rate).strip()}.  Heavier side first overall: {_pct(r.heavier_first_rate).strip()} "
+        f"(base rate {_pct(r.base_rate).strip()}).",
+        "",
+        f"{'imbalance (S:L)':>17} {'n':>6} {'mean ret':>9} {'heavier first':>14} {conf + ' interval':>17} {'base':>7}  edge",
+    ]
+    for b in r.buckets:
+        lo, hi = b.edge_ci
+        edge = "above base" if lo > 0 else ("below base" if hi < 0 else "none")
+        lines.append(
+            f"{_ratio(b.imbalance_min):>8}\u2013{_ratio(b.imbalance_max):<8} {b.n:>6} {b.mean_return_pct:>+8.2f}% "
+            f"{_pct(b.heavier_first_rate):>14} {_pct(b.ci_low):>8}\u2013{_pct(b.ci_high).strip():<8} "
+            f"{_pct(b.base_rate):>7}  {edge}")
+    rho = "n/a" if r.spearman is None else f"{r.spearman:+.3f}"
+    ci = r.spearman_ci
+    rho_ci = "" if ci[0] is None else f" ({conf} interval {ci[0]:+.3f} to {ci[1]:+.3f})"
+    lines += ["", f"Rank correlation (Spearman) of imbalance and forward return: {rho}{rho_ci}."]
+    if any(r.skipped.values()):
+        lines.append("Skipped steps: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in r.skipped.items() if v) + ".")
+    lines += [f"Note: {n}" for n in r.notes]
+    lines.append(f"Caveat: {CAVEAT}")
+    return "\n".join(lines)
+
+
+def _dur(ms: int) -> str:
+    for unit, size in (("d", 86_400_000), ("h", 3_600_000), ("m", 60_000)):
+        if ms % size == 0:
+            return f"{ms // size}{unit}"
+    return f"{ms} ms"
