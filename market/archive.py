@@ -385,7 +385,7 @@ def read_path(path: Path, *, exchange: Optional[str] = None) -> tuple[list[Parse
         return [], [Skipped(name, "not a CSV or ZIP file")]
     except ArchiveError as exc:
         return [], [Skipped(name, str(exc))]
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, zlib.error) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, zlib.error, NotImplementedError, RuntimeError, UnicodeDecodeError) as exc:
         return [], [Skipped(name, f"damaged ZIP file ({str(exc).splitlines()[0][:80] if str(exc) else 'truncated'})")]
     except OSError as exc:
         return [], [Skipped(name, f"cannot read ({exc.strerror or exc})")]
