@@ -157,6 +157,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self._age_timer.setInterval(1000)
         self._age_timer.timeout.connect(self._refresh_source_label)
         self._age_timer.start()
+        from gui.positions import install_positions_ui  # the trader's own positions (accounts, what-if)
+
+        install_positions_ui(self)
         self.open_spec(spec)
 
     # -- wiring -----------------------------------------------------------------------------------
