@@ -105,11 +105,19 @@ def _r2(pred: np.ndarray, y: np.ndarray) -> float:
     return 1.0 - float(((y - pred) ** 2).sum()) / ss if ss > 0 else float("nan")
 
 
+CALIBRATION_GRID = (3.0, 5.0, 10.0, 20.0, 35.0, 50.0, 75.0, 100.0)  # finer tiers than the default mix
+
+
 def calibrate(candles: pd.DataFrame, open_interest: pd.DataFrame, liquidations: pd.DataFrame,
               params: ModelParams | None = None, bucket_ms: int = HOUR_MS, prior_strength: float = 0.05,
-              timeframe_ms: int = 60_000) -> Optional[Calibration]:
-    """Fit ``params``' tier weights to the observed ``liquidations``; None without observed liquidations."""
+              timeframe_ms: int = 60_000, leverages: tuple[float, ...] | None = None) -> Optional[Calibration]:
+    """Fit the tier weights to the observed ``liquidations``; None without observed liquidations.
+
+    The tiers are ``params``' own, or ``leverages`` (e.g. ``CALIBRATION_GRID``) with an even prior.
+    """
     params = params or ModelParams()
+    if leverages is not None:
+        params = replace(params, leverages=tuple(float(v) for v in leverages), weights=tuple([1.0] * len(leverages)))
     if liquidations is None or len(liquidations) == 0:
         return None
     x, y, _keys = tier_design(candles, open_interest, liquidations, params, bucket_ms, timeframe_ms)

@@ -29,7 +29,7 @@ class ModelParams:
     """
 
     leverages: tuple[float, ...] = (5.0, 10.0, 25.0, 50.0, 100.0)
-    weights: tuple[float, ...] = (0.10, 0.25, 0.30, 0.25, 0.10)
+    weights: tuple[float, ...] = (0.15, 0.30, 0.30, 0.15, 0.10)  # less weight at high leverage
     taker_split: bool = True
     entry: str = ENTRY_TYPICAL
     position_usd: float = 10_000.0
