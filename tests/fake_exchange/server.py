@@ -19,6 +19,7 @@ import time
 from collections import Counter
 from typing import Callable, Iterable
 
+import numpy as np
 import pandas as pd
 from aiohttp import web
 
@@ -60,14 +61,21 @@ class FakeState:
         self.subscribed: Counter[str] = Counter()  # liquidation subscriptions accepted, per venue
         self.pushed_liquidations: dict[str, list[pd.DataFrame]] = {v: [] for v in VENUES}
         self.lock = threading.Lock()
+        self._cache: dict[tuple[str, str], pd.DataFrame] = {}
 
     # ---- the data the venues serve -------------------------------------------------------------
+    def venue_rows(self, series: str, venue: str) -> pd.DataFrame:
+        """All of one venue's rows of a series, sorted by ts (cached: the market data never changes)."""
+        key = (series, venue)
+        if key not in self._cache:
+            self._cache[key] = per_exchange(self.data.series(series), venue).sort_values("ts", kind="stable").reset_index(drop=True)
+        return self._cache[key]
+
     def rows(self, series: str, venue: str) -> pd.DataFrame:
         """Rows visible now: candles that have closed, other rows measured at or before now."""
-        df = per_exchange(self.data.series(series), venue)
-        if series == "candles":
-            return df[df["ts"] + MINUTE_MS <= self.now_ms]
-        return df[df["ts"] <= self.now_ms]
+        df = self.venue_rows(series, venue)
+        limit = self.now_ms - MINUTE_MS if series == "candles" else self.now_ms
+        return df.iloc[: int(np.searchsorted(df["ts"].to_numpy(), limit, side="right"))]
 
     def liquidations_between(self, venue: str, after_ms: int, until_ms: int) -> pd.DataFrame:
         df = per_exchange(self.data.liquidations, venue)

@@ -28,7 +28,8 @@ def fake():
 
 
 @pytest.fixture
-def make_source(fake):
+def make_source(fake, store):
+    # depends on ``store`` so that sources close (and stop writing) before the store closes
     made = []
 
     def make(store=None, exchanges=("binance", "okx", "bybit"), **kw) -> LiveSource:
