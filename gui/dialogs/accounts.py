@@ -71,6 +71,7 @@ class AccountsDialog(QtWidgets.QDialog):
         self.accounts: list[AccountInfo] = load_accounts(settings)
         self.keyring_ok: Optional[bool] = None  # None while checking
         self.busy = False
+        self.writing = False  # a keyring write is in flight: closing now could orphan its entry
         self._tasks: list[Any] = []
 
         self.keyring_label = QtWidgets.QLabel("Checking the system keyring…")
@@ -203,14 +204,17 @@ class AccountsDialog(QtWidgets.QDialog):
         save_accounts(self.settings, self.accounts)
         self.accounts_changed.emit(tuple(self.accounts))
 
-    def _run(self, fn, on_done, on_failed) -> None:
+    def _run(self, fn, on_done, on_failed, writes: bool = False) -> None:
         self._set_busy(True)
+        self.writing = writes
 
         def done(value):
+            self.writing = False
             self._set_busy(False)
             on_done(value)
 
         def failed(message: str):
+            self.writing = False
             self._set_busy(False)
             on_failed(message)
 
@@ -271,7 +275,7 @@ class AccountsDialog(QtWidgets.QDialog):
             self.list.setCurrentRow(len(self.accounts) - 1)
             self._show(f"Added “{info.label}”: its key is in the system keyring.", None)
 
-        self._run(lambda: store.add(info, secret), added, lambda msg: self._show(f"Could not store the key: {msg}", self._palette_color("error")))
+        self._run(lambda: store.add(info, secret), added, lambda msg: self._show(f"Could not store the key: {msg}", self._palette_color("error")), writes=True)
 
     def rename_selected(self, new_label: str) -> None:
         account = self.selected()
@@ -309,7 +313,7 @@ class AccountsDialog(QtWidgets.QDialog):
             self._on_selected(self.list.currentRow())
             self._show(f"Removed “{account.label}” and deleted its key from the keyring.")
 
-        self._run(remove, removed, lambda msg: self._show(f"Could not remove: {msg}", self._palette_color("error")))
+        self._run(remove, removed, lambda msg: self._show(f"Could not remove: {msg}", self._palette_color("error")), writes=True)
 
     def test_fields(self) -> None:
         """Test the key typed into the form (before adding it)."""
@@ -351,5 +355,17 @@ class AccountsDialog(QtWidgets.QDialog):
         self.test_finished.emit(result)
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
+        if self.writing:
+            # The keyring is being written: closing now would lose the account list entry for it.
+            self._show("Still saving to the keyring: close the dialog when it is done.")
+            event.ignore()
+            return
         self._clear_secret_fields()
         super().closeEvent(event)
+
+    def done(self, result: int) -> None:  # Close button, Escape: same rule as closing the window
+        if self.writing:
+            self._show("Still saving to the keyring: close the dialog when it is done.")
+            return
+        self._clear_secret_fields()
+        super().done(result)

@@ -38,6 +38,7 @@ class PositionsController(QtCore.QObject):
         self.last_update: Optional[PositionsUpdate] = None
         self.worker: Optional[PositionsWorker] = None
         self.thread: Optional[WorkerThread] = None
+        self._retired: list[tuple[PositionsWorker, WorkerThread]] = []  # stopping, not yet finished
         self.accounts_dialog = None
         self.what_if_dialog = None
 
@@ -83,6 +84,7 @@ class PositionsController(QtCore.QObject):
 
         if self.accounts_dialog is None:
             self.accounts_dialog = AccountsDialog(self.settings, self.store, self.urls_override, self.win, self.timeout_s)
+            self.accounts_dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
             self.accounts_dialog.accounts_changed.connect(self.set_accounts)
             self.accounts_dialog.finished.connect(self._forget_accounts_dialog)
         self.accounts_dialog.show()
@@ -97,6 +99,7 @@ class PositionsController(QtCore.QObject):
 
         if self.what_if_dialog is None:
             self.what_if_dialog = WhatIfDialog(self.settings, self.overlay.last_price, self.win)
+            self.what_if_dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
             self.what_if_dialog.what_ifs_changed.connect(self.set_what_ifs)
             self.what_if_dialog.finished.connect(lambda *_: setattr(self, "what_if_dialog", None))
         self.what_if_dialog.show()
@@ -111,7 +114,7 @@ class PositionsController(QtCore.QObject):
     def set_accounts(self, account_list) -> None:
         self.accounts = tuple(account_list)
         if not self.accounts:
-            self._stop_worker()
+            self._stop_worker(wait=False)
             self.overlay.set_real([], [])
             return
         if self.worker is None:
@@ -129,11 +132,20 @@ class PositionsController(QtCore.QObject):
         self.worker.updated.connect(self._on_update)
         self.thread.start(self.worker.start)
 
-    def _stop_worker(self) -> None:
-        if self.worker is not None and self.thread is not None:
-            self.worker.request_stop()
-            self.thread.shutdown("stop")
+    def _stop_worker(self, wait: bool = True) -> None:
+        """Stop fetching. ``wait=False`` (from a dialog) returns at once: a fetch in flight may take up to
+        its timeout, and the GUI thread must not wait for it; the thread ends after that round."""
+        worker, thread = self.worker, self.thread
         self.worker = self.thread = None
+        if worker is not None and thread is not None:
+            worker.request_stop()
+            self._retired.append((worker, thread))
+            if thread.thread.isRunning():
+                QtCore.QMetaObject.invokeMethod(worker, "stop_and_quit", QtCore.Qt.ConnectionType.QueuedConnection)
+        if wait:
+            for _worker, old in self._retired:
+                old.thread.wait(int((self.timeout_s * 2 + 5) * 1000))
+        self._retired = [(w, t) for w, t in self._retired if t.thread.isRunning()]
 
     def _on_update(self, update: PositionsUpdate) -> None:
         if self.worker is None or self.sender() is not self.worker:

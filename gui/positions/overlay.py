@@ -132,6 +132,10 @@ class PositionOverlay:
             lines.append(f"<span style='color:{color}'>{html.escape(line)}</span>")
             if context:
                 lines.append(f"<span style='color:{t.text}'>&nbsp;&nbsp;↳ {html.escape(context)}</span>")
+        elsewhere = sorted({p.symbol for p in self.real if self.symbol is not None and p.symbol != self.symbol})
+        if elsewhere:
+            n = sum(1 for p in self.real if p.symbol in elsewhere)
+            lines.append(f"<span style='color:{t.muted}'>{n} open position{'s' if n > 1 else ''} on other symbols: {html.escape(', '.join(elsewhere))}</span>")
         for err in self.errors:
             lines.append(f"<span style='color:{t.error}'>{html.escape(err)}</span>")
         self.card_lines = lines

@@ -118,3 +118,10 @@ class PositionsWorker(QtCore.QObject):
         self._stopped.set()
         if self._timer is not None:
             self._timer.stop()
+
+    @QtCore.Slot()
+    def stop_and_quit(self) -> None:
+        """Queued from the GUI thread: runs after a round in flight, stops the timer in its own thread
+        (Qt timers cannot be stopped from another one), then ends the thread's event loop."""
+        self.stop()
+        QtCore.QThread.currentThread().quit()

@@ -11,7 +11,7 @@ from gui.dialogs.accounts import AccountsDialog
 from gui.positions.saved import ACCOUNTS_KEY, load_accounts
 from market.credentials import SERVICE, CredentialStore
 from tests.gui.positions.conftest import KEY, TRADING_KEY, stored_account
-from tests.unit.positions.memory_keyring import LockedKeyring
+from tests.unit.positions.memory_keyring import LockedKeyring, MemoryKeyring
 
 
 def open_dialog(qtbot, settings, store, urls=None, timeout_s=5.0):
@@ -177,3 +177,35 @@ def test_saved_account_is_tested_with_the_key_from_the_keyring(qtbot, ini_settin
     with qtbot.waitSignal(d.test_finished, timeout=15000) as sig:
         d.test_selected_button.click()
     assert sig.args[0].status == "accepted" and d.result_label.text().startswith("Accepted")
+
+
+class _SlowKeyring(MemoryKeyring):
+    """Holds every write until the test releases it (a Secret Service waiting on an unlock prompt)."""
+
+    viable = False
+
+    def __init__(self) -> None:
+        super().__init__()
+        import threading
+
+        self.release = threading.Event()
+
+    def set_password(self, service, username, password):
+        self.release.wait(10)
+        super().set_password(service, username, password)
+
+
+def test_the_dialog_stays_open_while_the_keyring_is_being_written(qtbot, ini_settings):
+    settings, _ = ini_settings
+    slow = _SlowKeyring()
+    d = open_dialog(qtbot, settings, CredentialStore(backend=slow))
+    fill(d, "bybit", "slow", KEY.key, KEY.secret)
+    d.add_button.click()
+    assert d.writing and not d.add_button.isEnabled()
+    d.close()
+    assert d.isVisible() and "Still saving to the keyring" in d.result_label.text()
+    with qtbot.waitSignal(d.accounts_changed, timeout=5000):
+        slow.release.set()
+    assert len(slow.entries) == 1 and [a.label for a in load_accounts(settings)] == ["slow"]
+    d.close()
+    assert not d.isVisible()

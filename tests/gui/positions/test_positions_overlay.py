@@ -90,7 +90,7 @@ def test_account_positions_appear_on_the_chart_and_the_map(make_window, qtbot, s
     # The label on the liquidation line says how far it is.
     assert "liq 76,420" in d.liq_line.label.format
     win.close()
-    assert ctl.worker is None
+    assert ctl.worker is None and ctl._retired == []  # the thread ended with the window
 
 
 def test_a_removed_account_takes_its_positions_off_the_chart(make_window, qtbot, store, fake):
@@ -100,8 +100,38 @@ def test_a_removed_account_takes_its_positions_off_the_chart(make_window, qtbot,
     save_accounts(win.settings, [info])
     ctl = install_positions_ui(win, store=store, urls_override=fake.urls, interval_ms=60_000)
     qtbot.waitUntil(lambda: len(ctl.overlay.drawn) == 1, timeout=20000)
-    ctl.set_accounts(())
+    ctl.set_accounts(())  # returns at once (a fetch in flight is not waited for); the thread then ends
     assert ctl.overlay.drawn == [] and ctl.worker is None
+    qtbot.waitUntil(lambda: all(not t.thread.isRunning() for _w, t in ctl._retired), timeout=15000)
+
+
+def test_positions_on_other_symbols_are_listed_not_drawn(qtbot):
+    from gui.app import make_app
+    from gui.panels.liqmap import LiquidationMapPanel
+    from gui.panels.price import PricePanel
+    from gui.positions.describe import from_position
+    from gui.positions.overlay import PositionOverlay
+    from gui.theme import DARK
+    from market.accounts import Position
+    from market.credentials import AccountInfo
+
+    make_app()
+    price, liqmap = PricePanel(DARK), LiquidationMapPanel(DARK)
+    qtbot.addWidget(price)
+    qtbot.addWidget(liqmap)
+    overlay = PositionOverlay(price, liqmap, DARK)
+    acct = AccountInfo("a1", "main", "okx")
+    btc = Position("okx", "BTC/USDT:USDT", "short", 0.3, 90_000.0, 89_000.0, 99_000.0, 20.0, "isolated", 300.0, 26_700.0)
+    eth = Position("okx", "ETH/USDT:USDT", "long", 2.0, 3_000.0, 3_100.0, 2_500.0, 5.0, "cross", 200.0, 6_200.0)
+    overlay.set_real([from_position(acct, btc), from_position(acct, eth)])
+    overlay.set_market("BTC/USDT:USDT", 89_000.0)
+    [d] = overlay.drawn
+    assert (d.entry_line.value(), d.liq_line.value()) == (90_000.0, 99_000.0)
+    text = overlay.card_text()
+    assert "OKX · main: SHORT 0.3 BTC @ 90,000 · 20x isolated · uPnL +$300.00 · liq 99,000 (11.2% / $10K away)" in text
+    assert "1 open position on other symbols: ETHUSDT" in text
+    # A short's liquidation above the price: its label hangs below the line, toward the price.
+    assert d.liq_line.label.anchors[0] == (0, 0) and d.entry_line.label.anchors[0] == (0, 1)
 
 
 def test_what_if_is_drawn_dashed_at_the_analytics_liquidation_price(make_window, qtbot):
