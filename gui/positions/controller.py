@@ -18,6 +18,17 @@ from gui.positions.saved import load_accounts, load_what_ifs
 from gui.positions.worker import DEFAULT_INTERVAL_MS, PositionsUpdate, PositionsWorker
 from gui.workers import WorkerThread
 from market.credentials import AccountInfo, CredentialStore
+from market.series import EXCHANGE_NAMES
+
+
+def balance_line(account: AccountInfo, balance) -> str:
+    venue = EXCHANGE_NAMES.get(account.exchange, account.exchange)
+    text = f"{venue} · {account.label}: wallet {balance.wallet:,.2f} {balance.currency}"
+    if balance.equity is not None:
+        text += f" · equity {balance.equity:,.2f}"
+    if balance.available is not None:
+        text += f" · available {balance.available:,.2f}"
+    return text
 
 
 class PositionsController(QtCore.QObject):
@@ -154,7 +165,8 @@ class PositionsController(QtCore.QObject):
         known = {a.id for a in self.accounts}
         shown = [from_position(a, p) for a, p in update.positions() if a.id in known]
         errors = [f"{a.label} ({a.exchange}): {msg}" for a, msg in update.errors() if a.id in known]
-        self.overlay.set_real(shown, errors)
+        balances = [balance_line(s.account, s.balance) for s in update.accounts if s.balance is not None and s.account.id in known]
+        self.overlay.set_real(shown, errors, balances)
         if errors:
             self.win.statusBar().showMessage("Positions: " + errors[0], 10_000)
         self.update_applied.emit(update)

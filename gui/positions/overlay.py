@@ -45,6 +45,7 @@ class PositionOverlay:
         self.real: tuple[OverlayPosition, ...] = ()
         self.what_ifs: tuple[OverlayPosition, ...] = ()
         self.errors: tuple[str, ...] = ()
+        self.balances: tuple[str, ...] = ()  # one line per account: wallet and equity
         self.symbol: Optional[str] = None  # canonical chart symbol; None = show every position
         self.last_price: Optional[float] = None
         self.liq_map = None
@@ -58,9 +59,10 @@ class PositionOverlay:
         self.price.view.sigYRangeChanged.connect(self._keep_levels_visible)
 
     # -- inputs -----------------------------------------------------------------------------------
-    def set_real(self, positions: Sequence[OverlayPosition], errors: Sequence[str] = ()) -> None:
+    def set_real(self, positions: Sequence[OverlayPosition], errors: Sequence[str] = (), balances: Sequence[str] = ()) -> None:
         self.real = tuple(positions)
         self.errors = tuple(errors)
+        self.balances = tuple(balances)
         self.redraw()
 
     def set_what_ifs(self, positions: Sequence[OverlayPosition]) -> None:
@@ -132,6 +134,8 @@ class PositionOverlay:
             lines.append(f"<span style='color:{color}'>{html.escape(line)}</span>")
             if context:
                 lines.append(f"<span style='color:{t.text}'>&nbsp;&nbsp;↳ {html.escape(context)}</span>")
+        for line in self.balances:
+            lines.append(f"<span style='color:{t.muted}'>{html.escape(line)}</span>")
         elsewhere = sorted({p.symbol for p in self.real if self.symbol is not None and p.symbol != self.symbol})
         if elsewhere:
             n = sum(1 for p in self.real if p.symbol in elsewhere)

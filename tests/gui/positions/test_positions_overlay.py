@@ -87,6 +87,8 @@ def test_account_positions_appear_on_the_chart_and_the_map(make_window, qtbot, s
     want = cluster_context(76_420.0, "long", m.bin_edges, m.long_usd, m.short_usd)
     assert want is not None and want.startswith("your long liquidates at 76,420")
     assert want in text
+    # The account's wallet (fake: 10,000 USDT; equity = wallet + uPnL).
+    assert "Binance · main: wallet 10,000.00 USDT · equity 9,750.00" in text
     # The label on the liquidation line says how far it is.
     assert "liq 76,420" in d.liq_line.label.format
     win.close()
