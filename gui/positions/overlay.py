@@ -19,7 +19,12 @@ from analytics.liqprice import canonical_symbol
 from gui.positions.describe import OverlayPosition, entry_label, liquidation_label, summary
 from gui.theme import Theme
 
-WHAT_IF_COLOR = "#b388ff"  # violet: distinct from the long/short reds and greens and the amber accent
+# Violet: distinct from the long/short reds and greens and the amber accent; darker on the light theme.
+WHAT_IF_COLORS = {"dark": "#b388ff", "light": "#6a3fd0"}
+
+
+def what_if_color(theme: Theme) -> str:
+    return WHAT_IF_COLORS.get(theme.name, WHAT_IF_COLORS["dark"])
 Z_LINES = 45  # above candles and heatmap, below the crosshair (50) and the target lines (60)
 # Levels this close to the price are kept in view (the chart fits the candles; a liquidation 10% away
 # would otherwise sit just off screen). Farther ones would squash the candles: the card still lists them.
@@ -87,8 +92,8 @@ class PositionOverlay:
     def _pens(self, p: OverlayPosition):
         t = self.theme
         style = QtCore.Qt.PenStyle.DashLine if p.what_if else QtCore.Qt.PenStyle.SolidLine
-        entry_color = WHAT_IF_COLOR if p.what_if else (t.up if p.side == "long" else t.down)
-        liq_color = WHAT_IF_COLOR if p.what_if else t.warning
+        entry_color = what_if_color(t) if p.what_if else (t.up if p.side == "long" else t.down)
+        liq_color = what_if_color(t) if p.what_if else t.warning
         return pg.mkPen(entry_color, width=1.5, style=style), pg.mkPen(liq_color, width=2, style=style), entry_color, liq_color
 
     def _line(self, plot, y: float, pen, color: str, text: str, position: float, below: bool = False) -> pg.InfiniteLine:
@@ -130,7 +135,7 @@ class PositionOverlay:
                                      "your liq" if not p.what_if else "what-if liq", 0.7, above)
             self.drawn.append(DrawnPosition(p, entry, liq, map_entry, map_liq))
             line, context = summary(p, self.last_price, self.liq_map)
-            color = WHAT_IF_COLOR if p.what_if else (t.up if p.side == "long" else t.down)
+            color = what_if_color(t) if p.what_if else (t.up if p.side == "long" else t.down)
             lines.append(f"<span style='color:{color}'>{html.escape(line)}</span>")
             if context:
                 lines.append(f"<span style='color:{t.text}'>&nbsp;&nbsp;↳ {html.escape(context)}</span>")

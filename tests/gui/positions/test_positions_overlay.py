@@ -159,6 +159,14 @@ def test_what_if_is_drawn_dashed_at_the_analytics_liquidation_price(make_window,
     assert d.entry_line.value() == 80_000
     assert d.entry_line.pen.style() == DASH and d.liq_line.pen.style() == DASH and d.map_liq_line.pen.style() == DASH
     assert "WHAT-IF LONG 0.1 BTC" in d.entry_line.label.format
+    # The overlay follows the theme (the light theme's darker violet).
+    from gui.positions.overlay import WHAT_IF_COLORS
+
+    assert d.liq_line.pen.color().name() == WHAT_IF_COLORS["dark"]
+    win.actions_by_name["theme_light"].setChecked(True)
+    [d] = ctl.overlay.drawn
+    assert d.liq_line.pen.color().name() == WHAT_IF_COLORS["light"] and d.liq_line.pen.style() == DASH
+    win.actions_by_name["theme_light"].setChecked(False)
     # Saved locally (plain numbers), survives a new dialog and window set-up, and is removable.
     assert load_what_ifs(win.settings) == [WhatIfPosition(80_000.0, 0.1, 10.0, "long", "isolated", None, "binance", "BTCUSDT", "")]
     dialog.close()
