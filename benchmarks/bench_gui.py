@@ -1,8 +1,8 @@
 """GUI smoothness and start-up: first paint, event-loop stalls under a fast demo, redraw rate, 30-day open.
 
 first_paint_ms: wall time from launching `python main.py --demo` (a fresh process) to the first frame
-drawn with data. max/p99_stall_ms: a 2 ms QTimer probe's lateness while the demo runs at 3000x speed
-(50 minutes of market per second) polled 50 times per second for STALL_SECONDS. redraws_per_s: how often
+drawn with data. max/p99_stall_ms: a 2 ms QTimer probe's lateness while the demo runs at 60x speed
+(a minute of market per second, every poll revising the live candle) polled 50 times per second for STALL_SECONDS. redraws_per_s: how often
 the panels were redrawn meanwhile (coalesced). open_30d_ms: a fresh process opening a 30-day 3-exchange
 1-minute snapshot until its first frame is drawn.
 """
@@ -73,7 +73,7 @@ def _stalls() -> dict:
     from gui.sources import SourceSpec
 
     app = make_app()
-    win = MainWindow(SourceSpec("demo", seed=7, speed=3000.0, history_days=7, poll_ms=20))
+    win = MainWindow(SourceSpec("demo", seed=7, speed=60.0, history_days=7, poll_ms=20))
     win.resize(1440, 900)
     win.show()
     deadline = time.monotonic() + 60

@@ -177,7 +177,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._range_debounce.setSingleShot(True)
         self._range_debounce.setInterval(300)
         self._range_debounce.timeout.connect(self.request_view)
-        self.terminal.price.view.sigXRangeChanged.connect(lambda *_: self._range_debounce.start())
+        self.terminal.user_range_changed.connect(self._range_debounce.start)
         self.replay.as_of_changed.connect(self.set_as_of)
 
     def _restore(self) -> None:

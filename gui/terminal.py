@@ -35,6 +35,7 @@ class Terminal(QtWidgets.QWidget):
     targets_moved = QtCore.Signal(float, float)
     hovered = QtCore.Signal(object)  # Readout | None
     redrawn = QtCore.Signal()
+    user_range_changed = QtCore.Signal()  # the user panned/zoomed (not a data update following the edge)
 
     def __init__(self, theme: Theme, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -72,6 +73,7 @@ class Terminal(QtWidgets.QWidget):
         self.real_liquidations = True
         self._fitting = False
         self._hovering = False
+        self._applying = False
         self.price.view.sigXRangeChanged.connect(self._on_x_range)
         self.price.targets_moved.connect(self.targets_moved)
         for panel in self.all_panels():
@@ -87,6 +89,13 @@ class Terminal(QtWidgets.QWidget):
 
     # -- data -------------------------------------------------------------------------------------
     def set_result(self, result: ViewResult) -> None:
+        self._applying = True
+        try:
+            self._set_result(result)
+        finally:
+            self._applying = False
+
+    def _set_result(self, result: ViewResult) -> None:
         first = self.chart is None or not len(self.chart.candles)
         old_bounds = self.chart.time_bounds_s() if self.chart is not None else None
         was_at_edge = self._at_right_edge(old_bounds)
@@ -154,6 +163,8 @@ class Terminal(QtWidgets.QWidget):
     def _on_x_range(self, *_args) -> None:
         if not self._fitting:
             self._fit_all()
+        if not self._applying:
+            self.user_range_changed.emit()
 
     def _fit_all(self) -> None:
         self._fitting = True

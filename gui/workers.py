@@ -24,6 +24,9 @@ from market.series import MarketFrames
 from market.source import MarketSource, SourceInfo
 
 
+MAX_RUNS_PER_S = 5.0
+
+
 class _Cancelled(Exception):
     pass
 
@@ -175,11 +178,17 @@ class ViewWorker(QtCore.QObject):
             request, self._pending, self._scheduled = self._pending, None, False
         if request is None:
             return
+        t0 = time.perf_counter()
         if self.keeper.needs_rebuild(request.session_id, request.frames, request.model):
             # Building the model takes a while on a month of data: draw the market first.
             self.result.emit(compute_view(request, None))
         self.result.emit(compute_view(request, self.keeper))
         self.runs += 1
+        # At most MAX_RUNS_PER_S: the GUI thread shares the interpreter lock with this one, so a
+        # worker computing back to back would stall the event loop. Newer requests coalesce meanwhile.
+        rest = 1.0 / MAX_RUNS_PER_S - (time.perf_counter() - t0)
+        if rest > 0:
+            time.sleep(rest)
 
 
 def compute_view(request: ViewRequest, keeper: Optional[analytics_bridge.ModelKeeper]) -> ViewResult:

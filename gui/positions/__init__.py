@@ -18,6 +18,9 @@ def install_positions_ui(main_window, store=None, urls_override: Any = None, int
     Returns the PositionsController (also kept as ``main_window.positions``). ``store`` and
     ``urls_override`` exist for tests and demos (an in-memory keyring, a loopback fake exchange).
     """
+    existing = getattr(main_window, "positions", None)
+    if existing is not None:  # installed already: one menu, one overlay, one worker
+        return existing
     from gui.positions.controller import PositionsController
     from gui.positions.worker import DEFAULT_INTERVAL_MS
 

@@ -193,3 +193,29 @@ def test_default_source_offline_falls_back_to_the_demo_and_says_so(make_window, 
     qtbot.waitUntil(lambda: win.session is not None and win.session.info is not None and win.session.info.kind == "demo", timeout=10000)
     assert win.banner.isVisible() and win.banner.text().startswith("Offline — no connection to Binance, OKX or Bybit")
     wait_drawn(qtbot, win)
+
+
+def test_symbol_change_opens_that_market(demo_window, qtbot):
+    win = demo_window
+    win.toolbar.symbol.setEditText("ETH/USDT:USDT")
+    win.toolbar.symbol.activated.emit(0)
+    qtbot.waitUntil(lambda: win.frames is not None and win.frames.symbol == "ETH/USDT:USDT", timeout=20000)
+    r = wait_result(qtbot, win, lambda r: r.chart.symbol == "ETH/USDT:USDT" and r.liquidity is not None)
+    assert win.session.spec.symbol == "ETH/USDT:USDT"
+    assert "ETH/USDT:USDT" in win.terminal.price.title_item.toPlainText()
+
+
+def test_export_csv_writes_the_shown_bars(demo_window, qtbot, tmp_path):
+    import pandas as pd
+
+    from gui import file_actions
+
+    win = demo_window
+    chart = win.terminal.chart
+    signals = file_actions.export_csv_to(win, str(tmp_path / "bars.csv"))
+    with qtbot.waitSignal(signals.done, timeout=10000):
+        pass
+    df = pd.read_csv(tmp_path / "bars.csv")
+    assert len(df) == len(chart.candles)
+    assert df["close"].iloc[-1] == pytest.approx(chart.candles.close[-1])
+    assert df["time_utc"].iloc[0].endswith("+00:00")
