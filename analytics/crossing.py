@@ -78,14 +78,13 @@ def first_at_or_below(x: np.ndarray, start: np.ndarray, stop: np.ndarray, thresh
 
 
 def _down32(x: np.ndarray) -> np.ndarray:
-    """float32 values rounded toward -inf (never above the float64 value)."""
-    v = x.astype(np.float32)
-    return np.where(v > x, np.nextafter(v, np.float32(-np.inf)), v)
+    """float32 values at or below the float64 ones (one float32 step down from the nearest)."""
+    return np.nextafter(x.astype(np.float32), np.float32(-np.inf))
 
 
 def _up32(x: np.ndarray) -> np.ndarray:
-    v = x.astype(np.float32)
-    return np.where(v < x, np.nextafter(v, np.float32(np.inf)), v)
+    """float32 values at or above the float64 ones."""
+    return np.nextafter(x.astype(np.float32), np.float32(np.inf))
 
 
 def first_crossings(x: np.ndarray, seg_starts: np.ndarray, start: np.ndarray, stop: np.ndarray,

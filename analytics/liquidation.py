@@ -161,8 +161,10 @@ def cohort_grid(d_oi: np.ndarray, share: np.ndarray, entry: np.ndarray, params: 
     r, k = len(d_oi), len(w)
     liq = np.empty((r, 2, k)) if out_liq is None else out_liq.reshape(r, 2, k)
     qty = np.empty((r, 2, k)) if out_qty is None else out_qty.reshape(r, 2, k)
-    liq[:, 0, :] = isolated_liq_price(entry[:, None], lev, LONG, mmr)
-    liq[:, 1, :] = isolated_liq_price(entry[:, None], lev, SHORT, mmr)
+    # isolated_liq_price's arithmetic, written in place: entry × (1 ∓ 1/L) / (1 ∓ mmr)
+    for axis, side in ((0, LONG), (1, SHORT)):
+        np.multiply(entry[:, None], 1.0 - side * (1.0 / lev), out=liq[:, axis, :])
+        np.divide(liq[:, axis, :], 1.0 - side * mmr, out=liq[:, axis, :])
     np.multiply((d_oi * share)[:, None], w[None, :], out=qty[:, 0, :])
     np.multiply((d_oi * (1.0 - share))[:, None], w[None, :], out=qty[:, 1, :])
     return liq, qty
@@ -411,28 +413,30 @@ class LiquidationModel:
         """Find every cohort's consumption candle in one batch over all venues and both sides."""
         if not pending:
             return
-        xs, seg, starts, stops, thrs, offs = [], [], [], [], [], 0
+        total = sum(liq3.size for _v, liq3, _r in pending)
+        start = np.empty(total, np.int64)
+        stop = np.empty(total, np.int64)
+        thr = np.empty(total)
+        xs, seg, offs, at = [], [], 0, 0
         sign = np.array([1.0, -1.0])[None, :, None]
         for v, liq3, _rem3 in pending:
-            n = v.n_bars
+            n, m = v.n_bars, liq3.size
             # Series layout per venue: [lows | -highs]; each query is confined to its own segment.
             xs += [v.low.view, -v.high.view]
             seg += [offs, offs + n]
             base = np.array([offs, offs + n], np.int64)[None, :, None]
-            first = (v.o_bar.view + 1)[:, None, None]
-            starts.append(np.broadcast_to(first + base, liq3.shape).ravel())
-            stops.append(np.broadcast_to(base + n, liq3.shape).ravel())
-            thrs.append((liq3 * sign).ravel())
+            np.copyto(start[at : at + m].reshape(liq3.shape), (v.o_bar.view + 1)[:, None, None] + base)
+            np.copyto(stop[at : at + m].reshape(liq3.shape), base + n)
+            np.multiply(liq3, sign, out=thr[at : at + m].reshape(liq3.shape))
             offs += 2 * n
-        start = np.concatenate(starts)
-        stop = np.concatenate(stops)
-        found = first_crossings(np.concatenate(xs), np.array(seg), start, stop, np.concatenate(thrs))
+            at += m
+        found = first_crossings(np.concatenate(xs), np.array(seg), start, stop, thr)
         at = 0
         for v, liq3, rem3 in pending:
             m = liq3.size
             hit = found[at : at + m].reshape(liq3.shape)
-            seg_base = (stop[at : at + m] - v.n_bars).reshape(liq3.shape)
-            np.copyto(rem3, hit - seg_base, where=hit < seg_base + v.n_bars)
+            seg_end = stop[at : at + m].reshape(liq3.shape)
+            np.copyto(rem3, hit - (seg_end - v.n_bars), where=hit < seg_end)
             at += m
 
     def update(self, candles: pd.DataFrame | None, open_interest: pd.DataFrame | None = None) -> int:

@@ -84,7 +84,7 @@ class MarketReport:
             "at_risk": [{"side": a.side, "target": _num(a.target), "notional_usd": _num(a.notional_usd)} for a in self.at_risk],
             "ratio": _num(self.ratio),
             "open_interest": oi,
-            "volume_30d_usd": {ex: _num(v) for ex, v in self.volume.usd.items()} if self.volume is not None else None,
+            "volume_30d_usd": {ex: _num(self.volume.usd[ex]) for ex in _ordered(self.volume.usd)} if self.volume is not None else None,
             "funding": {ex: _num(r) for ex, r in self.funding.items()},
             "sweep": None if self.sweep is None else {"swept": self.sweep.swept, "low": _num(self.sweep.low), "high": _num(self.sweep.high)},
             "liquidations_24h": liq,
@@ -272,6 +272,11 @@ def _exchanges(*frames) -> list[str]:
             seen.update(str(e) for e in f["exchange"].unique())
     order = [e for e in EXCHANGE_NAMES if e in seen]
     return order + sorted(seen - set(order))
+
+
+def _ordered(names) -> list[str]:
+    order = [e for e in EXCHANGE_NAMES if e in names]
+    return order + sorted(set(names) - set(order))
 
 
 def _num(v) -> Optional[float]:

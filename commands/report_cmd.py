@@ -89,6 +89,7 @@ def _saved_params(settings) -> ModelParams:
 
 
 def run(args: argparse.Namespace) -> int:
+    wanted_at = parse_utc(args.at) if args.at else None  # a bad --at fails before any data is loaded
     if args.open:
         frames, params = _snapshot(args.open, args.symbol)
     else:
@@ -96,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
     span = frames.time_range()
     if span is None:
         raise CommandError("no candles in the data: nothing to report")
-    at = parse_utc(args.at) if args.at else span[1]
+    at = wanted_at if wanted_at is not None else span[1]
     if at <= span[0]:
         raise CommandError(f"--at {iso_utc(at)} is before the data starts ({iso_utc(span[0])})")
     if at > span[1]:
