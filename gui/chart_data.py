@@ -137,6 +137,19 @@ def _series_per_exchange(df: pd.DataFrame, column: str, exchanges: Sequence[str]
     return out
 
 
+def liquidation_events(liquidations: pd.DataFrame, exchanges: Sequence[str], grid: np.ndarray, timeframe_ms: int) -> Events:
+    """Liquidation USD per bar of ``grid`` (open times, ms) and side, over the chosen exchanges."""
+    liq = liquidations[liquidations["exchange"].isin(tuple(exchanges))]
+    lts = liq["ts"].to_numpy()
+    notional = liq["notional_usd"].to_numpy(dtype=np.float64)
+    is_long = (liq["side"] == "long").to_numpy()
+    return Events(
+        grid / 1000.0,
+        _sum_by_bucket(lts[is_long], notional[is_long], grid, timeframe_ms),
+        _sum_by_bucket(lts[~is_long], notional[~is_long], grid, timeframe_ms),
+    )
+
+
 def build_chart_data(frames: MarketFrames, exchanges: Sequence[str], timeframe_ms: int) -> ChartData:
     """Everything the panels draw, for the chosen exchanges and timeframe (≥ the frames' own timeframe)."""
     timeframe_ms = max(int(timeframe_ms), frames.timeframe_ms)
@@ -154,15 +167,7 @@ def build_chart_data(frames: MarketFrames, exchanges: Sequence[str], timeframe_m
         grid = np.empty(0, dtype=np.int64)
         candles = Candles()
     oi = frames.open_interest
-    liq = frames.liquidations[frames.liquidations["exchange"].isin(chosen)]
-    lts = liq["ts"].to_numpy()
-    notional = liq["notional_usd"].to_numpy(dtype=np.float64)
-    is_long = (liq["side"] == "long").to_numpy()
-    events = Events(
-        grid / 1000.0,
-        _sum_by_bucket(lts[is_long], notional[is_long], grid, timeframe_ms),
-        _sum_by_bucket(lts[~is_long], notional[~is_long], grid, timeframe_ms),
-    )
+    events = liquidation_events(frames.liquidations, chosen, grid, timeframe_ms)
     return ChartData(
         symbol=frames.symbol,
         timeframe_ms=timeframe_ms,

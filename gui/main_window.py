@@ -400,6 +400,7 @@ class MainWindow(QtWidgets.QMainWindow):
                 live,
                 self._seq,
                 self.source_clock_ms,
+                self.terminal.real_liquidations,
             )
         )
 

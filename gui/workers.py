@@ -19,7 +19,9 @@ from typing import Callable, Optional
 from PySide6 import QtCore
 
 from gui import analytics_bridge
-from gui.chart_data import ChartData, append_frames, build_chart_data
+import numpy as np
+
+from gui.chart_data import ChartData, append_frames, build_chart_data, liquidation_events
 from market.series import MarketFrames
 from market.source import MarketSource, SourceInfo
 
@@ -137,6 +139,7 @@ class ViewRequest:
     live: bool = True
     seq: int = 0
     closed_until_ms: Optional[int] = None  # source clock: candles opened before it minus a bar are final
+    real_liquidations: bool = True  # False: the source has no liquidation events; show the model's estimate
 
 
 @dataclass(frozen=True)
@@ -220,6 +223,10 @@ def compute_view(request: ViewRequest, keeper: Optional[analytics_bridge.ModelKe
         if liquidity is not None:
             up, down = request.targets or analytics_bridge.default_targets(liquidity)
             imbalance = analytics_bridge.imbalance_view(liquidity, up, down)
+        if not request.real_liquidations and keeper.model is not None and len(chart.candles):
+            grid = (chart.candles.x * 1000).astype(np.int64)
+            est = keeper.model.estimated_liquidations(int(grid[0]), request.as_of_ms)
+            chart = replace(chart, liquidations=liquidation_events(est, request.exchanges, grid, chart.timeframe_ms))
     except Exception as exc:
         traceback.print_exc()
         error = f"analytics: {type(exc).__name__}: {exc}"

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from analytics.liqprice import canonical_symbol
 from analytics.positions import WhatIfPosition, cluster_context, distance_to_liquidation, format_price, format_usd
-from market.accounts import Position
 from market.credentials import AccountInfo
 from market.series import EXCHANGE_NAMES
+
+if TYPE_CHECKING:  # importing market.accounts loads asyncio/ssl: not at window start-up
+    from market.accounts import Position
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,7 @@ def base_asset(symbol: str) -> str:
     return s
 
 
-def from_position(account: AccountInfo, p: Position) -> OverlayPosition:
+def from_position(account: AccountInfo, p: "Position") -> OverlayPosition:
     venue = EXCHANGE_NAMES.get(account.exchange, account.exchange)
     return OverlayPosition(
         key=f"{account.id}:{canonical_symbol(p.symbol)}:{p.side}",

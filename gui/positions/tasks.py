@@ -11,13 +11,17 @@ from typing import Any, Callable
 
 from PySide6 import QtCore
 
-from market.accounts.scrub import AccountError
 from market.credentials import CredentialError
 
 
 def safe_message(exc: BaseException) -> str:
     """A sentence for the user that cannot contain a secret."""
-    if isinstance(exc, (CredentialError, AccountError)):
+    if isinstance(exc, CredentialError):
+        return str(exc)
+    # market.accounts is imported lazily (it loads asyncio and ssl); an AccountError implies it is loaded.
+    from market.accounts.scrub import AccountError
+
+    if isinstance(exc, AccountError):
         return str(exc)
     return f"unexpected error ({type(exc).__name__})"
 

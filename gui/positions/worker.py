@@ -10,14 +10,15 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from PySide6 import QtCore
 
 from gui.positions.tasks import safe_message
-from market import accounts
-from market.accounts import Balance, Position
 from market.credentials import AccountInfo, CredentialStore
+
+if TYPE_CHECKING:  # market.accounts (ccxt client, asyncio) is loaded by the first fetch, not at start-up
+    from market.accounts import Balance, Position
 
 DEFAULT_INTERVAL_MS = 30_000  # positions change slowly; well within every exchange's private rate limits
 
@@ -25,8 +26,8 @@ DEFAULT_INTERVAL_MS = 30_000  # positions change slowly; well within every excha
 @dataclass(frozen=True)
 class AccountSnapshot:
     account: AccountInfo
-    positions: tuple[Position, ...]
-    balance: Optional[Balance]
+    positions: tuple["Position", ...]
+    balance: Optional["Balance"]
     error: str  # "" when both calls worked; never contains a secret
     fetched_at: float  # time.time()
 
@@ -36,7 +37,7 @@ class PositionsUpdate:
     accounts: tuple[AccountSnapshot, ...]
     round: int
 
-    def positions(self) -> tuple[tuple[AccountInfo, Position], ...]:
+    def positions(self) -> tuple[tuple[AccountInfo, "Position"], ...]:
         return tuple((s.account, p) for s in self.accounts for p in s.positions)
 
     def errors(self) -> tuple[tuple[AccountInfo, str], ...]:
@@ -45,11 +46,13 @@ class PositionsUpdate:
 
 def fetch_account(store: CredentialStore, account: AccountInfo, urls_override: Any = None, timeout_s: float = 10.0) -> AccountSnapshot:
     """One account's positions and balance (blocking). Never raises."""
+    from market import accounts
+
     try:
         secret = store.get_secret(account.id)
         positions = tuple(accounts.fetch_positions(account, secret, urls_override, timeout_s))
         try:
-            balance: Optional[Balance] = accounts.fetch_balance(account, secret, urls_override, timeout_s)
+            balance: Optional["Balance"] = accounts.fetch_balance(account, secret, urls_override, timeout_s)
         except accounts.AccountError as exc:
             # Positions without a balance are still worth drawing.
             return AccountSnapshot(account, positions, None, f"balance: {safe_message(exc)}", time.time())

@@ -123,3 +123,25 @@ def test_file_open_menu_uses_the_dialog(demo_window, qtbot, snapshot_file, monke
     win.actions_by_name["open"].trigger()
     qtbot.waitUntil(lambda: win.session.info is not None and win.session.info.kind == "snapshot", timeout=10000)
     assert win.replay.isVisible()
+
+
+def test_source_without_liquidation_events_shows_the_models_estimate_labelled(make_window, qtbot, tmp_path, snapshot_file):
+    from dataclasses import replace as dc_replace
+
+    from market.series import empty_frame
+
+    _, frames = snapshot_file
+    bare = dc_replace(frames, liquidations=empty_frame("liquidations"))
+    path = tmp_path / "no-liq.cascade"
+    save_snapshot(bare, path, source_kind="demo")
+    win = make_window(SourceSpec("snapshot", path=str(path)))
+    r = wait_drawn(qtbot, win)
+    assert not win.terminal.real_liquidations
+    panel = win.terminal.panels["liquidations"]
+    assert "ESTIMATED" in panel.title_item.toPlainText()
+    known = bare.known_at(r.request.closed_until_ms)
+    model = LiquidationModel.from_history(known.candles, known.open_interest, win.model)
+    est = model.estimated_liquidations(int(r.chart.candles.x[0] * 1000))
+    assert r.chart.liquidations.long_usd.sum() == pytest.approx(est.loc[est["side"] == "long", "notional_usd"].sum(), rel=1e-9)
+    assert r.chart.liquidations.long_usd.sum() > 0
+    np.testing.assert_allclose(panel.longs.data()[1], -r.chart.liquidations.long_usd)

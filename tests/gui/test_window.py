@@ -219,3 +219,26 @@ def test_export_csv_writes_the_shown_bars(demo_window, qtbot, tmp_path):
     assert len(df) == len(chart.candles)
     assert df["close"].iloc[-1] == pytest.approx(chart.candles.close[-1])
     assert df["time_utc"].iloc[0].endswith("+00:00")
+
+
+def test_oi_unit_toggle_shows_usd(demo_window):
+    win = demo_window
+    frames = win.terminal.result.request.frames
+    win.actions_by_name["oi_usd"].setChecked(True)
+    curve = win.terminal.panels["open_interest"].curves["binance"]
+    oi = per_exchange(frames.open_interest, "binance")
+    last = oi.groupby(oi["ts"] - oi["ts"] % 60000).last()
+    np.testing.assert_allclose(curve.yData, last["oi_usd"].to_numpy())
+    assert "USD" in win.terminal.panels["open_interest"].title
+
+
+def test_export_png_writes_the_window(demo_window, tmp_path, monkeypatch):
+    from PySide6 import QtGui, QtWidgets
+
+    from gui import file_actions
+
+    out = tmp_path / "chart.png"
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(out), "")))
+    file_actions.ask_export_png(demo_window)
+    img = QtGui.QImage(str(out))
+    assert img.width() == demo_window.width() and img.height() == demo_window.height()
