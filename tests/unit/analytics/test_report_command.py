@@ -59,7 +59,6 @@ def test_demo_text_at_end_with_targets():
 
 @pytest.mark.parametrize("args, message", [
     (("--demo", "--at", "not a time"), "--at: not a time"),
-    (("--demo", "--at", "2020-01-01"), "before the data starts"),
     (("--open", "/nonexistent/x.cascade"), "x.cascade"),
 ])
 def test_errors_are_one_line_and_exit_2(args, message):
@@ -81,6 +80,11 @@ def test_snapshot_report_equals_report_on_the_same_frames(tmp_path):
     want = build_report(frames.candles, frames.open_interest, None, None, end, 2).to_json_dict()
     assert got == json.loads(json.dumps(want))
     assert got["funding"] == {"binance": None, "okx": None, "bybit": None}
+
+    rc, out, err = cascade("--open", str(path), "--at", "2020-01-01")
+    assert rc == 2 and out == "" and err.count("\n") == 1 and "before the data starts" in err
+    rc, out, err = cascade("--open", str(path), "--up", "1")
+    assert rc == 2 and "--up 1 is not above the price" in err
 
     bad = tmp_path / "bad.cascade"
     bad.write_text("not a snapshot")
