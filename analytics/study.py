@@ -44,6 +44,7 @@ MINUTE_MS = 60_000
 HOUR_MS = 3_600_000
 DAY_MS = 86_400_000
 DEFAULT_WARMUP_MS = DAY_MS  # first step a day after the first candle, so the model has positions to show
+MAX_HEAT_CELLS = 4_000_000  # steps x price bins per heatmap call
 SMOOTH_USD = 1.0  # added to both sides of the ratio: an empty side stays finite
 CAVEAT = ("An estimate of an estimate: the map is a model of positions, not the positions; past \u2260 future; "
           "overlapping horizons make observations dependent, so intervals use a block bootstrap.")
@@ -71,6 +72,10 @@ class StudyObservations:
     max_down_pct: np.ndarray  # <= 0
     first: np.ndarray  # int8
     heavier: np.ndarray  # int8
+
+    def __post_init__(self) -> None:
+        for name in self.__dataclass_fields__:
+            _freeze(self, name)
 
     def __len__(self) -> int:
         return len(self.at_ms)
@@ -114,6 +119,7 @@ class StudyResult:
 
     observations: StudyObservations
     buckets: tuple[BucketStats, ...]
+    bucket_index: np.ndarray  # per observation, its index in ``buckets``
     spearman: Optional[float]  # rank correlation of log(imbalance) and forward return
     spearman_ci: tuple[Optional[float], Optional[float]]
     base_rate: Optional[float]
@@ -129,6 +135,9 @@ class StudyResult:
     confidence: float
     skipped: Mapping[str, int] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        _freeze(self, "bucket_index")
 
     @property
     def n(self) -> int:
@@ -160,6 +169,13 @@ class StudyResult:
             "skipped": dict(self.skipped),
             "notes": list(self.notes) + [CAVEAT],
         }
+
+
+def _freeze(obj, name: str) -> None:
+    """Own a read-only copy of an array field: results are shared across threads, nobody may write into them."""
+    a = np.array(getattr(obj, name), copy=True)
+    a.flags.writeable = False
+    object.__setattr__(obj, name, a)
 
 
 def _num(x) -> Optional[float]:
@@ -202,8 +218,9 @@ def step_maps(model: LiquidationModel, at_ms: np.ndarray, band_pct: float,
     """The map as of each ``at_ms[j]``, yielded as ``(j, map)`` (grouped by bin size, not in time order).
 
     Bins are those of ``model.map_at(t)``'s default (``auto_bin_edges``: multiples of a round step that
-    depends on the price), extended if needed to cover ``price × (1 ± band)``, so the at-risk sums equal
-    ``imbalance`` on the map the app shows at ``t``. One heatmap per bin size reads all steps at once.
+    depends on the price) over ``price × (1 ± band)``, so for bands up to the default map's ±40 % the at-risk
+    sums equal ``imbalance`` on the map the app shows at ``t`` (wider bands see levels that map cuts off).
+    One heatmap per bin size (and per ``MAX_HEAT_CELLS``) reads many steps at once.
     """
     at_ms = np.asarray(at_ms, np.int64)
     if len(at_ms) == 0:
@@ -219,17 +236,21 @@ def step_maps(model: LiquidationModel, at_ms: np.ndarray, band_pct: float,
             e = auto_bin_edges(p, model.params.bin_usd)
             steps[j] = e[1] - e[0]
     for step in np.unique(steps[np.isfinite(steps)]):
-        idx = np.flatnonzero(steps == step)
-        p = prices[idx]
-        lo = math.floor(min(p.min() * (1.0 - band), p.min() * 0.6) / step) * step - step
-        hi = math.ceil(max(p.max() * (1.0 + band), p.max() * 1.4) / step) * step + step
+        group = np.flatnonzero(steps == step)
+        p = prices[group]
+        # Multiples of ``step``, like the default map's edges, covering every step's band with a bin to spare.
+        lo = math.floor(p.min() * (1.0 - band) / step) * step - step
+        hi = math.ceil(p.max() * (1.0 + band) / step) * step + step
         edges = np.arange(max(lo, 0.0), hi + step * 0.5, step)
-        cols = at_ms[idx]
-        heat = model.heatmap(np.r_[cols[0] - 1, cols], edges)
-        for c, j in enumerate(idx):
-            yield int(j), LiquidationMap(at_ms=int(at_ms[j]), price=float(prices[j]), bin_edges=edges,
-                                         long_usd=heat.long_values[c].astype(float),
-                                         short_usd=heat.short_values[c].astype(float))
+        per_call = max(1, MAX_HEAT_CELLS // len(edges))  # bounds the heatmap's memory on long histories
+        for a in range(0, len(group), per_call):
+            idx = group[a : a + per_call]
+            cols = at_ms[idx]
+            heat = model.heatmap(np.r_[cols[0] - 1, cols], edges)
+            for c, j in enumerate(idx):
+                yield int(j), LiquidationMap(at_ms=int(at_ms[j]), price=float(prices[j]), bin_edges=edges,
+                                             long_usd=heat.long_values[c].astype(float),
+                                             short_usd=heat.short_values[c].astype(float))
 
 
 def at_risk(model: LiquidationModel, at_ms: np.ndarray, band_pct: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -436,7 +457,7 @@ def summarize(obs: StudyObservations, *, every_ms: int, horizon_ms: int, band_pc
                  "observation's heavier side paired with the unconditional rate at which that side's band "
                  "(up for shorts, down for longs) is reached first; an edge is a bucket whose interval excludes it.")
     if n == 0:
-        return StudyResult(obs, (), None, (None, None), None, None, None, None, None, every_ms, horizon_ms,
+        return StudyResult(obs, (), np.zeros(0, np.int64), None, (None, None), None, None, None, None, None, every_ms, horizon_ms,
                            band_pct, block_len, n_boot, confidence, dict(skipped or {}), tuple(notes))
     lr = obs.log_ratio
     ret = obs.forward_return_pct
@@ -480,10 +501,12 @@ def summarize(obs: StudyObservations, *, every_ms: int, horizon_ms: int, band_pc
         done += len(idxs)
     bt = {key: np.concatenate(v) if v else np.empty((0, k)) for key, v in boot.items()}
     out = []
+    position = np.full(k, -1, np.int64)
     for j in range(k):
         sel = b == j
         if not sel.any():
             continue
+        position[j] = len(out)
         ratio = obs.ratio[sel]
         lo, hi = _interval(bt["rate"][:, j], confidence)
         out.append(BucketStats(
@@ -499,7 +522,7 @@ def summarize(obs: StudyObservations, *, every_ms: int, horizon_ms: int, band_pc
     p_up, p_dn = float(up.mean()), float(dn.mean())
     base = float((sh * p_up + lh * p_dn).mean())
     return StudyResult(
-        observations=obs, buckets=tuple(out), spearman=rho,
+        observations=obs, buckets=tuple(out), bucket_index=position[b], spearman=rho,
         spearman_ci=(_num(rho_ci[0]), _num(rho_ci[1])), base_rate=base, up_first_rate=p_up,
         down_first_rate=p_dn, neither_rate=1.0 - p_up - p_dn, heavier_first_rate=float(hf.mean()),
         every_ms=every_ms, horizon_ms=horizon_ms, band_pct=band_pct, block_len=block_len, n_boot=n_boot,

@@ -103,3 +103,27 @@ def test_step_times_are_aligned_and_bounded():
     s = step_times(T0, T0 + 3 * day, 15 * MINUTE, start_ms=T0 + 10 * HOUR + 1, end_ms=T0 + 11 * HOUR)
     assert s.tolist() == [T0 + 10 * HOUR + 15 * MINUTE * k for k in (1, 2, 3, 4)]
     assert len(step_times(T0, T0 + HOUR, HOUR)) == 0  # nothing after the warm-up
+
+
+def test_steps_on_both_sides_of_a_bin_size_change_and_chunked_reads(monkeypatch):
+    """Around $100k the app's bin size changes (200 -> 250): each step still gets its own map's bins, and
+    reading the steps one heatmap column at a time gives the same numbers as reading them together."""
+    import analytics.study as study
+
+    candles, oi = no_feedback_market(1.5, seed=4, exchanges=("binance", "okx"), vol=0.0012, price=100_000.0)
+    frames = MarketFrames.build(candles=candles, open_interest=oi)
+    steps = step_times(T0, T0 + 36 * HOUR, 2 * HOUR, start_ms=T0 + 6 * HOUR)
+    full = LiquidationModel.from_history(frames.candles, frames.open_interest)
+    widths = {j: m.bin_usd for j, m in step_maps(full, steps, band_pct=2.0)}
+    assert set(widths.values()) == {200.0, 250.0}
+    price, shorts, longs = at_risk(full, steps, 2.0)
+    for j, t in enumerate(steps):
+        m = cut_model(frames, int(t)).map_at(int(t))
+        assert m.bin_usd == widths[j]
+        assert shorts[j] == pytest.approx(shorts_at_risk(m, m.price * 1.02), rel=1e-6)
+        assert longs[j] == pytest.approx(longs_at_risk(m, m.price * 0.98), rel=1e-6)
+    monkeypatch.setattr(study, "MAX_HEAT_CELLS", 1)  # one step per heatmap call
+    p1, s1, l1 = at_risk(full, steps, 2.0)
+    np.testing.assert_array_equal(p1, price)
+    np.testing.assert_allclose(s1, shorts, rtol=1e-6)
+    np.testing.assert_allclose(l1, longs, rtol=1e-6)

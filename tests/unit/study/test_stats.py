@@ -75,6 +75,7 @@ def test_rates_base_rate_and_returns_by_hand():
     assert r.base_rate == pytest.approx(3 / 8)  # each side's band first 3/8 of the time
     lo, hi = r.buckets
     assert (lo.n, hi.n) == (4, 4)
+    assert r.bucket_index.tolist() == [0, 0, 0, 0, 1, 1, 1, 1]
     assert lo.imbalance_min == pytest.approx((1e6 + 1) / (5e6 + 1))
     assert lo.imbalance_max == pytest.approx((4e6 + 1) / (5e6 + 1))
     assert hi.imbalance_min == pytest.approx((6e6 + 1) / (1e6 + 1))
@@ -115,6 +116,26 @@ def test_overlapping_horizons_widen_the_intervals():
     assert w > 3 * n
     assert any("overlap" in note for note in wide.notes)
     assert not any("overlap" in note for note in narrow.notes)
+
+
+def test_results_are_read_only_copies():
+    first = np.array([UP, DOWN, NEITHER, UP], np.int8)
+    o = obs([1e6, 2e6, 3e6, 4e6], [2e6, 2e6, 2e6, 2e6], first)
+    first[0] = DOWN  # the caller's array stays the caller's
+    assert o.first[0] == UP
+    r = summarize(o, every_ms=HOUR, horizon_ms=HOUR, band_pct=5.0, buckets=2, n_boot=50)
+    for a in (o.first, o.at_ms, o.forward_return_pct, r.bucket_index):
+        with pytest.raises(ValueError):
+            a[0] = 0
+
+
+def test_empty_buckets_are_dropped_and_the_index_follows():
+    # Thresholds 1/3 and 3 with nothing in between: two buckets, indices 0 and 1.
+    o = obs([1e6, 1e6, 9e6, 9e6], [9e6, 9e6, 1e6, 1e6], [DOWN, UP, UP, UP])
+    r = summarize(o, every_ms=HOUR, horizon_ms=HOUR, band_pct=5.0, thresholds=(1 / 3, 3), n_boot=50)
+    assert [b.n for b in r.buckets] == [2, 2]
+    assert r.bucket_index.tolist() == [0, 0, 1, 1]
+    assert [b.heavier_first_rate for b in r.buckets] == [0.5, 1.0]
 
 
 def test_no_observations_gives_an_empty_result():
