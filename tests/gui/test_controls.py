@@ -1,0 +1,174 @@
+"""Every control of the window, driven like a user would; what is drawn is checked against the data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from analytics.liquidation import LiquidationModel
+from analytics.imbalance import longs_at_risk, shorts_at_risk
+from gui.chart_data import resample_candles
+from market.series import per_exchange
+from tests.gui.conftest import wait_drawn, wait_result
+
+
+def binance_candles(win):
+    """Binance candles of the data the shown result was computed from (the demo keeps ticking)."""
+    return per_exchange(win.terminal.result.request.frames.candles, "binance")
+
+
+def test_timeframe_change_resamples(demo_window, qtbot):
+    win = demo_window
+    win.toolbar.timeframe.setCurrentIndex(win.toolbar.timeframe.findData(3_600_000))
+    r = wait_result(qtbot, win, lambda r: r.request.timeframe_ms == 3_600_000)
+    want = resample_candles(binance_candles(win), 3_600_000)
+    x, o, h, l, c = win.terminal.price.candles.data()
+    assert len(x) == len(want) and len(x) in (48, 49, 50)
+    np.testing.assert_allclose(h, want["high"].to_numpy())
+    np.testing.assert_allclose(l, want["low"].to_numpy())
+    np.testing.assert_allclose(o, want["open"].to_numpy())
+    assert r.chart.timeframe_ms == 3_600_000
+
+
+def test_exchange_toggles_filter_every_panel(demo_window, qtbot):
+    win = demo_window
+    win.toolbar.exchange_actions["binance"].setChecked(False)
+    r = wait_result(qtbot, win, lambda r: r.request.exchanges == ("okx", "bybit"))
+    assert r.chart.price_exchange == "okx"
+    okx = per_exchange(r.request.frames.candles, "okx")
+    assert win.terminal.price.candles.data()[4][-1] == pytest.approx(okx["close"].iloc[-1])
+    assert set(win.terminal.panels["open_interest"].curves) == {"okx", "bybit"}  # stacked: the top is the total
+    assert set(win.terminal.panels["open_interest"].series) == {"okx", "bybit", "total"}
+    assert set(r.liquidity.map.per_exchange) == {"okx", "bybit"}
+    # The last venue cannot be unticked: there is always something to show.
+    win.toolbar.exchange_actions["okx"].setChecked(False)
+    win.toolbar.exchange_actions["bybit"].setChecked(False)
+    assert win.toolbar.exchanges() == ("bybit",)
+
+
+def test_dragging_target_lines_updates_the_card_with_the_model_numbers(demo_window, qtbot):
+    win = demo_window
+    price = win.terminal.result.liquidity.map.price
+    up, down = round(price * 1.07, -2), round(price * 0.94, -2)
+    for line, value in ((win.terminal.price.up_line, up), (win.terminal.price.down_line, down)):
+        line.setPos(value)
+        line.sigPositionChangeFinished.emit(line)
+    r = wait_result(qtbot, win, lambda r: r.request.targets == (up, down))
+    known = r.request.frames.known_at(r.request.closed_until_ms)  # the model takes closed candles only
+    model = LiquidationModel.from_history(known.candles, known.open_interest, win.model)
+    m = model.map_at(exchanges=("binance", "okx", "bybit"))
+    shorts, longs = shorts_at_risk(m, up), longs_at_risk(m, down)
+    assert shorts > 0 and longs > 0
+    assert r.imbalance.shorts_at_risk_usd == pytest.approx(shorts, rel=1e-9)
+    assert r.imbalance.longs_at_risk_usd == pytest.approx(longs, rel=1e-9)
+    assert win.card.view is r.imbalance
+    text = win.card.text()
+    assert f"${up:,.0f}" in text and f"${down:,.0f}" in text and "shorts at risk" in text
+    # The card's own wording of the ratio.
+    assert f"{shorts / longs:.1f} : 1" in text or f"1 : {longs / shorts:.1f}" in text
+
+
+def test_panels_toggle_and_time_axis_moves_to_the_last_visible(demo_window):
+    win = demo_window
+    t = win.terminal
+    assert t.panels["liquidations"].plot.getAxis("bottom").isVisible()
+    win.actions_by_name["panel_liquidations"].setChecked(False)
+    assert not t.panel_visible("liquidations")
+    assert t.panels["funding"].plot.getAxis("bottom").isVisible()
+    assert not t.price.plot.getAxis("bottom").isVisible()
+    win.actions_by_name["panel_liquidations"].setChecked(True)
+    assert t.panel_visible("liquidations")
+
+
+def test_theme_switch_recolours_charts_and_persists(demo_window, private_settings):
+    from gui.theme import DARK, LIGHT
+
+    win = demo_window
+    bg = lambda: win.terminal.price.plot_widget.backgroundBrush().color().name()  # noqa: E731
+    assert bg() == DARK.background
+    win.actions_by_name["theme_light"].setChecked(True)
+    assert bg() == LIGHT.background
+    assert win.terminal.price.candles._up.name() == LIGHT.up
+    win.save_settings()
+    assert win.settings.value("view/theme") == "light"
+
+
+def test_crosshair_readout_at_a_known_bar(demo_window):
+    win = demo_window
+    c = win.terminal.chart.candles
+    i = len(c) // 2
+    m = win.terminal.result.liquidity.map
+    b = int(np.argmax(m.long_usd))
+    probe = float(m.prices[b])
+    r = win.terminal.crosshair_at(float(c.x[i]) + 30, probe)
+    assert (r.open, r.high, r.low, r.close) == (c.open[i], c.high[i], c.low[i], c.close[i])
+    assert r.volume == c.volume[i]
+    assert r.long_usd == pytest.approx(float(m.long_usd[b]))
+    assert win.readout.readout == r
+    assert f"{c.close[i]:,.1f}" in win.readout.text()
+
+
+def test_log_scale_and_time_zone(demo_window):
+    win = demo_window
+    win.actions_by_name["log_scale"].setChecked(True)
+    x, o, h, l, c = win.terminal.price.candles.data()
+    assert c[-1] == pytest.approx(np.log10(win.terminal.chart.candles.close[-1]))
+    assert win.terminal.price.value_axis.tickStrings([np.log10(84000.0)], 1, 0.01)[0].startswith("84,0")
+    win.actions_by_name["log_scale"].setChecked(False)
+    win.actions_by_name["zone_local"].setChecked(True)
+    axis = win.terminal.panels["liquidations"].time_axis
+    assert axis.zone == "local"
+    axis.tickValues(0.0, 7200.0, 400)
+    assert axis.tickStrings([0.0, 3600.0], 1, 3600)[-1].endswith("local")
+    win.actions_by_name["zone_local"].setChecked(False)
+    axis.tickValues(0.0, 7200.0, 400)
+    assert axis.tickStrings([0.0, 3600.0], 1, 3600) == ["00:00", "01:00 UTC"]
+
+
+def test_symbol_change_opens_that_market(demo_window, qtbot):
+    win = demo_window
+    win.toolbar.symbol.setEditText("ETH/USDT:USDT")
+    win.toolbar.symbol.activated.emit(0)
+    qtbot.waitUntil(lambda: win.frames is not None and win.frames.symbol == "ETH/USDT:USDT", timeout=20000)
+    r = wait_result(qtbot, win, lambda r: r.chart.symbol == "ETH/USDT:USDT" and r.liquidity is not None)
+    assert win.session.spec.symbol == "ETH/USDT:USDT"
+    assert "ETH/USDT:USDT" in win.terminal.price.title_item.toPlainText()
+
+
+def test_export_csv_writes_the_shown_bars(demo_window, qtbot, tmp_path):
+    import pandas as pd
+
+    from gui import file_actions
+
+    win = demo_window
+    chart = win.terminal.chart
+    signals = file_actions.export_csv_to(win, str(tmp_path / "bars.csv"))
+    with qtbot.waitSignal(signals.done, timeout=10000):
+        pass
+    df = pd.read_csv(tmp_path / "bars.csv")
+    assert len(df) == len(chart.candles)
+    assert df["close"].iloc[-1] == pytest.approx(chart.candles.close[-1])
+    assert df["time_utc"].iloc[0].endswith("+00:00")
+
+
+def test_oi_unit_toggle_shows_usd(demo_window):
+    win = demo_window
+    frames = win.terminal.result.request.frames
+    win.actions_by_name["oi_usd"].setChecked(True)
+    curve = win.terminal.panels["open_interest"].curves["binance"]
+    oi = per_exchange(frames.open_interest, "binance")
+    last = oi.groupby(oi["ts"] - oi["ts"] % 60000).last()
+    np.testing.assert_allclose(curve.yData, last["oi_usd"].to_numpy())
+    assert "USD" in win.terminal.panels["open_interest"].title
+
+
+def test_export_png_writes_the_window(demo_window, tmp_path, monkeypatch):
+    from PySide6 import QtGui, QtWidgets
+
+    from gui import file_actions
+
+    out = tmp_path / "chart.png"
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(out), "")))
+    file_actions.ask_export_png(demo_window)
+    img = QtGui.QImage(str(out))
+    assert img.width() == demo_window.width() and img.height() == demo_window.height()
