@@ -17,7 +17,7 @@ from typing import Awaitable, Callable, Optional
 import numpy as np
 import pandas as pd
 
-from market.live.feeds import FeedBoard, feed_name
+from market.live.feeds import CANDLE_STREAM, FeedBoard, feed_name
 from market.live.retry import FATAL, OFFLINE, Failure, GaveUp, RetryPolicy, call_with_retries, classify
 from market.live.venues import VENUES, Venue
 from market.live.venues.base import DAY_MS, FUNDING_PERIOD_MS, OI_PERIOD_MS
@@ -38,6 +38,7 @@ class EngineConfig:
     stream_liquidations: bool = True
     history_ms: int = 30 * DAY_MS
     rate_limit_ms: Optional[float] = None
+    stream_candles: bool = True
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class _VenueState:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     seen: dict = field(default_factory=dict)  # liquidation key -> ts, for de-duplication
     http: tuple = (None, None)  # (status, headers) of the venue's last HTTP response
+    wake: asyncio.Event = field(default_factory=asyncio.Event)  # set to make the poll loop refill now
 
 
 def _align_up(ms: int, step: int) -> int:
@@ -87,7 +89,7 @@ class Engine:
         return self.venues[name]
 
     def _mark_all(self, name: str, failure: Failure, in_s: Optional[float] = None) -> None:
-        for s in ("candles", "open_interest", "funding", "long_short", "liquidations"):
+        for s in ("candles", "open_interest", "funding", "long_short", "liquidations") + ((CANDLE_STREAM,) if self.cfg.stream_candles else ()):
             f = feed_name(name, s)
             if failure.kind == FATAL:
                 self.board.failed(f, failure.reason)
@@ -318,6 +320,20 @@ class Engine:
             self.tasks.append(asyncio.ensure_future(self._poll_loop(name)))
             if self.cfg.stream_liquidations:
                 self.tasks.append(asyncio.ensure_future(self._liquidation_loop(name)))
+            if self.cfg.stream_candles:
+                self.tasks.append(asyncio.ensure_future(self._candle_stream_loop(name)))
+
+    async def _nap(self, name: str, delay: float) -> None:
+        """Wait ``delay`` seconds, or less when a candle stream asks for a gap refill."""
+        wake = self._vs(name).wake
+        sleeper = asyncio.ensure_future(self.sleep(delay))
+        waiter = asyncio.ensure_future(wake.wait())
+        try:
+            await asyncio.wait({sleeper, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for t in (sleeper, waiter):
+                t.cancel()
+            wake.clear()
 
     async def _poll_loop(self, name: str) -> None:
         attempt = 0
@@ -339,7 +355,7 @@ class Engine:
                 f = classify(exc)
                 for s in HISTORY_SERIES:
                     self.board.retrying(feed_name(name, s), f.reason, delay)
-            await self.sleep(delay)
+            await self._nap(name, delay)
 
     def _new_liquidations(self, name: str, df: pd.DataFrame) -> pd.DataFrame:
         """Rows not seen before (duplicates and replays dropped); keeps the seen-set bounded."""
@@ -386,6 +402,48 @@ class Engine:
                 delay = self.cfg.retry.delay(attempt, self.rng)
                 attempt += 1
                 listening = False
+                if failure.kind == OFFLINE:
+                    self.board.offline(feed, failure.reason, delay)
+                else:
+                    self.board.retrying(feed, failure.reason, delay)
+                await self.sleep(delay)
+
+    async def _candle_stream_loop(self, name: str) -> None:
+        """Candles as they form (ccxt.pro watch_ohlcv), handed to poll() only.
+
+        The store keeps REST candles alone: streamed ones lack quote and taker volume, and the poll loop
+        re-fetches the newest stored minute anyway. On every (re)connection the first streamed candle is
+        compared with the newest stored one; a hole between them wakes the poll loop to refill it at once.
+        """
+        v: Venue = VENUES[name]
+        feed = feed_name(name, CANDLE_STREAM)
+        attempt = 0
+        fresh_connection = True
+        while not self.closing:
+            try:
+                ex, market = await self.exchange(name)
+                rows = await ex.watch_ohlcv(market["symbol"], "1m")
+                df = normalize("candles", v.stream_candles(list(rows or []), market))
+                if len(df) == 0:
+                    continue
+                if fresh_connection:
+                    last = self.store.last_ts(self.cfg.symbol, name, "candles")
+                    if last is not None and int(df["ts"].min()) - last > MINUTE_MS:
+                        self._vs(name).wake.set()  # gap after (re)connect: refill from the store's last minute
+                    fresh_connection = False
+                self.out.put(MarketFrames.build(self.cfg.symbol, MINUTE_MS, candles=df))
+                self.board.ok(feed, int(df["ts"].max()))
+                attempt = 0
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                failure = exc.failure if isinstance(exc, GaveUp) else classify(exc)
+                if failure.kind == FATAL:
+                    self.board.failed(feed, failure.reason)
+                    return
+                delay = self.cfg.retry.delay(attempt, self.rng)
+                attempt += 1
+                fresh_connection = True
                 if failure.kind == OFFLINE:
                     self.board.offline(feed, failure.reason, delay)
                 else:

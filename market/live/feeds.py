@@ -12,9 +12,11 @@ from market.series import MINUTE_MS
 from market.source import FEED_FAILED, FEED_OFFLINE, FEED_OK, FEED_RETRYING, FEED_STALE, FeedState
 
 LIVE_SERIES = ("candles", "open_interest", "funding", "long_short", "liquidations")
+CANDLE_STREAM = "candles_stream"  # the WebSocket candle feed (the REST candle feed is "candles")
 # A feed whose newest row is older than this (while ok) is shown as stale. Funding settles every 8 h and
 # liquidations come when they come, so only the regular series are watched.
-STALE_AFTER_MS = {"candles": 3 * MINUTE_MS, "open_interest": 20 * MINUTE_MS, "long_short": 20 * MINUTE_MS}
+STALE_AFTER_MS = {"candles": 3 * MINUTE_MS, "candles_stream": 3 * MINUTE_MS, "open_interest": 20 * MINUTE_MS,
+                  "long_short": 20 * MINUTE_MS}
 
 
 def feed_name(exchange: str, series: str) -> str:
@@ -28,13 +30,13 @@ def _hhmm(ms: int) -> str:
 class FeedBoard:
     """Thread-safe: the loop thread writes states, the GUI worker reads them. Keeps a short transition log."""
 
-    def __init__(self, exchanges: Iterable[str], clock: Callable[[], int]) -> None:
+    def __init__(self, exchanges: Iterable[str], clock: Callable[[], int], extra_feeds: Iterable[str] = ()) -> None:
         self._lock = threading.Lock()
         self._clock = clock
         self._states: dict[str, FeedState] = {}
         self._log: deque[FeedState] = deque(maxlen=2000)
         for ex in exchanges:
-            for s in LIVE_SERIES:
+            for s in tuple(LIVE_SERIES) + tuple(extra_feeds):
                 name = feed_name(ex, s)
                 self._states[name] = FeedState(name, FEED_RETRYING, "starting")
 

@@ -15,7 +15,7 @@ import time
 from typing import Awaitable, Callable, Optional, Sequence
 
 from market.live.engine import Engine, EngineConfig, Gap
-from market.live.feeds import FeedBoard
+from market.live.feeds import CANDLE_STREAM, FeedBoard
 from market.live.memory_store import MemoryStore
 from market.live.retry import RetryPolicy
 from market.live.venues import VENUES
@@ -54,6 +54,7 @@ class LiveSource:
         poll_interval_s: float = 15.0,
         stream_liquidations: bool = True,
         rate_limit_ms: Optional[float] = None,
+        stream_candles: bool = True,
     ) -> None:
         unknown = [e for e in exchanges if e not in VENUES]
         if unknown:
@@ -64,9 +65,9 @@ class LiveSource:
         self._clock = clock
         self._store = store if store is not None else MemoryStore()
         self._queue: "queue.Queue[MarketFrames]" = queue.Queue()
-        self._board = FeedBoard(self.exchanges, clock)
+        self._board = FeedBoard(self.exchanges, clock, (CANDLE_STREAM,) if stream_candles else ())
         cfg = EngineConfig(symbol, self.exchanges, dict(urls_override or {}), timeout_s, retry, poll_interval_s,
-                           stream_liquidations, int(history_days * DAY_MS), rate_limit_ms)
+                           stream_liquidations, int(history_days * DAY_MS), rate_limit_ms, stream_candles)
         self._loop = asyncio.new_event_loop()
         self._engine = Engine(cfg, self._store, self._board, self._queue, clock, rng or random.Random(),
                               sleep or asyncio.sleep)

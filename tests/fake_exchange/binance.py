@@ -184,6 +184,19 @@ def liquidation_messages(events: pd.DataFrame) -> list[tuple[dict, pd.DataFrame]
     return out
 
 
+def candle_messages(candles: pd.DataFrame) -> list[tuple[dict, pd.DataFrame]]:
+    """Kline stream events (closed candles, ``x`` true); ``v`` base volume, ``V`` taker buy base volume."""
+    out = []
+    for i in range(len(candles)):
+        r = candles.iloc[i]
+        t = int(r.ts)
+        k = {"t": t, "T": t + MINUTE_MS - 1, "s": SYMBOL_ID, "i": "1m", "f": 1, "L": 100, "o": num(r.open), "c": num(r.close),
+             "h": num(r.high), "l": num(r.low), "v": num(r.volume), "n": 100, "x": True, "q": num(r.quote_volume),
+             "V": num(r.taker_buy_volume), "Q": num(round(r.taker_buy_volume * r.close, 2)), "B": "0"}
+        out.append(({"e": "kline", "E": t + MINUTE_MS, "s": SYMBOL_ID, "k": k}, candles.iloc[i:i + 1]))
+    return out
+
+
 def _on_ws_message(state, text: str, ws) -> list:
     try:
         msg = json.loads(text)
@@ -193,6 +206,9 @@ def _on_ws_message(state, text: str, ws) -> list:
         if any("forceorder" in p.lower() for p in msg.get("params", [])):
             ws.cascade_subscribed = True
             state.subscribed[VENUE] += 1
+        if any(p.lower() == f"{SYMBOL_ID.lower()}@kline_1m" for p in msg.get("params", [])):
+            ws.cascade_candles = True
+            state.subscribed_candles[VENUE] += 1
         return [{"result": None, "id": msg.get("id")}]
     return []
 

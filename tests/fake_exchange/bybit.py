@@ -159,6 +159,20 @@ def liquidation_messages(events: pd.DataFrame) -> list[tuple[dict, pd.DataFrame]
     return out
 
 
+def candle_messages(candles: pd.DataFrame) -> list[tuple[dict, pd.DataFrame]]:
+    """kline.1.BTCUSDT pushes (confirm true once the candle closed); volume base, turnover quote."""
+    out = []
+    for i in range(len(candles)):
+        r = candles.iloc[i]
+        t = int(r.ts)
+        item = {"start": t, "end": t + MINUTE_MS - 1, "interval": "1", "open": num(r.open), "close": num(r.close),
+                "high": num(r.high), "low": num(r.low), "volume": num(r.volume), "turnover": num(r.quote_volume),
+                "confirm": True, "timestamp": t + MINUTE_MS - 1}
+        out.append(({"topic": f"kline.1.{SYMBOL_ID}", "data": [item], "ts": t + MINUTE_MS - 1, "type": "snapshot"},
+                    candles.iloc[i:i + 1]))
+    return out
+
+
 def _on_ws_message(state, text: str, ws) -> list:
     try:
         msg = json.loads(text)
@@ -171,6 +185,9 @@ def _on_ws_message(state, text: str, ws) -> list:
         if any(str(a).startswith("allLiquidation.") for a in msg.get("args", [])):
             ws.cascade_subscribed = True
             state.subscribed[VENUE] += 1
+        if f"kline.1.{SYMBOL_ID}" in msg.get("args", []):
+            ws.cascade_candles = True
+            state.subscribed_candles[VENUE] += 1
         return [{"success": True, "ret_msg": "", "conn_id": "c1", "req_id": msg.get("req_id"), "op": "subscribe"}]
     return []
 

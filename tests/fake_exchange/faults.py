@@ -31,6 +31,7 @@ class Fault:
     after_messages: int = 0  # WS_DROP: messages sent before the socket is closed
     times: int | None = 1  # how many requests/pushes it hits; None = until cleared
     body: object = None  # CANNED: the JSON value to answer with
+    channel: str = "liquidations"  # WS faults: which stream they hit ("liquidations" | "candles")
     hits: int = field(default=0, compare=False)
 
     def active(self) -> bool:
@@ -64,12 +65,12 @@ class FaultBook:
                     return f
         return None
 
-    def take_ws(self, exchange: str) -> list[Fault]:
+    def take_ws(self, exchange: str, channel: str = "liquidations") -> list[Fault]:
         """Active WebSocket faults for one push to this exchange's sockets, each counted as one hit."""
         out = []
         with self._lock:
             for f in self._faults:
-                if f.kind in WS_KINDS and f.exchange == exchange and f.active():
+                if f.kind in WS_KINDS and f.exchange == exchange and f.channel == channel and f.active():
                     f.hits += 1
                     out.append(f)
         return out

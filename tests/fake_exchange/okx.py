@@ -168,6 +168,17 @@ def liquidation_messages(events: pd.DataFrame) -> list[tuple[dict, pd.DataFrame]
     return out
 
 
+def candle_messages(candles: pd.DataFrame) -> list[tuple[dict, pd.DataFrame]]:
+    """candle1m pushes (business endpoint): the REST candle row shape, confirm "1" once closed."""
+    out = []
+    for i in range(len(candles)):
+        r = candles.iloc[i]
+        row = [str(int(r.ts)), num(r.open), num(r.high), num(r.low), num(r.close), num(round(r.volume / CT_VAL, 4)),
+               num(r.volume), num(r.quote_volume), "1"]
+        out.append(({"arg": {"channel": "candle1m", "instId": INST_ID}, "data": [row]}, candles.iloc[i:i + 1]))
+    return out
+
+
 def _on_ws_message(state, text: str, ws) -> list:
     if text == "ping":
         return ["pong"]
@@ -181,6 +192,9 @@ def _on_ws_message(state, text: str, ws) -> list:
             if arg.get("channel") == "liquidation-orders":
                 ws.cascade_subscribed = True
                 state.subscribed[VENUE] += 1
+            if arg.get("channel") == "candle1m" and arg.get("instId") == INST_ID:
+                ws.cascade_candles = True
+                state.subscribed_candles[VENUE] += 1
             replies.append({"event": "subscribe", "arg": arg, "connId": "a4d3ae55"})
     return replies
 

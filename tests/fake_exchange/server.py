@@ -59,6 +59,7 @@ class FakeState:
         self.delisted: set[str] = set()
         self.sockets: dict[str, list[web.WebSocketResponse]] = {v: [] for v in VENUES}
         self.subscribed: Counter[str] = Counter()  # liquidation subscriptions accepted, per venue
+        self.subscribed_candles: Counter[str] = Counter()  # 1m kline subscriptions accepted, per venue
         self.pushed_liquidations: dict[str, list[pd.DataFrame]] = {v: [] for v in VENUES}
         self.lock = threading.Lock()
         self._cache: dict[tuple[str, str], pd.DataFrame] = {}
@@ -153,13 +154,15 @@ async def ws_session(request: web.Request, venue: str, on_message, holder: dict 
     return ws
 
 
-async def _push(state: FakeState, venue: str, events: pd.DataFrame) -> None:
-    sockets = [ws for ws in state.sockets[venue] if getattr(ws, "cascade_subscribed", False) and not ws.closed]
+async def _push(state: FakeState, venue: str, events: pd.DataFrame, channel: str = "liquidations") -> None:
+    flag = "cascade_subscribed" if channel == "liquidations" else "cascade_candles"
+    sockets = [ws for ws in state.sockets[venue] if getattr(ws, flag, False) and not ws.closed]
     if not sockets or len(events) == 0:
         return
-    faults = state.faults.take_ws(venue)
+    faults = state.faults.take_ws(venue, channel)
     kinds = {f.kind for f in faults}
-    messages = VENUES[venue].liquidation_messages(events)
+    module = VENUES[venue]
+    messages = module.liquidation_messages(events) if channel == "liquidations" else module.candle_messages(events)
     if WS_REORDER in kinds:
         messages = list(reversed(messages))
     if WS_DUPLICATE in kinds:
@@ -174,7 +177,7 @@ async def _push(state: FakeState, venue: str, events: pd.DataFrame) -> None:
             sent_rows.append(rows)
         if drop_after is not None:
             await ws.close()  # the drop: mid-stream when there were more messages to send
-    if sent_rows:
+    if sent_rows and channel == "liquidations":
         state.pushed_liquidations[venue].append(pd.concat(sent_rows, ignore_index=True))
 
 
@@ -280,6 +283,18 @@ class FakeExchange:
         self.state.now_ms = old + ms
         if push:
             self.push_liquidations(old, self.state.now_ms)
+            self.push_candles(old, self.state.now_ms)
+
+    def push_candles(self, after_ms: int, until_ms: int) -> None:
+        """Send the 1m candles that closed in (after_ms, until_ms] to kline subscribers, as final klines."""
+
+        async def go() -> None:
+            for venue in VENUES:
+                df = self.state.venue_rows("candles", venue)
+                closes = df["ts"] + MINUTE_MS
+                await _push(self.state, venue, df[(closes > after_ms) & (closes <= until_ms)].reset_index(drop=True), "candles")
+
+        self.call(go)
 
     def push_liquidations(self, after_ms: int, until_ms: int) -> None:
         async def go() -> None:
@@ -319,14 +334,17 @@ class FakeExchange:
 
         self.call(go)
 
-    def drop_ws(self, exchange: str, after_messages: int = 1, times: int | None = 1) -> Fault:
-        return self.inject(Fault(exchange, WS_DROP, after_messages=after_messages, times=times))
+    def drop_ws(self, exchange: str, after_messages: int = 1, times: int | None = 1, channel: str = "liquidations") -> Fault:
+        return self.inject(Fault(exchange, WS_DROP, after_messages=after_messages, times=times, channel=channel))
 
-    def duplicate_ws(self, exchange: str, times: int | None = 1) -> Fault:
-        return self.inject(Fault(exchange, WS_DUPLICATE, times=times))
+    def duplicate_ws(self, exchange: str, times: int | None = 1, channel: str = "liquidations") -> Fault:
+        return self.inject(Fault(exchange, WS_DUPLICATE, times=times, channel=channel))
 
-    def reorder_ws(self, exchange: str, times: int | None = 1) -> Fault:
-        return self.inject(Fault(exchange, WS_REORDER, times=times))
+    def reorder_ws(self, exchange: str, times: int | None = 1, channel: str = "liquidations") -> Fault:
+        return self.inject(Fault(exchange, WS_REORDER, times=times, channel=channel))
+
+    def candle_subscriptions(self, exchange: str) -> int:
+        return self.state.subscribed_candles[exchange]
 
     def delist(self, exchange: str, delisted: bool = True) -> None:
         (self.state.delisted.add if delisted else self.state.delisted.discard)(exchange)

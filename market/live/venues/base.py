@@ -109,6 +109,16 @@ class Venue:
         """ccxt.pro's cached liquidation structures -> normalized rows of ``market`` only."""
         raise NotImplementedError
 
+    def stream_candles(self, rows: list, market: dict) -> pd.DataFrame:
+        """ccxt.pro watch_ohlcv rows [ts, o, h, l, c, volume] -> candle rows (quote/taker volume unknown: NaN).
+
+        Volume is base on all three: Binance kline ``v`` (base asset), Bybit ``volume`` (base coin for
+        linear), OKX candle index 6 ``volCcy`` (ccxt's okx.parse_ohlcv picks index 6 for non-spot markets).
+        """
+        out = [{"ts": int(r[0]), "open": float(r[1]), "high": float(r[2]), "low": float(r[3]), "close": float(r[4]),
+                "volume": float(r[5])} for r in rows if r and r[0] is not None]
+        return frame("candles", self.name, out)
+
     def watch(self, ex, market: dict):
         """The ccxt.pro coroutine that waits for the next liquidation message."""
         return ex.watch_liquidations(market["symbol"])

@@ -37,7 +37,7 @@ def test_offline_start_reports_offline_quickly_and_serves_the_store(fake, make_s
     assert elapsed < 5, f"history took {elapsed:.1f} s offline"
     assert_same_rows(per_exchange(frames.candles, "binance"), cached, ["close"])
     states = src.feed_states()
-    assert len(states) == 15 and all(s.status == FEED_OFFLINE for s in states), [(s.feed, s.status, s.detail) for s in states]
+    assert len(states) == 18 and all(s.status == FEED_OFFLINE for s in states), [(s.feed, s.status, s.detail) for s in states]
     assert all("no connection" in s.detail for s in states)
     assert src.poll(src.symbol).is_empty()
     t0 = time.monotonic()
