@@ -157,15 +157,16 @@ def to_text(r: StudyResult, symbol: str) -> str:
         f"neither {_pct(r.neither_rate).strip()}.  Heavier side first overall: {_pct(r.heavier_first_rate).strip()} "
         f"(base rate {_pct(r.base_rate).strip()}).",
         "",
-        f"{'imbalance (S:L)':>17} {'n':>6} {'mean ret':>9} {'heavier first':>14} {conf + ' interval':>17} {'base':>7}  edge",
+        f"{'imbalance S:L':^17} {'n':>6} {'mean ret':>9} {'heavier 1st':>12} {conf + ' interval':^15} {'base':>7}  edge",
     ]
     for b in r.buckets:
         lo, hi = b.edge_ci
         edge = "above base" if lo > 0 else ("below base" if hi < 0 else "none")
         lines.append(
             f"{_ratio(b.imbalance_min):>8}\u2013{_ratio(b.imbalance_max):<8} {b.n:>6} {b.mean_return_pct:>+8.2f}% "
-            f"{_pct(b.heavier_first_rate):>14} {_pct(b.ci_low):>8}\u2013{_pct(b.ci_high).strip():<8} "
+            f"{_pct(b.heavier_first_rate):>12} {_pct(b.ci_low):>7}\u2013{_pct(b.ci_high).strip():<7} "
             f"{_pct(b.base_rate):>7}  {edge}")
+    lines.append("(edge: whether the interval of heavier-first rate minus base rate excludes zero)")
     rho = "n/a" if r.spearman is None else f"{r.spearman:+.3f}"
     ci = r.spearman_ci
     rho_ci = "" if ci[0] is None else f" ({conf} interval {ci[0]:+.3f} to {ci[1]:+.3f})"
