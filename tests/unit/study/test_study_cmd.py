@@ -71,7 +71,7 @@ def test_text_output_is_a_table_with_the_caveat(snapshot):
     out = cascade("--open", str(path), "--every", "1h", "--horizon", "4h", "--band", "1")
     assert out.returncode == 0, out.stderr
     text = out.stdout
-    assert "observations every 1h" in text and "heavier first" in text and "base" in text
+    assert "observations every 1h" in text and "heavier 1st" in text and "base rate" in text
     assert "Spearman" in text
     assert "an estimate of an estimate" in text.lower() and "past \u2260 future" in text
     assert "block bootstrap" in text
