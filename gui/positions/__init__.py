@@ -20,6 +20,8 @@ def install_positions_ui(main_window, store=None, urls_override: Any = None, int
     """
     existing = getattr(main_window, "positions", None)
     if existing is not None:  # installed already: one menu, one overlay, one worker
+        if store is not None or urls_override is not None or interval_ms is not None:
+            existing.configure(store, urls_override, interval_ms)
         return existing
     from gui.positions.controller import PositionsController
     from gui.positions.worker import DEFAULT_INTERVAL_MS

@@ -68,6 +68,22 @@ class PositionsController(QtCore.QObject):
         if self.accounts:
             self._start_worker()
 
+    def configure(self, store: Optional[CredentialStore] = None, urls_override: Any = None, interval_ms: Optional[int] = None) -> None:
+        """Use another keyring store / exchange address / interval (tests, demos) and reload the saved
+        accounts and what-ifs from the settings; the worker restarts if there are accounts."""
+        self._stop_worker(wait=True)
+        if store is not None:
+            self.store = store
+        if urls_override is not None:
+            self.urls_override = urls_override
+        if interval_ms:
+            self.interval_ms = int(interval_ms)
+        self.accounts = tuple(load_accounts(self.settings))
+        self.set_what_ifs(load_what_ifs(self.settings))
+        self.overlay.set_real([], [])
+        if self.accounts:
+            self._start_worker()
+
     # -- menu and dialogs ---------------------------------------------------------------------------
     def _add_menu(self) -> None:
         bar = self.win.menuBar()

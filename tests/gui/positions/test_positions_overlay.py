@@ -211,3 +211,22 @@ def test_invalid_what_if_is_refused_with_a_reason(make_window, qtbot):
     dialog.qty.setValue(1.0)
     dialog.leverage.setValue(125)  # notional 80,000 is in the 100x bracket
     assert "above the 100x allowed" in dialog.problem.text()
+
+
+def test_the_main_window_has_the_menu_and_draws_saved_what_ifs_at_start(make_window, qtbot):
+    from gui.settings import make_settings
+    from gui.positions.saved import save_what_ifs
+
+    saved = WhatIfPosition(84_000, 0.25, 50, "short", "isolated", label="saved")
+    save_what_ifs(make_settings(), [saved])
+    win = make_window()
+    wait_drawn(qtbot, win)
+    menus = {a.text().replace("&", ""): a.menu() for a in win.menuBar().actions() if a.menu() is not None}
+    entries = [a.text().replace("&", "") for a in menus["Settings"].actions()]
+    assert "Exchange accounts…" in entries and "What-if position…" in entries
+    ctl = win.positions
+    assert ctl.worker is None  # no account saved: no thread, no keyring access
+    [d] = ctl.overlay.drawn
+    assert d.position.what_if and d.liq_line.value() == pytest.approx(saved.liquidation_price())
+    win.actions_by_name["what_if"].trigger()
+    assert ctl.what_if_dialog is not None and ctl.what_if_dialog.list.count() == 1
