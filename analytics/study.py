@@ -45,6 +45,7 @@ HOUR_MS = 3_600_000
 DAY_MS = 86_400_000
 DEFAULT_WARMUP_MS = DAY_MS  # first step a day after the first candle, so the model has positions to show
 MAX_HEAT_CELLS = 4_000_000  # steps x price bins per heatmap call
+FORWARD_CELLS = 1_000_000  # steps x candles per pass over the forward windows
 SMOOTH_USD = 1.0  # added to both sides of the ratio: an empty side stays finite
 CAVEAT = ("An estimate of an estimate: the map is a model of positions, not the positions; past \u2260 future; "
           "overlapping horizons make observations dependent, so intervals use a block bootstrap.")
@@ -302,7 +303,7 @@ class _Reference:
 
 
 def forward_outcomes(candles: pd.DataFrame, timeframe_ms: int, at_ms: np.ndarray, price: np.ndarray,
-                     horizon_ms: int, band_pct: float, chunk: int = 512) -> dict[str, np.ndarray]:
+                     horizon_ms: int, band_pct: float) -> dict[str, np.ndarray]:
     """What followed each step over ``horizon_ms``: candles opened in ``[t, t + horizon)``.
 
     Returns arrays: ``complete`` (bool: the whole horizon is in the data), ``forward_return_pct``,
@@ -323,6 +324,7 @@ def forward_outcomes(candles: pd.DataFrame, timeframe_ms: int, at_ms: np.ndarray
         return {**out, "first": first, "complete": complete}
     ja = -(-(at_ms - ref.t0) // timeframe_ms)  # first candle opening at or after t
     ok = (ja >= 0) & (ja + w <= n) & np.isfinite(price) & (price > 0)
+    chunk = max(1, FORWARD_CELLS // w)  # steps per pass: windows of (steps x candles) stay a few MB
     for a in range(0, m, chunk):
         sel = np.flatnonzero(ok[a : a + chunk]) + a
         if len(sel) == 0:

@@ -89,3 +89,16 @@ def test_median_over_venues_ignores_one_venue_wick_and_gaps_carry_the_last_close
 def test_a_horizon_that_is_not_a_multiple_of_the_timeframe_is_refused():
     with pytest.raises(ValueError, match="multiple"):
         forward_outcomes(bars(ROWS), MINUTE, np.array([T0]), np.array([100.0]), 90_000, 5.0)
+
+
+def test_one_step_per_pass_gives_the_same_outcomes(monkeypatch):
+    import analytics.study as study
+
+    c = bars(ROWS)
+    at = [T0, T0 + MINUTE, T0 + 2 * MINUTE, T0 + 5 * MINUTE]
+    together = outcomes(c, at, [100, 100, 104, 100], 3)
+    monkeypatch.setattr(study, "FORWARD_CELLS", 1)
+    alone = outcomes(c, at, [100, 100, 104, 100], 3)
+    for key in together:
+        np.testing.assert_array_equal(together[key], alone[key])
+    assert together["first"].tolist() == [UP, UP, DOWN, NEITHER]
