@@ -90,9 +90,35 @@ def auto_bin_edges(price: float, bin_usd: float | None = None, span: float = 0.4
     if not (price > 0 and math.isfinite(price)):
         return np.array([0.0, 1.0])
     step = float(bin_usd) if bin_usd else nice_step(2 * span * price / bins_hint)
-    lo = math.floor(price * (1 - span) / step) * step
-    hi = math.ceil(price * (1 + span) / step) * step
-    return np.arange(max(lo, 0.0), hi + step * 0.5, step)
+    lo = max(0, math.floor(price * (1 - span) / step))
+    hi = math.ceil(price * (1 + span) / step)
+    # Edges are exactly i × step (see grid_origin): bins can then be found arithmetically.
+    return np.arange(lo, hi + 1, dtype=float) * step
+
+
+def grid_origin(edges: np.ndarray) -> tuple[float, int] | None:
+    """(step, i0) if ``edges`` are exactly ``(i0 + j) × step`` for a positive step, else None."""
+    if len(edges) < 2:
+        return None
+    raw = float(edges[-1] - edges[0]) / (len(edges) - 1)
+    for step in (float(f"{raw:.12g}"), raw):  # the step the edges were made with is usually round
+        if not (step > 0 and math.isfinite(step)):
+            return None
+        i0 = round(float(edges[0]) / step)
+        if np.array_equal(np.arange(i0, i0 + len(edges), dtype=float) * step, edges):
+            return step, i0
+    return None
+
+
+def grid_index(prices: np.ndarray, step: float) -> np.ndarray:
+    """``floor(price / step)`` exactly as comparisons with the edges ``i × step`` decide it."""
+    with np.errstate(invalid="ignore"):
+        g = np.floor(prices / step)
+    g = np.nan_to_num(g, nan=-(2**62), posinf=2**62, neginf=-(2**62)).astype(np.int64)
+    gf = g.astype(float)
+    g -= prices < gf * step
+    g += prices >= (gf + 1.0) * step
+    return g
 
 
 def bin_index(prices: np.ndarray, edges: np.ndarray) -> np.ndarray:

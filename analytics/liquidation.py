@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.crossing import first_crossings
-from analytics.levels import Heatmap, LiquidationMap, auto_bin_edges, bin_index
+from analytics.levels import Heatmap, LiquidationMap, auto_bin_edges, bin_index, grid_index, grid_origin
 from analytics.liqprice import isolated_liq_price
 from analytics.params import ENTRY_VWAP, ModelParams
 
@@ -203,17 +203,29 @@ class _Venue:
         # Open cohorts per (side, tier): indices and liquidation prices, with the extreme price as a
         # guard so a candle that reaches none of them costs one comparison.
         self.alive: dict[tuple[int, int], list] = {}
-        self._bins: tuple[bytes, np.ndarray] | None = None  # last price binning of the cohorts
+        self._bins: tuple[tuple, _Grow] | None = None  # cached price binning of the cohorts
 
     def bins(self, edges: np.ndarray, n: int) -> np.ndarray:
-        """Price bin of cohorts ``[0, n)`` (out of range -> the extra last bin), cached for the last edges:
-        map and heatmap usually share bins, and an update only bins its new cohorts."""
-        key = edges.tobytes()
-        cached = self._bins[1] if self._bins is not None and self._bins[0] == key else np.empty(0, np.int64)
-        if len(cached) < n:
-            cached = np.concatenate([cached, _trash_bins(self.c_liq.view[len(cached) : n], edges)])
-            self._bins = (key, cached)
-        return cached[:n]
+        """Price bin of cohorts ``[0, n)`` (out of range -> the extra last bin ``len(edges) - 1``).
+
+        Map and heatmap usually share bins and an update adds few cohorts, so the work is cached: for
+        grid edges (``i × step``, as ``auto_bin_edges`` makes) the grid index per step, otherwise the bins
+        of the last edges.
+        """
+        nb = len(edges) - 1
+        grid = grid_origin(edges)
+        key = ("grid", grid[0]) if grid is not None else ("edges", edges.tobytes())
+        if self._bins is None or self._bins[0] != key:
+            self._bins = (key, _Grow(np.int64))
+        cache = self._bins[1]
+        if cache.n < n:
+            new = self.c_liq.view[cache.n : n]
+            cache.append(grid_index(new, grid[0]) if grid is not None else _trash_bins(new, edges))
+        if grid is None:
+            return cache.view[:n]
+        b = cache.view[:n] - grid[1]
+        b[(b < 0) | (b >= nb)] = nb
+        return b
 
     @property
     def n_bars(self) -> int:

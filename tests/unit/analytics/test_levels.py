@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analytics.levels import LiquidationMap, auto_bin_edges, bin_index, nice_step
+from analytics.levels import LiquidationMap, auto_bin_edges, bin_index, grid_index, grid_origin, nice_step
 
 
 @settings(max_examples=200, deadline=None)
@@ -21,6 +21,26 @@ def test_bin_index_equals_searchsorted(lo, step, nb, prices, on_edges):
     want[(want < 0) | (want >= nb)] = -1
     assert bin_index(p, edges).tolist() == want.tolist()
     assert bin_index(np.array([np.nan]), edges).tolist() == [-1]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 1000), st.sampled_from([0.1, 0.25, 1.0, 7.0, 200.0]), st.integers(1, 40),
+       st.lists(st.floats(-100, 300_000), min_size=1, max_size=30))
+def test_grid_index_agrees_with_searchsorted_on_grid_edges(i0, step, nb, prices):
+    edges = np.arange(i0, i0 + nb + 1, dtype=float) * step
+    assert grid_origin(edges) == (step, i0)
+    p = np.concatenate([np.array(prices), edges, np.nextafter(edges, -np.inf), np.nextafter(edges, np.inf)])
+    want = np.searchsorted(edges, p, side="right") - 1
+    got = grid_index(p, step) - i0
+    inside = (want >= 0) & (want < nb)
+    assert (got[inside] == want[inside]).all()
+    assert ((got[~inside] < 0) | (got[~inside] >= nb)).all()
+
+
+def test_grid_origin_rejects_other_edges():
+    assert grid_origin(np.linspace(0.0, 1.0, 11)) in (None, (0.1, 0))
+    assert grid_origin(np.array([0.0, 1.0, 3.0])) is None
+    assert grid_origin(np.array([5.0])) is None
 
 
 def test_auto_edges_and_nice_steps():
