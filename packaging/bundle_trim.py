@@ -49,33 +49,45 @@ def excludes() -> list[str]:
     return [f"PySide6.{name}" for name in QT_MODULES_UNUSED] + list(PY_EXCLUDES)
 
 
-# Libraries of Qt modules we exclude; hooks can still collect them as dependencies of plugins.
-_DROP_LIB_PREFIXES = (
-    "libQt6Qml", "libQt6Quick", "libQt6Pdf", "libQt6VirtualKeyboard", "libQt6Designer", "libQt6Lottie",
-    "libQt6Labs", "libQt6Sql", "libQt6Test", "libQt6Help", "libQt6UiTools", "libQt6EglFS", "libQt6EglFs",
-    "libQt6WaylandCompositor", "libQt6Network",
+# Qt libraries of modules we exclude; hooks can still collect them as dependencies of plugins.
+# Matched as libQt6<X>* (Linux), Qt6<X>* (Windows) and Qt<X>.framework (macOS).
+_DROP_QT_LIBS = (
+    "Qml", "Quick", "Pdf", "VirtualKeyboard", "Designer", "Lottie", "Labs", "Sql", "Test", "Help", "UiTools",
+    "EglFS", "EglFs", "WaylandCompositor", "Network",
 )
-# Plugin folders / files of a Qt desktop app that Cascade does not need:
-# - platformthemes/libqgtk3: GTK-native dialogs, ~17 MB of GTK, cairo, pango; Cascade draws its own dark theme
-#   (the xdg-desktop-portal theme stays, so file dialogs still work in sandboxes);
-# - eglfs/linuxfb/vnc/vkkhrdisplay platforms and their evdev input plugins: embedded devices, not desktops;
-# - network information / TLS back-ends: Cascade does no networking through Qt.
-_DROP_PLUGIN_PARTS = (
-    "/qmltooling/", "/designer/", "/sqldrivers/", "/qmllint/", "/printsupport/", "/egldeviceintegrations/",
-    "/generic/", "/networkinformation/", "/tls/", "/wayland-graphics-integration-server/",
-    "/platformthemes/libqgtk3", "/platforms/libqeglfs", "/platforms/libqlinuxfb", "/platforms/libqvnc",
-    "/platforms/libqvkkhrdisplay", "/platforms/libqminimalegl", "/imageformats/libqpdf",
+# Plugin folders of a Qt desktop app that Cascade does not need (QML tooling, SQL, printing; evdev/tuio
+# input and EGL device integrations serve embedded devices; network information and TLS back-ends serve
+# QtNetwork, which Cascade does not use: ccxt/aiohttp do the networking).
+_DROP_PLUGIN_DIRS = (
+    "qmltooling", "designer", "sqldrivers", "qmllint", "printsupport", "egldeviceintegrations", "generic",
+    "networkinformation", "tls", "wayland-graphics-integration-server",
 )
+# Single plugins, by folder and file stem without "lib":
+# - qgtk3: GTK-native dialogs, ~17 MB of GTK, cairo, pango; Cascade draws its own dark theme (the
+#   xdg-desktop-portal theme stays, so file dialogs still work in sandboxes);
+# - eglfs/linuxfb/vnc/vkkhrdisplay/minimalegl: platforms for embedded devices, not desktops;
+# - qpdf: reads PDF as images (pulls QtPdf).
+_DROP_PLUGINS = {
+    "platformthemes": ("qgtk3",),
+    "platforms": ("qeglfs", "qlinuxfb", "qvnc", "qvkkhrdisplay", "qminimalegl"),
+    "imageformats": ("qpdf",),
+}
 
 
 def unwanted(dest: str) -> bool:
-    """True for a bundle path (binary or data) that Cascade does not need."""
-    dest = "/" + dest.replace("\\", "/")
-    name = dest.rsplit("/", 1)[-1]
-    if name.startswith(_DROP_LIB_PREFIXES) or any(part in dest for part in _DROP_PLUGIN_PARTS):
+    """True for a bundle path (binary or data) that Cascade does not need. Linux, Windows or macOS names."""
+    parts = dest.replace("\\", "/").split("/")
+    name = parts[-1]
+    folder = parts[-2] if len(parts) > 1 else ""
+    if any(name.startswith((f"libQt6{lib}", f"Qt6{lib}")) or f"Qt{lib}.framework" in parts for lib in _DROP_QT_LIBS):
+        return True
+    if "plugins" in parts[:-1] and folder in _DROP_PLUGIN_DIRS:
+        return True
+    stem = name.split(".", 1)[0].removeprefix("lib")
+    if "plugins" in parts[:-1] and stem in _DROP_PLUGINS.get(folder, ()):
         return True
     # Qt's .qm translations: Cascade is English-only and installs no QTranslator, so none is ever loaded.
-    return "/translations/" in dest and name.endswith(".qm")
+    return "translations" in parts[:-1] and name.endswith(".qm")
 
 
 def split(entries: Iterable[Entry]) -> tuple[list[Entry], list[Entry]]:

@@ -3,7 +3,8 @@
     .venv/bin/python packaging/smoke.py [dist/cascade/cascade] [--keep shot.png]
 
 Run by packaging/smoke.sh (`make package-smoke`) after packaging/build.sh. Checks, in order:
-1. the bundle holds its resources (icon, .desktop file);
+1. the bundle holds its resources (icon, .desktop file) and, on Linux, every bundled binary's shared
+   libraries resolve (a trimming rule must not drop something still linked);
 2. `cascade --version` prints `cascade <version>` with the version from package metadata, the same one
    the development install reports (one source of truth: pyproject.toml);
 3. `cascade --demo --screenshot shot.png --quit-after 20` (QT_QPA_PLATFORM=offscreen) exits 0 and writes
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -51,6 +53,27 @@ def check_resources(exe: Path) -> list[str]:
     if not list(internal.glob("cascade_liquidations*")):
         problems.append("no cascade-liquidations package metadata: --version would say 0+unknown")
     return problems
+
+
+def unresolved_libraries(exe: Path) -> list[str]:
+    """Linux: 'binary: library' for every shared library a bundled binary links that ldd cannot find.
+
+    Catches a trimming rule that dropped a library something still needs (Qt's own libraries are not on
+    the system, so a missing one shows). Empty elsewhere or without ldd.
+    """
+    ldd = shutil.which("ldd")
+    internal = exe.parent / "_internal"
+    if not sys.platform.startswith("linux") or ldd is None or not internal.is_dir():
+        return []
+    env = dict(os.environ, LD_LIBRARY_PATH=str(internal))  # as the bootloader sets it
+    missing = []
+    for path in sorted(internal.rglob("*.so*")):
+        if not path.is_file() or path.is_symlink():
+            continue
+        done = subprocess.run([ldd, str(path)], capture_output=True, text=True, env=env)
+        missing += [f"{path.relative_to(internal)}: {line.split()[0]}"
+                    for line in done.stdout.splitlines() if "not found" in line]
+    return missing
 
 
 def app_env(home: Path) -> dict[str, str]:
@@ -114,6 +137,9 @@ def main(argv: list[str] | None = None) -> int:
 
     problems = check_resources(exe)
     report(not problems, "resources: " + ("; ".join(problems) or "icon, PNG sizes, .desktop, metadata present"))
+    missing = unresolved_libraries(exe)
+    report(not missing, "shared libraries: " + ("; ".join(missing[:8]) + (" ..." if len(missing) > 8 else "")
+                                                 if missing else "every bundled binary's libraries resolve"))
     with tempfile.TemporaryDirectory(prefix="cascade-smoke-") as tmp:
         env = app_env(Path(tmp))
         report(*check_version(exe, env))

@@ -66,8 +66,16 @@ def test_no_qt_module_cascade_imports_is_excluded():
     ("PySide6/Qt/lib/libQt6QmlModels.so.6", True),
     ("PySide6/Qt/translations/qtbase_de.qm", True),
     (r"PySide6\Qt\translations\qtbase_fr.qm", True),
-    (r"PySide6\Qt\plugins\platforms\qwindows.dll", False),
+    (r"PySide6\Qt6Quick.dll", True),  # Windows names
+    (r"PySide6\Qt6Widgets.dll", False),
+    (r"PySide6\plugins\platforms\qwindows.dll", False),
+    (r"PySide6\plugins\imageformats\qpdf.dll", True),
+    (r"PySide6\plugins\tls\qschannelbackend.dll", True),
+    ("PySide6/Qt/lib/QtQuick.framework/Versions/A/QtQuick", True),  # macOS names
+    ("PySide6/Qt/lib/QtWidgets.framework/Versions/A/QtWidgets", False),
+    ("PySide6/Qt/plugins/platforms/libqcocoa.dylib", False),
     ("resources/icons/cascade.svg", False),
+    ("generic/readme.txt", False),  # a folder named like a plugin folder, outside plugins/
     ("resources/cascade.desktop", False),
     ("cascade_liquidations.egg-info/PKG-INFO", False),
 ])
