@@ -454,7 +454,9 @@ class LiquidationModel:
     def update(self, candles: pd.DataFrame | None, open_interest: pd.DataFrame | None = None) -> int:
         """Add newly closed candles (and the OI rows up to their close); returns how many candles were added.
 
-        Rows at or before what the model already holds are ignored (a revised old candle needs ``ingest``).
+        A candle's OI change is read from the OI known when it is added, so pass OI rows up to its
+        close with it (or earlier); then the state equals ``ingest`` of the whole history. Rows at or
+        before what the model already holds are ignored (a revised old candle needs ``ingest``).
         """
         if open_interest is not None and len(open_interest):
             for name, o in _by_exchange(open_interest, ["ts", "oi_base"]).items():
