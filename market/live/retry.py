@@ -102,7 +102,8 @@ def classify(exc: BaseException, headers=None, status: Optional[int] = None) -> 
         return Failure(RETRY, f"exchange unavailable (HTTP {status if status and status >= 500 else '5xx'})")
     if isinstance(exc, ccxt.NetworkError) or isinstance(exc, aiohttp.ClientError):
         return Failure(RETRY, f"connection lost ({_short(exc)})")
-    if isinstance(exc, (MalformedResponse, ccxt.BadResponse, ValueError, KeyError, IndexError, TypeError)):
+    if isinstance(exc, (MalformedResponse, ccxt.BadResponse, ValueError, KeyError, IndexError, TypeError,
+                        ArithmeticError, AttributeError)):  # absurd numbers (2**63 ms, sellRatio 0), wrong shapes
         return Failure(RETRY, "malformed response")
     if isinstance(exc, ccxt.BadRequest) and "symbol" in str(exc).lower():
         return Failure(FATAL, f"symbol not listed ({_short(exc)})")
