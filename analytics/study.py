@@ -46,6 +46,7 @@ DAY_MS = 86_400_000
 DEFAULT_WARMUP_MS = DAY_MS  # first step a day after the first candle, so the model has positions to show
 MAX_HEAT_CELLS = 4_000_000  # steps x price bins per heatmap call
 FORWARD_CELLS = 1_000_000  # steps x candles per pass over the forward windows
+FEW_EVENTS = 5  # below this many (effective) events or non-events a bucket's bootstrap interval is widened
 SMOOTH_USD = 1.0  # added to both sides of the ratio: an empty side stays finite
 CAVEAT = ("An estimate of an estimate: the map is a model of positions, not the positions; past \u2260 future; "
           "overlapping horizons make observations dependent, so intervals use a block bootstrap.")
@@ -425,6 +426,34 @@ def _interval(values: np.ndarray, confidence: float) -> tuple[float, float]:
     return float(lo), float(hi)
 
 
+def wilson_interval(hits: float, n: float, confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval of a proportion (``hits`` and ``n`` may be fractional: effective counts)."""
+    if n <= 0:
+        return float("nan"), float("nan")
+    z = _normal_quantile(0.5 + confidence / 2.0)
+    p = hits / n
+    den = 1.0 + z * z / n
+    mid = (p + z * z / (2 * n)) / den
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
+    return max(0.0, mid - half), min(1.0, mid + half)
+
+
+def _normal_quantile(q: float) -> float:
+    """Inverse standard normal CDF by bisection on erf (a handful of calls, no scipy)."""
+    lo, hi = -10.0, 10.0
+    for _ in range(100):
+        mid = (lo + hi) / 2.0
+        if 0.5 * (1.0 + math.erf(mid / math.sqrt(2.0))) < q:
+            lo = mid
+        else:
+            hi = mid
+    return (lo + hi) / 2.0
+
+
+def _hull(a: tuple[float, float], b: tuple[float, float]) -> tuple[float, float]:
+    return float(np.nanmin([a[0], b[0]])), float(np.nanmax([a[1], b[1]]))
+
+
 def bucket_of(log_ratio: np.ndarray, buckets: int = 5, thresholds: Sequence[float] | None = None) -> tuple[np.ndarray, int]:
     """Bucket index per observation and the number of buckets.
 
@@ -503,6 +532,7 @@ def summarize(obs: StudyObservations, *, every_ms: int, horizon_ms: int, band_pc
         done += len(idxs)
     bt = {key: np.concatenate(v) if v else np.empty((0, k)) for key, v in boot.items()}
     out = []
+    widened = 0
     position = np.full(k, -1, np.int64)
     for j in range(k):
         sel = b == j
@@ -510,14 +540,27 @@ def summarize(obs: StudyObservations, *, every_ms: int, horizon_ms: int, band_pc
             continue
         position[j] = len(out)
         ratio = obs.ratio[sel]
-        lo, hi = _interval(bt["rate"][:, j], confidence)
+        rate_ci = _interval(bt["rate"][:, j], confidence)
+        edge_ci = _interval(bt["edge"][:, j], confidence)
+        base_j = float(point["base"][0, j])
+        # A bootstrap never draws an event the sample lacks: with few events (counted per block) its
+        # interval collapses, so it is widened to the Wilson interval on the effective sample size.
+        n_eff, k_eff = sel.sum() / block_len, hf[sel].sum() / block_len
+        if min(k_eff, n_eff - k_eff) < FEW_EVENTS:
+            w = wilson_interval(k_eff, n_eff, confidence)
+            rate_ci = _hull(rate_ci, w)
+            edge_ci = _hull(edge_ci, (w[0] - base_j, w[1] - base_j))
+            widened += 1
         out.append(BucketStats(
             imbalance_min=float(ratio.min()), imbalance_max=float(ratio.max()), n=int(sel.sum()),
             mean_return_pct=float(point["ret"][0, j]), return_ci=_interval(bt["ret"][:, j], confidence),
-            heavier_first_rate=float(point["rate"][0, j]), ci_low=lo, ci_high=hi,
-            base_rate=float(point["base"][0, j]), edge_ci=_interval(bt["edge"][:, j], confidence),
-            shorts_heavier_share=float(sh[sel].mean()),
+            heavier_first_rate=float(point["rate"][0, j]), ci_low=rate_ci[0], ci_high=rate_ci[1],
+            base_rate=base_j, edge_ci=edge_ci, shorts_heavier_share=float(sh[sel].mean()),
         ))
+    if widened:
+        notes.append(f"{widened} bucket(s) saw fewer than {FEW_EVENTS} heavier-first events or non-events per "
+                     f"{block_len}-observation block: their intervals are widened to the Wilson interval on "
+                     "n / block (a bootstrap cannot draw events the sample lacks).")
     rho = spearman(lr, ret)
     rhos = np.array([r for r in rho_boot if r is not None], float)
     rho_ci = _interval(rhos, confidence) if len(rhos) else (float("nan"), float("nan"))

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from analytics.study import (DOWN, NEITHER, UP, StudyObservations, block_indices, bucket_of, rank_average,
-                             spearman, summarize)
+                             spearman, summarize, wilson_interval)
 
 HOUR = 3_600_000
 
@@ -136,6 +136,32 @@ def test_empty_buckets_are_dropped_and_the_index_follows():
     assert [b.n for b in r.buckets] == [2, 2]
     assert r.bucket_index.tolist() == [0, 0, 1, 1]
     assert [b.heavier_first_rate for b in r.buckets] == [0.5, 1.0]
+
+
+def test_wilson_interval_by_hand():
+    lo, hi = wilson_interval(5, 10)
+    assert (lo, hi) == (pytest.approx(0.2366, abs=1e-4), pytest.approx(0.7634, abs=1e-4))
+    lo, hi = wilson_interval(0, 12)  # z^2 / (n + z^2) = 3.8415 / 15.8415
+    assert lo == 0.0 and hi == pytest.approx(3.8415 / 15.8415, abs=1e-4)
+
+
+def test_a_bucket_without_events_still_gets_an_honest_interval():
+    """Hourly steps with a 24 h horizon over 12 days of longs-heavier and 12 days of shorts-heavier maps.
+    The down band is reached first now and then, but only while shorts are heavier: the longs-heavier
+    bucket has no heavier-first event at all, against a base rate above zero. The bootstrap alone says
+    [0, 0] and would call that an edge; the interval is widened to Wilson on 12 independent windows."""
+    n = 12 * 24
+    first = np.r_[np.zeros(n, np.int8), np.where(np.arange(n) % 20 == 0, DOWN, NEITHER).astype(np.int8)]
+    shorts = np.r_[np.full(n, 1e6), np.full(n, 5e6)]
+    longs = np.r_[np.full(n, 5e6), np.full(n, 1e6)]
+    r = summarize(obs(shorts, longs, first), every_ms=HOUR, horizon_ms=24 * HOUR, band_pct=10.0,
+                  thresholds=(1.0,), n_boot=300)
+    b = r.buckets[0]
+    assert b.n == n and b.shorts_heavier_share == 0.0
+    assert b.heavier_first_rate == 0.0 and b.base_rate == pytest.approx(15 / (2 * n))
+    assert b.ci_low == 0.0 and b.ci_high == pytest.approx(3.8415 / 15.8415, abs=1e-3)
+    assert b.edge_ci[0] < 0.0 < b.edge_ci[1]
+    assert any("Wilson" in note for note in r.notes)
 
 
 def test_no_observations_gives_an_empty_result():
