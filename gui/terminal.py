@@ -292,6 +292,7 @@ class Terminal(QtWidgets.QWidget):
 
     def crosshair_at(self, x: float, price: Optional[float]) -> Optional[Readout]:
         """Move the crosshair to time ``x`` (seconds) and, on the price chart, ``price``; return the readout."""
+        self._hovering = True
         for p in self.all_panels():
             p.vline.setPos(x)
             p.vline.show()

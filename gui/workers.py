@@ -75,7 +75,8 @@ class MarketWorker(QtCore.QObject):
         self._frames = frames
         self.history_ready.emit(frames, self._clock(frames))
         self._emit_feeds()
-        self._timer = QtCore.QTimer(self)
+        # No parent: dropped in stop(), so it is destroyed in this thread, which owns it.
+        self._timer = QtCore.QTimer()
         self._timer.setInterval(self._poll_ms)
         self._timer.timeout.connect(self._poll)
         self._timer.start()
@@ -118,6 +119,7 @@ class MarketWorker(QtCore.QObject):
         self._cancel.set()
         if self._timer is not None:
             self._timer.stop()
+            self._timer = None
         if self._source is not None:
             try:
                 self._source.close()

@@ -46,9 +46,22 @@ class BarsItem(pg.GraphicsObject):
     def data(self) -> tuple[np.ndarray, np.ndarray]:
         return self._x, self._y
 
-    def y_max(self, x0: float, x1: float) -> float:
+    def _merge_k(self, x0: float, x1: float) -> int:
+        vb = self.getViewBox()
         lo, hi = lod.visible_slice(self._x, x0, x1)
-        return float(np.abs(self._y[lo:hi]).max()) if hi > lo else 0.0
+        return lod.merge_factor(hi - lo, max(vb.width(), 1.0) if vb is not None else 1000.0)
+
+    def y_max(self, x0: float, x1: float) -> float:
+        """Largest |bar| in view as drawn (merged bars hold the sum of the bars they stand for)."""
+        lo, hi = lod.visible_slice(self._x, x0, x1)
+        if hi <= lo:
+            return 0.0
+        k = self._merge_k(x0, x1)
+        lo -= lo % k
+        y = self._y[lo:hi]
+        if k > 1:
+            y = np.add.reduceat(y, np.arange(0, len(y), k))
+        return float(np.abs(y).max())
 
     def boundingRect(self) -> QtCore.QRectF:
         return self._bounds
@@ -65,7 +78,7 @@ class BarsItem(pg.GraphicsObject):
         if k > 1:
             starts = np.arange(0, len(x), k)
             x, ci = x[starts], ci[starts]
-            y = np.add.reduceat(y, starts) / k  # mean keeps the scale readable when bars merge
+            y = np.add.reduceat(y, starts)  # a wider bar holds its whole period (volume per 2 h, not per minute)
         width = self._w * k
         for i, arr in enumerate(self._arrays):
             mask = ci == i

@@ -59,8 +59,11 @@ class PositionOverlay:
         self.card.setParentItem(self.price.view)
         self.card.setZValue(70)
         self.card.setPos(4, 22)
+        self.card.hide()
         self.card_lines: list[str] = []
         self._widening = False
+        self._layout: tuple = ()
+        self._card_markup = ""
         self.price.view.sigYRangeChanged.connect(self._keep_levels_visible)
 
     # -- inputs -----------------------------------------------------------------------------------
@@ -107,6 +110,7 @@ class PositionOverlay:
         return line
 
     def clear(self) -> None:
+        self._layout = ()
         for d in self.drawn:
             for line, plot in ((d.entry_line, self.price.plot), (d.liq_line, self.price.plot),
                                (d.map_entry_line, self.liqmap.plot), (d.map_liq_line, self.liqmap.plot)):
@@ -115,11 +119,28 @@ class PositionOverlay:
         self.drawn = []
 
     def redraw(self) -> None:
+        """Lines are rebuilt only when what is drawn changes (positions, theme, scale, side of the price a
+        liquidation is on); a new price or map only updates the texts: creating pyqtgraph lines costs
+        ~2 ms each, and this runs on every analytics result."""
+        shown = self.shown()
+        above = tuple(p.liquidation_price is not None and self.last_price is not None and p.liquidation_price > self.last_price for p in shown)
+        layout = (tuple(shown), above, self.theme.name, bool(self.price.log_scale))
+        if layout != self._layout:
+            self._rebuild(shown, above)
+            self._layout = layout
+        else:
+            for d in self.drawn:
+                if d.liq_line is not None:
+                    text = liquidation_label(d.position, self.last_price)
+                    if d.liq_line.label.format != text:
+                        d.liq_line.label.setFormat(text)
+        self._update_card(shown)
+        self._keep_levels_visible()
+
+    def _rebuild(self, shown: list[OverlayPosition], above: tuple[bool, ...]) -> None:
         self.clear()
         to_view = self.price.to_view
-        lines: list[str] = []
-        t = self.theme
-        for i, p in enumerate(self.shown()):
+        for i, p in enumerate(shown):
             entry_pen, liq_pen, entry_color, liq_color = self._pens(p)
             # Entry labels at the left, liquidation labels mid-chart (clear of the card at the top left and of
             # the estimate note at the bottom left); staggered so neighbouring positions do not overlap.
@@ -129,11 +150,15 @@ class PositionOverlay:
             map_entry = self._line(self.liqmap.plot, to_view(p.entry), entry_pen, entry_color, "", 0)
             liq = map_liq = None
             if p.liquidation_price is not None:
-                above = self.last_price is not None and p.liquidation_price > self.last_price
-                liq = self._line(self.price.plot, to_view(p.liquidation_price), liq_pen, liq_color, liquidation_label(p, self.last_price), liq_pos, above)
+                liq = self._line(self.price.plot, to_view(p.liquidation_price), liq_pen, liq_color, liquidation_label(p, self.last_price), liq_pos, above[i])
                 map_liq = self._line(self.liqmap.plot, to_view(p.liquidation_price), liq_pen, liq_color,
-                                     "your liq" if not p.what_if else "what-if liq", 0.7, above)
+                                     "your liq" if not p.what_if else "what-if liq", 0.7, above[i])
             self.drawn.append(DrawnPosition(p, entry, liq, map_entry, map_liq))
+
+    def _update_card(self, shown: list[OverlayPosition]) -> None:
+        lines: list[str] = []
+        t = self.theme
+        for p in shown:
             line, context = summary(p, self.last_price, self.liq_map)
             color = what_if_color(t) if p.what_if else (t.up if p.side == "long" else t.down)
             lines.append(f"<span style='color:{color}'>{html.escape(line)}</span>")
@@ -148,15 +173,11 @@ class PositionOverlay:
         for err in self.errors:
             lines.append(f"<span style='color:{t.error}'>{html.escape(err)}</span>")
         self.card_lines = lines
-        self._keep_levels_visible()
-        if lines:
-            self.card.setHtml(
-                f"<div style='font-size:8pt;background-color:{t.panel};padding:3px'>" + "<br>".join(lines) + "</div>"
-            )
-            self.card.show()
-        else:
-            self.card.setHtml("")
-            self.card.hide()
+        markup = ("<div style='font-size:8pt;background-color:%s;padding:3px'>%s</div>" % (t.panel, "<br>".join(lines))) if lines else ""
+        if markup != self._card_markup:
+            self._card_markup = markup
+            self.card.setHtml(markup)
+            self.card.setVisible(bool(lines))
 
     def levels_to_keep(self) -> list[float]:
         ref = self.last_price
@@ -184,6 +205,8 @@ class PositionOverlay:
             self.price.view.setYRange(lo - (pad if lo < y0 else 0), hi + (pad if hi > y1 else 0), padding=0)
         finally:
             self._widening = False
+        self._layout: tuple = ()
+        self._card_markup = ""
 
     def card_text(self) -> str:
         """The card as plain text (what the trader reads)."""
