@@ -127,3 +127,23 @@ def test_steps_on_both_sides_of_a_bin_size_change_and_chunked_reads(monkeypatch)
     np.testing.assert_array_equal(p1, price)
     np.testing.assert_allclose(s1, shorts, rtol=1e-6)
     np.testing.assert_allclose(l1, longs, rtol=1e-6)
+
+
+def test_study_maps_equal_the_incremental_model_stepped_forward(frames):
+    """The live path: a model that only ever saw known_at(t0), then updated step by step with what became
+    known, shows at each step the same map the study reads."""
+    steps = np.array([T0 + 20 * HOUR + k * 20 * MINUTE for k in range(1, 7)], np.int64)
+    full = LiquidationModel.from_history(frames.candles, frames.open_interest)
+    study_maps = dict(step_maps(full, steps, band_pct=3.0))
+    live = cut_model(frames, T0 + 20 * HOUR)
+    known = T0 + 20 * HOUR
+    for j, t in enumerate(steps):
+        new = frames.known_at(int(t)).slice(start_ms=known - MINUTE)  # rows that became known since (overlap is ignored)
+        live.update(new.candles, new.open_interest)
+        known = int(t)
+        m = study_maps[j]
+        ref = live.map_at(int(t), bin_edges=m.bin_edges)
+        total = ref.long_usd.sum() + ref.short_usd.sum()
+        assert ref.price == m.price
+        np.testing.assert_allclose(m.long_usd, ref.long_usd, rtol=1e-6, atol=1e-9 * total)
+        np.testing.assert_allclose(m.short_usd, ref.short_usd, rtol=1e-6, atol=1e-9 * total)
