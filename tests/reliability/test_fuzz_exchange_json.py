@@ -140,7 +140,7 @@ def test_recorded_bodies_are_accepted(recorded):
         assert _check(venue, method, market, now, bodies) == "accepted", (venue, method)
 
 
-@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(max_examples=4000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(case=st.sampled_from(CASES), seed=st.integers(0, 2**32 - 1))
 def test_mutated_exchange_responses_are_rows_or_a_clean_malformed_error(recorded, fuzz_cases, case, seed):
     if case not in recorded:
