@@ -134,6 +134,18 @@ def test_positions_on_other_symbols_are_listed_not_drawn(qtbot):
     assert "1 open position on other symbols: ETHUSDT" in text
     # A short's liquidation above the price: its label hangs below the line, toward the price.
     assert d.liq_line.label.anchors[0] == (0, 0) and d.entry_line.label.anchors[0] == (0, 1)
+    # A new price (every analytics result) updates the texts in place; the lines are not recreated.
+    from gui.positions.describe import from_what_if
+
+    w = WhatIfPosition(90_000, 0.1, 10, "long")
+    overlay.set_what_ifs([from_what_if(0, w)])
+    real, what_if = overlay.drawn
+    overlay.set_market("BTC/USDT:USDT", 94_500.0)
+    assert [x.liq_line for x in overlay.drawn] == [real.liq_line, what_if.liq_line]
+    # The what-if is measured from the chart's price, the account position from the exchange's mark.
+    pct = (94_500 - w.liquidation_price()) / 94_500 * 100
+    assert f"{pct:.1f}% / $13.2K away" in what_if.liq_line.label.format and pct == pytest.approx(13.88, abs=0.01)
+    assert "11.2% / $10K away" in real.liq_line.label.format
 
 
 def test_what_if_is_drawn_dashed_at_the_analytics_liquidation_price(make_window, qtbot):
