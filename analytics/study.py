@@ -240,10 +240,10 @@ def step_maps(model: LiquidationModel, at_ms: np.ndarray, band_pct: float,
     for step in np.unique(steps[np.isfinite(steps)]):
         group = np.flatnonzero(steps == step)
         p = prices[group]
-        # Multiples of ``step``, like the default map's edges, covering every step's band with a bin to spare.
-        lo = math.floor(p.min() * (1.0 - band) / step) * step - step
-        hi = math.ceil(p.max() * (1.0 + band) / step) * step + step
-        edges = np.arange(max(lo, 0.0), hi + step * 0.5, step)
+        # Exactly i × step, like the default map's edges, covering every step's band with a bin to spare.
+        i_lo = max(0, math.floor(p.min() * (1.0 - band) / step) - 1)
+        i_hi = math.ceil(p.max() * (1.0 + band) / step) + 1
+        edges = np.arange(i_lo, i_hi + 1, dtype=float) * step
         per_call = max(1, MAX_HEAT_CELLS // len(edges))  # bounds the heatmap's memory on long histories
         for a in range(0, len(group), per_call):
             idx = group[a : a + per_call]

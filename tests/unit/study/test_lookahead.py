@@ -147,3 +147,18 @@ def test_study_maps_equal_the_incremental_model_stepped_forward(frames):
         assert ref.price == m.price
         np.testing.assert_allclose(m.long_usd, ref.long_usd, rtol=1e-6, atol=1e-9 * total)
         np.testing.assert_allclose(m.short_usd, ref.short_usd, rtol=1e-6, atol=1e-9 * total)
+
+
+def test_a_cheap_coin_with_fractional_bins(frames):
+    """Prices near 1.3 (bins of 0.005): the same equality with the map of the model cut at t."""
+    c = frames.candles.copy()
+    for col in ("open", "high", "low", "close"):
+        c[col] = c[col] / 60_000.0
+    small = MarketFrames.build(candles=c, open_interest=frames.open_interest)
+    full = LiquidationModel.from_history(small.candles, small.open_interest)
+    price, shorts, longs = at_risk(full, STEPS, 3.0)
+    for j, t in enumerate(STEPS):
+        m = cut_model(small, int(t)).map_at(int(t))
+        assert m.bin_usd < 0.01
+        assert shorts[j] == pytest.approx(shorts_at_risk(m, m.price * 1.03), rel=1e-6)
+        assert longs[j] == pytest.approx(longs_at_risk(m, m.price * 0.97), rel=1e-6)
