@@ -117,9 +117,13 @@ def test_drop_orphans_removes_only_libraries_that_just_the_dropped_binaries_link
 
 
 def _stdlib_extension_with_debug_info() -> Path | None:
+    """A small stateless stdlib extension with debug info (loading a second copy of it is harmless)."""
     folder = Path(sysconfig.get_config_var("DESTSHARED") or "/nonexistent")
-    found = sorted((p for p in folder.glob("*.so") if bt._has_debug_info(p)), key=lambda p: p.stat().st_size)
-    return found[0] if found else None
+    for name in ("_heapq", "_bisect", "_statistics", "_md5", "_sha1"):
+        for path in folder.glob(f"{name}.*.so"):
+            if bt._has_debug_info(path):
+                return path
+    return None
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux") or shutil.which("strip") is None, reason="Linux strip")
