@@ -143,8 +143,10 @@ def test_positions_on_other_symbols_are_listed_not_drawn(qtbot):
     overlay.set_market("BTC/USDT:USDT", 94_500.0)
     assert [x.liq_line for x in overlay.drawn] == [real.liq_line, what_if.liq_line]
     # The what-if is measured from the chart's price, the account position from the exchange's mark.
+    # LP = (900 − 9,000) / (0.1·0.004 − 0.1) = 81,325.30; (94,500 − 81,325.30) / 94,500 = 13.94 %
+    assert w.liquidation_price() == pytest.approx(8_100 / 0.0996)
     pct = (94_500 - w.liquidation_price()) / 94_500 * 100
-    assert f"{pct:.1f}% / $13.2K away" in what_if.liq_line.label.format and pct == pytest.approx(13.88, abs=0.01)
+    assert f"{pct:.1f}% / $13.2K away" in what_if.liq_line.label.format and pct == pytest.approx(13.9415, abs=1e-3)
     assert "11.2% / $10K away" in real.liq_line.label.format
 
 
