@@ -87,41 +87,60 @@ def _up32(x: np.ndarray) -> np.ndarray:
     return np.nextafter(x.astype(np.float32), np.float32(np.inf))
 
 
-def first_crossings(x: np.ndarray, seg_starts: np.ndarray, start: np.ndarray, stop: np.ndarray,
-                    threshold: np.ndarray) -> np.ndarray:
-    """``first_at_or_below`` for many queries over concatenated segments, exactly, at float32 speed.
+class CrossingIndex:
+    """Exact "first value at or below a threshold" over concatenated segments, at float32 speed.
 
-    Queries with no answer in their segment are dropped first (float64 suffix minima). The walk then
-    runs on a float32 table rounded *down* against thresholds rounded *up*, so every jump it takes is
-    also valid in float64 and it can only stop early, at a near-tie; those few stops are checked in
-    float64 and finished by a plain scan.
+    Built once (suffix minima in float64, a float32 sparse table rounded *down*); ``first`` then answers
+    batches of queries. Queries with no answer in their segment are dropped by the suffix minima; the
+    walk compares against thresholds rounded *up*, so every jump it takes is also valid in float64 and
+    it can only stop early, at a near-tie; those few stops are checked in float64 and finished by a scan.
     """
-    x = np.asarray(x, dtype=float)
+
+    def __init__(self, x: np.ndarray, seg_starts: np.ndarray) -> None:
+        self.x = np.asarray(x, dtype=float)
+        bounds = np.append(np.asarray(seg_starts, np.int64), len(self.x))
+        longest = int(np.diff(bounds).max(initial=1))
+        self.reach = segment_suffix_min(self.x, bounds[:-1])
+        # An answered query moves less than the longest segment: jumps up to 2**(bits-1) reach any.
+        self.table = min_sparse_table(_down32(self.x), max(1, (longest - 1).bit_length())) if len(self.x) else []
+        self.small = len(self.x) < 2**31 - 2**20
+
+    def first(self, start: np.ndarray, stop: np.ndarray, threshold: np.ndarray) -> np.ndarray:
+        """Per query the smallest ``m`` in ``[start, stop)`` with ``x[m] <= threshold``, else ``stop``.
+        Batches of some 10^4..10^5 queries keep the temporaries small and cache-resident."""
+        x, table = self.x, self.table
+        start = np.asarray(start, dtype=np.int64)
+        stop = np.asarray(stop, dtype=np.int64)
+        thr = np.asarray(threshold, dtype=float)
+        out = stop.copy()
+        if len(x) == 0 or len(start) == 0:
+            return out
+        live = np.flatnonzero((start < stop) & (self.reach[np.minimum(start, len(x) - 1)] <= thr))
+        if len(live) == 0:
+            return out
+        pos = start[live].astype(np.int32) if self.small else start[live]
+        t = _up32(thr[live])
+        above = np.empty(len(live), bool)
+        for s in range(len(table) - 1, -1, -1):
+            np.greater(np.take(table[s], pos, mode="clip"), t, out=above)
+            np.add(pos, 1 << s, out=pos, where=above, casting="unsafe")
+        pos = pos.astype(np.int64)
+        early = np.flatnonzero(x[pos] > thr[live])  # a near-tie stopped the walk before the answer
+        for k in early:
+            q = live[k]
+            rest = np.flatnonzero(x[pos[k] + 1 : stop[q]] <= thr[q])
+            pos[k] = pos[k] + 1 + rest[0] if len(rest) else stop[q]
+        out[live] = pos
+        return out
+
+
+def first_crossings(x: np.ndarray, seg_starts: np.ndarray, start: np.ndarray, stop: np.ndarray,
+                    threshold: np.ndarray, chunk: int = 1 << 15) -> np.ndarray:
+    """``first_at_or_below`` for many queries over concatenated segments (see ``CrossingIndex``)."""
+    index = CrossingIndex(x, seg_starts)
     start = np.asarray(start, dtype=np.int64)
-    stop = np.asarray(stop, dtype=np.int64)
-    thr = np.asarray(threshold, dtype=float)
-    result = stop.copy()
-    if len(x) == 0 or len(start) == 0:
-        return result
-    bounds = np.append(np.asarray(seg_starts, np.int64), len(x))
-    longest = int(np.diff(bounds).max(initial=1))
-    reach = segment_suffix_min(x, bounds[:-1])
-    live = np.flatnonzero(start < stop)
-    live = live[reach[start[live]] <= thr[live]]
-    if len(live) == 0:
-        return result
-    # An answered query moves less than the longest segment: jumps up to 2**(bits-1) reach any of them.
-    table = min_sparse_table(_down32(x), max(1, (longest - 1).bit_length()))
-    pos = start[live].astype(np.int32) if len(x) < 2**31 - 2**20 else start[live]
-    t = _up32(thr[live])
-    for s in range(len(table) - 1, -1, -1):
-        above = np.take(table[s], pos, mode="clip") > t
-        np.add(pos, 1 << s, out=pos, where=above, casting="unsafe")
-    pos = pos.astype(np.int64)
-    early = np.flatnonzero(x[pos] > thr[live])  # a near-tie stopped the walk before the answer
-    for k in early:
-        q = live[k]
-        rest = np.flatnonzero(x[pos[k] + 1 : stop[q]] <= thr[q])
-        pos[k] = pos[k] + 1 + rest[0] if len(rest) else stop[q]
-    result[live] = pos
+    result = np.empty(len(start), np.int64)
+    for a in range(0, len(start), chunk):
+        result[a : a + chunk] = index.first(start[a : a + chunk], np.asarray(stop)[a : a + chunk],
+                                            np.asarray(threshold)[a : a + chunk])
     return result

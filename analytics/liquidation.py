@@ -32,13 +32,15 @@ from typing import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from analytics.crossing import first_crossings
+from analytics.crossing import CrossingIndex
 from analytics.levels import Heatmap, LiquidationMap, auto_bin_edges, bin_index, grid_index, grid_origin
 from analytics.liqprice import isolated_liq_price
 from analytics.params import ENTRY_VWAP, ModelParams
 
 MINUTE_MS = 60_000
 NEVER = np.iinfo(np.int64).max  # consumption candle of a cohort still open
+_BLOCK = 4096  # openings per block of crossing queries (about 20,000 queries: temporaries stay small)
+_HEAT_BLOCK = 8192  # openings per block of heatmap cohorts (each block pays one full-size bincount)
 LONG, SHORT = 1, -1
 # Preferred order of venues in results (same as market.series.EXCHANGES; analytics may not import market).
 EXCHANGE_ORDER = ("binance", "okx", "bybit")
@@ -223,9 +225,22 @@ class _Venue:
             cache.append(grid_index(new, grid[0]) if grid is not None else _trash_bins(new, edges))
         if grid is None:
             return cache.view[:n]
-        b = cache.view[:n] - grid[1]
-        b[(b < 0) | (b >= nb)] = nb
-        return b
+        return self._grid_bins(cache.view[:n], grid[1], nb)
+
+    def bins_range(self, edges: np.ndarray, a: int, b: int) -> np.ndarray:
+        """``bins(edges, b)[a:b]`` without materializing the rest (cohorts ``[a, b)``)."""
+        nb = len(edges) - 1
+        grid = grid_origin(edges)
+        full = self.bins(edges, b) if grid is None else None
+        if full is not None:
+            return full[a:b]
+        return self._grid_bins(self._bins[1].view[a:b], grid[1], nb)
+
+    @staticmethod
+    def _grid_bins(gid: np.ndarray, i0: int, nb: int) -> np.ndarray:
+        out = gid - i0
+        out[(out < 0) | (out >= nb)] = nb
+        return out
 
     @property
     def n_bars(self) -> int:
@@ -422,34 +437,31 @@ class LiquidationModel:
             v.index_alive(0, liq3, rem3)
 
     def _consume_all(self, pending) -> None:
-        """Find every cohort's consumption candle in one batch over all venues and both sides."""
+        """Find every cohort's consumption candle: one crossing index over all venues and both sides,
+        queried in blocks of openings so no temporary grows with the history."""
         if not pending:
             return
-        total = sum(liq3.size for _v, liq3, _r in pending)
-        start = np.empty(total, np.int64)
-        stop = np.empty(total, np.int64)
-        thr = np.empty(total)
-        xs, seg, offs, at = [], [], 0, 0
-        sign = np.array([1.0, -1.0])[None, :, None]
-        for v, liq3, _rem3 in pending:
-            n, m = v.n_bars, liq3.size
+        xs, seg, offs = [], [], 0
+        for v, _liq3, _rem3 in pending:
             # Series layout per venue: [lows | -highs]; each query is confined to its own segment.
             xs += [v.low.view, -v.high.view]
-            seg += [offs, offs + n]
-            base = np.array([offs, offs + n], np.int64)[None, :, None]
-            np.copyto(start[at : at + m].reshape(liq3.shape), (v.o_bar.view + 1)[:, None, None] + base)
-            np.copyto(stop[at : at + m].reshape(liq3.shape), base + n)
-            np.multiply(liq3, sign, out=thr[at : at + m].reshape(liq3.shape))
-            offs += 2 * n
-            at += m
-        found = first_crossings(np.concatenate(xs), np.array(seg), start, stop, thr)
-        at = 0
+            seg += [offs, offs + v.n_bars]
+            offs += 2 * v.n_bars
+        index = CrossingIndex(np.concatenate(xs), np.array(seg))
+        offs = 0
         for v, liq3, rem3 in pending:
-            m = liq3.size
-            hit = found[at : at + m].reshape(liq3.shape)
-            seg_end = stop[at : at + m].reshape(liq3.shape)
-            np.copyto(rem3, hit - (seg_end - v.n_bars), where=hit < seg_end)
-            at += m
+            n = v.n_bars
+            opened = v.o_bar.view
+            for side, sign in ((0, 1.0), (1, -1.0)):
+                base = offs + side * n
+                for a in range(0, len(opened), _BLOCK):
+                    b = min(a + _BLOCK, len(opened))
+                    start = np.repeat(opened[a:b] + 1 + base, v.k)
+                    thr = liq3[a:b, side, :].ravel() * sign if sign < 0 else liq3[a:b, side, :].ravel()
+                    stop = np.full(len(start), base + n, np.int64)
+                    hit = index.first(start, stop, thr).reshape(b - a, v.k)
+                    np.copyto(rem3[a:b, side, :], hit - base, where=hit < base + n)
+            offs += 2 * n
 
     def update(self, candles: pd.DataFrame | None, open_interest: pd.DataFrame | None = None) -> int:
         """Add newly closed candles (and the OI rows up to their close); returns how many candles were added.
@@ -645,23 +657,23 @@ class LiquidationModel:
 
 
 def _heat_venue(v: _Venue, tf: int, col_at: np.ndarray, pe: np.ndarray, acc: np.ndarray) -> None:
-    """Add one venue's long (acc[0]) and short (acc[1]) heatmap values."""
+    """Add one venue's long (acc[0]) and short (acc[1]) heatmap values.
+
+    Difference arrays: each cohort adds its size in its price bin at the first column where it is open
+    and subtracts it at the first column where it is gone; a cumulative sum over columns gives the map
+    at each column. Cohorts are taken in blocks of openings so temporaries stay small.
+    """
     _two, ncol, nb = acc.shape
     if v.n_bars == 0 or v.n_open == 0 or ncol == 0:
         return
     ic = np.searchsorted(v.bar_ts.view, col_at - tf, side="right") - 1  # last closed candle per column
     col_of_bar = np.searchsorted(ic, np.arange(v.n_bars + 1), side="left")  # first column showing a bar
     r, k = v.n_open, v.k
-    shape = (r, 2, k)
+    k2 = 2 * k
     nb1 = nb + 1
     size = 2 * (ncol + 1) * nb1
     side_off = (np.arange(2) * (ncol + 1) * nb1)[None, :, None]
-    c0 = col_of_bar[v.o_bar.view][:, None, None]  # first column where a cohort is open
-    c1 = col_of_bar[np.minimum(v.c_rem.view, v.n_bars)].reshape(shape)  # first column where it is gone
-    b = v.bins(pe, r * 2 * k).reshape(shape)
-    lin_a = (side_off + c0 * nb1) + b  # cells where cohorts appear / disappear (a cohort that appears
-    lin_z = (side_off + c1 * nb1) + b  # and disappears within one column cancels itself)
-    usd0 = v.c_qty.view.reshape(shape) * v.c_liq.view.reshape(shape)
+    v.bins(pe, r * k2)  # fill the cache once
     g_col = np.where(ic >= 0, v.g.view[np.maximum(ic, 0)], 0.0)
     g_open = v.o_g.view
     # Sizes are qty × exp(G[col] - G[open]); G only falls, so rebasing on a segment's largest G keeps
@@ -670,16 +682,21 @@ def _heat_venue(v: _Venue, tf: int, col_at: np.ndarray, pe: np.ndarray, acc: np.
     while seg_lo < ncol:
         gmax = g_col[seg_lo]
         single = seg_lo == 0 and g_col.min() > gmax - 600
-        seg_hi = ncol if single else seg_lo + 1 + int(np.argmax(np.r_[g_col[seg_lo + 1:] <= gmax - 600, True]))
-        seg_hi = min(seg_hi, ncol)
-        w = usd0 * np.exp(np.minimum(gmax - g_open, 600.0))[:, None, None]  # capped: later segments cancel out
-        if single:
-            la, lz = lin_a, lin_z
-        else:  # clamp appearance and disappearance to this segment's columns
-            a = np.clip(np.broadcast_to(c0, shape), seg_lo, seg_hi)
-            z = np.clip(c1, seg_lo, seg_hi)
-            la, lz = (side_off + a * nb1) + b, (side_off + z * nb1) + b
-        flat = np.bincount(la.ravel(), w.ravel(), minlength=size) - np.bincount(lz.ravel(), w.ravel(), minlength=size)
+        seg_hi = ncol if single else min(ncol, seg_lo + 1 + int(np.argmax(np.r_[g_col[seg_lo + 1:] <= gmax - 600, True])))
+        flat = np.zeros(size)
+        for a in range(0, r, _HEAT_BLOCK):
+            b = min(a + _HEAT_BLOCK, r)
+            shape = (b - a, 2, k)
+            c0 = np.broadcast_to(col_of_bar[v.o_bar.view[a:b]][:, None, None], shape)
+            c1 = col_of_bar[np.minimum(v.c_rem.view[a * k2 : b * k2], v.n_bars)].reshape(shape)
+            if not single:  # clamp appearance and disappearance to this segment's columns
+                c0, c1 = np.clip(c0, seg_lo, seg_hi), np.clip(c1, seg_lo, seg_hi)
+            bins = v.bins_range(pe, a * k2, b * k2).reshape(shape)
+            w = (v.c_qty.view[a * k2 : b * k2] * v.c_liq.view[a * k2 : b * k2]).reshape(shape)
+            w *= np.exp(np.minimum(gmax - g_open[a:b], 600.0))[:, None, None]  # capped: later segments cancel
+            lin = side_off + bins
+            flat += np.bincount((lin + c0 * nb1).ravel(), w.ravel(), minlength=size)
+            flat -= np.bincount((lin + c1 * nb1).ravel(), w.ravel(), minlength=size)
         grid = np.cumsum(flat.reshape(2, ncol + 1, nb1)[:, seg_lo:seg_hi, :nb], axis=1)
         scale = np.exp(g_col[seg_lo:seg_hi] - gmax)
         scale[ic[seg_lo:seg_hi] < 0] = 0.0
