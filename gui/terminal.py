@@ -74,6 +74,7 @@ class Terminal(QtWidgets.QWidget):
         self._fitting = False
         self._hovering = False
         self._applying = False
+        self._shown_heat = None
         self.price.view.sigXRangeChanged.connect(self._on_x_range)
         self.price.targets_moved.connect(self.targets_moved)
         for panel in self.all_panels():
@@ -126,8 +127,11 @@ class Terminal(QtWidgets.QWidget):
         self.redraws += 1
         self.redrawn.emit()
 
-    def _set_heatmap(self, liq) -> None:
+    def _set_heatmap(self, liq, force: bool = False) -> None:
         heat = liq.heatmap if liq is not None else None
+        if heat is not None and heat is self._shown_heat and not force:
+            return  # the worker reuses the heatmap between its refreshes: nothing to redraw
+        self._shown_heat = heat
         if heat is None or heat.values.size == 0:
             self.price.heatmap.set_grid(np.zeros((0, 0)), 0, 1, 0, 1)
             return
@@ -157,7 +161,9 @@ class Terminal(QtWidgets.QWidget):
         end = bounds[1]
         margin = (self.chart.timeframe_ms / 1000.0) * 3 if self.chart else 0
         start = max(bounds[0], end - self.lookback_s)
-        self.price.view.setXRange(start, end + margin, padding=0)
+        (x0, x1), _ = self.price.view.viewRange()
+        if (x0, x1) != (start, end + margin):  # a tick inside the same bar: the range stays, no relayout
+            self.price.view.setXRange(start, end + margin, padding=0)
         self._fit_all()
 
     def _on_x_range(self, *_args) -> None:
@@ -235,7 +241,7 @@ class Terminal(QtWidgets.QWidget):
         self._fit_all()
         if self.result is not None:
             self.liqmap.set_map(self.result.liquidity.map if self.result.liquidity else None)
-            self._set_heatmap(self.result.liquidity)
+            self._set_heatmap(self.result.liquidity, force=True)
         self._fit_all()
 
     def apply_theme(self, theme: Theme) -> None:

@@ -16,6 +16,11 @@ from gui.theme import Theme
 from market.series import EXCHANGE_NAMES
 
 
+def signature(series: Mapping[str, Series]) -> tuple:
+    """Cheap identity of a set of lines: names, lengths, first and last points."""
+    return tuple((n, len(s.x), float(s.x[0]), float(s.x[-1]), float(s.y[-1])) if len(s.x) else (n, 0) for n, s in series.items())
+
+
 class LinesPanel(ChartPanel):
     def __init__(self, theme: Theme, axis: pg.AxisItem, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(theme, axis, parent)
@@ -41,6 +46,11 @@ class LinesPanel(ChartPanel):
         return pg.mkPen(self.theme.exchange_color(name), width=1.2)
 
     def show_series(self, series: Mapping[str, Series]) -> None:
+        sig = signature(series)
+        if sig == getattr(self, "_shown", None):
+            self.series = series
+            return  # funding changes every few hours; a tick must not re-upload the lines
+        self._shown = sig
         self.series = series
         for name in list(self.curves):
             if name not in series:
@@ -53,6 +63,7 @@ class LinesPanel(ChartPanel):
 
     def apply_theme(self, theme: Theme) -> None:
         super().apply_theme(theme)
+        self._shown = None
         for name, curve in getattr(self, "curves", {}).items():
             curve.setPen(self._pen(name))
         if hasattr(self, "legend"):
@@ -112,7 +123,11 @@ class OpenInterestPanel(LinesPanel):
         self.title = f"Open interest ({unit}), stacked per exchange"
         self.title_item.setHtml(f"<span style='color:{self.theme.muted};font-size:9pt'>{self.title}</span>")
         series = data.oi_usd if self.in_usd else data.oi_base
+        sig = (self.in_usd, self.theme.name, signature(series))
         self.series = series
+        if sig == getattr(self, "_shown", None):
+            return
+        self._shown = sig
         total = series.get("total")
         venues = [name for name in series if name != "total"]
         for name in list(self.curves):
