@@ -29,7 +29,7 @@ def run() -> dict:
         store = Store(Path(tmp) / "bench.sqlite")
         try:
             src = LiveSource(store=store, history_days=DAYS, urls_override=fake.url_overrides(), clock=lambda: fake.now_ms,
-                             stream_liquidations=False, poll_interval_s=3600)
+                             stream_liquidations=False, stream_candles=False, poll_interval_s=3600)
             before = fake.requests_served()
             t0 = time.perf_counter()
             frames = src.history(src.symbol)
@@ -38,7 +38,7 @@ def run() -> dict:
             src.close()
             fake.advance(5 * 60_000, push=False)
             again = LiveSource(store=store, history_days=DAYS, urls_override=fake.url_overrides(), clock=lambda: fake.now_ms,
-                               stream_liquidations=False, poll_interval_s=3600)
+                               stream_liquidations=False, stream_candles=False, poll_interval_s=3600)
             mid = fake.requests_served()
             t0 = time.perf_counter()
             again.history(again.symbol)

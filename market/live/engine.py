@@ -461,9 +461,5 @@ class Engine:
             except BaseException:
                 pass
         self.tasks.clear()
-        for vs in self.venues.values():
-            if vs.ex is not None:
-                try:
-                    await vs.ex.close()
-                except Exception:
-                    pass
+        # ccxt's close waits ~0.25 s per exchange for aiohttp to shut down: close them together
+        await asyncio.gather(*(vs.ex.close() for vs in self.venues.values() if vs.ex is not None), return_exceptions=True)
