@@ -592,17 +592,34 @@ class LiquidationModel:
             lo = np.zeros(nb)
             sh = np.zeros(nb)
             if at is not None:
-                _i, r, alive, size, liq = self._open_at(v, at)
-                if r:
-                    usd = np.where(alive, size * liq, 0.0)
-                    b = v.bins(edges, liq.size).reshape(liq.shape)
-                    lo = np.bincount(b[:, 0, :].ravel(), usd[:, 0, :].ravel(), minlength=nb + 1)[:nb]
-                    sh = np.bincount(b[:, 1, :].ravel(), usd[:, 1, :].ravel(), minlength=nb + 1)[:nb]
+                lo, sh = self._venue_map(v, at, edges)
             per[name] = (lo, sh)
             total_l += lo
             total_s += sh
         return LiquidationMap(at_ms=at if at is not None else 0, price=price, bin_edges=edges,
                               long_usd=total_l, short_usd=total_s, per_exchange=per)
+
+    def _venue_map(self, v: _Venue, at_ms: int, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(long, short) USD per bin of one venue at ``at_ms``, summed in blocks of openings."""
+        nb = len(edges) - 1
+        i = self._last_bar(v, at_ms)
+        r = int(np.searchsorted(v.o_bar.view, i, side="right")) if i >= 0 else 0
+        out = np.zeros((2, nb + 1))
+        if r == 0:
+            return out[0, :nb], out[1, :nb]
+        k2 = 2 * v.k
+        v.bins(edges, r * k2)  # fill the cache once
+        for a in range(0, r, _HEAT_BLOCK):
+            b = min(a + _HEAT_BLOCK, r)
+            shape = (b - a, 2, v.k)
+            sl = slice(a * k2, b * k2)
+            usd = (v.c_qty.view[sl] * v.c_liq.view[sl]).reshape(shape)
+            usd *= np.exp(v.g.view[i] - v.o_g.view[a:b])[:, None, None]
+            usd[v.c_rem.view[sl].reshape(shape) <= i] = 0.0  # consumed by then
+            bins = v.bins_range(edges, sl.start, sl.stop).reshape(shape)
+            for side in (0, 1):
+                out[side] += np.bincount(bins[:, side, :].ravel(), usd[:, side, :].ravel(), minlength=nb + 1)
+        return out[0, :nb], out[1, :nb]
 
     def heatmap(self, time_edges: np.ndarray, price_edges: np.ndarray, exchanges: Iterable[str] | None = None) -> Heatmap:
         """The map as of the end of each time column, on the given price bins (difference arrays + cumsum)."""
