@@ -220,8 +220,9 @@ class _Venue:
         if self._bins is None or self._bins[0] != key:
             self._bins = (key, _Grow(np.int64))
         cache = self._bins[1]
-        if cache.n < n:
-            new = self.c_liq.view[cache.n : n]
+        cache.reserve(n)
+        for a in range(cache.n, n, 1 << 16):  # blocks: small temporaries
+            new = self.c_liq.view[a : min(a + (1 << 16), n)]
             cache.append(grid_index(new, grid[0]) if grid is not None else _trash_bins(new, edges))
         if grid is None:
             return cache.view[:n]
