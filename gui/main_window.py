@@ -48,6 +48,21 @@ OFFLINE_NOTE = (
     "Offline — no connection to Binance, OKX or Bybit. Showing the demo market (simulated data); "
     "File → Open snapshot… reviews saved data, File → Live markets tries again."
 )
+def _heatmap_style_from_settings(s: QtCore.QSettings, default):
+    from dataclasses import fields
+
+    values = {}
+    for f in fields(default):
+        raw = s.value(f"heatmap/{f.name}")
+        if raw is None:
+            continue
+        try:
+            values[f.name] = str(raw) if f.name == "colormap" else float(raw)
+        except (TypeError, ValueError):
+            continue
+    return replace(default, **values)
+
+
 REDRAW_MS = 100  # at most 10 redraws per second, however fast the data comes
 
 
@@ -206,6 +221,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.actions_by_name["zone_local"].setChecked(zone == "local")
         self.terminal.set_time_zone(zone)
         self.readout.zone = zone
+        for name in ("log_scale", "oi_usd"):
+            self.actions_by_name[name].setChecked(st.read_bool(s, f"view/{name}", False))
+        self.terminal.set_heatmap_style(_heatmap_style_from_settings(s, self.terminal.price.heatmap.style))
 
     def save_settings(self) -> None:
         s = self.settings
@@ -222,6 +240,11 @@ class MainWindow(QtWidgets.QMainWindow):
         s.setValue("model/weights", ",".join(f"{v:g}" for v in self.model.weights))
         s.setValue("model/bin_usd", self.model.bin_usd or 0)
         s.setValue("model/taker_split", self.model.taker_split)
+        for name in ("log_scale", "oi_usd"):
+            s.setValue(f"view/{name}", self.actions_by_name[name].isChecked())
+        style = self.terminal.price.heatmap.style
+        for key, value in style.__dict__.items():
+            s.setValue(f"heatmap/{key}", value)
         s.sync()
 
     # -- sources ---------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ PositionsWorker in its own thread while accounts exist. Only the window's public
 
 from __future__ import annotations
 
+import time
 from typing import Any, Optional
 
 from PySide6 import QtCore, QtWidgets
@@ -21,13 +22,15 @@ from market.credentials import AccountInfo, CredentialStore
 from market.series import EXCHANGE_NAMES
 
 
-def balance_line(account: AccountInfo, balance) -> str:
+def balance_line(account: AccountInfo, balance, fetched_at: Optional[float] = None) -> str:
     venue = EXCHANGE_NAMES.get(account.exchange, account.exchange)
     text = f"{venue} · {account.label}: wallet {balance.wallet:,.2f} {balance.currency}"
     if balance.equity is not None:
         text += f" · equity {balance.equity:,.2f}"
     if balance.available is not None:
         text += f" · available {balance.available:,.2f}"
+    if fetched_at:
+        text += f" · updated {time.strftime('%H:%M:%S', time.localtime(fetched_at))}"
     return text
 
 
@@ -101,10 +104,13 @@ class PositionsController(QtCore.QObject):
         self.accounts_action.triggered.connect(lambda _c=False: self.open_accounts())
         self.what_if_action = menu.addAction("&What-if position…")
         self.what_if_action.triggered.connect(lambda _c=False: self.open_what_if())
+        self.refresh_action = menu.addAction("&Refresh positions now")
+        self.refresh_action.triggered.connect(lambda _c=False: self.refresh())
         named = getattr(self.win, "actions_by_name", None)
         if isinstance(named, dict):
             named["accounts"] = self.accounts_action
             named["what_if"] = self.what_if_action
+            named["refresh_positions"] = self.refresh_action
 
     def open_accounts(self):
         from gui.dialogs.accounts import AccountsDialog
@@ -181,7 +187,7 @@ class PositionsController(QtCore.QObject):
         known = {a.id for a in self.accounts}
         shown = [from_position(a, p) for a, p in update.positions() if a.id in known]
         errors = [f"{a.label} ({a.exchange}): {msg}" for a, msg in update.errors() if a.id in known]
-        balances = [balance_line(s.account, s.balance) for s in update.accounts if s.balance is not None and s.account.id in known]
+        balances = [balance_line(s.account, s.balance, s.fetched_at) for s in update.accounts if s.balance is not None and s.account.id in known]
         self.overlay.set_real(shown, errors, balances)
         if errors:
             self.win.statusBar().showMessage("Positions: " + errors[0], 10_000)

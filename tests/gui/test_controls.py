@@ -172,3 +172,31 @@ def test_export_png_writes_the_window(demo_window, tmp_path, monkeypatch):
     file_actions.ask_export_png(demo_window)
     img = QtGui.QImage(str(out))
     assert img.width() == demo_window.width() and img.height() == demo_window.height()
+
+
+def test_keyboard_shortcuts_switch_timeframe_and_theme(demo_window, qtbot):
+    from PySide6 import QtCore
+
+    win = demo_window
+    win.activateWindow()
+    win.terminal.price.plot_widget.setFocus()
+    qtbot.keyClick(win.terminal.price.plot_widget, QtCore.Qt.Key.Key_4)
+    r = wait_result(qtbot, win, lambda r: r.request.timeframe_ms == 3_600_000)
+    assert win.toolbar.timeframe.currentText() == "1h" and r.chart.timeframe_ms == 3_600_000
+    qtbot.keyClick(win.terminal.price.plot_widget, QtCore.Qt.Key.Key_T, QtCore.Qt.KeyboardModifier.ControlModifier)
+    assert win.theme.name == "light"
+
+
+def test_view_options_and_heatmap_style_persist(make_window, qtbot):
+    win = make_window()
+    wait_drawn(qtbot, win)
+    win.actions_by_name["log_scale"].setChecked(True)
+    dlg = win.ask_heatmap_style()
+    dlg.colormap.setCurrentText("magma")
+    dlg.sliders["gamma"].setValue(120)
+    dlg.close()
+    win.close()
+    again = make_window()
+    assert again.actions_by_name["log_scale"].isChecked() and again.terminal.price.log_scale
+    style = again.terminal.price.heatmap.style
+    assert style.colormap == "magma" and style.gamma == pytest.approx(1.2)

@@ -88,7 +88,11 @@ def test_account_positions_appear_on_the_chart_and_the_map(make_window, qtbot, s
     assert want is not None and want.startswith("your long liquidates at 76,420")
     assert want in text
     # The account's wallet (fake: 10,000 USDT; equity = wallet + uPnL).
-    assert "Binance · main: wallet 10,000.00 USDT · equity 9,750.00" in text
+    assert "Binance · main: wallet 10,000.00 USDT · equity 9,750.00" in text and "· updated " in text
+    # Refresh now: another round at once (the interval is a minute here).
+    before = ctl.last_update.round
+    win.actions_by_name["refresh_positions"].trigger()
+    qtbot.waitUntil(lambda: ctl.last_update.round == before + 1, timeout=20000)
     # The label on the liquidation line says how far it is.
     assert "liq 76,420" in d.liq_line.label.format
     win.close()
@@ -216,15 +220,23 @@ def test_cross_what_if_short_uses_the_wallet_and_log_scale_keeps_the_level(make_
     win.actions_by_name["log_scale"].setChecked(False)
 
 
-def test_invalid_what_if_is_refused_with_a_reason(make_window, qtbot):
-    win = make_window()
-    wait_drawn(qtbot, win)
-    ctl = install_positions_ui(win)
-    dialog = ctl.open_what_if()
+def test_invalid_what_if_is_refused_with_a_reason(qtbot, ini_settings):
+    from gui.app import make_app
+    from gui.dialogs.whatif import WhatIfDialog
+
+    make_app()
+    settings, _ = ini_settings
+    dialog = WhatIfDialog(settings, 80_000.0)
+    qtbot.addWidget(dialog)
     dialog.entry.setValue(80_000)
     dialog.qty.setValue(1.0)
-    dialog.leverage.setValue(125)  # notional 80,000 is in the 100x bracket
+    dialog.leverage.setValue(125)  # notional 80,000 is in the 100x bracket (50,000–250,000)
     assert "above the 100x allowed" in dialog.problem.text()
+    dialog.margin_mode.setCurrentIndex(dialog.margin_mode.findData("cross"))
+    dialog.leverage.setValue(10)
+    dialog.wallet.setValue(5_000)  # below the 8,000 initial margin
+    assert "below the initial margin" in dialog.problem.text()
+    assert load_what_ifs(settings) == []
 
 
 def test_the_main_window_has_the_menu_and_draws_saved_what_ifs_at_start(make_window, qtbot):
