@@ -27,6 +27,7 @@ from market.source import MarketSource, SourceInfo
 
 
 MAX_RUNS_PER_S = 5.0
+EMIT_INTERVAL_S = 0.1
 
 
 class _Cancelled(Exception):
@@ -50,6 +51,9 @@ class MarketWorker(QtCore.QObject):
         self._frames: Optional[MarketFrames] = None
         self._timer: Optional[QtCore.QTimer] = None
         self._cancel = threading.Event()
+        self._deltas: list[MarketFrames] = []
+        self._last_emit = 0.0
+        self._last_feeds = 0.0
         self.polls = 0
 
     @QtCore.Slot()
@@ -106,9 +110,20 @@ class MarketWorker(QtCore.QObject):
             return
         self.polls += 1
         if not delta.is_empty():
-            self._frames = append_frames(self._frames, delta)
+            self._deltas.append(delta)
+        now = time.monotonic()
+        if self._deltas and now - self._last_emit >= EMIT_INTERVAL_S:
+            # Fast sources (50 polls/s) are merged and handed on at most 10 times a second.
+            merged = self._deltas[0]
+            for d in self._deltas[1:]:
+                merged = append_frames(merged, d)
+            self._deltas = []
+            self._frames = append_frames(self._frames, merged)
+            self._last_emit = now
             self.updated.emit(self._frames, self._clock(self._frames))
-        self._emit_feeds()
+        if now - self._last_feeds >= EMIT_INTERVAL_S:
+            self._last_feeds = now
+            self._emit_feeds()
 
     def request_stop(self) -> None:
         """Thread-safe: make a running backfill give up at its next progress report."""

@@ -34,7 +34,10 @@ def _spin(lo: float, hi: float, decimals: int, value: float, suffix: str = "", s
 class WhatIfDialog(QtWidgets.QDialog):
     what_ifs_changed = QtCore.Signal(object)  # tuple[WhatIfPosition, ...], after QSettings was written
 
-    def __init__(self, settings: QtCore.QSettings, price: Optional[float] = None, parent: Optional[QtWidgets.QWidget] = None) -> None:
+    def __init__(self, settings: QtCore.QSettings, price: Optional[float] = None, parent: Optional[QtWidgets.QWidget] = None,
+                 wallet: Optional[float] = None) -> None:
+        """``price`` pre-fills the entry (the chart's last price); ``wallet`` the cross wallet balance (a
+        connected account's, when there is one)."""
         super().__init__(parent)
         self.setWindowTitle("What-if positions")
         self.settings = settings
@@ -55,7 +58,7 @@ class WhatIfDialog(QtWidgets.QDialog):
         self.entry = _spin(0.01, 10_000_000, 2, round(entry, 2), " USDT", 10.0)
         self.qty = _spin(0.0001, 100_000, 4, 0.1, " BTC", 0.01)
         self.leverage = _spin(1, 125, 1, 10, "x", 1.0)
-        self.wallet = _spin(0.01, 1e10, 2, 10_000, " USDT", 100.0)
+        self.wallet = _spin(0.01, 1e10, 2, round(wallet, 2) if wallet and wallet > 0 else 10_000, " USDT", 100.0)
         self.wallet_label = QtWidgets.QLabel("Wallet balance")
         self.preview = QtWidgets.QLabel("")
         self.preview.setObjectName("whatIfPreview")

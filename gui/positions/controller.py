@@ -127,11 +127,17 @@ class PositionsController(QtCore.QObject):
     def _forget_accounts_dialog(self, *_args) -> None:
         self.accounts_dialog = None
 
+    def account_wallet(self) -> Optional[float]:
+        """The first connected account's USDT wallet balance (pre-fills a cross what-if), if known."""
+        if self.last_update is None:
+            return None
+        return next((s.balance.wallet for s in self.last_update.accounts if s.balance is not None), None)
+
     def open_what_if(self):
         from gui.dialogs.whatif import WhatIfDialog
 
         if self.what_if_dialog is None:
-            self.what_if_dialog = WhatIfDialog(self.settings, self.overlay.last_price, self.win)
+            self.what_if_dialog = WhatIfDialog(self.settings, self.overlay.last_price, self.win, self.account_wallet())
             self.what_if_dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
             self.what_if_dialog.what_ifs_changed.connect(self.set_what_ifs)
             self.what_if_dialog.finished.connect(lambda *_: setattr(self, "what_if_dialog", None))
