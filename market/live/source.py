@@ -8,6 +8,7 @@ backfill runs; ``poll`` only drains a queue and returns at once; ``feed_states``
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import queue
 import random
 import threading
@@ -84,7 +85,10 @@ class LiveSource:
         if self._closed:
             coro.close()
             raise RuntimeError("the live source is closed")
-        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
+        try:
+            return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
+        except concurrent.futures.CancelledError:
+            raise RuntimeError("the live source was closed while it was working") from None
 
     def _check_symbol(self, symbol: str) -> None:
         if symbol != self.symbol:
@@ -98,7 +102,11 @@ class LiveSource:
 
     def history(self, symbol: str, start_ms: Optional[int] = None, end_ms: Optional[int] = None,
                 exchanges: Optional[Sequence[str]] = None, progress: Optional[ProgressFn] = None) -> MarketFrames:
-        """Backfill what the store lacks (default: ``history_days`` up to now), start live feeds, return the rows."""
+        """Backfill what the store lacks (default: ``history_days`` up to now), start live feeds, return the rows.
+
+        Blocks for the backfill (call it from a worker thread). ``progress(fraction, text)`` is called from
+        the source's own loop thread. Offline, it returns within seconds with what the store has.
+        """
         self._check_symbol(symbol)
         now = self.now_ms()
         start = start_ms if start_ms is not None else now - int(self.history_days * DAY_MS)

@@ -149,3 +149,28 @@ def test_close_is_idempotent_and_refuses_further_history(make_source):
     src.close()
     with pytest.raises(RuntimeError):
         src.history(src.symbol)
+
+
+def test_close_during_a_backfill_ends_it_promptly(fake, make_source):
+    import threading
+    import time
+
+    fake.delay("binance", 3.0, "/fapi/v1/klines", times=None)
+    src = make_source(exchanges=("binance",), timeout_s=5.0)
+    outcome = {}
+
+    def worker() -> None:
+        try:
+            src.history(src.symbol)
+            outcome["result"] = "returned"
+        except RuntimeError as exc:
+            outcome["result"] = str(exc)
+
+    t = threading.Thread(target=worker)
+    t.start()
+    assert wait_until(lambda: fake.route_counts().get("binance /fapi/v1/klines", 0) >= 1, 5)
+    t0 = time.monotonic()
+    src.close()
+    t.join(5)
+    assert not t.is_alive() and time.monotonic() - t0 < 3
+    assert outcome["result"] == "the live source was closed while it was working"
