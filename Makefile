@@ -28,5 +28,12 @@ test: $(STAMP) lint
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m benchmarks $(ARGS)
 
+# A one-folder desktop bundle in dist/cascade/ (PyInstaller), and its smoke test (frozen app, offscreen screenshot).
+package:
+	bash packaging/build.sh
+
+package-smoke: package
+	bash packaging/smoke.sh
+
 clean:
 	rm -rf $(VENV) .bench build dist .pytest_cache .hypothesis
