@@ -38,9 +38,9 @@ def private_fake():
 def fake(private_fake):
     """The module's fake exchange with its account settings reset after each test."""
     s = private_fake.state
-    saved = (s.ip_whitelisted, s.clock_offset_ms, s.delay_s, s.entry, s.mark, s.liquidation, s.position_qty, s.leverage, s.margin_mode)
+    saved = (s.ip_whitelisted, s.clock_offset_ms, s.delay_s, s.entry, s.mark, s.liquidation, s.position_qty, s.leverage, s.margin_mode, s.wallet_usdt)
     yield private_fake
-    (s.ip_whitelisted, s.clock_offset_ms, s.delay_s, s.entry, s.mark, s.liquidation, s.position_qty, s.leverage, s.margin_mode) = saved
+    (s.ip_whitelisted, s.clock_offset_ms, s.delay_s, s.entry, s.mark, s.liquidation, s.position_qty, s.leverage, s.margin_mode, s.wallet_usdt) = saved
 
 
 @pytest.fixture

@@ -91,8 +91,11 @@ def test_account_positions_appear_on_the_chart_and_the_map(make_window, qtbot, s
     assert "Binance · main: wallet 10,000.00 USDT · equity 9,750.00" in text and "· updated " in text
     # Refresh now: another round at once (the interval is a minute here).
     before = ctl.last_update.round
+    fake.state.wallet_usdt = 12_345.67
     win.actions_by_name["refresh_positions"].trigger()
     qtbot.waitUntil(lambda: ctl.last_update.round == before + 1, timeout=20000)
+    # A what-if opened now starts from the account's wallet for cross margin.
+    assert ctl.open_what_if().wallet.value() == 12_345.67
     # The label on the liquidation line says how far it is.
     assert "liq 76,420" in d.liq_line.label.format
     win.close()
