@@ -106,6 +106,7 @@ class PositionsController(QtCore.QObject):
         self.what_if_action.triggered.connect(lambda _c=False: self.open_what_if())
         self.refresh_action = menu.addAction("&Refresh positions now")
         self.refresh_action.triggered.connect(lambda _c=False: self.refresh())
+        self.refresh_action.setEnabled(False)  # until an account is connected
         named = getattr(self.win, "actions_by_name", None)
         if isinstance(named, dict):
             named["accounts"] = self.accounts_action
@@ -166,6 +167,7 @@ class PositionsController(QtCore.QObject):
             self.worker.refresh()
 
     def _start_worker(self) -> None:
+        self.refresh_action.setEnabled(True)
         self.worker = PositionsWorker(self.store, self.accounts, self.interval_ms, self.urls_override, self.timeout_s)
         self.thread = WorkerThread(self.worker, "positions")
         self.worker.updated.connect(self._on_update)
@@ -174,6 +176,7 @@ class PositionsController(QtCore.QObject):
     def _stop_worker(self, wait: bool = True) -> None:
         """Stop fetching. ``wait=False`` (from a dialog) returns at once: a fetch in flight may take up to
         its timeout, and the GUI thread must not wait for it; the thread ends after that round."""
+        self.refresh_action.setEnabled(False)
         worker, thread = self.worker, self.thread
         self.worker = self.thread = None
         if worker is not None and thread is not None:

@@ -109,8 +109,10 @@ def test_a_removed_account_takes_its_positions_off_the_chart(make_window, qtbot,
     save_accounts(win.settings, [info])
     ctl = install_positions_ui(win, store=store, urls_override=fake.urls, interval_ms=60_000)
     qtbot.waitUntil(lambda: len(ctl.overlay.drawn) == 1, timeout=20000)
+    assert win.actions_by_name["refresh_positions"].isEnabled()
     ctl.set_accounts(())  # returns at once (a fetch in flight is not waited for); the thread then ends
     assert ctl.overlay.drawn == [] and ctl.worker is None
+    assert not win.actions_by_name["refresh_positions"].isEnabled()
     qtbot.waitUntil(lambda: all(not t.thread.isRunning() for _w, t in ctl._retired), timeout=15000)
 
 
