@@ -10,7 +10,7 @@ ls tests/integration/test_keyring_real*.py >/dev/null 2>&1 || { echo "no real ke
 T=$(mktemp -d)
 env -u DBUS_SESSION_BUS_ADDRESS HOME="$T" XDG_DATA_HOME="$T/share" XDG_RUNTIME_DIR="$T" CASCADE_REAL_KEYRING=1 \
   dbus-run-session -- sh -c "echo -n test-password | gnome-keyring-daemon --unlock --components=secrets >/dev/null; \
-  QT_QPA_PLATFORM=offscreen $PY -m pytest -q -p no:cacheprovider -m keyring_real tests/integration/" >"$T/out" 2>&1
+  QT_QPA_PLATFORM=offscreen $PY -m pytest -q -p no:cacheprovider -m keyring_real tests/integration/ tests/gui/positions/" >"$T/out" 2>&1
 rc=$?
 grep -v "Failed to set fd limit" "$T/out"
 rm -rf "$T"
