@@ -12,14 +12,15 @@ from typing import Optional
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from gui import settings as st
+from gui import tool_actions, window_state
 from gui import alert_rules
 from gui.alert_rules import AlertState
 from gui.analytics_bridge import ModelSettings
-from gui.dialogs.alerts import AlertsDock, Notifier, rules_from_json, rules_to_json
+from gui.dialogs.alerts import AlertsDock, Notifier, rules_to_json
 from gui.menus import build_menus
 from gui.replay import ReplayBar
 from gui.sources import DEMO_LABEL, SourceSpec
-from gui.terminal import PANEL_NAMES, Terminal
+from gui.terminal import Terminal
 from gui.theme import Theme, apply_qt_theme, theme_named
 from gui.toolbar import Toolbar
 from gui.widgets.feeds import FeedStatus
@@ -30,38 +31,10 @@ from market.series import EXCHANGES, MINUTE_MS
 from market.source import SourceInfo
 
 
-def _model_from_settings(s: QtCore.QSettings, default: ModelSettings) -> ModelSettings:
-    """Saved model settings, or ``default`` where they are missing or invalid."""
-    try:
-        levs = tuple(float(v) for v in st.read_str(s, "model/leverages", "").split(",") if v)
-        weights = tuple(float(v) for v in st.read_str(s, "model/weights", "").split(",") if v)
-        bin_usd = float(s.value("model/bin_usd", 0) or 0) or None
-        taker = st.read_bool(s, "model/taker_split", default.taker_split)
-        if not levs:
-            return replace(default, bin_usd=bin_usd, taker_split=taker)
-        return replace(default, leverages=levs, weights=weights, bin_usd=bin_usd, taker_split=taker)
-    except (ValueError, TypeError):
-        return default
-
-
 OFFLINE_NOTE = (
     "Offline — no connection to Binance, OKX or Bybit. Showing the demo market (simulated data); "
     "File → Open snapshot… reviews saved data, File → Live markets tries again."
 )
-def _heatmap_style_from_settings(s: QtCore.QSettings, default):
-    from dataclasses import fields
-
-    values = {}
-    for f in fields(default):
-        raw = s.value(f"heatmap/{f.name}")
-        if raw is None:
-            continue
-        try:
-            values[f.name] = str(raw) if f.name == "colormap" else float(raw)
-        except (TypeError, ValueError):
-            continue
-    return replace(default, **values)
-
 
 REDRAW_MS = 100  # at most 10 redraws per second, however fast the data comes
 
@@ -166,7 +139,7 @@ class MainWindow(QtWidgets.QMainWindow):
         for name in ("measure", "heatmap", "model", "alerts"):
             self.toolbar.addAction(self.actions_by_name[name])
         self._connect_controls()
-        self._restore()
+        window_state.restore(self)
         apply_qt_theme(QtWidgets.QApplication.instance(), self.theme)
         self._age_timer = QtCore.QTimer(self)
         self._age_timer.setInterval(1000)
@@ -194,58 +167,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self._range_debounce.timeout.connect(self.request_view)
         self.terminal.user_range_changed.connect(self._range_debounce.start)
         self.replay.as_of_changed.connect(self.set_as_of)
-
-    def _restore(self) -> None:
-        s = self.settings
-        geometry = s.value("window/geometry")
-        if isinstance(geometry, QtCore.QByteArray) and not geometry.isEmpty():
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1440, 900)
-        splitter = s.value("window/splitter")
-        if isinstance(splitter, QtCore.QByteArray) and not splitter.isEmpty():
-            self.terminal.splitter.restoreState(splitter)
-        tf = int(s.value("chart/timeframe_ms", MINUTE_MS) or MINUTE_MS)
-        self.timeframe_ms = tf
-        self.toolbar.set_timeframe_ms(tf)
-        lookback = float(s.value("chart/lookback_s", 86400) or 86400)
-        self.toolbar.set_lookback_s(lookback)
-        self.terminal.lookback_s = lookback
-        for name in PANEL_NAMES:
-            visible = st.read_bool(s, f"view/panel_{name}", True)
-            self.actions_by_name[f"panel_{name}"].setChecked(visible)
-            self.terminal.set_panel_visible(name, visible)
-        self.alerts_dock.set_rules(rules_from_json(st.read_str(s, "alerts/rules", "[]")))
-        self.model = _model_from_settings(s, self.model)
-        zone = st.read_str(s, "view/time_zone", "UTC")
-        self.actions_by_name["zone_local"].setChecked(zone == "local")
-        self.terminal.set_time_zone(zone)
-        self.readout.zone = zone
-        for name in ("log_scale", "oi_usd"):
-            self.actions_by_name[name].setChecked(st.read_bool(s, f"view/{name}", False))
-        self.terminal.set_heatmap_style(_heatmap_style_from_settings(s, self.terminal.price.heatmap.style))
-
-    def save_settings(self) -> None:
-        s = self.settings
-        s.setValue("window/geometry", self.saveGeometry())
-        s.setValue("window/splitter", self.terminal.splitter.saveState())
-        s.setValue("view/theme", self.theme.name)
-        s.setValue("chart/exchanges", list(self.exchanges))
-        s.setValue("chart/timeframe_ms", self.timeframe_ms)
-        s.setValue("chart/lookback_s", self.terminal.lookback_s)
-        for name in PANEL_NAMES:
-            s.setValue(f"view/panel_{name}", self.terminal.panel_visible(name))
-        s.setValue("view/time_zone", self.terminal.price.time_axis.zone)
-        s.setValue("model/leverages", ",".join(f"{v:g}" for v in self.model.leverages))
-        s.setValue("model/weights", ",".join(f"{v:g}" for v in self.model.weights))
-        s.setValue("model/bin_usd", self.model.bin_usd or 0)
-        s.setValue("model/taker_split", self.model.taker_split)
-        for name in ("log_scale", "oi_usd"):
-            s.setValue(f"view/{name}", self.actions_by_name[name].isChecked())
-        style = self.terminal.price.heatmap.style
-        for key, value in style.__dict__.items():
-            s.setValue(f"heatmap/{key}", value)
-        s.sync()
 
     # -- sources ---------------------------------------------------------------------------------
     def open_spec(self, spec: SourceSpec) -> None:
@@ -502,43 +423,13 @@ class MainWindow(QtWidgets.QMainWindow):
         self.alert_state = AlertState()
 
     def ask_heatmap_style(self):
-        from gui.dialogs.heatmap_controls import HeatmapControls
-
-        dlg = HeatmapControls(self.terminal.price.heatmap.style, self)
-        dlg.style_changed.connect(self.terminal.set_heatmap_style)
-        dlg.show()
-        self.heatmap_dialog = dlg
-        return dlg
+        return tool_actions.ask_heatmap_style(self)
 
     def ask_model_settings(self):
-        from gui.dialogs.model_settings import ModelSettingsDialog
+        return tool_actions.ask_model_settings(self)
 
-        dlg = ModelSettingsDialog(self.model, self, calibrate=self._calibrate)
-        dlg.accepted.connect(lambda: self.set_model(dlg.params))
-        dlg.open()
-        self.model_dialog = dlg
-        return dlg
-
-    def _calibrate(self, params, done) -> None:
-        """Fit the leverage mix to the observed liquidations, in the background."""
-        frames = self.frames
-        if frames is None or len(frames.liquidations) == 0:
-            done(None, "No observed liquidations to calibrate on: kept the default mix")
-            return
-        from gui.background import run_in_background
-
-        def fit():
-            from analytics.calibrate import calibrate
-
-            return calibrate(frames.candles, frames.open_interest, frames.liquidations, params)
-
-        def finished(cal) -> None:
-            if cal is None:
-                done(None, "Calibration found nothing to fit: kept the mix")
-            else:
-                done(cal.params(params), f"Calibrated on ${cal.observed_usd / 1e6:,.0f}M of liquidations: R² {cal.r2:.2f} (default mix {cal.r2_prior:.2f})")
-
-        self._calibration = run_in_background(fit, finished, lambda msg: done(None, f"Calibration failed: {msg}"), self)
+    def save_settings(self) -> None:
+        window_state.save(self)
 
     # -- theme, view ------------------------------------------------------------------------------
     def set_theme(self, name: str) -> None:

@@ -23,7 +23,7 @@ import numpy as np
 
 from gui.chart_data import ChartData, append_frames, build_chart_data, liquidation_events
 from market.series import MarketFrames
-from market.source import MarketSource, SourceInfo
+from market.source import MarketSource
 
 
 MAX_RUNS_PER_S = 5.0

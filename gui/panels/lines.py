@@ -6,11 +6,11 @@ from typing import Mapping
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtWidgets
 
 from gui.chart_data import ChartData, Series
 from gui.items import lod
-from gui.items.axes import CompactAxis, PercentAxis, format_compact
+from gui.items.axes import CompactAxis, PercentAxis
 from gui.panels.base import ChartPanel
 from gui.theme import Theme
 from market.series import EXCHANGE_NAMES
@@ -153,10 +153,6 @@ class OpenInterestPanel(LinesPanel):
             curve.setData(total.x, top)
             base = top
 
-    def venue_values(self) -> dict[str, np.ndarray]:
-        """The unstacked values per venue (what the curves' bands are made of)."""
-        return {name: s.y for name, s in self.series.items()}
-
     def fit_y(self, x0: float, x1: float) -> None:
         lo, hi = np.inf, -np.inf
         names = list(self.stacked)
@@ -193,10 +189,3 @@ class FundingPanel(LinesPanel):
         self.show_series(data.funding)
         for curve in self.curves.values():
             curve.opts["stepMode"] = None
-
-    def fit_y(self, x0: float, x1: float) -> None:
-        super().fit_y(x0, x1)
-
-
-def compact_usd(v: float) -> str:
-    return "$" + format_compact(v)

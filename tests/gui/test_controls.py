@@ -131,6 +131,7 @@ def test_symbol_change_opens_that_market(demo_window, qtbot):
     win.toolbar.symbol.activated.emit(0)
     qtbot.waitUntil(lambda: win.frames is not None and win.frames.symbol == "ETH/USDT:USDT", timeout=20000)
     r = wait_result(qtbot, win, lambda r: r.chart.symbol == "ETH/USDT:USDT" and r.liquidity is not None)
+    assert r.liquidity.map.price > 0 and len(r.chart.candles) > 0
     assert win.session.spec.symbol == "ETH/USDT:USDT"
     assert "ETH/USDT:USDT" in win.terminal.price.title_item.toPlainText()
 

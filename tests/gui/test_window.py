@@ -5,9 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analytics.liquidation import LiquidationModel
-from analytics.imbalance import longs_at_risk, shorts_at_risk
-from gui.chart_data import resample_candles
 from market.series import per_exchange
 from tests.gui.conftest import wait_drawn, wait_result
 
@@ -34,7 +31,7 @@ def test_candles_volume_and_oi_hold_the_source_data(demo_window):
     # OI: Binance's curve is Binance's OI rows (last per minute).
     oi = per_exchange(frames.open_interest, "binance")
     curve = win.terminal.panels["open_interest"].curves["binance"]
-    cx, cy = curve.xData, curve.yData
+    cy = curve.yData
     last = oi.groupby(oi["ts"] - oi["ts"] % 60000).last()
     np.testing.assert_allclose(cy, last["oi_base"].to_numpy())
     assert chart.price_exchange == "binance"

@@ -1,0 +1,53 @@
+"""The imbalance axis: the view holds ln(shorts / longs), the ticks read as ratios (1/3, 1, 3).
+
+A log axis keeps 1 : 3 and 3 : 1 the same distance from balance, so neither side looks more extreme.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pyqtgraph as pg
+
+NICE = (1.0, 1.5, 2.0, 3.0, 5.0, 7.0)
+
+
+def format_ratio(ratio: float) -> str:
+    """Shorts / longs as a short label: ``3``, ``1.5``, ``1/3``, ``1/1.5``, ``1``."""
+    if not math.isfinite(ratio) or ratio <= 0:
+        return ""
+    if ratio < 1:
+        return "1/" + format_ratio(1.0 / ratio)
+    if ratio >= 100:
+        return f"{ratio:,.0f}"
+    return f"{ratio:.2g}" if ratio < 10 else f"{ratio:.0f}"
+
+
+def ratio_ticks(lo: float, hi: float, max_ticks: int = 9) -> list[float]:
+    """Log-ratio tick positions within ``[lo, hi]`` at nice ratios (and their inverses), thinned to ``max_ticks``."""
+    if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
+        return []
+    ratios = sorted({m * 10.0**k for k in range(-6, 7) for m in NICE} | {1.0 / (m * 10.0**k) for k in range(0, 7) for m in NICE})
+    ticks = [math.log(r) for r in ratios if lo <= math.log(r) <= hi]
+    for keep in (1, 2, 3, 4, 6, 12):  # fewer, evenly spaced, always keeping 1 (= 0) when shown
+        if len(ticks[::keep]) <= max_ticks:
+            break
+    if 0.0 in ticks:
+        i0 = ticks.index(0.0)
+        return [t for i, t in enumerate(ticks) if (i - i0) % keep == 0]
+    return ticks[::keep]
+
+
+class RatioAxis(pg.AxisItem):
+    """Bottom axis of the study plots: positions are ln(ratio), labels are ratios."""
+
+    def __init__(self, orientation: str = "bottom", **kw) -> None:
+        super().__init__(orientation, **kw)
+        self.enableAutoSIPrefix(False)
+
+    def tickValues(self, minVal, maxVal, size):
+        max_ticks = max(2, int(size / 55))  # about one label per 55 px
+        return [(1.0, ratio_ticks(min(minVal, maxVal), max(minVal, maxVal), max_ticks))]
+
+    def tickStrings(self, values, scale, spacing):
+        return [format_ratio(math.exp(v)) for v in values]
