@@ -9,7 +9,7 @@ import math
 
 import pyqtgraph as pg
 
-NICE = (1.0, 1.5, 2.0, 3.0, 5.0, 7.0)
+NICE = (1.0, 2.0, 3.0, 5.0)
 
 
 def format_ratio(ratio: float) -> str:
@@ -27,7 +27,8 @@ def ratio_ticks(lo: float, hi: float, max_ticks: int = 9) -> list[float]:
     """Log-ratio tick positions within ``[lo, hi]`` at nice ratios (and their inverses), thinned to ``max_ticks``."""
     if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
         return []
-    ratios = sorted({m * 10.0**k for k in range(-6, 7) for m in NICE} | {1.0 / (m * 10.0**k) for k in range(0, 7) for m in NICE})
+    up = {m * 10.0**k for k in range(0, 7) for m in NICE}  # 1, 2, 3, 5, 10, 20 ... and their inverses
+    ratios = sorted(up | {1.0 / r for r in up})
     ticks = [math.log(r) for r in ratios if lo <= math.log(r) <= hi]
     for keep in (1, 2, 3, 4, 6, 12):  # fewer, evenly spaced, always keeping 1 (= 0) when shown
         if len(ticks[::keep]) <= max_ticks:

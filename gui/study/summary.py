@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from typing import Optional
 
 from analytics.study import StudyResult
+from gui.study.axis import format_ratio
 
 SHORT_CAVEAT = ("An estimate of an estimate (the map is a model of positions, not the positions); past \u2260 future; "
                 "observations overlap \u2014 intervals use a block bootstrap.")
@@ -58,7 +59,7 @@ def summary_lines(r: StudyResult, symbol: str = "") -> list[str]:
     lines.append(f"Heavier side's band reached first: {pct(r.heavier_first_rate)} of observations; base rate "
                  f"{pct(r.base_rate)} (what to expect if the imbalance told nothing). Band first: up "
                  f"{pct(r.up_first_rate)}, down {pct(r.down_first_rate)}, neither {pct(r.neither_rate)}.")
-    edges = [f"{b.imbalance_min:.2g}\u2013{b.imbalance_max:.2g} ({edge_word(b.edge_ci)}, n={b.n})"
+    edges = [f"{format_ratio(b.imbalance_min)} to {format_ratio(b.imbalance_max)} ({edge_word(b.edge_ci)}, n={b.n})"
              for b in r.buckets if edge_word(b.edge_ci) != "none"]
     lines.append("Buckets whose heavier-first interval excludes the base rate: " + ("; ".join(edges) if edges else "none") + ".")
     lines += list(r.notes)
