@@ -4,7 +4,9 @@ first_paint_ms: wall time from launching `python main.py --demo` (a fresh proces
 drawn with data. max/p99_stall_ms: a 2 ms QTimer probe's lateness while the demo runs at 60x speed
 (a minute of market per second, every poll revising the live candle) polled 50 times per second for STALL_SECONDS. redraws_per_s: how often
 the panels were redrawn meanwhile (coalesced). open_30d_ms: a fresh process opening a 30-day 3-exchange
-1-minute snapshot until its first frame is drawn.
+1-minute snapshot until its first frame is drawn. The *_app_rate figures repeat the stall probe at the
+window's own poll rate (200 ms). Stalls here come mostly from the worker threads holding the interpreter
+lock (the demo's per-poll merges in pandas), so they grow with the poll rate and the machine's load.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ GOALS = {
     "max_stall_ms": "<= 16",
     "p99_stall_ms": "<= 16",
     "redraws_per_s": "<= 10-20 (coalesced)",
+    "p99_stall_ms_app_rate": "<= 16",
     "open_30d_ms": "<= finplot's 600 ms for candles alone",
 }
 
@@ -62,7 +65,7 @@ def _first_paint(argv: list[str]) -> tuple[float, float]:
     return (data["t"] - t0) * 1000.0, data["analytics_ms"]
 
 
-def _stalls() -> dict:
+def _stalls(speed: float = 60.0, poll_ms: int = 20, seconds: float = STALL_SECONDS) -> dict:
     os.environ.setdefault("CASCADE_TEST", "1")
     os.environ.setdefault("CASCADE_SETTINGS_DIR", tempfile.mkdtemp())
     import numpy as np
@@ -73,7 +76,7 @@ def _stalls() -> dict:
     from gui.sources import SourceSpec
 
     app = make_app()
-    win = MainWindow(SourceSpec("demo", seed=7, speed=60.0, history_days=7, poll_ms=20))
+    win = MainWindow(SourceSpec("demo", seed=7, speed=speed, history_days=7, poll_ms=poll_ms))
     win.resize(1440, 900)
     win.show()
     deadline = time.monotonic() + 60
@@ -93,7 +96,7 @@ def _stalls() -> dict:
     probe.timeout.connect(tick)
     redraws0, polls0 = win.terminal.redraws, win.session.worker.polls
     probe.start()
-    end = time.monotonic() + STALL_SECONDS
+    end = time.monotonic() + seconds
     while time.monotonic() < end:
         app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 20)
     probe.stop()
@@ -104,8 +107,8 @@ def _stalls() -> dict:
     return {
         "max_stall_ms": round(float(arr.max()), 1),
         "p99_stall_ms": round(float(np.percentile(arr, 99)), 1),
-        "redraws_per_s": round(redraws / STALL_SECONDS, 1),
-        "source_updates_per_s": round(polls / STALL_SECONDS, 1),
+        "redraws_per_s": round(redraws / seconds, 1),
+        "source_updates_per_s": round(polls / seconds, 1),
     }
 
 
@@ -133,6 +136,10 @@ def run() -> dict:
         out["open_30d_ms"] = None
         out["open_30d_note"] = f"store unavailable: {exc}"
     out.update(_stalls())
+    # The same at the window's own poll rate (5 updates/s): what a trader's session sees.
+    app_rate = _stalls(poll_ms=200, seconds=max(10.0, STALL_SECONDS / 2))
+    out.update({f"{k}_app_rate": v for k, v in app_rate.items()})
+    out["load_average_1m"] = round(os.getloadavg()[0], 2)  # the machine is shared: read figures with it
     return out
 
 
