@@ -148,6 +148,9 @@ class MainWindow(QtWidgets.QMainWindow):
         from gui.positions import install_positions_ui  # the trader's own positions (accounts, what-if)
 
         install_positions_ui(self)
+        from gui.study import install_study_ui  # Tools → Signal study… (issue 11)
+
+        install_study_ui(self)
         self.open_spec(spec)
 
     # -- wiring -----------------------------------------------------------------------------------
