@@ -280,3 +280,12 @@ def test_on_the_demo_market_a_jump_shows_the_replay_bar(demo_window, qtbot):
     # A moment outside the data is refused with a message, the replay stays.
     assert not controller.jump_to(int(win.frames.time_range()[1]) + HOUR_MS)
     assert win.as_of_ms is None
+
+
+def test_a_horizon_longer_than_the_data_says_there_is_nothing_to_show(qtbot, view, frames):
+    view.horizon.setCurrentIndex(view.horizon.findData(7 * 24 * HOUR_MS))  # 7 days on 3 days of data
+    result = run_view(qtbot, view)
+    assert result.n == 0 and result.skipped["incomplete_horizon"] > 0
+    assert len(view.scatter.getData()[0]) == 0 and len(view.bucket_means.getData()[0]) == 0
+    assert not view.mean_line.isVisible() and not view.base_line.isVisible()
+    assert view.summary.text().startswith("No observation")
