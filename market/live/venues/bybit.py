@@ -5,7 +5,8 @@ Units (https://bybit-exchange.github.io/docs/v5/market/...):
   no taker buy volume.
 - open-interest ``openInterest`` in base coin for linear contracts (BTC for BTCUSDT) and no value: we
   price it with the close of the 1m candle ending at that instant. tickers has ``openInterestValue``.
-- account-ratio gives ``buyRatio``/``sellRatio`` (account shares); ratio = buyRatio / sellRatio.
+- account-ratio gives ``buyRatio``/``sellRatio`` (account shares); "Long-short account ratio = Long account
+  ratio / Short account ratio" (docs v5/market/long-short-ratio), so ratio = buyRatio / sellRatio.
 - allLiquidation stream: ``S`` is the liquidated POSITION's side ("When you receive a Buy update, this means
   that a long position has been liquidated", Bybit v5 docs, websocket/public/all-liquidation) — the
   opposite of Binance's convention. ``v`` size in base coin; ccxt.pro's bybit parser lowercases S into side.
