@@ -127,9 +127,13 @@ class PricePanel(ChartPanel):
         if rng is None:
             return
         lo, hi = rng
-        if self.up_line.isVisible():  # keep both targets (and the clusters between) in view
-            ups = (self.up_line.value(), self.down_line.value())
-            lo, hi = min(lo, *ups), max(hi, *ups)
+        if self.up_line.isVisible():
+            # Reach toward the targets (and the clusters before them), but by at most one candle range
+            # each side, so far targets never squash the candles into a thin band.
+            span = max(hi - lo, abs(hi) * 1e-4)
+            targets = (self.up_line.value(), self.down_line.value())
+            lo = max(min(lo, *targets), lo - span)
+            hi = min(max(hi, *targets), hi + span)
         pad = (hi - lo) * 0.08 or abs(hi) * 0.01 or 1.0
         self.view.setYRange(lo - pad, hi + pad, padding=0)
         self.estimate_label.setPos(4, self.view.height() - 2)
