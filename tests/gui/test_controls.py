@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from PySide6 import QtCore, QtGui, QtWidgets
 import pytest
 
 from analytics.liquidation import LiquidationModel
@@ -201,3 +202,59 @@ def test_view_options_and_heatmap_style_persist(make_window, qtbot):
     assert again.actions_by_name["log_scale"].isChecked() and again.terminal.price.log_scale
     style = again.terminal.price.heatmap.style
     assert style.colormap == "magma" and style.gamma == pytest.approx(1.2)
+
+
+def _viewport_point(panel, x, y):
+    """Widget pixel of view coordinates (x, y) in ``panel``'s plot."""
+    scene = panel.view.mapViewToScene(QtCore.QPointF(x, y))
+    return panel.plot_widget.mapFromScene(scene)
+
+
+def test_mouse_over_the_chart_moves_the_crosshair_and_readout(demo_window, qtbot):
+    win = demo_window
+    t = win.terminal
+    c = t.chart.candles
+    i = len(c) - 200
+    price = float(c.close[i])
+    pos = _viewport_point(t.price, float(c.x[i]) + 30.0, price)
+    qtbot.mouseMove(t.price.plot_widget.viewport(), pos)
+    qtbot.waitUntil(lambda: win.readout.readout is not None and abs(win.readout.readout.x - c.x[i]) <= 60, timeout=3000)
+    r = win.readout.readout
+    j = int(np.searchsorted(c.x, r.x))
+    assert (r.open, r.high, r.low, r.close) == (c.open[j], c.high[j], c.low[j], c.close[j])
+    assert abs(r.price - price) / price < 0.002  # within a pixel or two
+    assert t.price.vline.isVisible() and t.panels["volume"].vline.value() == t.price.vline.value()
+
+
+def test_dragging_a_target_line_with_the_mouse(demo_window, qtbot):
+    win = demo_window
+    t = win.terminal
+    last = float(t.chart.candles.close[-1])
+    win.set_targets(round(last * 1.004), round(last * 0.996))  # both lines inside the view
+    wait_result(qtbot, win, lambda r: r.request.targets == (round(last * 1.004), round(last * 0.996)))
+    qtbot.wait(50)
+    line = t.price.up_line
+    x_mid = sum(t.visible_x()) / 2
+    start = _viewport_point(t.price, x_mid, line.value())
+    (_, _), (y0, y1) = t.price.view.viewRange()
+    target = line.value() - (y1 - y0) * 0.1
+    end = _viewport_point(t.price, x_mid, target)
+    vp = t.price.plot_widget.viewport()
+    left, none = QtCore.Qt.MouseButton.LeftButton, QtCore.Qt.MouseButton.NoButton
+
+    def send(kind, point, button, buttons):
+        # QTest's mouseMove carries no pressed buttons; a drag needs them, so send the events directly.
+        p = QtCore.QPointF(point)
+        event = QtGui.QMouseEvent(kind, p, vp.mapToGlobal(p), button, buttons, QtCore.Qt.KeyboardModifier.NoModifier)
+        QtWidgets.QApplication.sendEvent(vp, event)
+        qtbot.wait(10)  # let the scene deliver hover/drag state between events, as a real mouse would
+
+    send(QtCore.QEvent.Type.MouseMove, start, none, none)
+    send(QtCore.QEvent.Type.MouseButtonPress, start, left, left)
+    for k in range(1, 8):
+        send(QtCore.QEvent.Type.MouseMove, QtCore.QPoint(start.x(), start.y() + (end.y() - start.y()) * k // 7), none, left)
+    send(QtCore.QEvent.Type.MouseButtonRelease, end, left, none)
+    r = wait_result(qtbot, win, lambda r: r.request.targets is not None and r.request.targets[0] != round(last * 1.004))
+    up, down = r.request.targets
+    assert abs(up - target) / target < 0.003
+    assert r.imbalance.up == up and win.card.view is r.imbalance
