@@ -351,6 +351,8 @@ class Store:
         """Upsert all series of ``frames`` in one transaction; later writes win. Returns rows per series."""
         conn = self._conn()
         with self._write_lock:
+            if self._closed:
+                raise StoreError(f"{self.path.name}: the store is closed")
             try:
                 conn.execute("BEGIN IMMEDIATE")
                 try:
@@ -428,14 +430,16 @@ class Store:
 
     def close(self) -> None:
         """Close every thread's connection. Idempotent."""
-        self._closed = True
-        with self._conns_lock:
-            conns, self._conns = self._conns, []
-        for conn in conns:
-            try:
-                conn.close()
-            except sqlite3.Error:
-                pass
+        # Under the write lock: closing a connection while another thread is inside write() crashes sqlite.
+        with self._write_lock:
+            self._closed = True
+            with self._conns_lock:
+                conns, self._conns = self._conns, []
+            for conn in conns:
+                try:
+                    conn.close()
+                except sqlite3.Error:
+                    pass
 
     def __enter__(self) -> "Store":
         return self
