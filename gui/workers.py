@@ -71,8 +71,12 @@ class MarketWorker(QtCore.QObject):
         except _Cancelled:
             return
         except Exception as exc:  # a source that cannot start is explained, not fatal
-            traceback.print_exc()
-            self.failed.emit(f"{type(exc).__name__}: {exc}")
+            if type(exc).__module__.startswith("market."):
+                # The market package's own errors are already one plain line (bad file, no network).
+                self.failed.emit(str(exc))
+            else:
+                traceback.print_exc()
+                self.failed.emit(f"{type(exc).__name__}: {exc}")
             return
         if self._cancel.is_set():
             return
