@@ -22,6 +22,8 @@ def make_app(argv: Optional[list[str]] = None) -> QtWidgets.QApplication:
     app.setOrganizationName("Cascade")
     app.setApplicationName("Cascade")
     app.setApplicationDisplayName("Cascade")
+    # On Wayland the taskbar icon comes from the .desktop file (resources/cascade.desktop), not setWindowIcon.
+    app.setDesktopFileName("cascade")
     if ICON.exists():
         app.setWindowIcon(QtGui.QIcon(str(ICON)))
     import pyqtgraph as pg
@@ -72,15 +74,34 @@ class ScreenshotTaker(QtCore.QObject):
         return ok
 
 
+def _log_first_frame(window) -> None:
+    """For the packaging smoke test and benchmarks: one stderr line when data is first drawn."""
+    timer = QtCore.QTimer(window)
+    timer.setInterval(10)
+
+    def check() -> None:
+        if window.terminal.has_drawn_data():
+            window.repaint()
+            timer.stop()
+            sys.stderr.write(f"cascade: first frame drawn at unix_ms={int(time.time() * 1000)}\n")
+            sys.stderr.flush()
+
+    timer.timeout.connect(check)
+    timer.start()
+
+
 def run_app(args, version: str) -> int:
     from gui.main_window import MainWindow
     from gui.sources import spec_from_args
 
     app = make_app()
+    app.setApplicationVersion(version)
     window = MainWindow(spec_from_args(args))
     window.setWindowTitle(f"Cascade {version} — liquidation map terminal")
     window.show()
     shooter = ScreenshotTaker(window, args.screenshot, app) if args.screenshot else None
+    if os.environ.get("CASCADE_FIRST_FRAME_LOG") == "1":
+        _log_first_frame(window)
     if args.quit_after:
         def timeout() -> None:
             if shooter is not None and not shooter.saved:

@@ -33,8 +33,15 @@ class SourceSpec:
                 return open_snapshot(spec.path)
             if spec.kind == "live":
                 from market.live import LiveSource  # lazily: ccxt costs a second to import
+                from market.store import Store, default_store_path
 
-                return LiveSource(symbol=spec.symbol, history_days=spec.history_days)
+                # The local store: a restart does not download again, and liquidation events (which no
+                # exchange serves as history) accumulate. The source closes it when it closes.
+                try:
+                    store = Store(default_store_path())
+                except Exception:  # an unwritable data dir: live data still shows, only uncached
+                    store = None
+                return LiveSource(symbol=spec.symbol, history_days=spec.history_days, store=store, owns_store=True)
             from market.simulator import DemoSource
 
             return DemoSource(seed=spec.seed, speed=spec.speed, symbol=spec.symbol, history_days=spec.history_days)
@@ -43,21 +50,12 @@ class SourceSpec:
 
 
 def live_available() -> bool:
-    import importlib.util
-
+    """True where the live package is part of this build (it imports ccxt only when used)."""
     try:
-        return importlib.util.find_spec("market.live") is not None and _has_live_source()
+        from market.live import LiveSource  # noqa: F401
     except ImportError:
         return False
-
-
-def _has_live_source() -> bool:
-    import pathlib
-
-    import market
-
-    folder = pathlib.Path(market.__file__).parent / "live"
-    return (folder / "__init__.py").exists() and "LiveSource" in (folder / "__init__.py").read_text(errors="ignore")
+    return True
 
 
 # A week of demo history: simulating it takes ~0.5 s, so the first frame is drawn within the 1.5 s goal

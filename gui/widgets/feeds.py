@@ -8,6 +8,7 @@ from typing import Sequence
 from PySide6 import QtWidgets
 
 from gui.theme import Theme
+from market.series import EXCHANGE_NAMES
 from market.source import FEED_OK, FeedState
 
 STALE_AFTER_S = 30.0
@@ -53,5 +54,5 @@ class FeedStatus(QtWidgets.QLabel):
         self.items = summarize(states, now_ms)
         t = self.theme
         colors = {"ok": t.up, "warn": t.warning, "error": t.error}
-        parts = [f"<span style='color:{colors[level]}'>● {ex.capitalize()} {text}</span>" for ex, text, level in self.items]
+        parts = [f"<span style='color:{colors[level]}'>● {EXCHANGE_NAMES.get(ex, ex.capitalize())} {text}</span>" for ex, text, level in self.items]
         self.setText("  ".join(parts))

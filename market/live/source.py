@@ -56,6 +56,7 @@ class LiveSource:
         stream_liquidations: bool = True,
         rate_limit_ms: Optional[float] = None,
         stream_candles: bool = True,
+        owns_store: bool = False,
     ) -> None:
         unknown = [e for e in exchanges if e not in VENUES]
         if unknown:
@@ -65,6 +66,9 @@ class LiveSource:
         self.history_days = history_days
         self._clock = clock
         self._store = store if store is not None else MemoryStore()
+        # The app hands its store over (closed with the source, after the loop that writes to it stops);
+        # tests and the snapshot command keep theirs.
+        self._owns_store = owns_store and store is not None
         self._queue: "queue.Queue[MarketFrames]" = queue.Queue()
         self._board = FeedBoard(self.exchanges, clock, (CANDLE_STREAM,) if stream_candles else ())
         cfg = EngineConfig(symbol, self.exchanges, dict(urls_override or {}), timeout_s, retry, poll_interval_s,
@@ -156,6 +160,8 @@ class LiveSource:
         self._thread.join(15)
         if not self._loop.is_running():
             self._loop.close()
+        if self._owns_store:
+            self._store.close()
 
     # ---- extras ------------------------------------------------------------------------------------
     def volume_30d(self) -> dict[str, Optional[float]]:
