@@ -3,15 +3,15 @@
     python -m tests.reliability.soak [--seconds 600] [--speed 150] [--seed 1]     (make soak)
 
 What runs: MainWindow (the app's own window and workers) showing a LiveSource that caches into a real
-SQLite store and talks real ccxt HTTP and WebSocket to the FakeExchange on 127.0.0.1, all in this process.
+SQLite store and talks real ccxt HTTP and WebSocket to the FakeExchange on 127.0.0.1. The fake runs in a
+child process (soak_fake.py), so its own work does not count in this process's stalls, memory or handles.
 The fake market is the demo simulator's; its clock runs ``--speed`` times faster than the wall clock
 (default 150x: a 10-minute soak covers 25 simulated hours), and liquidations are pushed on the sockets as
 simulated time passes. A chaos thread injects a random fault about every second, on every feed of every
 venue: HTTP 429/418 with Retry-After, 5xx, garbage bodies, truncated JSON, stalls (some past the client's
 timeout), venue outages, WebSocket drops mid-stream, duplicated and reordered pushes, and garbage frames.
 
-What it measures: RSS, threads, sockets (app side and fake-server side, told apart by port), open file
-descriptors and Qt objects/scene items at the start (after warm-up) and at the end; GUI stalls (lateness of
+What it measures: RSS, threads, sockets (to the fake exchange, and any others), open file descriptors and Qt objects/scene items at the start (after warm-up) and at the end; GUI stalls (lateness of
 a 50 ms QTimer on the GUI thread, worst and p99); reconnects (WebSocket subscriptions after the first) and
 feed retries; candle gaps the engine detected and refilled; and, after the faults stop and the feeds catch
 up, rows stored vs rows served per series: nothing lost, nothing duplicated, values exact. Liquidations
@@ -145,6 +145,113 @@ def sample_handles(window, fake_port: int) -> dict:
     }
 
 
+# ------------------------------------------------------------------------------------------ the fake, in its own process
+
+class RemoteFake:
+    """The fake exchange in a child process (soak_fake.py), with the FakeExchange methods the soak uses.
+
+    The soak owns the venue clock (``now_ms``) and tells the child; the market data is regenerated here
+    from the same seed (the simulator is deterministic) to know what was served."""
+
+    def __init__(self, seed: int, start_ms: int, end_ms: int, now_ms: int) -> None:
+        import subprocess
+
+        from tests.fake_exchange.data import generate
+
+        self._now = now_ms
+        self._lock = threading.Lock()
+        env = dict(os.environ, PYTHONPATH=str(ROOT))
+        self._proc = subprocess.Popen([sys.executable, "-m", "tests.reliability.soak_fake", "--seed", str(seed),
+                                       "--start-ms", str(start_ms), "--end-ms", str(end_ms), "--now-ms", str(now_ms)],
+                                      cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.data = generate(start_ms, end_ms, seed=seed)
+        line = self._proc.stdout.readline().split()
+        if len(line) != 2 or line[0] != "port":
+            raise RuntimeError("the fake exchange process did not start")
+        self.port = int(line[1])
+        self._state: dict = {}
+
+    # -- http
+    def _call(self, method: str, path: str, body: Optional[bytes] = None, timeout: float = 30.0) -> dict:
+        import urllib.request
+
+        req = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", data=body, method=method)
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            return json.loads(resp.read())
+
+    # -- what the soak and LiveSource need
+    @property
+    def now_ms(self) -> int:
+        return self._now
+
+    def advance(self, ms: int, push: bool = True) -> None:
+        with self._lock:
+            self._now += int(ms)
+            now = self._now
+        self._call("POST", f"/soak/clock?now_ms={now}")
+
+    def url_overrides(self) -> dict:
+        http, ws = f"http://127.0.0.1:{self.port}", f"ws://127.0.0.1:{self.port}"
+        return {"binance": {"rest": http, "ws": f"{ws}/binance/ws"}, "okx": {"rest": http, "ws": f"{ws}/okx/ws/v5"},
+                "bybit": {"rest": http, "ws": f"{ws}/bybit/v5/public/linear"}, "fear_greed": {"rest": f"{http}/fng/"}}
+
+    def inject(self, **fault) -> dict:
+        self._call("POST", "/soak/fault", json.dumps(fault).encode())
+        return fault
+
+    def fail(self, exchange, path_contains="", status=503, retry_after_s=None, times=1):
+        return self.inject(exchange=exchange, kind="http", path_contains=path_contains, status=status,
+                           retry_after_s=retry_after_s, times=times)
+
+    def delay(self, exchange, seconds, path_contains="", times=1):
+        return self.inject(exchange=exchange, kind="delay", path_contains=path_contains, delay_s=seconds, times=times)
+
+    def garbage(self, exchange, path_contains="", times=1):
+        return self.inject(exchange=exchange, kind="garbage", path_contains=path_contains, times=times)
+
+    def truncate(self, exchange, path_contains="", times=1):
+        return self.inject(exchange=exchange, kind="truncate", path_contains=path_contains, times=times)
+
+    def drop_ws(self, exchange, after_messages=1, times=1):
+        return self.inject(exchange=exchange, kind="ws_drop", after_messages=after_messages, times=times)
+
+    def duplicate_ws(self, exchange, times=1):
+        return self.inject(exchange=exchange, kind="ws_duplicate", times=times)
+
+    def reorder_ws(self, exchange, times=1):
+        return self.inject(exchange=exchange, kind="ws_reorder", times=times)
+
+    def ws_text(self, venue: str, text: str) -> None:
+        self._call("POST", f"/soak/ws_text?venue={venue}", text.encode())
+
+    def clear_faults(self) -> None:
+        self._call("POST", "/soak/clear")
+
+    def refresh(self) -> dict:
+        self._state = self._call("GET", "/soak/state")
+        return self._state
+
+    def subscriptions(self, venue: str) -> int:
+        return int(self.refresh()["subscriptions"][venue])
+
+    def requests_served(self) -> dict:
+        return dict(self.refresh()["requests"])
+
+    def fault_hits(self) -> int:
+        return int(self.refresh()["fault_hits"])
+
+    def pushed(self, venue: str) -> pd.DataFrame:
+        rows = self._state.get("pushed", {}).get(venue) or self.refresh()["pushed"][venue]
+        return pd.DataFrame(rows, columns=["ts", "side", "price", "qty_base"])
+
+    def stop(self) -> None:
+        try:
+            self._proc.stdin.close()
+            self._proc.wait(15)
+        except Exception:
+            self._proc.kill()
+
+
 # ------------------------------------------------------------------------------------------ market clock and chaos
 
 class MarketClock:
@@ -245,18 +352,10 @@ class Chaos:
         """Frames a real socket can carry on a bad day: not JSON, cut JSON, JSON of another shape."""
         frames = ("<html>502 Bad Gateway</html>", '{"e":"forceOrder","o":{"s":"BTCUSDT","S":"SE', "[]", "null",
                   '{"unexpected": true}')
-        text = self.rng.choice(frames)
-        state = self.fake.state
-
-        async def go() -> None:
-            for ws in list(state.sockets[venue]):
-                if getattr(ws, "cascade_subscribed", False) and not ws.closed:
-                    await ws.send_str(text)
-
-        self.fake.call(go)
+        self.fake.ws_text(venue, self.rng.choice(frames))
 
     def hits(self) -> int:
-        return sum(f.hits for f in self.faults)
+        return self.fake.fault_hits()
 
 
 # ------------------------------------------------------------------------------------------ stored vs served
@@ -272,7 +371,8 @@ def compare_store(store, fake, start_ms: int) -> dict:
     """Per series: rows the fake serves in [start_ms, now] vs rows in the store; missing, extra, wrong values."""
     now = fake.now_ms
     stored_all = store.read(SYMBOL)
-    data = fake.state.data
+    data = fake.data
+    fake.refresh()
     out: dict = {}
     for series in ("candles", "open_interest", "long_short", "funding"):
         res = {"served": 0, "stored": 0, "missing": 0, "extra": 0, "wrong_values": 0, "current_rows": 0, "missing_by_exchange": {}}
@@ -376,18 +476,16 @@ def run(cfg: SoakConfig, log: Callable[[str], None] = print) -> dict:
     from gui.sources import SourceSpec
     from market.live import LiveSource, RetryPolicy
     from market.store import Store
-    from tests.fake_exchange import FakeExchange
-    from tests.fake_exchange.data import generate
-
     rng = random.Random(cfg.seed)
     work = Path(tempfile.mkdtemp(prefix="cascade-soak-"))
     os.environ["CASCADE_SETTINGS_DIR"] = str(work)
-    sim_span_ms = int(cfg.seconds * cfg.speed * 1000 * 1.3) + 2 * 3_600_000
+    # past the end: the venues announce the next funding (8-hourly), so the data must reach beyond it
+    sim_span_ms = int(cfg.seconds * cfg.speed * 1000 * 1.3) + 10 * 3_600_000
     now0 = int(time.time() * 1000) // OI_STEP_MS * OI_STEP_MS
     t_gen = time.perf_counter()
-    data = generate(now0 - int((cfg.history_days + 0.1) * DAY_MS), now0 + sim_span_ms, seed=cfg.seed)
-    log(f"market: {sum(data.row_counts().values()):,} rows simulated in {time.perf_counter() - t_gen:.1f} s")
-    fake = FakeExchange(data=data, now_ms=now0).start()
+    fake = RemoteFake(cfg.seed, now0 - int((cfg.history_days + 0.1) * DAY_MS), now0 + sim_span_ms, now0)
+    log(f"market: {sum(fake.data.row_counts().values()):,} rows simulated; fake exchange process on port {fake.port} "
+        f"({time.perf_counter() - t_gen:.1f} s)")
     store = Store(work / "cascade-store.sqlite")
     made: dict = {}
 
@@ -509,7 +607,7 @@ def run(cfg: SoakConfig, log: Callable[[str], None] = print) -> dict:
     }
     soak = [s for s in samples if s["phase"] != "warmup"]
     first, last = soak[0], samples[-1]
-    for key in ("rss_mb", "threads_python", "threads_os", "fds", "sockets_app", "sockets_fake_server", "qt_objects",
+    for key in ("rss_mb", "threads_python", "threads_os", "fds", "sockets_app", "sockets_other", "qt_objects",
                 "qt_scene_items", "qt_widgets"):
         series = [s[key] for s in soak]
         result[key] = {"start": round(first[key], 1), "end": round(last[key], 1), "growth": round(last[key] - first[key], 1),
@@ -550,7 +648,7 @@ def format_report(r: dict) -> str:
                      f"wrong {c['wrong_values']:>4}" + (f"  (+{c['current_rows']} current-value rows)" if c.get("current_rows") else "")
                      + (f"  missing on {c['missing_by_exchange']}" if c.get("missing_by_exchange") else ""))
     for key, label in (("threads_python", "threads (py)"), ("threads_os", "threads (os)"), ("fds", "open fds"),
-                       ("sockets_app", "sockets app"), ("sockets_fake_server", "sockets fake"), ("qt_objects", "Qt objects"),
+                       ("sockets_app", "sockets app"), ("sockets_other", "other sockets"), ("qt_objects", "Qt objects"),
                        ("qt_scene_items", "scene items"), ("qt_widgets", "Qt widgets")):
         h = r[key]
         lines.append(f"  {label:<14} {h['start']:g} -> {h['end']:g} (max {h['max']:g})")
