@@ -97,6 +97,7 @@ def command_parser() -> argparse.ArgumentParser:
     r.add_argument("--days", type=_positive_int, default=16)
     r.add_argument("--up", type=_positive_float, metavar="PRICE")
     r.add_argument("--down", type=_positive_float, metavar="PRICE")
+    r.add_argument("--since", metavar="DATE", help='also give OI change since this UTC date, e.g. "2025-10-01"')
     r.add_argument("--symbol", default=None)
     r.add_argument("--json", action="store_true")
 

@@ -18,7 +18,7 @@ from market.series import DEFAULT_SYMBOL, MarketFrames
 TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d")
 
 
-def parse_utc(text: str) -> int:
+def parse_utc(text: str, option: str = "--at") -> int:
     """'2026-01-30 21:00' (UTC; also ISO 8601 with Z or an offset, or a date) -> UTC ms."""
     s = text.strip()
     try:
@@ -32,7 +32,7 @@ def parse_utc(text: str) -> int:
             except ValueError:
                 continue
     if dt is None:
-        raise CommandError(f'--at: not a time: {text!r} (use e.g. "2026-01-30 21:00", UTC)')
+        raise CommandError(f'{option}: not a time: {text!r} (use e.g. "2026-01-30 21:00", UTC)')
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=timezone.utc)
     return int(dt.timestamp() * 1000)
@@ -90,6 +90,7 @@ def _saved_params(settings) -> ModelParams:
 
 def run(args: argparse.Namespace) -> int:
     wanted_at = parse_utc(args.at) if args.at else None  # a bad --at fails before any data is loaded
+    since = parse_utc(args.since, "--since") if getattr(args, "since", None) else None
     if args.open:
         frames, params = _snapshot(args.open, args.symbol)
     else:
@@ -105,6 +106,7 @@ def run(args: argparse.Namespace) -> int:
     report = build_report(
         frames.candles, frames.open_interest, frames.funding, frames.liquidations, at, args.days,
         up=args.up, down=args.down, params=params, symbol=frames.symbol, timeframe_ms=frames.timeframe_ms,
+        oi_since_ms=since,
     )
     if report.price is None:
         raise CommandError(f"no candle closed by {iso_utc(at)}: nothing to report")

@@ -90,3 +90,23 @@ def test_snapshot_report_equals_report_on_the_same_frames(tmp_path):
     bad.write_text("not a snapshot")
     rc, out, err = cascade("--open", str(bad))
     assert rc == 2 and err.count("\n") == 1 and "bad.cascade" in err
+
+
+def test_since_gives_the_oi_change_since_that_date(tmp_path):
+    from market.store import save_snapshot
+
+    c, o = random_market(3 * 24 * 60, seed=4, vol=0.0005)
+    frames = MarketFrames.build(candles=c, open_interest=o)
+    path = save_snapshot(frames, tmp_path / "s.cascade", source_kind="demo", created_at_ms=T0)
+    since = T0 + 24 * HOUR
+    rc, out, err = cascade("--open", str(path), "--json", "--days", "2", "--since", pd.Timestamp(since, unit="ms").isoformat())
+    assert rc == 0, err
+    got = json.loads(out)["open_interest"]
+    oi = frames.open_interest
+    for ex, o_ex in got.items():
+        rows = oi[oi["exchange"] == ex]
+        then = rows[rows["ts"] <= since]["oi_base"].iloc[-1]
+        now = rows["oi_base"].iloc[-1]
+        assert o_ex["change_pct_since"] == pytest.approx((now / then - 1) * 100, rel=1e-6)
+    rc, out, err = cascade("--open", str(path), "--since", "2026-13-45")
+    assert rc == 2 and err.count("\n") == 1 and "--since: not a time" in err
