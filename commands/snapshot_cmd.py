@@ -16,27 +16,13 @@ from typing import Callable, Optional
 
 from commands.errors import CommandError
 from commands.import_cmd import describe_frames
+from commands.inputs import demo_frames
 from market.series import MarketFrames
 from market.source import FEED_OK
 from market.store import SnapshotError, Store, StoreError, check_output_path, default_store_path, save_snapshot
 
 LIVE_STALL_S = 45.0  # longest wait without any progress report before a live download is given up
 DAY_MS = 86_400_000
-
-
-def _demo_frames(args: argparse.Namespace) -> MarketFrames:
-    try:
-        from market.simulator import DemoSource
-    except ImportError:
-        raise CommandError("the demo market is not available in this build") from None
-    try:
-        src = DemoSource(seed=args.seed, symbol=args.symbol, history_days=float(args.days))
-    except ValueError as exc:
-        raise CommandError(str(exc)) from None
-    try:
-        return src.history(args.symbol)
-    finally:
-        src.close()
 
 
 class _Progress:
@@ -143,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
     except SnapshotError as exc:
         raise CommandError(str(exc)) from None
     kind = "demo" if args.demo else "live"
-    frames = _demo_frames(args) if args.demo else _live_frames(args)
+    frames = demo_frames(args.seed, args.symbol, float(args.days)) if args.demo else _live_frames(args)
     if frames.is_empty():
         raise CommandError(f"the {kind} source returned no data; no file written")
     try:

@@ -14,11 +14,12 @@ from datetime import datetime, timezone
 from analytics.params import ModelParams
 from analytics.study import CAVEAT, StudyResult, run_study
 from commands.errors import CommandError
-from market.series import DEFAULT_SYMBOL, MarketFrames
+from commands.inputs import demo_frames, parse_utc, snapshot_frames
 
 DEMO_DAYS = 60.0
 UNITS_MS = {"m": 60_000, "h": 3_600_000, "d": 86_400_000}
 TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d")
+TIME_HINT = '"2026-01-30 21:00", UTC, or ISO 8601'
 
 
 def parse_duration(text: str, option: str) -> int:
@@ -31,69 +32,11 @@ def parse_duration(text: str, option: str) -> int:
 
 def parse_time(text: str, option: str) -> int:
     """ISO 8601 (with Z or an offset) or 'YYYY-MM-DD HH:MM' (UTC) -> UTC ms."""
-    s = (text or "").strip()
-    dt = None
-    try:
-        dt = datetime.fromisoformat(s.replace("Z", "+00:00"))
-    except ValueError:
-        for fmt in TIME_FORMATS:
-            try:
-                dt = datetime.strptime(s, fmt)
-                break
-            except ValueError:
-                continue
-    if dt is None:
-        raise CommandError(f'{option}: not a time: {text!r} (use e.g. "2026-01-30 21:00", UTC, or ISO 8601)')
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    return int(dt.timestamp() * 1000)
+    return parse_utc(text, option, TIME_FORMATS, hint=TIME_HINT)
 
 
 def iso(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M")
-
-
-def _demo(args: argparse.Namespace) -> MarketFrames:
-    from market.simulator import DemoSource
-
-    try:
-        src = DemoSource(seed=args.seed, history_days=args.days or DEMO_DAYS)
-    except ValueError as exc:
-        raise CommandError(str(exc)) from None
-    try:
-        return src.history(src.symbol)
-    finally:
-        src.close()
-
-
-def _snapshot(path: str) -> tuple[MarketFrames, ModelParams]:
-    from market.store import SnapshotError, open_snapshot
-
-    try:
-        src = open_snapshot(path)
-    except SnapshotError as exc:
-        raise CommandError(str(exc)) from None
-    except OSError as exc:
-        raise CommandError(f"{path}: {exc.strerror or exc}") from None
-    try:
-        have = src.info().symbols
-        frames = src.history(have[0] if have else DEFAULT_SYMBOL)
-        params = _saved_params(getattr(src, "model_settings", None))
-    finally:
-        src.close()
-    return frames, params
-
-
-def _saved_params(settings) -> ModelParams:
-    """The model settings saved in the snapshot where they fit ModelParams; the defaults otherwise."""
-    if not isinstance(settings, dict):
-        return ModelParams()
-    names = set(ModelParams.__dataclass_fields__) - {"brackets"}
-    given = {k: (tuple(v) if isinstance(v, list) else v) for k, v in settings.items() if k in names}
-    try:
-        return ModelParams(**given)
-    except (TypeError, ValueError):
-        return ModelParams()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -106,9 +49,9 @@ def run(args: argparse.Namespace) -> int:
     if not args.band < 100:
         raise CommandError(f"--band {args.band:g}: must be below 100 (%)")
     if args.open:
-        frames, params = _snapshot(args.open)
+        frames, params = snapshot_frames(args.open)
     else:
-        frames, params = _demo(args), ModelParams()
+        frames, params = demo_frames(args.seed, history_days=args.days or DEMO_DAYS), ModelParams()
     span = frames.time_range()
     if span is None:
         raise CommandError("no candles in the data: nothing to study")
