@@ -154,7 +154,7 @@ def _timeframe_label(ms: int) -> str:
 
 
 def _first_line(data: bytes) -> str:
-    return data[:4096].decode("utf-8-sig", errors="replace").splitlines()[0] if data.strip() else ""
+    return next(iter(data[:4096].decode("utf-8-sig", errors="replace").splitlines()), "")  # "" for b"" or a lone BOM
 
 
 def _is_number(text: str) -> bool:

@@ -61,3 +61,15 @@ def test_unusual_or_damaged_zip_is_skipped_with_a_reason(tmp_path, make):
     assert "ZIP" in skipped[0].reason and "\n" not in skipped[0].reason
     result = import_files([tmp_path])  # the valid file beside it is imported
     assert len(result.frames.candles) == 30
+
+
+@pytest.mark.parametrize("name", ["BTCUSDT-1m-2026-01-02.csv", "BTCUSDT-metrics-2024-01-02.csv",
+                                  "BTCUSDT-fundingRate-2026-01.csv", "prices.csv"])
+def test_a_file_holding_only_a_byte_order_mark_is_skipped(tmp_path, name):
+    # What a spreadsheet writes for an empty sheet saved as "CSV UTF-8": three bytes, EF BB BF.
+    bom = tmp_path / name
+    bom.write_bytes(b"\xef\xbb\xbf")
+    (tmp_path / "BTCUSDT-1m-2026-01-01.csv").write_text(klines())
+    result = import_files([tmp_path], exchange="binance")
+    assert [s.name for s in result.skipped] == [str(bom)]
+    assert len(result.frames.candles) == 30
