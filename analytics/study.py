@@ -161,8 +161,8 @@ class StudyResult:
             "first_reached": {"up": _num(self.up_first_rate), "down": _num(self.down_first_rate),
                               "neither": _num(self.neither_rate)},
             "heavier_first_rate": _num(self.heavier_first_rate),
-            "every": _duration(self.every_ms),
-            "horizon": _duration(self.horizon_ms),
+            "every": duration_text(self.every_ms),
+            "horizon": duration_text(self.horizon_ms),
             "band_pct": self.band_pct,
             "block_len": self.block_len,
             "independent_windows": self.n / self.block_len if self.block_len else self.n,
@@ -187,11 +187,22 @@ def _num(x) -> Optional[float]:
     return x if math.isfinite(x) else None
 
 
-def _duration(ms: int) -> str:
+def duration_text(ms: int) -> str:
+    """'15m', '4h', '1d': the largest whole unit (the study's command, JSON and view all say it so)."""
     for unit, size in (("d", DAY_MS), ("h", HOUR_MS), ("m", MINUTE_MS)):
         if ms % size == 0:
             return f"{ms // size}{unit}"
     return f"{ms}ms"
+
+
+def edge_word(edge_ci: tuple[float, float]) -> str:
+    """Whether a bucket's interval of heavier-first rate minus base rate lies above, below or around zero."""
+    lo, hi = edge_ci
+    if lo > 0:
+        return "above base"
+    if hi < 0:
+        return "below base"
+    return "none"
 
 
 # ----------------------------------------------------------------------------------------------

@@ -9,17 +9,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 
+from analytics.report import utc_minute
 from commands.errors import CommandError
 from market.archive import ArchiveError, ImportProblem, binance_symbol, import_files
 from market.series import EXCHANGES, SERIES_COLUMNS, MarketFrames
 from market.store import SnapshotError, check_output_path, save_snapshot
-
-
-def _utc(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M")
 
 
 def _timeframe(ms: int) -> str:
@@ -42,7 +38,7 @@ def describe_frames(frames: MarketFrames) -> str:
     rng = frames.time_range()
     if rng:
         ends.append(rng[1])
-    span = f"{_utc(min(starts))} to {_utc(max(ends))} UTC" if starts else "no rows"
+    span = f"{utc_minute(min(starts))} to {utc_minute(max(ends))} UTC" if starts else "no rows"
     return f"{', '.join(parts) or 'no rows'}; {span}; {', '.join(frames.exchanges()) or '-'}; {frames.symbol}"
 
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import argparse
 import json
 import re
-from datetime import datetime, timezone
 
 from analytics.params import ModelParams
-from analytics.study import CAVEAT, StudyResult, run_study
+from analytics.report import utc_minute
+from analytics.study import CAVEAT, StudyResult, duration_text, edge_word, run_study
 from commands.errors import CommandError
 from commands.inputs import demo_frames, parse_utc, snapshot_frames
 
@@ -35,17 +35,13 @@ def parse_time(text: str, option: str) -> int:
     return parse_utc(text, option, TIME_FORMATS, hint=TIME_HINT)
 
 
-def iso(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M")
-
-
 def run(args: argparse.Namespace) -> int:
     every = parse_duration(args.every, "--every")
     horizon = parse_duration(args.horizon, "--horizon")
     start = parse_time(args.start, "--from") if args.start else None
     end = parse_time(args.end, "--to") if args.end else None
     if start is not None and end is not None and start > end:
-        raise CommandError(f"--from {iso(start)} is after --to {iso(end)}")
+        raise CommandError(f"--from {utc_minute(start)} is after --to {utc_minute(end)}")
     if not args.band < 100:
         raise CommandError(f"--band {args.band:g}: must be below 100 (%)")
     if args.open:
@@ -60,21 +56,21 @@ def run(args: argparse.Namespace) -> int:
         if value % tf:
             raise CommandError(f"{option} must be a multiple of the candles' timeframe ({tf // 60_000} min)")
     if start is not None and start >= span[1]:
-        raise CommandError(f"--from {iso(start)} is after the data ends ({iso(span[1])})")
+        raise CommandError(f"--from {utc_minute(start)} is after the data ends ({utc_minute(span[1])})")
     if end is not None and end <= span[0]:
-        raise CommandError(f"--to {iso(end)} is before the data starts ({iso(span[0])})")
+        raise CommandError(f"--to {utc_minute(end)} is before the data starts ({utc_minute(span[0])})")
     try:
         result = run_study(frames.candles, frames.open_interest, every_ms=every, horizon_ms=horizon,
                            band_pct=float(args.band), start_ms=start, end_ms=end, params=params, timeframe_ms=tf)
     except ValueError as exc:
         raise CommandError(str(exc)) from None
     if result.n == 0:
-        raise CommandError(f"no step between {iso(span[0])} and {iso(span[1])} has a full {args.horizon} horizon "
+        raise CommandError(f"no step between {utc_minute(span[0])} and {utc_minute(span[1])} has a full {args.horizon} horizon "
                            "and a non-empty map: widen --from/--to or shorten --horizon")
     if args.json:
         out = result.to_json_dict()
         out.update(symbol=frames.symbol, source="demo" if args.demo else "snapshot",
-                   first=iso(int(result.observations.at_ms[0])), last=iso(int(result.observations.at_ms[-1])))
+                   first=utc_minute(int(result.observations.at_ms[0])), last=utc_minute(int(result.observations.at_ms[-1])))
         print(json.dumps(out, allow_nan=False))
     else:
         print(to_text(result, frames.symbol))
@@ -93,8 +89,8 @@ def to_text(r: StudyResult, symbol: str) -> str:
     o = r.observations
     conf = f"{100 * r.confidence:g}%"
     lines = [
-        f"Signal study, {symbol}: {r.n} observations every {_dur(r.every_ms)} from {iso(int(o.at_ms[0]))} "
-        f"to {iso(int(o.at_ms[-1]))} UTC; band \u00b1{r.band_pct:g}%, horizon {_dur(r.horizon_ms)}.",
+        f"Signal study, {symbol}: {r.n} observations every {duration_text(r.every_ms)} from {utc_minute(int(o.at_ms[0]))} "
+        f"to {utc_minute(int(o.at_ms[-1]))} UTC; band \u00b1{r.band_pct:g}%, horizon {duration_text(r.horizon_ms)}.",
         "Imbalance = shorts at risk within +band / longs at risk within \u2212band (the map as of each step, no look-ahead).",
         f"Band reached first: up {_pct(r.up_first_rate).strip()}, down {_pct(r.down_first_rate).strip()}, "
         f"neither {_pct(r.neither_rate).strip()}.  Heavier side first overall: {_pct(r.heavier_first_rate).strip()} "
@@ -103,8 +99,7 @@ def to_text(r: StudyResult, symbol: str) -> str:
         f"{'imbalance S:L':^17} {'n':>6} {'mean ret':>9} {'heavier 1st':>12} {conf + ' interval':^15} {'base':>7}  edge",
     ]
     for b in r.buckets:
-        lo, hi = b.edge_ci
-        edge = "above base" if lo > 0 else ("below base" if hi < 0 else "none")
+        edge = edge_word(b.edge_ci)
         lines.append(
             f"{_ratio(b.imbalance_min):>8}\u2013{_ratio(b.imbalance_max):<8} {b.n:>6} {b.mean_return_pct:>+8.2f}% "
             f"{_pct(b.heavier_first_rate):>12} {_pct(b.ci_low):>7}\u2013{_pct(b.ci_high).strip():<7} "
@@ -119,10 +114,3 @@ def to_text(r: StudyResult, symbol: str) -> str:
     lines += [f"Note: {n}" for n in r.notes]
     lines.append(f"Caveat: {CAVEAT}")
     return "\n".join(lines)
-
-
-def _dur(ms: int) -> str:
-    for unit, size in (("d", 86_400_000), ("h", 3_600_000), ("m", 60_000)):
-        if ms % size == 0:
-            return f"{ms // size}{unit}"
-    return f"{ms} ms"

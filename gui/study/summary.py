@@ -3,38 +3,18 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime, timezone
 from typing import Optional
 
-from analytics.study import StudyResult
+from analytics.report import utc_minute
+from analytics.study import StudyResult, duration_text, edge_word
 from gui.study.axis import format_ratio
 
 SHORT_CAVEAT = ("An estimate of an estimate (the map is a model of positions, not the positions); past \u2260 future; "
                 "observations overlap \u2014 intervals use a block bootstrap.")
 
 
-def duration(ms: int) -> str:
-    for unit, size in (("d", 86_400_000), ("h", 3_600_000), ("m", 60_000)):
-        if ms % size == 0:
-            return f"{ms // size}{unit}"
-    return f"{ms} ms"
-
-
-def utc(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M")
-
-
 def pct(x: Optional[float]) -> str:
     return "n/a" if x is None or not math.isfinite(x) else f"{100 * x:.1f}%"
-
-
-def edge_word(edge_ci: tuple[float, float]) -> str:
-    lo, hi = edge_ci
-    if lo > 0:
-        return "above base"
-    if hi < 0:
-        return "below base"
-    return "none"
 
 
 def summary_lines(r: StudyResult, symbol: str = "") -> list[str]:
@@ -46,8 +26,8 @@ def summary_lines(r: StudyResult, symbol: str = "") -> list[str]:
     o = r.observations
     windows = r.n / r.block_len if r.block_len else r.n
     lines = [
-        f"{symbol + ': ' if symbol else ''}{r.n} observations every {duration(r.every_ms)} from {utc(int(o.at_ms[0]))} "
-        f"to {utc(int(o.at_ms[-1]))} UTC; band \u00b1{r.band_pct:g}%, horizon {duration(r.horizon_ms)} "
+        f"{symbol + ': ' if symbol else ''}{r.n} observations every {duration_text(r.every_ms)} from {utc_minute(int(o.at_ms[0]))} "
+        f"to {utc_minute(int(o.at_ms[-1]))} UTC; band \u00b1{r.band_pct:g}%, horizon {duration_text(r.horizon_ms)} "
         f"(about {windows:.0f} independent windows)."
     ]
     if r.spearman is None:
