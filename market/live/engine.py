@@ -374,6 +374,20 @@ class Engine:
             vs.seen = {k: t for k, t in vs.seen.items() if t >= cut}
         return df[np.array(keep, dtype=bool)]
 
+    async def _stream_backoff(self, feed: str, exc: Exception, attempt: int) -> bool:
+        """After a stream's error: mark the feed and wait out the retry delay; False if it is fatal (stop the stream)."""
+        failure = exc.failure if isinstance(exc, GaveUp) else classify(exc)
+        if failure.kind == FATAL:
+            self.board.failed(feed, failure.reason)
+            return False
+        delay = self.cfg.retry.delay(attempt, self.rng)
+        if failure.kind == OFFLINE:
+            self.board.offline(feed, failure.reason, delay)
+        else:
+            self.board.retrying(feed, failure.reason, delay)
+        await self.sleep(delay)
+        return True
+
     async def _liquidation_loop(self, name: str) -> None:
         v: Venue = VENUES[name]
         feed = feed_name(name, "liquidations")
@@ -395,18 +409,10 @@ class Engine:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                failure = exc.failure if isinstance(exc, GaveUp) else classify(exc)
-                if failure.kind == FATAL:
-                    self.board.failed(feed, failure.reason)
+                if not await self._stream_backoff(feed, exc, attempt):
                     return
-                delay = self.cfg.retry.delay(attempt, self.rng)
                 attempt += 1
                 listening = False
-                if failure.kind == OFFLINE:
-                    self.board.offline(feed, failure.reason, delay)
-                else:
-                    self.board.retrying(feed, failure.reason, delay)
-                await self.sleep(delay)
 
     async def _candle_stream_loop(self, name: str) -> None:
         """Candles as they form (ccxt.pro watch_ohlcv), handed to poll() only.
@@ -437,18 +443,10 @@ class Engine:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                failure = exc.failure if isinstance(exc, GaveUp) else classify(exc)
-                if failure.kind == FATAL:
-                    self.board.failed(feed, failure.reason)
+                if not await self._stream_backoff(feed, exc, attempt):
                     return
-                delay = self.cfg.retry.delay(attempt, self.rng)
                 attempt += 1
                 fresh_connection = True
-                if failure.kind == OFFLINE:
-                    self.board.offline(feed, failure.reason, delay)
-                else:
-                    self.board.retrying(feed, failure.reason, delay)
-                await self.sleep(delay)
 
     # ---- shutdown ----------------------------------------------------------------------------------
     async def close(self) -> None:
