@@ -70,6 +70,21 @@ class PrivateState:
         return int(time.time() * 1000) + self.clock_offset_ms
 
 
+def _private_route(state: PrivateState, check, reply):
+    """One signed endpoint: the configured latency, the request logged, ``check(state, request)`` (a
+    Response is the exchange's error answer, else the caller's ApiKey), then ``reply(key, request)`` as JSON."""
+    async def handler(request: web.Request) -> web.Response:
+        if state.delay_s:
+            await asyncio.sleep(state.delay_s)
+        state.requests.append((request.method, request.path))
+        checked = await check(state, request)
+        if isinstance(checked, web.Response):
+            return checked
+        return web.json_response(reply(checked, request))
+
+    return handler
+
+
 # ---------------------------------------------------------------------------------------------- Binance
 
 
@@ -77,7 +92,7 @@ def _binance_error(status: int, code: int, msg: str) -> web.Response:
     return web.json_response({"code": code, "msg": msg}, status=status)
 
 
-def _binance_check(state: PrivateState, request: web.Request) -> web.Response | ApiKey:
+async def _binance_check(state: PrivateState, request: web.Request) -> web.Response | ApiKey:
     key = request.headers.get("X-MBX-APIKEY", "")
     if not key or len(key) < 8:
         return _binance_error(401, -2014, "API-key format invalid.")
@@ -103,16 +118,7 @@ def _binance_check(state: PrivateState, request: web.Request) -> web.Response | 
 
 
 def _binance_route(state: PrivateState, answer):
-    async def handler(request: web.Request) -> web.Response:
-        if state.delay_s:
-            await asyncio.sleep(state.delay_s)
-        state.requests.append((request.method, request.path))
-        checked = _binance_check(state, request)
-        if isinstance(checked, web.Response):
-            return checked
-        return web.json_response(answer(state, checked))
-
-    return handler
+    return _private_route(state, _binance_check, lambda key, _request: answer(state, key))
 
 
 def _binance_positions(state: PrivateState, _key: ApiKey):
@@ -253,16 +259,7 @@ async def _okx_check(state: PrivateState, request: web.Request) -> web.Response 
 
 
 def _okx_route(state: PrivateState, answer):
-    async def handler(request: web.Request) -> web.Response:
-        if state.delay_s:
-            await asyncio.sleep(state.delay_s)
-        state.requests.append((request.method, request.path))
-        checked = await _okx_check(state, request)
-        if isinstance(checked, web.Response):
-            return checked
-        return web.json_response({"code": "0", "msg": "", "data": answer(state, checked)})
-
-    return handler
+    return _private_route(state, _okx_check, lambda key, _request: {"code": "0", "msg": "", "data": answer(state, key)})
 
 
 OKX_CT_VAL = 0.01  # BTC-USDT-SWAP: one contract is 0.01 BTC
@@ -340,7 +337,8 @@ def _bybit_error(state: PrivateState, code: int, msg: str) -> web.Response:
     return web.json_response({"retCode": code, "retMsg": msg, "result": {}, "retExtInfo": {}, "time": state.now_ms()})
 
 
-def _bybit_check(state: PrivateState, request: web.Request, body: str) -> web.Response | ApiKey:
+async def _bybit_check(state: PrivateState, request: web.Request) -> web.Response | ApiKey:
+    body = await request.text()
     h = request.headers
     key = h.get("X-BAPI-API-KEY", "")
     found = state.find(key)
@@ -367,17 +365,8 @@ def _bybit_check(state: PrivateState, request: web.Request, body: str) -> web.Re
 
 
 def _bybit_route(state: PrivateState, answer):
-    async def handler(request: web.Request) -> web.Response:
-        if state.delay_s:
-            await asyncio.sleep(state.delay_s)
-        state.requests.append((request.method, request.path))
-        body = await request.text()
-        checked = _bybit_check(state, request, body)
-        if isinstance(checked, web.Response):
-            return checked
-        return web.json_response({"retCode": 0, "retMsg": "OK", "result": answer(state, checked, request), "retExtInfo": {}, "time": state.now_ms()})
-
-    return handler
+    return _private_route(state, _bybit_check, lambda key, request: {
+        "retCode": 0, "retMsg": "OK", "result": answer(state, key, request), "retExtInfo": {}, "time": state.now_ms()})
 
 
 def _bybit_positions(state: PrivateState, _key: ApiKey, request: web.Request):
