@@ -207,14 +207,13 @@ class _Venue:
         self.alive: dict[tuple[int, int], list] = {}
         self._bins: tuple[tuple, _Grow] | None = None  # cached price binning of the cohorts
 
-    def bins(self, edges: np.ndarray, n: int) -> np.ndarray:
-        """Price bin of cohorts ``[0, n)`` (out of range -> the extra last bin ``len(edges) - 1``).
+    def fill_bins(self, edges: np.ndarray, n: int) -> tuple[float, int] | None:
+        """Make sure the bin cache covers cohorts ``[0, n)`` for these edges; returns ``grid_origin(edges)``.
 
         Map and heatmap usually share bins and an update adds few cohorts, so the work is cached: for
         grid edges (``i × step``, as ``auto_bin_edges`` makes) the grid index per step, otherwise the bins
         of the last edges.
         """
-        nb = len(edges) - 1
         grid = grid_origin(edges)
         key = ("grid", grid[0]) if grid is not None else ("edges", edges.tobytes())
         if self._bins is None or self._bins[0] != key:
@@ -224,23 +223,27 @@ class _Venue:
         for a in range(cache.n, n, 1 << 16):  # blocks: small temporaries
             new = self.c_liq.view[a : min(a + (1 << 16), n)]
             cache.append(grid_index(new, grid[0]) if grid is not None else _trash_bins(new, edges))
+        return grid
+
+    def bins(self, edges: np.ndarray, n: int) -> np.ndarray:
+        """Price bin of cohorts ``[0, n)`` (out of range -> the extra last bin ``len(edges) - 1``)."""
+        grid = self.fill_bins(edges, n)
         if grid is None:
-            return cache.view[:n]
-        return self._grid_bins(cache.view[:n], grid[1], nb)
+            return self._bins[1].view[:n]
+        return self._grid_bins(self._bins[1].view[:n], grid[1], len(edges) - 1)
 
     def bins_range(self, edges: np.ndarray, a: int, b: int) -> np.ndarray:
         """``bins(edges, b)[a:b]`` without materializing the rest (cohorts ``[a, b)``)."""
-        nb = len(edges) - 1
-        grid = grid_origin(edges)
-        full = self.bins(edges, b) if grid is None else None
-        if full is not None:
-            return full[a:b]
-        return self._grid_bins(self._bins[1].view[a:b], grid[1], nb)
+        grid = self.fill_bins(edges, b)
+        if grid is None:
+            return self._bins[1].view[a:b]
+        return self._grid_bins(self._bins[1].view[a:b], grid[1], len(edges) - 1)
 
     @staticmethod
     def _grid_bins(gid: np.ndarray, i0: int, nb: int) -> np.ndarray:
-        out = gid - i0
-        out[(out < 0) | (out >= nb)] = nb
+        # Below 0 or at/after nb -> nb, in one pass: negative values are huge as unsigned.
+        out = np.subtract(gid, i0)
+        np.minimum(out.view(np.uint64), np.uint64(nb), out=out.view(np.uint64))
         return out
 
     @property
@@ -609,7 +612,7 @@ class LiquidationModel:
         if r == 0:
             return out[0, :nb], out[1, :nb]
         k2 = 2 * v.k
-        v.bins(edges, r * k2)  # fill the cache once
+        v.fill_bins(edges, r * k2)
         for a in range(0, r, _HEAT_BLOCK):
             b = min(a + _HEAT_BLOCK, r)
             shape = (b - a, 2, v.k)
@@ -628,10 +631,11 @@ class LiquidationModel:
         pe = np.asarray(price_edges, float)
         ncol, nb = len(te) - 1, len(pe) - 1
         acc = np.zeros((2, ncol, nb))
+        flat = np.empty(2 * (ncol + 1) * (nb + 1)) if ncol > 0 else None  # scratch shared by the venues
         for name in self.exchanges:
             if exchanges is not None and name not in exchanges:
                 continue
-            _heat_venue(self._venues[name], self.tf, te[1:], pe, acc)
+            _heat_venue(self._venues[name], self.tf, te[1:], pe, acc, flat)
         return Heatmap(time_edges=te, price_edges=pe, long_values=acc[0].astype(np.float32),
                        short_values=acc[1].astype(np.float32))
 
@@ -674,12 +678,14 @@ class LiquidationModel:
         return out.sort_values(["ts", "exchange"], kind="stable").reset_index(drop=True)
 
 
-def _heat_venue(v: _Venue, tf: int, col_at: np.ndarray, pe: np.ndarray, acc: np.ndarray) -> None:
+def _heat_venue(v: _Venue, tf: int, col_at: np.ndarray, pe: np.ndarray, acc: np.ndarray,
+                flat: np.ndarray | None = None) -> None:
     """Add one venue's long (acc[0]) and short (acc[1]) heatmap values.
 
     Difference arrays: each cohort adds its size in its price bin at the first column where it is open
     and subtracts it at the first column where it is gone; a cumulative sum over columns gives the map
-    at each column. Cohorts are taken in blocks of openings so temporaries stay small.
+    at each column. Cohorts are taken in blocks of openings so temporaries stay small. ``flat`` (optional,
+    ``2 × (columns + 1) × (bins + 1)`` float64) is scratch space shared by the venues of one heatmap.
     """
     _two, ncol, nb = acc.shape
     if v.n_bars == 0 or v.n_open == 0 or ncol == 0:
@@ -690,8 +696,10 @@ def _heat_venue(v: _Venue, tf: int, col_at: np.ndarray, pe: np.ndarray, acc: np.
     k2 = 2 * k
     nb1 = nb + 1
     size = 2 * (ncol + 1) * nb1
+    if flat is None:
+        flat = np.empty(size)
     side_off = (np.arange(2) * (ncol + 1) * nb1)[None, :, None]
-    v.bins(pe, r * k2)  # fill the cache once
+    v.fill_bins(pe, r * k2)
     g_col = np.where(ic >= 0, v.g.view[np.maximum(ic, 0)], 0.0)
     g_open = v.o_g.view
     # Sizes are qty × exp(G[col] - G[open]); G only falls, so rebasing on a segment's largest G keeps
@@ -701,7 +709,7 @@ def _heat_venue(v: _Venue, tf: int, col_at: np.ndarray, pe: np.ndarray, acc: np.
         gmax = g_col[seg_lo]
         single = seg_lo == 0 and g_col.min() > gmax - 600
         seg_hi = ncol if single else min(ncol, seg_lo + 1 + int(np.argmax(np.r_[g_col[seg_lo + 1:] <= gmax - 600, True])))
-        flat = np.zeros(size)
+        flat[:] = 0.0
         for a in range(0, r, _HEAT_BLOCK):
             b = min(a + _HEAT_BLOCK, r)
             shape = (b - a, 2, k)
@@ -713,12 +721,15 @@ def _heat_venue(v: _Venue, tf: int, col_at: np.ndarray, pe: np.ndarray, acc: np.
             w = (v.c_qty.view[a * k2 : b * k2] * v.c_liq.view[a * k2 : b * k2]).reshape(shape)
             w *= np.exp(np.minimum(gmax - g_open[a:b], 600.0))[:, None, None]  # capped: later segments cancel
             lin = side_off + bins
-            flat += np.bincount((lin + c0 * nb1).ravel(), w.ravel(), minlength=size)
-            flat -= np.bincount((lin + c1 * nb1).ravel(), w.ravel(), minlength=size)
-        grid = np.cumsum(flat.reshape(2, ncol + 1, nb1)[:, seg_lo:seg_hi, :nb], axis=1)
+            # Scatter-add in place: bincount would build a full-size array per block.
+            np.add.at(flat, (lin + c0 * nb1).ravel(), w.ravel())
+            np.subtract.at(flat, (lin + c1 * nb1).ravel(), w.ravel())
+        grid = flat.reshape(2, ncol + 1, nb1)[:, seg_lo:seg_hi, :nb]
+        grid = np.cumsum(grid, axis=1)
         scale = np.exp(g_col[seg_lo:seg_hi] - gmax)
         scale[ic[seg_lo:seg_hi] < 0] = 0.0
-        acc[:, seg_lo:seg_hi] += grid * scale[None, :, None]
+        grid *= scale[None, :, None]
+        acc[:, seg_lo:seg_hi] += grid
         seg_lo = seg_hi
 
 
