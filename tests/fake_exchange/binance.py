@@ -216,12 +216,7 @@ def _on_ws_message(state, text: str, ws) -> list:
 async def ws_handler(request):
     from tests.fake_exchange.server import ws_session
 
-    holder = {}
-
-    def on_message(state, text):
-        return _on_ws_message(state, text, holder["ws"])
-
-    return await ws_session(request, VENUE, on_message, holder)
+    return await ws_session(request, VENUE, _on_ws_message)
 
 
 def register(app: web.Application, state) -> None:

@@ -195,8 +195,7 @@ def _on_ws_message(state, text: str, ws) -> list:
 async def ws_handler(request):
     from tests.fake_exchange.server import ws_session
 
-    holder = {}
-    return await ws_session(request, VENUE, lambda st, text: _on_ws_message(st, text, holder["ws"]), holder)
+    return await ws_session(request, VENUE, _on_ws_message)
 
 
 def register(app: web.Application, state) -> None:

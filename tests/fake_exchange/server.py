@@ -131,21 +131,19 @@ async def _fault_middleware(request: web.Request, handler):
     return await handler(request)
 
 
-async def ws_session(request: web.Request, venue: str, on_message, holder: dict | None = None) -> web.WebSocketResponse:
-    """Shared WebSocket loop: register the socket, answer the client's messages via ``on_message``."""
+async def ws_session(request: web.Request, venue: str, on_message) -> web.WebSocketResponse:
+    """Shared WebSocket loop: register the socket, answer the client's messages via ``on_message(state, text, ws)``."""
     state: FakeState = request.app[STATE]
     ws = web.WebSocketResponse(autoping=True)
     try:
         await ws.prepare(request)
     except ConnectionError:  # the client went away during the handshake (a source closing)
         return ws
-    if holder is not None:
-        holder["ws"] = ws
     state.sockets[venue].append(ws)
     try:
         async for msg in ws:
             if msg.type.name == "TEXT":
-                replies = on_message(state, msg.data)
+                replies = on_message(state, msg.data, ws)
                 for r in replies:
                     await ws.send_str(r if isinstance(r, str) else json.dumps(r))
     finally:
