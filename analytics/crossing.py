@@ -134,7 +134,22 @@ class CrossingIndex:
             pos += inc
         pos = pos.astype(np.int64)
         early = np.flatnonzero(x[pos] > thr[live])  # a near-tie stopped the walk before the answer
-        for k in early:
+        for _round in range(3):  # walk on from just after the near-tie: usually the next stop is the answer
+            if len(early) == 0:
+                break
+            q = live[early]
+            p = pos[early] + 1
+            go = p < stop[q]  # past the segment: no answer after all
+            pos[early[~go]] = stop[q[~go]]
+            early, q, p = early[go], q[go], p[go]
+            tq = t[early]
+            for s in range(len(table) - 1, -1, -1):
+                p += (np.take(table[s], p, mode="clip") > tq).astype(np.int64) << s
+            # the walk never passes an answer; with none left it stops beyond the segment
+            p = np.minimum(p, stop[q])
+            pos[early] = p
+            early = early[(p < stop[q]) & (x[np.minimum(p, len(x) - 1)] > thr[q])]
+        for k in early:  # many near-ties in a row (flat series at a float32 boundary): scan
             q = live[k]
             rest = np.flatnonzero(x[pos[k] + 1 : stop[q]] <= thr[q])
             pos[k] = pos[k] + 1 + rest[0] if len(rest) else stop[q]

@@ -441,31 +441,25 @@ class LiquidationModel:
             v.index_alive(0, liq3, rem3)
 
     def _consume_all(self, pending) -> None:
-        """Find every cohort's consumption candle: one crossing index over all venues and both sides,
-        queried in blocks of openings so no temporary grows with the history."""
-        if not pending:
-            return
-        xs, seg, offs = [], [], 0
-        for v, _liq3, _rem3 in pending:
-            # Series layout per venue: [lows | -highs]; each query is confined to its own segment.
-            xs += [v.low.view, -v.high.view]
-            seg += [offs, offs + v.n_bars]
-            offs += 2 * v.n_bars
-        index = CrossingIndex(np.concatenate(xs), np.array(seg))
-        offs = 0
+        """Find every cohort's consumption candle: one crossing index per venue and side (lows, and
+        highs asked as ``-high <= -price``), queried in blocks of openings so no temporary grows with
+        the history. Per-series indices stay small and their memory is reused from one to the next."""
         for v, liq3, rem3 in pending:
-            n = v.n_bars
+            n, k = v.n_bars, v.k
             opened = v.o_bar.view
-            for side, sign in ((0, 1.0), (1, -1.0)):
-                base = offs + side * n
+            if n == 0 or len(opened) == 0:
+                continue
+            starts = np.repeat(opened + 1, k)  # the first later candle, per cohort of one side
+            stop = np.full(min(len(opened), _BLOCK) * k, n, np.int64)
+            for side, series in ((0, v.low.view), (1, v.high.view)):
+                index = CrossingIndex(series if side == 0 else np.negative(series), np.zeros(1, np.int64))
                 for a in range(0, len(opened), _BLOCK):
                     b = min(a + _BLOCK, len(opened))
-                    start = np.repeat(opened[a:b] + 1 + base, v.k)
-                    thr = liq3[a:b, side, :].ravel() * sign if sign < 0 else liq3[a:b, side, :].ravel()
-                    stop = np.full(len(start), base + n, np.int64)
-                    hit = index.first(start, stop, thr).reshape(b - a, v.k)
-                    np.copyto(rem3[a:b, side, :], hit - base, where=hit < base + n)
-            offs += 2 * n
+                    q = (b - a) * k
+                    thr = liq3[a:b, side, :]
+                    thr = thr.ravel() if side == 0 else np.negative(thr).ravel()
+                    hit = index.first(starts[a * k : b * k], stop[:q], thr).reshape(b - a, k)
+                    rem3[a:b, side, :] = np.where(hit < n, hit, NEVER)
 
     def update(self, candles: pd.DataFrame | None, open_interest: pd.DataFrame | None = None) -> int:
         """Add newly closed candles (and the OI rows up to their close); returns how many candles were added.
