@@ -10,7 +10,7 @@ prints "port P" once listening, then serves the three venues plus:
     POST /soak/clock?now_ms=T     move the venue clock to T, pushing the liquidations of (old, T]
     POST /soak/fault              JSON: the fields of tests.fake_exchange.faults.Fault
     POST /soak/clear              remove every fault
-    POST /soak/ws_text?venue=V    send the body as one raw frame to V's subscribed sockets
+    POST /soak/ws_text?venue=V    send the body as one raw frame to V's subscribed sockets (liquidations, klines)
     GET  /soak/state              now_ms, subscriptions, requests, fault hits, pushed liquidations
 """
 
@@ -22,6 +22,7 @@ import threading
 
 from aiohttp import web
 
+from market.series import MINUTE_MS
 from tests.fake_exchange.faults import Fault
 from tests.fake_exchange.server import VENUES, FakeExchange, _push
 
@@ -30,6 +31,7 @@ def _control_routes(app: web.Application, state) -> None:
     hits: list[Fault] = []
 
     async def clock(request: web.Request) -> web.Response:
+        """What FakeExchange.advance does, on this process's loop: liquidations and closed 1m klines."""
         new = int(request.query["now_ms"])
         old = state.now_ms
         if new > old:
@@ -37,6 +39,10 @@ def _control_routes(app: web.Application, state) -> None:
             for venue in VENUES:
                 try:
                     await _push(state, venue, state.liquidations_between(venue, old, new))
+                    if hasattr(state, "venue_rows"):  # a fake exchange with kline streams
+                        df = state.venue_rows("candles", venue)
+                        closes = df["ts"] + MINUTE_MS
+                        await _push(state, venue, df[(closes > old) & (closes <= new)].reset_index(drop=True), "candles")
                 except (ConnectionError, RuntimeError):  # a socket closing under a drop: the rest still go
                     pass
         return web.json_response({"now_ms": state.now_ms})
@@ -54,7 +60,7 @@ def _control_routes(app: web.Application, state) -> None:
         venue, text = request.query["venue"], await request.text()
         sent = 0
         for ws in list(state.sockets[venue]):
-            if getattr(ws, "cascade_subscribed", False) and not ws.closed:
+            if (getattr(ws, "cascade_subscribed", False) or getattr(ws, "cascade_candles", False)) and not ws.closed:
                 try:
                     await ws.send_str(text)
                     sent += 1
