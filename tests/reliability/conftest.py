@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-HANG_S = 60  # one fuzz test running this long is a hang: dump every thread's stack and fail the run
+HANG_S = 120  # one reliability test running this long is a hang: dump every thread's stack and fail the run
 _COUNTS = pytest.StashKey[Counter]()
 
 
