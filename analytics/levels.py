@@ -113,11 +113,16 @@ def grid_origin(edges: np.ndarray) -> tuple[float, int] | None:
 def grid_index(prices: np.ndarray, step: float) -> np.ndarray:
     """``floor(price / step)`` exactly as comparisons with the edges ``i × step`` decide it."""
     with np.errstate(invalid="ignore"):
-        g = np.floor(prices / step)
-    g = np.nan_to_num(g, nan=-(2**62), posinf=2**62, neginf=-(2**62)).astype(np.int64)
+        q = np.floor(np.divide(prices, step))
+    bad = ~np.isfinite(q)
+    if bad.any():  # NaN and -inf -> -2**62, +inf -> 2**62
+        q[bad] = np.where(q[bad] > 0, 2.0**62, -(2.0**62))
+    g = q.astype(np.int64)
     gf = g.astype(float)
-    g -= prices < gf * step
-    g += prices >= (gf + 1.0) * step
+    g -= prices < np.multiply(gf, step, out=q)
+    gf += 1.0
+    gf *= step
+    g += prices >= gf
     return g
 
 

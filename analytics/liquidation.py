@@ -158,17 +158,21 @@ def cohort_grid(d_oi: np.ndarray, share: np.ndarray, entry: np.ndarray, params: 
     adds nothing) so that the layout stays implicit: cohort ``i`` belongs to opening ``i // (2 k)``.
     """
     w = params.normalized_weights()
-    lev = np.asarray(params.leverages, dtype=float)[None, :]
+    lev = np.asarray(params.leverages, dtype=float)
     mmr = params.mmr()
     r, k = len(d_oi), len(w)
     liq = np.empty((r, 2, k)) if out_liq is None else out_liq.reshape(r, 2, k)
     qty = np.empty((r, 2, k)) if out_qty is None else out_qty.reshape(r, 2, k)
-    # isolated_liq_price's arithmetic, written in place: entry × (1 ∓ 1/L) / (1 ∓ mmr)
-    for axis, side in ((0, LONG), (1, SHORT)):
-        np.multiply(entry[:, None], 1.0 - side * (1.0 / lev), out=liq[:, axis, :])
-        np.divide(liq[:, axis, :], 1.0 - side * mmr, out=liq[:, axis, :])
-    np.multiply((d_oi * share)[:, None], w[None, :], out=qty[:, 0, :])
-    np.multiply((d_oi * (1.0 - share))[:, None], w[None, :], out=qty[:, 1, :])
+    # isolated_liq_price's arithmetic, written in place: entry × (1 ∓ 1/L) / (1 ∓ mmr). Whole (side,
+    # tier) rows at once: numpy then runs one inner loop of 2k per candle, not k per (candle, side).
+    num = np.array([1.0 - LONG * (1.0 / lev), 1.0 - SHORT * (1.0 / lev)])[None, :, :]
+    den = np.array([1.0 - LONG * mmr, 1.0 - SHORT * mmr])[None, :, None]
+    np.multiply(np.asarray(entry, float)[:, None, None], num, out=liq)
+    np.divide(liq, den, out=liq)
+    by_side = np.empty((r, 2))
+    np.multiply(d_oi, share, out=by_side[:, 0])
+    np.multiply(d_oi, 1.0 - share, out=by_side[:, 1])
+    np.multiply(by_side[:, :, None], w[None, None, :], out=qty)
     return liq, qty
 
 
@@ -333,14 +337,18 @@ def _by_exchange(df: pd.DataFrame | None, cols: Iterable[str]) -> dict[str, dict
         return {}
     ex = df["exchange"].to_numpy()
     codes, names = pd.factorize(ex)
-    order = np.argsort(codes, kind="stable")
-    bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
+    if len(names) > 16:  # many names: one stable sort; few (venues): one comparison each is cheaper
+        order = np.argsort(codes, kind="stable")
+        bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
+        rows = [order[bounds[k] : bounds[k + 1]] for k in range(len(names))]
+    else:
+        rows = [np.flatnonzero(codes == k) for k in range(len(names))]
     arrays = {c: df[c].to_numpy() for c in cols}
     out = {}
     for k, name in enumerate(names):
-        sel = order[bounds[k] : bounds[k + 1]]
-        part = {c: a[sel] for c, a in arrays.items()}
-        ts = part["ts"].astype(np.int64)
+        sel = rows[k]
+        part = {c: a[sel] for c, a in arrays.items()}  # fancy indexing: fresh arrays, the frame is not shared
+        ts = np.asarray(part["ts"], dtype=np.int64)
         if len(ts) > 1 and not np.all(ts[1:] > ts[:-1]):
             o = np.argsort(ts, kind="stable")
             ts_sorted = ts[o]
@@ -363,8 +371,8 @@ _CANDLE_COLS = ("ts", "high", "low", "close", "volume", "taker_buy_volume", "quo
 
 def _candle_arrays(part: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     out = {"ts": part["ts"]}
-    for c in _CANDLE_COLS[1:]:
-        out[c] = part[c].astype(float) if c in part else np.full(len(part["ts"]), np.nan)
+    for c in _CANDLE_COLS[1:]:  # parts are already fresh arrays: convert without copying float64
+        out[c] = np.asarray(part[c], dtype=float) if c in part else np.full(len(part["ts"]), np.nan)
     return out
 
 
