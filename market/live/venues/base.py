@@ -109,6 +109,19 @@ class Venue:
         """ccxt.pro's cached liquidation structures -> normalized rows of ``market`` only."""
         raise NotImplementedError
 
+    def unified_liquidations(self, items: list, market: dict, long_side: str) -> pd.DataFrame:
+        """ccxt's unified liquidation structures of ``market`` -> rows; ``long_side`` is the ``side`` value
+        ('buy' or 'sell', as the venue reports it) that means a LONG position was liquidated."""
+        rows = []
+        for it in items:
+            if it.get("symbol") != market["symbol"]:
+                continue
+            qty = float(it["contracts"]) * float(market.get("contractSize") or 1.0)
+            price = float(it["price"])
+            side = "long" if str(it["side"]).lower() == long_side else "short"
+            rows.append({"ts": int(it["timestamp"]), "side": side, "price": price, "qty_base": qty, "notional_usd": qty * price})
+        return frame("liquidations", self.name, rows)
+
     def stream_candles(self, rows: list, market: dict) -> pd.DataFrame:
         """ccxt.pro watch_ohlcv rows [ts, o, h, l, c, volume] -> candle rows (quote/taker volume unknown: NaN).
 

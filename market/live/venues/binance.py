@@ -84,13 +84,5 @@ class Binance(Venue):
         return None  # GET /fapi/v1/leverageBracket is signed: brackets need an API key (see analytics/liqprice.py)
 
     def liquidations(self, items, market):
-        rows = []
-        for it in items:
-            if it.get("symbol") != market["symbol"]:
-                continue
-            qty = float(it["contracts"]) * float(market.get("contractSize") or 1.0)
-            price = float(it["price"])
-            # forceOrder S = side of the forced order: SELL liquidates a long position.
-            side = "long" if str(it["side"]).lower() == "sell" else "short"
-            rows.append({"ts": int(it["timestamp"]), "side": side, "price": price, "qty_base": qty, "notional_usd": qty * price})
-        return frame("liquidations", self.name, rows)
+        # forceOrder S = side of the forced order: SELL liquidates a long position.
+        return self.unified_liquidations(items, market, long_side="sell")

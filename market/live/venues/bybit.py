@@ -96,12 +96,4 @@ class Bybit(Venue):
                  "max_leverage": fnum(r["maxLeverage"])} for r in expect_list(_result(raw, "risk-limit").get("list"), "risk-limit")]
 
     def liquidations(self, items, market):
-        rows = []
-        for it in items:
-            if it.get("symbol") != market["symbol"]:
-                continue
-            qty = float(it["contracts"]) * float(market.get("contractSize") or 1.0)
-            price = float(it["price"])
-            side = "long" if str(it["side"]).lower() == "buy" else "short"  # S = position side (Bybit docs)
-            rows.append({"ts": int(it["timestamp"]), "side": side, "price": price, "qty_base": qty, "notional_usd": qty * price})
-        return frame("liquidations", self.name, rows)
+        return self.unified_liquidations(items, market, long_side="buy")  # S = position side (Bybit docs)
