@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gui.sources import SourceSpec
+from market.series import per_exchange
 
 
 @pytest.fixture(autouse=True)
@@ -23,6 +24,11 @@ def wait_drawn(qtbot, win, timeout=20000):
 def wait_result(qtbot, win, predicate, timeout=15000):
     qtbot.waitUntil(lambda: win.terminal.result is not None and predicate(win.terminal.result), timeout=timeout)
     return win.terminal.result
+
+
+def binance_candles(win):
+    """Binance candles of the data the shown result was computed from (the demo keeps ticking)."""
+    return per_exchange(win.terminal.result.request.frames.candles, "binance")
 
 
 @pytest.fixture

@@ -10,12 +10,7 @@ from analytics.liquidation import LiquidationModel
 from analytics.imbalance import longs_at_risk, shorts_at_risk
 from gui.chart_data import resample_candles
 from market.series import per_exchange
-from tests.gui.conftest import wait_drawn, wait_result
-
-
-def binance_candles(win):
-    """Binance candles of the data the shown result was computed from (the demo keeps ticking)."""
-    return per_exchange(win.terminal.result.request.frames.candles, "binance")
+from tests.gui.conftest import binance_candles, wait_drawn, wait_result
 
 
 def test_timeframe_change_resamples(demo_window, qtbot):

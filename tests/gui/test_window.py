@@ -6,12 +6,7 @@ import numpy as np
 import pytest
 
 from market.series import per_exchange
-from tests.gui.conftest import wait_drawn, wait_result
-
-
-def binance_candles(win):
-    """Binance candles of the data the shown result was computed from (the demo keeps ticking)."""
-    return per_exchange(win.terminal.result.request.frames.candles, "binance")
+from tests.gui.conftest import binance_candles, wait_drawn, wait_result
 
 
 def test_candles_volume_and_oi_hold_the_source_data(demo_window):
@@ -54,7 +49,7 @@ def test_live_updates_arrive_and_follow_the_right_edge(make_window, qtbot):
     r = wait_result(qtbot, win, lambda r: len(r.chart.candles) >= n0 + 5, timeout=20000)
     x0, x1 = win.terminal.visible_x()
     assert x1 >= r.chart.candles.x[-1]  # the view followed the new bars
-    bn = per_exchange(win.terminal.result.request.frames.candles, "binance")
+    bn = binance_candles(win)
     assert win.terminal.price.candles.data()[4][-1] == pytest.approx(bn["close"].iloc[-1])
 
 
