@@ -39,8 +39,8 @@ from analytics.params import ENTRY_VWAP, ModelParams
 
 MINUTE_MS = 60_000
 NEVER = np.iinfo(np.int64).max  # consumption candle of a cohort still open
-_BLOCK = 4096  # openings per block of crossing queries (about 20,000 queries: temporaries stay small)
-_HEAT_BLOCK = 8192  # openings per block of heatmap cohorts (each block pays one full-size bincount)
+_BLOCK = 16384  # openings per block of crossing queries (about 80,000 queries: temporaries stay small)
+_HEAT_BLOCK = 8192  # openings per block of heatmap cohorts (about 80,000 scatter-adds per block)
 LONG, SHORT = 1, -1
 # Preferred order of venues in results (same as market.series.EXCHANGES; analytics may not import market).
 EXCHANGE_ORDER = ("binance", "okx", "bybit")
@@ -715,23 +715,28 @@ def _heat_venue(v: _Venue, tf: int, col_at: np.ndarray, pe: np.ndarray, acc: np.
         for a in range(0, r, _HEAT_BLOCK):
             b = min(a + _HEAT_BLOCK, r)
             shape = (b - a, 2, k)
-            c0 = np.broadcast_to(col_of_bar[v.o_bar.view[a:b]][:, None, None], shape)
+            c0 = col_of_bar[v.o_bar.view[a:b]]  # per opening: all its cohorts appear together
             c1 = col_of_bar[np.minimum(v.c_rem.view[a * k2 : b * k2], v.n_bars)].reshape(shape)
             if not single:  # clamp appearance and disappearance to this segment's columns
                 c0, c1 = np.clip(c0, seg_lo, seg_hi), np.clip(c1, seg_lo, seg_hi)
-            bins = v.bins_range(pe, a * k2, b * k2).reshape(shape)
+            lin = np.add(v.bins_range(pe, a * k2, b * k2).reshape(shape), side_off)
             w = (v.c_qty.view[a * k2 : b * k2] * v.c_liq.view[a * k2 : b * k2]).reshape(shape)
             w *= np.exp(np.minimum(gmax - g_open[a:b], 600.0))[:, None, None]  # capped: later segments cancel
-            lin = side_off + bins
             # Scatter-add in place: bincount would build a full-size array per block.
-            np.add.at(flat, (lin + c0 * nb1).ravel(), w.ravel())
-            np.subtract.at(flat, (lin + c1 * nb1).ravel(), w.ravel())
-        grid = flat.reshape(2, ncol + 1, nb1)[:, seg_lo:seg_hi, :nb]
-        grid = np.cumsum(grid, axis=1)
+            np.add.at(flat, (lin + (c0 * nb1)[:, None, None]).ravel(), w.ravel())
+            c1 *= nb1  # c1 is a fresh array (gathered or clipped)
+            c1 += lin
+            np.subtract.at(flat, c1.ravel(), w.ravel())
+        # Cumulative sum over columns, in place row by row: numpy's cumsum along a middle axis walks
+        # the array with a large stride and allocates the result.
+        grid = flat.reshape(2, ncol + 1, nb1)
+        for col in range(seg_lo + 1, seg_hi):
+            grid[:, col] += grid[:, col - 1]
         scale = np.exp(g_col[seg_lo:seg_hi] - gmax)
         scale[ic[seg_lo:seg_hi] < 0] = 0.0
-        grid *= scale[None, :, None]
-        acc[:, seg_lo:seg_hi] += grid
+        part = grid[:, seg_lo:seg_hi, :nb]
+        part *= scale[None, :, None]
+        acc[:, seg_lo:seg_hi] += part
         seg_lo = seg_hi
 
 
