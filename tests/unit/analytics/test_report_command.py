@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -13,14 +10,13 @@ import pytest
 from analytics.report import build_report
 from market.series import MarketFrames
 from tests.unit.analytics.market_gen import T0, random_market
+from tests.run_main import run_main
 
-ROOT = Path(__file__).resolve().parents[3]
 HOUR = 3_600_000
 
 
 def cascade(*args):
-    p = subprocess.run([sys.executable, str(ROOT / "main.py"), "report", *args], capture_output=True, text=True,
-                       cwd=ROOT, timeout=120)
+    p = run_main("report", *args)
     return p.returncode, p.stdout, p.stderr
 
 

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[3]
+from tests.run_main import run_main
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "main.py", "liqprice", *args], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    return run_main("liqprice", *args, timeout=60)
 
 
 def last_number(out: str) -> float:

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 from tests.unit.store.store_testdata import assert_frames_equal
@@ -15,13 +12,10 @@ from tests.unit.store.test_archive_import import DAY1, KLINE_HEADER, M, kline_ro
 
 from commands.errors import CommandError
 from market.store import open_snapshot
+from tests.run_main import ROOT, run_main
 
-ROOT = Path(__file__).resolve().parents[3]
 FIXTURES = ROOT / "tests" / "fixtures" / "binance_archive"
-
-
-def cascade(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+cascade = run_main
 
 
 def test_import_command_writes_a_snapshot_and_names_skipped_files(tmp_path):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,14 +12,13 @@ from analytics.study import run_study
 from market.series import MarketFrames
 from market.store import save_snapshot
 from tests.unit.study.markets import MINUTE, T0, no_feedback_market
+from tests.run_main import run_main
 
-ROOT = Path(__file__).resolve().parents[3]
 BUCKET_KEYS = {"imbalance_min", "imbalance_max", "n", "mean_return_pct", "heavier_first_rate", "ci_low", "ci_high"}
 
 
 def cascade(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(ROOT / "main.py"), "study", *args], capture_output=True, text=True,
-                          timeout=120, cwd=ROOT)
+    return run_main("study", *args)
 
 
 @pytest.fixture(scope="module")
