@@ -615,6 +615,7 @@ class LiquidationModel:
             return out[0, :nb], out[1, :nb]
         k2 = 2 * v.k
         v.fill_bins(edges, r * k2)
+        side_off = np.array([0, nb + 1])[None, :, None]
         for a in range(0, r, _HEAT_BLOCK):
             b = min(a + _HEAT_BLOCK, r)
             shape = (b - a, 2, v.k)
@@ -622,9 +623,9 @@ class LiquidationModel:
             usd = (v.c_qty.view[sl] * v.c_liq.view[sl]).reshape(shape)
             usd *= np.exp(v.g.view[i] - v.o_g.view[a:b])[:, None, None]
             usd[v.c_rem.view[sl].reshape(shape) <= i] = 0.0  # consumed by then
-            bins = v.bins_range(edges, sl.start, sl.stop).reshape(shape)
-            for side in (0, 1):
-                out[side] += np.bincount(bins[:, side, :].ravel(), usd[:, side, :].ravel(), minlength=nb + 1)
+            # Both sides in one count (shorts offset by nb + 1): contiguous inputs, no per-side copies.
+            lin = np.add(v.bins_range(edges, sl.start, sl.stop).reshape(shape), side_off)
+            out += np.bincount(lin.ravel(), usd.ravel(), minlength=2 * (nb + 1)).reshape(2, nb + 1)
         return out[0, :nb], out[1, :nb]
 
     def heatmap(self, time_edges: np.ndarray, price_edges: np.ndarray, exchanges: Iterable[str] | None = None) -> Heatmap:
