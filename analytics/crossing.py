@@ -93,7 +93,8 @@ class CrossingIndex:
     Built once (suffix minima in float64, a float32 sparse table rounded *down*); ``first`` then answers
     batches of queries. Queries with no answer in their segment are dropped by the suffix minima; the
     walk compares against thresholds rounded *up*, so every jump it takes is also valid in float64 and
-    it can only stop early, at a near-tie; those few stops are checked in float64 and finished by a scan.
+    it can only stop early, at a near-tie; those few stops are checked in float64 and walk on from the
+    next position (a few rounds), then finish by a scan.
     """
 
     def __init__(self, x: np.ndarray, seg_starts: np.ndarray) -> None:
