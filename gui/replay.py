@@ -5,9 +5,9 @@ Moving the slider asks for the analytics as of that instant (MarketFrames.known_
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from PySide6 import QtCore, QtWidgets
+
+from analytics.report import utc_minute
 
 SPEEDS = (1, 10, 60, 100, 300, 1000)
 TICK_MS = 100
@@ -64,7 +64,7 @@ class ReplayBar(QtWidgets.QWidget):
         self.slider.setValue(int(round((ms - self.start_ms) / STEP_MS)))
 
     def _label(self, ms: int) -> None:
-        self.label.setText("as of " + datetime.fromtimestamp(ms / 1000, timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
+        self.label.setText(f"as of {utc_minute(ms)} UTC")
 
     def _on_slider(self, _value: int) -> None:
         ms = self.as_of_ms()

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
 
 from PySide6 import QtCore, QtWidgets
 
+from analytics.report import utc_minute
 from gui.alert_rules import NEAR, SWEPT, Alert, AlertRule
 
 
@@ -79,7 +79,7 @@ class AlertsDock(QtWidgets.QDockWidget):
             self.set_rules(self.rules[:row] + self.rules[row + 1:])
 
     def add_alert(self, alert: Alert) -> None:
-        when = datetime.fromtimestamp(alert.at_ms / 1000, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        when = f"{utc_minute(alert.at_ms)} UTC"
         self.log.insertItem(0, f"{when} — {alert.message}")
 
 

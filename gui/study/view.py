@@ -9,7 +9,6 @@ thread; the view only submits requests and draws frozen results.
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
 from typing import Callable, Optional
 
 import numpy as np
@@ -17,6 +16,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from analytics.params import ModelParams
+from analytics.report import utc_minute
 from analytics.study import DAY_MS, HOUR_MS, MINUTE_MS, StudyResult
 from gui.study.axis import RatioAxis, format_ratio
 from gui.study.summary import summary_lines
@@ -286,7 +286,7 @@ class StudyView(QtWidgets.QWidget):
             return ""
         i = int(data)
         o = r.observations
-        when = datetime.fromtimestamp(int(o.at_ms[i]) / 1000, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        when = f"{utc_minute(int(o.at_ms[i]))} UTC"
         first = {1: "up band first", -1: "down band first", 0: "neither band first"}[int(o.first[i])]
         return (f"{when}\nimbalance {format_ratio(float(o.ratio[i]))} (shorts ${o.shorts_at_risk_usd[i] / 1e6:,.1f}M "
                 f": longs ${o.longs_at_risk_usd[i] / 1e6:,.1f}M)\nforward return {o.forward_return_pct[i]:+.2f}%, "
@@ -305,7 +305,7 @@ class StudyView(QtWidgets.QWidget):
     def select(self, i: int) -> None:
         o = self.result.observations
         self.selected.setData(x=[float(o.log_ratio[i])], y=[float(o.forward_return_pct[i])])
-        when = datetime.fromtimestamp(int(o.at_ms[i]) / 1000, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        when = f"{utc_minute(int(o.at_ms[i]))} UTC"
         self.status.setText(f"Replay: {when} (imbalance {format_ratio(float(o.ratio[i]))}, "
                             f"then {o.forward_return_pct[i]:+.2f}% over the horizon)")
 
