@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Any
 
 import numpy as np
 
@@ -55,6 +56,23 @@ class ModelParams:
             raise ValueError("mean_hold_ms must be positive or None")
         if self.bin_usd is not None and not self.bin_usd > 0:
             raise ValueError("bin_usd must be positive or None")
+
+    def to_settings(self) -> dict[str, Any]:
+        """Plain JSON-able settings (what a snapshot stores); brackets stay the exchange's table."""
+        return {f.name: (list(v) if isinstance(v, tuple) else v)
+                for f in fields(self) if f.name != "brackets" for v in [getattr(self, f.name)]}
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> "ModelParams":
+        """The saved settings where they make valid params; the defaults where they do not."""
+        if not isinstance(settings, dict):
+            return cls()
+        names = {f.name for f in fields(cls)} - {"brackets"}
+        given = {k: (tuple(v) if isinstance(v, list) else v) for k, v in settings.items() if k in names}
+        try:
+            return cls(**given)
+        except (TypeError, ValueError):
+            return cls()
 
     def normalized_weights(self) -> np.ndarray:
         w = np.asarray(self.weights, dtype=float)

@@ -81,11 +81,4 @@ def snapshot_frames(path: str, symbol: Optional[str] = None) -> tuple[MarketFram
 
 def saved_params(settings: Any) -> ModelParams:
     """The model settings saved in a snapshot where they fit ModelParams; the defaults otherwise."""
-    if not isinstance(settings, dict):
-        return ModelParams()
-    fields = set(ModelParams.__dataclass_fields__) - {"brackets"}
-    given = {k: (tuple(v) if isinstance(v, list) else v) for k, v in settings.items() if k in fields}
-    try:
-        return ModelParams(**given)
-    except (TypeError, ValueError):
-        return ModelParams()
+    return ModelParams.from_settings(settings)

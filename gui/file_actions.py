@@ -37,7 +37,7 @@ def save_snapshot_to(win: "MainWindow", path: str):
         path += ".cascade"
     frames = saved_frames(win)
     kind = win.session.info.kind if win.session and win.session.info else "demo"
-    model = {"leverages": list(win.model.leverages), "weights": list(win.model.weights), "bin_usd": win.model.bin_usd}
+    model = win.model.to_settings()  # all of it, so report/study on the file run the model the window showed
 
     def save():
         from market.store import save_snapshot

@@ -51,6 +51,7 @@ class Session:
         self.worker = MarketWorker(spec.factory(), spec.symbol, poll_ms=spec.poll_ms)
         self.thread = WorkerThread(self.worker, f"market-{spec.kind}")
         self.info: Optional[SourceInfo] = None
+        self.model_settings: Optional[dict] = None  # a snapshot's saved model settings
         self.frames = None
 
     def start(self) -> None:
@@ -181,6 +182,7 @@ class MainWindow(QtWidgets.QMainWindow):
         w = session.worker
         # Bound methods of this window (not lambdas): Qt then queues the calls to the GUI thread.
         w.info_ready.connect(self._on_info)
+        w.model_settings_ready.connect(self._on_model_settings)
         w.progress.connect(self._on_progress)
         w.history_ready.connect(self._on_history)
         w.updated.connect(self._on_frames)
@@ -206,6 +208,11 @@ class MainWindow(QtWidgets.QMainWindow):
         session = self._session_of(self.sender())
         if session is not None:
             session.info = info
+
+    def _on_model_settings(self, saved: dict) -> None:
+        session = self._session_of(self.sender())
+        if session is not None:
+            session.model_settings = saved
 
     def _on_progress(self, fraction: float, what: str) -> None:
         session = self._session_of(self.sender())
@@ -236,6 +243,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.targets = None
         is_snapshot = info is not None and info.kind == "snapshot"
         self.replay.setVisible(is_snapshot)
+        if is_snapshot and session.model_settings:
+            # Review a snapshot with the model it was saved with, so the map matches what was seen then.
+            self.model = ModelSettings.from_settings(session.model_settings)
         rng = frames.time_range()
         if is_snapshot and rng:
             self.replay.set_range(rng[0], rng[1])

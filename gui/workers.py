@@ -36,6 +36,7 @@ class _Cancelled(Exception):
 
 class MarketWorker(QtCore.QObject):
     info_ready = QtCore.Signal(object)  # SourceInfo
+    model_settings_ready = QtCore.Signal(object)  # dict: the model settings a snapshot was saved with
     progress = QtCore.Signal(float, str)
     history_ready = QtCore.Signal(object, object)  # MarketFrames, source clock (ms): candles before it are closed
     updated = QtCore.Signal(object, object)  # MarketFrames (history plus everything polled since), source clock
@@ -61,6 +62,9 @@ class MarketWorker(QtCore.QObject):
         try:
             self._source = self._make_source()
             self.info_ready.emit(self._source.info())
+            saved = getattr(self._source, "model_settings", None)
+            if isinstance(saved, dict) and saved:
+                self.model_settings_ready.emit(dict(saved))
 
             def progress(fraction: float, what: str) -> None:
                 if self._cancel.is_set():

@@ -145,3 +145,22 @@ def test_source_without_liquidation_events_shows_the_models_estimate_labelled(ma
     assert r.chart.liquidations.long_usd.sum() == pytest.approx(est.loc[est["side"] == "long", "notional_usd"].sum(), rel=1e-9)
     assert r.chart.liquidations.long_usd.sum() > 0
     np.testing.assert_allclose(panel.longs.data()[1], -r.chart.liquidations.long_usd)
+
+
+def test_a_snapshot_is_reviewed_with_the_model_it_was_saved_with(demo_window, make_window, qtbot, tmp_path):
+    from analytics.params import ModelParams
+    from gui import file_actions
+
+    win = demo_window
+    custom = ModelParams(leverages=(3.0, 20.0), weights=(0.6, 0.4), taker_split=False, bin_usd=250.0, mean_hold_ms=None)
+    win.set_model(custom)
+    signals = file_actions.save_snapshot_to(win, str(tmp_path / "model"))
+    with qtbot.waitSignal(signals.done, timeout=15000):
+        pass
+    saved = open_snapshot(tmp_path / "model.cascade").model_settings
+    assert ModelParams.from_settings(saved) == custom  # every setting, taker split and holding time included
+    other = make_window(SourceSpec("snapshot", path=str(tmp_path / "model.cascade")))
+    r = wait_drawn(qtbot, other)
+    qtbot.waitUntil(lambda: other.model == custom, timeout=10000)
+    r = wait_result(qtbot, other, lambda r: r.request.model == custom)
+    assert r.liquidity is not None
