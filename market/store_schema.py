@@ -70,50 +70,58 @@ def _bad_float(values: np.ndarray, *, positive: bool = False, allow_nan: bool = 
     return bad
 
 
-def absurd_rows(series: str, df: pd.DataFrame) -> list[tuple[str, int]]:
-    """``[(what is wrong, rows), ...]`` for one normalized series frame; empty when sane."""
-    if len(df) == 0:
-        return []
-    problems: list[tuple[str, int]] = []
-
-    def add(what: str, mask: np.ndarray) -> None:
-        n = int(np.count_nonzero(mask))
-        if n:
-            problems.append((what, n))
-
+def _value_checks(series: str, df: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
+    """``[(what is wrong, row mask), ...]``: the checks of each row's own values (not order or duplicates)."""
+    checks: list[tuple[str, np.ndarray]] = []
     ts = df["ts"].to_numpy()
-    add("timestamps outside 2009-2100", (ts < MIN_TS_MS) | (ts >= MAX_TS_MS))
-    order = np.diff(ts)
-    add("timestamps out of order", order < 0)
-    add("duplicate rows", df.duplicated(list(SERIES_KEYS[series])).to_numpy())
-    add("empty exchange names", df["exchange"].astype(str).str.len().to_numpy() == 0)
+    checks.append(("timestamps outside 2009-2100", (ts < MIN_TS_MS) | (ts >= MAX_TS_MS)))
+    checks.append(("empty exchange names", df["exchange"].astype(str).str.len().to_numpy() == 0))
     if series == "candles":
         o, h, l, c = (df[k].to_numpy("float64") for k in ("open", "high", "low", "close"))
         prices_bad = np.zeros(len(df), bool)
         for arr in (o, h, l, c):
             prices_bad |= _bad_float(arr, positive=True)
-        add("zero, negative or missing prices", prices_bad)
+        checks.append(("zero, negative or missing prices", prices_bad))
         tol = 1e-9 * np.abs(h)
         with np.errstate(invalid="ignore"):
-            add("high below low, open or close", ~prices_bad & ((h < l - tol) | (h < np.maximum(o, c) - tol) | (l > np.minimum(o, c) + tol)))
-        add("negative or missing volume", _bad_float(df["volume"].to_numpy()))
-        add("negative taker buy volume", _bad_float(df["taker_buy_volume"].to_numpy(), allow_nan=True))
-        add("negative quote volume", _bad_float(df["quote_volume"].to_numpy(), allow_nan=True))
+            checks.append(("high below low, open or close", ~prices_bad & ((h < l - tol) | (h < np.maximum(o, c) - tol) | (l > np.minimum(o, c) + tol))))
+        checks.append(("negative or missing volume", _bad_float(df["volume"].to_numpy())))
+        checks.append(("negative taker buy volume", _bad_float(df["taker_buy_volume"].to_numpy(), allow_nan=True)))
+        checks.append(("negative quote volume", _bad_float(df["quote_volume"].to_numpy(), allow_nan=True)))
     elif series == "open_interest":
-        add("negative or missing open interest", _bad_float(df["oi_base"].to_numpy()))
-        add("negative open interest value", _bad_float(df["oi_usd"].to_numpy(), allow_nan=True))
+        checks.append(("negative or missing open interest", _bad_float(df["oi_base"].to_numpy())))
+        checks.append(("negative open interest value", _bad_float(df["oi_usd"].to_numpy(), allow_nan=True)))
     elif series == "funding":
         r = df["rate"].to_numpy("float64")
         with np.errstate(invalid="ignore"):
-            add("missing or absurd funding rates (|rate| >= 100%)", ~np.isfinite(r) | (np.abs(r) >= 1.0))
+            checks.append(("missing or absurd funding rates (|rate| >= 100%)", ~np.isfinite(r) | (np.abs(r) >= 1.0)))
     elif series == "liquidations":
-        add("sides other than long/short", ~df["side"].isin(["long", "short"]).to_numpy())
-        add("zero, negative or missing prices", _bad_float(df["price"].to_numpy(), positive=True))
-        add("zero, negative or missing quantities", _bad_float(df["qty_base"].to_numpy(), positive=True))
-        add("negative notionals", _bad_float(df["notional_usd"].to_numpy(), allow_nan=True))
+        checks.append(("sides other than long/short", ~df["side"].isin(["long", "short"]).to_numpy()))
+        checks.append(("zero, negative or missing prices", _bad_float(df["price"].to_numpy(), positive=True)))
+        checks.append(("zero, negative or missing quantities", _bad_float(df["qty_base"].to_numpy(), positive=True)))
+        checks.append(("negative notionals", _bad_float(df["notional_usd"].to_numpy(), allow_nan=True)))
     elif series == "long_short":
-        add("negative or missing ratios", _bad_float(df["ratio"].to_numpy()))
-    return problems
+        checks.append(("negative or missing ratios", _bad_float(df["ratio"].to_numpy())))
+    return checks
+
+
+def absurd_mask(series: str, df: pd.DataFrame) -> np.ndarray:
+    """Rows whose own values are absurd: what a live feed drops before storing (a snapshot would refuse them)."""
+    mask = np.zeros(len(df), bool)
+    for _what, bad in _value_checks(series, df) if len(df) else ():
+        mask |= bad
+    return mask
+
+
+def absurd_rows(series: str, df: pd.DataFrame) -> list[tuple[str, int]]:
+    """``[(what is wrong, rows), ...]`` for one normalized series frame; empty when sane."""
+    if len(df) == 0:
+        return []
+    ts = df["ts"].to_numpy()
+    checks = _value_checks(series, df)
+    checks[1:1] = [("timestamps out of order", np.diff(ts) < 0),
+                   ("duplicate rows", df.duplicated(list(SERIES_KEYS[series])).to_numpy())]
+    return [(what, int(np.count_nonzero(bad))) for what, bad in checks if np.count_nonzero(bad)]
 
 
 def describe_absurd(frames_series: Mapping[str, pd.DataFrame]) -> str | None:

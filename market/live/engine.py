@@ -18,10 +18,11 @@ import numpy as np
 import pandas as pd
 
 from market.live.feeds import CANDLE_STREAM, FeedBoard, feed_name
-from market.live.retry import FATAL, OFFLINE, Failure, GaveUp, RetryPolicy, call_with_retries, classify
+from market.live.retry import FATAL, OFFLINE, Failure, GaveUp, MalformedResponse, RetryPolicy, call_with_retries, classify
 from market.live.venues import VENUES, Venue
 from market.live.venues.base import DAY_MS, FUNDING_PERIOD_MS, OI_PERIOD_MS
 from market.series import MINUTE_MS, MarketFrames, normalize
+from market.store_schema import absurd_mask
 from market.source import ProgressFn
 
 HISTORY_SERIES = ("candles", "open_interest", "long_short", "funding")
@@ -60,6 +61,18 @@ class _VenueState:
     wake: asyncio.Event = field(default_factory=asyncio.Event)  # set to make the poll loop refill now
 
 
+def _parse_each(parse, items: list, market) -> pd.DataFrame:
+    """Parse stream items one by one, skipping the malformed ones, so one bad message loses only itself."""
+    frames = []
+    for item in items:
+        try:
+            frames.append(parse([item], market))
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+            continue
+    frames = [f for f in frames if f is not None and len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else parse([], market)
+
+
 def _align_up(ms: int, step: int) -> int:
     return -(-ms // step) * step
 
@@ -81,6 +94,9 @@ class Engine:
         self.leverage_tiers: dict[str, Optional[list]] = {ex: None for ex in cfg.exchanges}
         self.live_started = False
         self.closing = False
+        # Where each venue's OI history was last fetched up to: the 'current OI' rows stored by every poll
+        # are newer, and must not become the point the history resumes from.
+        self.history_until: dict[tuple[str, str], int] = {}
 
     # ---- exchanges -----------------------------------------------------------------------------
     def _vs(self, name: str) -> _VenueState:
@@ -116,6 +132,7 @@ class Engine:
             urls = self.cfg.urls_override.get(name) or {}
             venue.point_at(vs.ex, urls.get("rest"), urls.get("ws"))
             self._record_http(vs)
+            self._guard_websocket(vs.ex)
         ex = vs.ex
         await call_with_retries(lambda: ex.load_markets(reload=True), self.cfg.retry, self.rng,
                                 headers=lambda: vs.http[1], status=lambda: vs.http[0], sleep=self.sleep, attempts=2,
@@ -139,6 +156,29 @@ class Engine:
 
         ex.on_rest_response = on_rest_response
 
+    @staticmethod
+    def _guard_websocket(ex) -> None:
+        """An exception in ccxt.pro's message handler ends its receive loop for good while the socket stays
+        open: the feed would say 'listening' and hear nothing. Turn it into an error the stream loop retries."""
+        make_client = ex.client
+
+        def client(url, *args, **kwargs):
+            c = make_client(url, *args, **kwargs)
+            if not getattr(c, "cascade_guarded", False):
+                inner = c.handle_message
+
+                def handle_message(message):
+                    try:
+                        inner(message)
+                    except Exception as exc:
+                        c.reject(MalformedResponse(f"malformed WebSocket message ({type(exc).__name__})"))
+
+                c.handle_message = handle_message
+                c.cascade_guarded = True
+            return c
+
+        ex.client = client
+
     async def _fetch(self, name: str, series: str, make, attempts: Optional[int] = None):
         vs = self._vs(name)
         feed = feed_name(name, series)
@@ -155,6 +195,12 @@ class Engine:
     # ---- storing ---------------------------------------------------------------------------------
     def _write(self, series: str, df: pd.DataFrame, live: bool, new_from: Optional[int] = None) -> int:
         """Store the rows; live ones also go to poll(), except re-fetched rows older than ``new_from``."""
+        if len(df) == 0:
+            return 0
+        # An exchange that sends absurd values (a zero price, a 1970 timestamp) must not poison the store:
+        # a snapshot of that range could never be opened again.
+        df = normalize(series, df)
+        df = df[~absurd_mask(series, df)]
         if len(df) == 0:
             return 0
         frames = MarketFrames.build(self.cfg.symbol, MINUTE_MS, **{series: df})
@@ -182,6 +228,9 @@ class Engine:
         """(first ts to fetch, window length ms, number of requests) for one series of one venue."""
         v = VENUES[name]
         last = self.store.last_ts(self.cfg.symbol, name, series)
+        mark = self.history_until.get((name, series))
+        if series == "open_interest" and mark is not None and last is not None:
+            last = min(last, mark)  # a 'current OI' row is not history
         if series == "candles":
             step, limit = MINUTE_MS, v.candle_limit
             first = start - start % MINUTE_MS
@@ -227,6 +276,7 @@ class Engine:
                 newest = int(df["ts"].max())
             cursor += window
             tick(f"{v.label} {series.replace('_', ' ')}")
+        self.history_until[(name, series)] = end
         if live and series == "candles" and last_before is not None and newest is not None and newest - last_before > 2 * MINUTE_MS:
             self.gaps.append(Gap(name, series, last_before + MINUTE_MS, newest))
             self.board.ok(feed, newest, detail=f"refilled {int((newest - last_before) // MINUTE_MS) - 1} missing candles")
@@ -400,7 +450,9 @@ class Engine:
                     self.board.ok(feed, detail="listening")
                     listening = True
                 await v.watch(ex, market)
-                df = normalize("liquidations", v.liquidations(list(getattr(ex, "liquidations", None) or []), market))
+                items = list(getattr(ex, "liquidations", None) or [])
+                ex.liquidations = None  # read once: ccxt starts a new cache with the next message
+                df = normalize("liquidations", _parse_each(v.liquidations, items, market))
                 new = self._new_liquidations(name, df)
                 if len(new):
                     self._write("liquidations", new, live=True)
@@ -409,6 +461,9 @@ class Engine:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
+                ex_now = self._vs(name).ex
+                if ex_now is not None:
+                    ex_now.liquidations = None  # a malformed item must not break every later read
                 if not await self._stream_backoff(feed, exc, attempt):
                     return
                 attempt += 1
@@ -429,7 +484,7 @@ class Engine:
             try:
                 ex, market = await self.exchange(name)
                 rows = await ex.watch_ohlcv(market["symbol"], "1m")
-                df = normalize("candles", v.stream_candles(list(rows or []), market))
+                df = normalize("candles", _parse_each(v.stream_candles, list(rows or []), market))
                 if len(df) == 0:
                     continue
                 if fresh_connection:
