@@ -36,5 +36,9 @@ package:
 package-smoke: package
 	bash packaging/smoke.sh
 
+# The real window against the fake exchange under random faults (default 10 min; ARGS="--seconds 180").
+soak: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tests.reliability.soak $(ARGS)
+
 clean:
 	rm -rf $(VENV) .bench build dist .pytest_cache .hypothesis

@@ -28,6 +28,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse that reports bad arguments in one line on stderr and exits 2, with no usage dump."""
 
     def error(self, message: str) -> NoReturn:
+        message = " ".join(message.split())  # an argument holding a newline still gives one line
         sys.stderr.write(f"{self.prog}: error: {message} (see --help)\n")
         sys.exit(2)
 

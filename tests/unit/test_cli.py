@@ -60,3 +60,8 @@ def test_headless_parsing_does_not_import_qt():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert out.returncode == 0, out.stderr
+
+
+def test_an_argument_with_a_newline_still_gives_one_line():
+    out = cascade("--seed", "1\n2")
+    assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1
