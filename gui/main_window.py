@@ -113,10 +113,13 @@ class MainWindow(QtWidgets.QMainWindow):
         self.progress.hide()
         self.feed_status = FeedStatus(self.theme)
         self.analytics_label = QtWidgets.QLabel("")
+        self.sentiment_label = QtWidgets.QLabel("")  # Fear & Greed, live only; hidden when unavailable
+        self.sentiment_label.hide()
         sb = self.statusBar()
         sb.addWidget(self.source_label)
         sb.addWidget(self.progress)
         sb.addWidget(self.feed_status, 1)
+        sb.addPermanentWidget(self.sentiment_label)
         sb.addPermanentWidget(self.analytics_label)
 
         self._latest_result: Optional[ViewResult] = None
@@ -183,6 +186,7 @@ class MainWindow(QtWidgets.QMainWindow):
         # Bound methods of this window (not lambdas): Qt then queues the calls to the GUI thread.
         w.info_ready.connect(self._on_info)
         w.model_settings_ready.connect(self._on_model_settings)
+        w.sentiment.connect(self._on_sentiment)
         w.progress.connect(self._on_progress)
         w.history_ready.connect(self._on_history)
         w.updated.connect(self._on_frames)
@@ -214,6 +218,16 @@ class MainWindow(QtWidgets.QMainWindow):
         if session is not None:
             session.model_settings = saved
 
+    def _on_sentiment(self, fg) -> None:
+        session = self._session_of(self.sender())
+        if session is None or session is not self.session:
+            return
+        if fg is None:
+            self.sentiment_label.hide()
+            return
+        self.sentiment_label.setText(f"Fear & Greed {fg.value} ({fg.classification})")
+        self.sentiment_label.show()
+
     def _on_progress(self, fraction: float, what: str) -> None:
         session = self._session_of(self.sender())
         if session is not None and session is self.pending:
@@ -232,6 +246,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.open_spec(replace(session.spec, kind="demo", fallback_note=OFFLINE_NOTE))
             return
         old, self.session, self.pending = self.session, session, None
+        self.sentiment_label.hide()  # the new source says its own, if it has any
         if old is not None:
             old.stop()
         self.progress.hide()

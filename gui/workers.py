@@ -37,6 +37,7 @@ class _Cancelled(Exception):
 class MarketWorker(QtCore.QObject):
     info_ready = QtCore.Signal(object)  # SourceInfo
     model_settings_ready = QtCore.Signal(object)  # dict: the model settings a snapshot was saved with
+    sentiment = QtCore.Signal(object)  # FearGreed or None (live only; optional, absent without error)
     progress = QtCore.Signal(float, str)
     history_ready = QtCore.Signal(object, object)  # MarketFrames, source clock (ms): candles before it are closed
     updated = QtCore.Signal(object, object)  # MarketFrames (history plus everything polled since), source clock
@@ -87,11 +88,22 @@ class MarketWorker(QtCore.QObject):
         self._frames = frames
         self.history_ready.emit(frames, self._clock(frames))
         self._emit_feeds()
+        self._emit_sentiment()
         # No parent: dropped in stop(), so it is destroyed in this thread, which owns it.
         self._timer = QtCore.QTimer()
         self._timer.setInterval(self._poll_ms)
         self._timer.timeout.connect(self._poll)
         self._timer.start()
+
+    def _emit_sentiment(self) -> None:
+        """Optional market sentiment where the source offers it (live: the Fear & Greed index)."""
+        fetch = getattr(self._source, "fear_greed", None)
+        if fetch is None:
+            return
+        try:
+            self.sentiment.emit(fetch())
+        except Exception:  # sentiment is decoration: never let it disturb the market feed
+            self.sentiment.emit(None)
 
     def _clock(self, frames: MarketFrames) -> int:
         try:

@@ -164,6 +164,13 @@ class LiveSource:
             self._store.close()
 
     # ---- extras ------------------------------------------------------------------------------------
+    def fear_greed(self):
+        """The Crypto Fear & Greed index, or None when unavailable. Blocks (HTTP): call from a worker thread."""
+        from market.live.fear_greed import FEAR_GREED_URL, fetch_fear_greed
+
+        url = (self._engine.cfg.urls_override.get("fear_greed") or {}).get("rest") or FEAR_GREED_URL
+        return fetch_fear_greed(url, timeout_s=5.0)
+
     def volume_30d(self) -> dict[str, Optional[float]]:
         """30-day quote volume (USD) per exchange, from the last backfill; None where unknown."""
         return dict(self._engine.volume_30d)
