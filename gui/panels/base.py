@@ -33,6 +33,7 @@ class ChartPanel(QtWidgets.QWidget):
         self.title_item = pg.TextItem(anchor=(0, 0))
         self.title_item.setParentItem(self.view)
         self.title_item.setPos(4, 2)
+        self.title_item.setZValue(1000)  # above the data (a stacked OI fill hid the title)
         self.vline = pg.InfiniteLine(angle=90, movable=False)
         self.vline.setZValue(50)
         self.vline.hide()

@@ -29,6 +29,7 @@ class LinesPanel(ChartPanel):
         self.legend = self.plot.addLegend(offset=(-4, 2), labelTextSize="8pt", colCount=4)
         self.legend.setParentItem(self.view)
         self.legend.anchor((1, 0), (1, 0), offset=(-4, 2))
+        self.legend.setZValue(1000)  # above the data, like the title
 
     def _curve(self, name: str) -> pg.PlotDataItem:
         if name not in self.curves:
