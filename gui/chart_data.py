@@ -115,12 +115,22 @@ def _sum_by_bucket(ts: np.ndarray, values: np.ndarray, grid: np.ndarray, timefra
     return out
 
 
-def _series_per_exchange(df: pd.DataFrame, column: str, exchanges: Sequence[str], timeframe_ms: int, total: bool) -> dict[str, Series]:
+def _split_by_exchange(df: pd.DataFrame, exchanges: Sequence[str]) -> list[tuple[str, pd.DataFrame]]:
+    """Rows of each of ``exchanges`` (in that order), from one pass over the exchange column.
+
+    Comparing a month of object strings once per exchange and per panel cost ~30 ms per view; the
+    codes of one factorize are compared as integers instead.
+    """
+    codes, uniques = pd.factorize(df["exchange"].to_numpy())
+    index = {u: i for i, u in enumerate(uniques.tolist())}
+    return [(ex, df[codes == index[ex]] if ex in index else df.iloc[:0]) for ex in exchanges]
+
+
+def _series_per_exchange(parts: Sequence[tuple[str, pd.DataFrame]], column: str, timeframe_ms: int, total: bool) -> dict[str, Series]:
     """Per-exchange line of ``column`` (last value per bar), plus their sum where every venue reported."""
     out: dict[str, Series] = {}
     frames = []
-    for ex in exchanges:
-        part = df[df["exchange"] == ex]
+    for ex, part in parts:
         if len(part) == 0:
             continue
         ts = part["ts"].to_numpy()
@@ -166,7 +176,7 @@ def build_chart_data(frames: MarketFrames, exchanges: Sequence[str], timeframe_m
     else:
         grid = np.empty(0, dtype=np.int64)
         candles = Candles()
-    oi = frames.open_interest
+    oi_parts = _split_by_exchange(frames.open_interest, chosen)
     events = liquidation_events(frames.liquidations, chosen, grid, timeframe_ms)
     return ChartData(
         symbol=frames.symbol,
@@ -174,9 +184,9 @@ def build_chart_data(frames: MarketFrames, exchanges: Sequence[str], timeframe_m
         price_exchange=price_ex,
         exchanges=chosen,
         candles=candles,
-        oi_base=_series_per_exchange(oi, "oi_base", chosen, timeframe_ms, total=True),
-        oi_usd=_series_per_exchange(oi, "oi_usd", chosen, timeframe_ms, total=True),
-        funding=_series_per_exchange(frames.funding, "rate", chosen, 0, total=False),
+        oi_base=_series_per_exchange(oi_parts, "oi_base", timeframe_ms, total=True),
+        oi_usd=_series_per_exchange(oi_parts, "oi_usd", timeframe_ms, total=True),
+        funding=_series_per_exchange(_split_by_exchange(frames.funding, chosen), "rate", 0, total=False),
         liquidations=events,
     )
 
