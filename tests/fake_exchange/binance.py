@@ -213,13 +213,9 @@ def _on_ws_message(state, text: str, ws) -> list:
     return []
 
 
-async def ws_handler(request):
-    from tests.fake_exchange.server import ws_session
-
-    return await ws_session(request, VENUE, _on_ws_message)
-
-
 def register(app: web.Application, state) -> None:
+    from tests.fake_exchange.server import ws_route  # here: server imports this module
+
     r = app.router
     r.add_get("/fapi/v1/exchangeInfo", exchange_info)
     r.add_get("/fapi/v1/klines", klines)
@@ -229,4 +225,4 @@ def register(app: web.Application, state) -> None:
     r.add_get("/fapi/v1/premiumIndex", premium_index)
     r.add_get("/fapi/v1/fundingRate", funding_rate)
     r.add_get("/fapi/v1/ticker/24hr", ticker_24hr)
-    r.add_get("/binance/{tail:.*}", ws_handler)
+    r.add_get("/binance/{tail:.*}", ws_route(VENUE, _on_ws_message))

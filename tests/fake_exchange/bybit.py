@@ -192,13 +192,9 @@ def _on_ws_message(state, text: str, ws) -> list:
     return []
 
 
-async def ws_handler(request):
-    from tests.fake_exchange.server import ws_session
-
-    return await ws_session(request, VENUE, _on_ws_message)
-
-
 def register(app: web.Application, state) -> None:
+    from tests.fake_exchange.server import ws_route  # here: server imports this module
+
     r = app.router
     r.add_get("/v5/market/instruments-info", instruments)
     r.add_get("/v5/market/kline", kline)
@@ -207,4 +203,4 @@ def register(app: web.Application, state) -> None:
     r.add_get("/v5/market/account-ratio", account_ratio)
     r.add_get("/v5/market/tickers", tickers)
     r.add_get("/v5/market/risk-limit", risk_limit)
-    r.add_get("/bybit/{tail:.*}", ws_handler)
+    r.add_get("/bybit/{tail:.*}", ws_route(VENUE, _on_ws_message))

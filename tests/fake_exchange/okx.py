@@ -199,13 +199,9 @@ def _on_ws_message(state, text: str, ws) -> list:
     return replies
 
 
-async def ws_handler(request):
-    from tests.fake_exchange.server import ws_session
-
-    return await ws_session(request, VENUE, _on_ws_message)
-
-
 def register(app: web.Application, state) -> None:
+    from tests.fake_exchange.server import ws_route  # here: server imports this module
+
     r = app.router
     r.add_get("/api/v5/public/instruments", instruments)
     r.add_get("/api/v5/market/candles", candles)
@@ -216,4 +212,4 @@ def register(app: web.Application, state) -> None:
     r.add_get("/api/v5/public/funding-rate", funding_rate)
     r.add_get("/api/v5/public/funding-rate-history", funding_rate_history)
     r.add_get("/api/v5/public/position-tiers", position_tiers)
-    r.add_get("/okx/{tail:.*}", ws_handler)
+    r.add_get("/okx/{tail:.*}", ws_route(VENUE, _on_ws_message))

@@ -131,6 +131,15 @@ async def _fault_middleware(request: web.Request, handler):
     return await handler(request)
 
 
+def ws_route(venue: str, on_message):
+    """The aiohttp handler of one venue's WebSocket endpoint: every venue runs the shared ws_session loop."""
+
+    async def handler(request: web.Request) -> web.WebSocketResponse:
+        return await ws_session(request, venue, on_message)
+
+    return handler
+
+
 async def ws_session(request: web.Request, venue: str, on_message) -> web.WebSocketResponse:
     """Shared WebSocket loop: register the socket, answer the client's messages via ``on_message(state, text, ws)``."""
     state: FakeState = request.app[STATE]
