@@ -23,8 +23,10 @@ from typing import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-EXCHANGES: tuple[str, ...] = ("binance", "okx", "bybit")
-EXCHANGE_NAMES: Mapping[str, str] = {"binance": "Binance", "okx": "OKX", "bybit": "Bybit"}
+from market.venues import VENUE_NAMES, VENUES
+
+EXCHANGES: tuple[str, ...] = VENUE_NAMES
+EXCHANGE_NAMES: Mapping[str, str] = {name: v.label for name, v in VENUES.items()}
 DEFAULT_SYMBOL = "BTC/USDT:USDT"
 MINUTE_MS = 60_000
 
