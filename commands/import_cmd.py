@@ -15,7 +15,7 @@ from analytics.report import utc_minute
 from commands.errors import CommandError
 from market.archive import ArchiveError, ImportProblem, binance_symbol, import_files
 from market.series import EXCHANGES, SERIES_COLUMNS, MarketFrames
-from market.store import SnapshotError, check_output_path, save_snapshot
+from market.snapshot_file import SnapshotError, check_output_path, save_snapshot
 
 
 def _timeframe(ms: int) -> str:

@@ -19,7 +19,8 @@ from commands.import_cmd import describe_frames
 from commands.inputs import demo_frames
 from market.series import MarketFrames
 from market.source import FEED_OK
-from market.store import SnapshotError, Store, StoreError, check_output_path, default_store_path, save_snapshot
+from market.snapshot_file import SnapshotError, check_output_path, save_snapshot
+from market.store import Store, StoreError, default_store_path
 
 LIVE_STALL_S = 45.0  # longest wait without any progress report before a live download is given up
 DAY_MS = 86_400_000

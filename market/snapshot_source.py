@@ -14,7 +14,7 @@ from typing import Any, Optional, Sequence
 
 from market.series import MarketFrames
 from market.source import FEED_OK, FeedState, ProgressFn, SourceInfo
-from market.store import SnapshotError, load_snapshot_file
+from market.snapshot_file import SnapshotError, load_snapshot_file
 
 __all__ = ["SnapshotError", "SnapshotSource", "open_snapshot", "open_and_read"]
 

@@ -11,7 +11,7 @@ from tests.unit.store.store_testdata import assert_frames_equal
 from tests.unit.store.test_archive_import import DAY1, KLINE_HEADER, M, kline_rows, write
 
 from commands.errors import CommandError
-from market.store import open_snapshot
+from market.snapshot_source import open_snapshot
 from tests.run_main import ROOT, run_main
 
 FIXTURES = ROOT / "tests" / "fixtures" / "binance_archive"
