@@ -202,9 +202,10 @@ def _edit(path: Path, *sql: str) -> None:
 
 
 def test_newer_schema_version(saved):
-    _edit(saved, "UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    newer = SCHEMA_VERSION + 1
+    _edit(saved, f"UPDATE meta SET value = '{newer}' WHERE key = 'schema_version'")
     msg = _one_line_error(saved)
-    assert f"newer Cascade (file schema version 3, this version reads up to {SCHEMA_VERSION})" in msg
+    assert f"newer Cascade (file schema version {newer}, this version reads up to {SCHEMA_VERSION})" in msg
 
 
 def test_missing_table_and_missing_key(saved, tmp_path):
