@@ -63,7 +63,7 @@ def test_import_with_nothing_valid_exits_2_and_keeps_the_old_file(tmp_path):
     assert res.stderr.strip().splitlines() == [
         f"cascade import: skipped {bad}: 3 columns, expected 12",
         f"cascade import: skipped {tmp_path / 'missing.zip'}: no such file",
-        "cascade import: nothing to import: no readable Binance archive or OHLCV file among the given paths",
+        "cascade import: nothing to import: no readable Binance archive, Coinalyze, OHLCV or open-interest file among the given paths",
     ]
     assert out.read_bytes() == before
 
