@@ -19,6 +19,7 @@ seconds, and the cost is one fsync per batch, so FULL it is.
 from __future__ import annotations
 
 import os
+import random
 import sqlite3
 import tempfile
 import threading
@@ -85,29 +86,49 @@ class Store:
             check_sqlite_file(self.path, StoreError)
         conn = self._conn()
         try:
-            conn.execute("PRAGMA journal_mode = WAL")
-            with self._write_lock:
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    version = file_version(conn, name, StoreError)
-                    if version < SCHEMA_VERSION:
-                        migrate(conn, version)
-                    if version == 0:
-                        set_meta_rows(
-                            conn,
-                            {"created_at_ms": int(time.time() * 1000), "source_kind": source_kind, "app_version": app_version()},
-                        )
-                    conn.execute("COMMIT")
-                except BaseException:
-                    conn.execute("ROLLBACK")
-                    raise
-            check_layout(conn, name, StoreError)
+            self._set_up(conn, name, source_kind)
         except sqlite3.DatabaseError as exc:
             self.close()
             raise StoreError(f"{name}: cannot use the store ({plain_sqlite_message(exc)})") from None
         except BaseException:
             self.close()
             raise
+
+    def _set_up(self, conn: sqlite3.Connection, name: str, source_kind: str) -> None:
+        """Switch to WAL and create or migrate the schema, waiting out other processes doing the same.
+
+        The busy timeout does not cover every step here: when several processes create the same new
+        file at once, the switch to WAL (and the first write after it) can fail at once with "database is
+        locked" instead of waiting. Those steps are retried, with a short random pause, up to the same
+        ``BUSY_TIMEOUT_MS``; each attempt is one transaction, so a retry never sees half a schema.
+        """
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                conn.execute("PRAGMA journal_mode = WAL")
+                with self._write_lock:
+                    conn.execute("BEGIN IMMEDIATE")
+                    try:
+                        version = file_version(conn, name, StoreError)
+                        if version < SCHEMA_VERSION:
+                            migrate(conn, version)
+                        if version == 0:
+                            set_meta_rows(
+                                conn,
+                                {"created_at_ms": int(time.time() * 1000), "source_kind": source_kind, "app_version": app_version()},
+                            )
+                        conn.execute("COMMIT")
+                    except BaseException:
+                        if conn.in_transaction:
+                            conn.execute("ROLLBACK")
+                        raise
+                check_layout(conn, name, StoreError)
+                return
+            except sqlite3.OperationalError as exc:
+                text = str(exc).lower()
+                if not ("locked" in text or "busy" in text) or time.monotonic() > deadline:
+                    raise
+                time.sleep(random.uniform(0.005, 0.05))
 
     def _conn(self) -> sqlite3.Connection:
         if self._closed:
