@@ -61,7 +61,7 @@ def check_regular(path: Path) -> os.stat_result:
     if kind is not None:
         raise ArchiveError(f"{kind}, not a regular file: only regular files are read")
     if st.st_size > MAX_FILE_BYTES:
-        raise ArchiveError(f"{st.st_size / MIB:,.0f} MB: larger than {CAP_TEXT}")
+        raise ArchiveError(f"{st.st_size:,} bytes: larger than {CAP_TEXT}")
     return st
 
 

@@ -20,7 +20,10 @@ __all__ = ["SnapshotError", "SnapshotSource", "open_snapshot", "open_and_read"]
 
 
 def _utc_label(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    try:
+        return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    except (ValueError, OverflowError, OSError):  # a date no calendar has: said so, never a crash
+        return "an impossible date"
 
 
 class SnapshotSource:

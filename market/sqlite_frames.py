@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import stat
 from itertools import repeat
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional, Sequence
@@ -52,7 +53,10 @@ def check_sqlite_file(path: Path, error: type[StoreError] = StoreError) -> None:
         raise error(f"{name}: file not found")
     if path.is_dir():
         raise error(f"{name}: is a folder, not a Cascade file")
-    size = path.stat().st_size
+    st = path.stat()
+    if not stat.S_ISREG(st.st_mode):  # a FIFO would block the open below forever, a device never end
+        raise error(f"{name}: not a regular file (a FIFO, device or socket), not a Cascade file")
+    size = st.st_size
     if size == 0:
         raise error(f"{name}: the file is empty")
     with open(path, "rb") as fh:
@@ -88,8 +92,9 @@ def read_meta(conn: sqlite3.Connection) -> dict[str, Any]:
     for key, value in conn.execute("SELECT key, value FROM meta"):
         try:
             out[str(key)] = json.loads(value)
-        except (TypeError, ValueError):
-            out[str(key)] = value  # not ours, or hand-edited: kept raw, judged by the caller
+        except (TypeError, ValueError, RecursionError):
+            # Not ours, hand-edited, or nested deeper than the decoder goes: kept raw, judged by the caller.
+            out[str(key)] = value
     return out
 
 
