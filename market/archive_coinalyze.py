@@ -44,7 +44,8 @@ CSV_NAME_RE = re.compile(r"^(?P<sym>[A-Z0-9_]+\.[0-9A-Z])(?:_(?P<interval>[0-9]+
 _LINEAR_QUOTES = ("USDT", "USDC")
 _INVERSE_QUOTE = "USD"
 UNIT_BASE, UNIT_USD = "base", "usd"
-COARSER_CHECK_ROWS = 8  # with this many rows, all on 5-minute marks, the history is not 1-minute sums
+COARSER_CHECK_ROWS = 8
+MAX_JSON_BYTES = 32 * 2**20  # with this many rows, all on 5-minute marks, the history is not 1-minute sums
 
 
 def market_of(symbol: str) -> tuple[str, str, str]:
@@ -96,6 +97,9 @@ def looks_like_json(data: bytes) -> bool:
 
 
 def parse_json(name: str, data: bytes) -> list[ParsedFile]:
+    if len(data) > MAX_JSON_BYTES:  # decoded JSON takes ~10x its text in Python objects
+        raise ArchiveError(f"{len(data):,} bytes of JSON: larger than {MAX_JSON_BYTES // 2**20} MB, more than a Coinalyze history "
+                           "(a year of 1-minute rows of one market is ~25 MB)")
     try:
         doc: Any = json.loads(data.decode("utf-8-sig"))
     except RecursionError:
