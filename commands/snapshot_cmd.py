@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Callable, Optional
 
-from commands.errors import CommandError
+from commands.errors import CommandError, printable
 from commands.import_cmd import describe_frames
 from commands.inputs import demo_frames
 from market.series import MarketFrames
@@ -137,5 +137,5 @@ def run(args: argparse.Namespace) -> int:
         save_snapshot(frames, out, source_kind=kind)
     except SnapshotError as exc:
         raise CommandError(str(exc)) from None
-    print(f"wrote {out}: {describe_frames(frames)}")
+    print(f"wrote {printable(out)}: {printable(describe_frames(frames))}")
     return 0
