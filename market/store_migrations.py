@@ -5,7 +5,7 @@ runs in turn. Each step runs inside the caller's transaction, and ``schema_versi
 so a crash mid-migration leaves the file at the old version, intact.
 
 The steps are written as literal SQL on purpose: they are history, and must not change when the current
-layout in ``market.store_schema`` does (``_check_layout`` in market/store.py checks the result).
+layout in ``market.store_schema`` does (``check_layout`` in ``market.sqlite_frames`` checks the result).
 
 History:
 - v1: meta, candles without taker/quote volumes, open_interest, funding, and liquidations as a rowid

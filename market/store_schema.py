@@ -14,6 +14,9 @@ Layout (schema version ``SCHEMA_VERSION``):
   ``seq`` (a per-file counter kept in meta ``next_seq``) preserves their arrival order. INSERT OR
   REPLACE gives a re-sent event a new ``seq``, i.e. the later position: the same "later wins, at the
   later position" rule as ``normalize``'s ``keep="last"``, so a save/open round trip is exact.
+- ``liquidation_minutes`` (since v3) holds per-minute liquidation sums from aggregators, keyed like the
+  other per-venue series; NULL is "not counted in this unit".
+- Value checks accept only the venues registered in ``market.venues``.
 """
 
 from __future__ import annotations
