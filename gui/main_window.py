@@ -333,6 +333,7 @@ class MainWindow(QtWidgets.QMainWindow):
         """A non-modal message box: never blocks the event loop (or a test)."""
         self.last_error = text
         box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Warning, title, text, QtWidgets.QMessageBox.StandardButton.Ok, self)
+        box.setTextFormat(QtCore.Qt.TextFormat.PlainText)  # file names and messages from outside: never HTML
         box.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
         box.setModal(False)
         box.show()
