@@ -692,6 +692,42 @@ class LiquidationModel:
             out += np.bincount(lin.ravel(), usd.ravel(), minlength=2 * (nb + 1)).reshape(2, nb + 1)
         return out[0, :nb], out[1, :nb]
 
+    def tier_maps_at(self, at_ms: int | None, bin_edges: np.ndarray,
+                     exchanges: Iterable[str] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(long, short, open base): USD per leverage tier and price bin, shape (tiers, bins), summed over
+        venues, and the open size in base per side and tier, shape (2, tiers), wherever it sits.
+
+        The ensemble reweights these per-tier maps to other leverage mixes without rerunning the model."""
+        at = self.last_ms() if at_ms is None else int(at_ms)
+        edges = np.asarray(bin_edges, float)
+        nb, k = len(edges) - 1, len(self.params.leverages)
+        out = np.zeros((2, k, nb + 1))
+        base = np.zeros((2, k))
+        if at is None:
+            return out[0, :, :nb], out[1, :, :nb], base
+        for name in self.exchanges:
+            if exchanges is not None and name not in exchanges:
+                continue
+            v = self._venues[name]
+            i = self._last_bar(v, at)
+            r = int(np.searchsorted(v.o_bar.view, i, side="right")) if i >= 0 else 0
+            if r == 0:
+                continue
+            k2 = 2 * k
+            v.fill_bins(edges, r * k2)
+            off = (np.arange(2)[:, None] * k * (nb + 1) + np.arange(k)[None, :] * (nb + 1))[None, :, :]
+            for a in range(0, r, _HEAT_BLOCK):
+                b = min(a + _HEAT_BLOCK, r)
+                shape = (b - a, 2, k)
+                sl = slice(a * k2, b * k2)
+                qty = v.c_qty.view[sl].reshape(shape) * np.exp(v.g.view[i] - v.o_g.view[a:b])[:, None, None]
+                qty[v.c_rem.view[sl].reshape(shape) <= i] = 0.0
+                base += qty.sum(axis=0)
+                usd = qty * v.c_liq.view[sl].reshape(shape)
+                lin = np.add(v.bins_range(edges, sl.start, sl.stop).reshape(shape), off)
+                out += np.bincount(lin.ravel(), usd.ravel(), minlength=2 * k * (nb + 1)).reshape(2, k, nb + 1)
+        return out[0, :, :nb], out[1, :, :nb], base
+
     def heatmap(self, time_edges: np.ndarray, price_edges: np.ndarray, exchanges: Iterable[str] | None = None) -> Heatmap:
         """The map as of the end of each time column, on the given price bins (difference arrays + cumsum)."""
         te = np.asarray(time_edges, np.int64)
