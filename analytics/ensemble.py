@@ -187,6 +187,62 @@ class EnsembleModel:
                             short_usd=shorts, weights=w)
 
 
+    def member_weights(self, at_ms: int | None, liquidations: Optional[pd.DataFrame],
+                       exchanges: Iterable[str] | None = None, bucket_ms: int = HOUR_MS,
+                       block_ms: int = 24 * HOUR_MS) -> Optional[np.ndarray]:
+        """How well each member explains the liquidations recorded up to ``at_ms``, as ensemble weights.
+
+        Per venue with recorded events, side and hour, each member's estimated liquidated USD is
+        compared with the recorded USD after the best scale for that member (the total volume says
+        little about the mix: feeds under-report, and the scale is fitted by ``analytics.calibrate``).
+        With residual ``R`` (relative squared error) the weight is ``(R_best / R) ** (n / 2)``, the
+        Gaussian profile likelihood, where ``n`` counts days, not hours: neighbouring hours share a
+        regime and are far from independent. None without recorded events.
+        """
+        if liquidations is None or len(liquidations) == 0:
+            return None
+        any_model = next(iter(self._runs.values()))[0]
+        at = any_model.last_ms() if at_ms is None else int(at_ms)
+        if at is None:
+            return None
+        real = liquidations[liquidations["ts"] + self.tf <= at]
+        venues = sorted(set(real["exchange"]) & set(any_model.exchanges if exchanges is None else exchanges))
+        real = real[real["exchange"].isin(venues)]
+        if len(real) == 0:
+            return None
+        # The comparison starts where the record does: before it, no event is not evidence of none.
+        t0 = int(real["ts"].min()) // bucket_ms * bucket_ms
+        nb = max(1, (at - t0) // bucket_ms + 1)
+        keys = {(e, side): j for j, (e, side) in enumerate((e, sd) for e in venues for sd in ("long", "short"))}
+
+        def rows(df: pd.DataFrame) -> np.ndarray:
+            kk = np.array([keys[(e, sd)] for e, sd in zip(df["exchange"], df["side"])], dtype=np.int64)
+            return kk * nb + np.clip((df["ts"].to_numpy(np.int64) - t0) // bucket_ms, 0, nb - 1)
+
+        y = np.bincount(rows(real), real["notional_usd"].to_numpy(float), minlength=len(keys) * nb)
+        pred = np.zeros((len(self.crowds), len(y)))
+        for hold, (model, run_mix) in self._runs.items():
+            est = model.estimated_liquidations(None, at, with_tier=True)
+            est = est[est["exchange"].isin(venues) & (est["ts"] + self.tf <= at) & (est["ts"] >= t0)]
+            k = len(run_mix)
+            x = np.zeros((len(y), k))
+            if len(est):
+                np.add.at(x, (rows(est), est["tier"].to_numpy(np.int64)), est["notional_usd"].to_numpy(float))
+            sel = [j for j, c in enumerate(self.crowds) if c.hold_hours == hold]
+            factor = self._mixes[sel] / np.where(run_mix > 0, run_mix, 1.0)[None, :]
+            pred[sel] = factor @ x.T
+        if not (y > 0).any():
+            return None
+        with np.errstate(invalid="ignore", divide="ignore"):
+            scale = np.where((pred * pred).sum(axis=1) > 0, pred @ y / (pred * pred).sum(axis=1), 0.0)
+        resid = ((y[None, :] - scale[:, None] * pred) ** 2).sum(axis=1) / float((y * y).sum())
+        resid = np.maximum(resid, 1e-12)
+        n = max(1.0, (at - t0) / block_ms)
+        logw = -0.5 * n * np.log(resid / resid.min())
+        w = np.exp(logw - logw.max())
+        return w / w.sum()
+
+
 @dataclass(frozen=True)
 class Range:
     low: float

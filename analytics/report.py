@@ -207,7 +207,13 @@ def build_report(candles: pd.DataFrame, open_interest: pd.DataFrame, funding: Op
             imb = imbalance(m, up, down)
             if ensemble is None:
                 ensemble = EnsembleModel.from_history(candles, open_interest, params, timeframe_ms)
-            em = ensemble.maps_at(at_ms, m.bin_edges, m.price)
+            # Narrowed by the recorded liquidations where there are any (members that explain them badly
+            # weigh less); the prior's equal weights otherwise.
+            narrowed = ensemble.member_weights(at_ms, liquidations)
+            em = ensemble.maps_at(at_ms, m.bin_edges, m.price, member_weights=narrowed)
+            if narrowed is not None:
+                notes.append(f"the at-risk ranges are narrowed by the {len(liquidations):,} recorded liquidation events "
+                             "(crowds that explain them badly weigh less)")
             up_r = figure_range(em.shorts_at_risk(imb.up), em.weights, imb.shorts_at_risk_usd)
             down_r = figure_range(em.longs_at_risk(imb.down), em.weights, imb.longs_at_risk_usd)
             at_risk = (AtRisk("short", imb.up, imb.shorts_at_risk_usd, (imb.up / price - 1) * 100, up_r.low, up_r.high),

@@ -10,7 +10,9 @@ compared with the true open positions on the same bins. Per variant, in the same
   liquidation events known by then (``analytics.calibrate``; the scale multiplies the mass);
 - ``baseline``: at-risk = f × that side's OI notional, ``f`` fitted on the *other* seeds' truth of
   the same variant (leave one seed out): a naive estimator that knows the answer's average size;
-- ``range``: how often the ensemble's 80 % range holds the truth, and its median high ÷ low.
+- ``range``: how often the ensemble's 80 % range holds the truth, and its median high ÷ low; the
+  ``calibrated_range`` is the same with the members weighted by how well they explain the variant's
+  simulated liquidation events (``EnsembleModel.member_weights``).
 
 Be clear about what this can measure: this simulator still shares much of the model's mechanics
 (whole cohorts liquidated at the first crossing of the recorded low/high, proportional closing, entries
@@ -81,7 +83,9 @@ def _variant_rows(name: str, overrides: dict) -> list[dict]:
             known = res.frames.known_at(snap.ts)
             model = LiquidationModel.from_history(known.candles, known.open_interest, params)
             m = model.map_at(snap.ts)
-            ens = EnsembleModel.from_history(known.candles, known.open_interest, params).maps_at(snap.ts, m.bin_edges, snap.price)
+            ens_model = EnsembleModel.from_history(known.candles, known.open_interest, params)
+            ens = ens_model.maps_at(snap.ts, m.bin_edges, snap.price)
+            narrowed = ens_model.member_weights(snap.ts, known.liquidations)
             fit = calibrate(known.candles, known.open_interest, known.liquidations, params)
             cal = None
             if fit is not None:
@@ -100,8 +104,11 @@ def _variant_rows(name: str, overrides: dict) -> list[dict]:
 
                 for side in ("short", "long"):
                     r = figure_range(members[side], ens.weights, est[side])
+                    rc = figure_range(members[side], narrowed, est[side]) if narrowed is not None else None
                     rows.append({"variant": name, "seed": seed, "band": band, "side": side, "true": true[side],
                                  "model": est[side], "low": r.low, "high": r.high, "oi_usd": oi_usd,
+                                 "cal_low": rc.low if rc else None, "cal_high": rc.high if rc else None,
+                                 "median_member": float(np.median(members[side])),
                                  "calibrated": calv[side] * cal[1] if calv else None})
     return rows
 
@@ -129,6 +136,12 @@ def _summarize(rows: list[dict]) -> dict:
         out[f"baseline_at_risk_error_{tag}"] = round(statistics.median(base), 3) if base else None
         out[f"range_coverage_{tag}"] = round(sum(cover) / len(cover), 3)
         out[f"range_width_{tag}"] = round(statistics.median(width), 2)
+        cb = [r for r in b if r["cal_low"] is not None]
+        if cb:
+            out[f"calibrated_range_coverage_{tag}"] = round(sum(r["cal_low"] <= r["true"] <= r["cal_high"] for r in cb) / len(cb), 3)
+            out[f"calibrated_range_width_{tag}"] = round(statistics.median(
+                r["cal_high"] / r["cal_low"] if r["cal_low"] > 0 else float("inf") for r in cb), 2)
+        out[f"median_member_at_risk_error_{tag}"] = round(statistics.median(abs(r["median_member"] / r["true"] - 1) for r in b), 3)
     return out
 
 
@@ -148,6 +161,12 @@ def run() -> dict:
         out[f"range_coverage_{tag}"] = min(cov) if cov else None
         out[f"range_width_{tag}"] = max(wid) if wid else None
         out[f"calibrated_at_risk_error_{tag}"] = max(cal) if cal else None
+        for key in (f"calibrated_range_coverage_{tag}",):
+            vals = [v[key] for v in per.values() if v.get(key) is not None]
+            out[key] = min(vals) if vals else None
+        for key in (f"calibrated_range_width_{tag}",):
+            vals = [v[key] for v in per.values() if v.get(key) is not None]
+            out[key] = max(vals) if vals else None
     beats = {name: all((v.get(f"at_risk_error_{int(b * 100)}pct") or 0) < (v.get(f"baseline_at_risk_error_{int(b * 100)}pct") or float("inf"))
                        for b in BANDS) for name, v in per.items()}
     out["model_beats_baseline_in_every_band"] = ", ".join(f"{k}: {'yes' if ok else 'no'}" for k, ok in beats.items())
@@ -168,6 +187,11 @@ def _print_misses(out: dict, per: dict) -> None:
             cov, wid = v.get(f"range_coverage_{tag}"), v.get(f"range_width_{tag}")
             cal = v.get(f"calibrated_at_risk_error_{tag}")
             err, base = v.get(f"at_risk_error_{tag}"), v.get(f"baseline_at_risk_error_{tag}")
+            ccov, cwid = v.get(f"calibrated_range_coverage_{tag}"), v.get(f"calibrated_range_width_{tag}")
+            if ccov is not None and ccov < 0.8:
+                print(f"MISS: {name} ±{tag}: the calibrated 80 % range held the truth in {ccov:.0%} of cases", file=sys.stderr)
+            if cwid is not None and cwid > 4:
+                print(f"MISS: {name} ±{tag}: calibrated median range width {cwid:.1f}× (goal ≤ 4)", file=sys.stderr)
             if cov is not None and cov < 0.8:
                 print(f"MISS: {name} ±{tag}: the 80 % range held the truth in {cov:.0%} of cases", file=sys.stderr)
             if wid is not None and wid > 4:

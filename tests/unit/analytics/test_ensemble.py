@@ -60,3 +60,18 @@ def test_report_gives_every_at_risk_figure_a_range_holding_the_central_estimate(
 def test_figure_range_widens_to_hold_the_central_estimate():
     r = figure_range(np.array([1.0, 2.0, 3.0]), np.ones(3) / 3, 10.0)
     assert r.high == 10.0 and r.low < 2.0
+
+
+def test_recorded_liquidations_weigh_the_crowds_that_explain_them():
+    from market.simulator import SimConfig, simulate
+
+    aggressive = {10: 0.2, 20: 0.25, 50: 0.25, 75: 0.1, 100: 0.15, 125: 0.05}
+    res = simulate(SimConfig(seed=103, days=6, truth_every_minutes=0, leverage_mix=aggressive))
+    f = res.frames
+    ens = EnsembleModel.from_history(f.candles, f.open_interest)
+    w = ens.member_weights(None, f.liquidations)
+    assert w is not None and w.sum() == pytest.approx(1.0)
+    by_median = {m: sum(wi for wi, c in zip(w, ens.crowds) if c.median_leverage == m) for m in (5.0, 15.0, 40.0)}
+    assert by_median[40.0] > by_median[15.0] > by_median[5.0]
+    # No events, no narrowing.
+    assert ens.member_weights(None, f.liquidations.iloc[0:0]) is None
