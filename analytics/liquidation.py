@@ -493,7 +493,7 @@ class LiquidationModel:
         c_open = consumed // k2
         c_bar = rem[consumed]
         liq = np.zeros(n)
-        scale = float(np.nanmax(v.oi_base.view)) if v.oi_base.n else 1.0
+        scale = float(np.nanmax(np.abs(v.oi_base.view))) if v.oi_base.n else 0.0
         qty_view = v.c_qty.view
         liq_scratch = np.empty(len(rising) * k2)
         for _ in range(self._FIXED_POINT_PASSES):
@@ -503,7 +503,8 @@ class LiquidationModel:
             cohort_grid(d[rising], share, entry, p, liq_scratch, qty_view)
             size = qty_view[consumed] * np.exp(g[c_bar - 1] - g[rising][c_open])
             new = np.bincount(c_bar, size, minlength=n) if len(consumed) else np.zeros(n)
-            settled = float(np.max(np.abs(new - liq))) <= 1e-13 * max(scale, 1.0) if n else True
+            # relative to the OI's own size: an absolute floor would stop at once on tiny OI values
+            settled = float(np.max(np.abs(new - liq))) <= 1e-13 * scale if n else True
             liq = new
             if settled:
                 break
@@ -636,6 +637,7 @@ class LiquidationModel:
                 i, r, alive, size, liq = -1, 0, np.zeros((0, 2, v.k), bool), np.zeros((0, 2, v.k)), np.zeros((0, 2, v.k))
             else:
                 i, r, alive, size, liq = self._open_at(v, at)
+            size = size * self.params.scale
             sel = alive & (size > 0)
             rows, side, tier = np.nonzero(sel)
             out[name] = pd.DataFrame({
@@ -663,6 +665,7 @@ class LiquidationModel:
             sh = np.zeros(nb)
             if at is not None:
                 lo, sh = self._venue_map(v, at, edges)
+                lo, sh = lo * self.params.scale, sh * self.params.scale
             per[name] = (lo, sh)
             total_l += lo
             total_s += sh
@@ -726,7 +729,8 @@ class LiquidationModel:
                 usd = qty * v.c_liq.view[sl].reshape(shape)
                 lin = np.add(v.bins_range(edges, sl.start, sl.stop).reshape(shape), off)
                 out += np.bincount(lin.ravel(), usd.ravel(), minlength=2 * k * (nb + 1)).reshape(2, k, nb + 1)
-        return out[0, :, :nb], out[1, :, :nb], base
+        sc = self.params.scale
+        return out[0, :, :nb] * sc, out[1, :, :nb] * sc, base * sc
 
     def heatmap(self, time_edges: np.ndarray, price_edges: np.ndarray, exchanges: Iterable[str] | None = None) -> Heatmap:
         """The map as of the end of each time column, on the given price bins (difference arrays + cumsum)."""
@@ -739,6 +743,7 @@ class LiquidationModel:
             if exchanges is not None and name not in exchanges:
                 continue
             _heat_venue(self._venues[name], self.tf, te[1:], pe, acc, flat)
+        acc *= self.params.scale
         return Heatmap(time_edges=te, price_edges=pe, long_values=acc[0].astype(np.float32),
                        short_values=acc[1].astype(np.float32))
 
@@ -763,7 +768,7 @@ class LiquidationModel:
             idx, r, ts = idx[keep], r[keep], ts[keep]
             k2 = 2 * v.k
             opening = idx // k2
-            qty = qty0[idx] * np.exp(v.g.view[r - 1] - v.o_g.view[opening])
+            qty = qty0[idx] * np.exp(v.g.view[r - 1] - v.o_g.view[opening]) * self.params.scale
             liq = v.c_liq.view[idx]
             side = np.where((idx % k2) < v.k, "long", "short").astype(object)
             f = pd.DataFrame({"ts": ts, "exchange": name, "side": side, "price": liq, "qty_base": qty,

@@ -7,7 +7,7 @@ compared with the true open positions on the same bins. Per variant, in the same
 
 - ``model``: the central estimate (the model's default settings), uncalibrated;
 - ``calibrated``: the model with its tier mix and its scale fitted to the variant's own simulated
-  liquidation events known by then (``analytics.calibrate``; the scale multiplies the mass);
+  liquidation events known by then (``analytics.calibrate``; ``ModelParams.scale`` keeps the scale);
 - ``baseline``: at-risk = f × that side's OI notional, ``f`` fitted on the *other* seeds' truth of
   the same variant (leave one seed out): a naive estimator that knows the answer's average size;
 - ``range``: how often the ensemble's 80 % range holds the truth, and its median high ÷ low; the
@@ -109,7 +109,7 @@ def _variant_rows(name: str, overrides: dict) -> list[dict]:
                                  "model": est[side], "low": r.low, "high": r.high, "oi_usd": oi_usd,
                                  "cal_low": rc.low if rc else None, "cal_high": rc.high if rc else None,
                                  "median_member": float(np.median(members[side])),
-                                 "calibrated": calv[side] * cal[1] if calv else None})
+                                 "calibrated": calv[side] if calv else None})
     return rows
 
 
