@@ -155,6 +155,9 @@ class MainWindow(QtWidgets.QMainWindow):
         from gui.study import install_study_ui  # Tools → Signal study… (issue 11)
 
         install_study_ui(self)
+        from gui.symbol_search import install_symbol_search
+
+        install_symbol_search(self)
         self.open_spec(spec)
 
     # -- wiring -----------------------------------------------------------------------------------

@@ -87,6 +87,10 @@ class Terminal(QtWidgets.QWidget):
     def all_panels(self):
         return [self.price, *self.panels.values()]
 
+    def focus_chart(self) -> None:
+        """Give the keyboard to the price chart (after the symbol box), where keys are shortcuts."""
+        self.price.plot_widget.setFocus(QtCore.Qt.FocusReason.OtherFocusReason)
+
     # -- data -------------------------------------------------------------------------------------
     def set_result(self, result: ViewResult) -> None:
         self._applying = True
