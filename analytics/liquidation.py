@@ -493,7 +493,6 @@ class LiquidationModel:
         c_open = consumed // k2
         c_bar = rem[consumed]
         liq = np.zeros(n)
-        scale = float(np.nanmax(np.abs(v.oi_base.view))) if v.oi_base.n else 0.0
         qty_view = v.c_qty.view
         liq_scratch = np.empty(len(rising) * k2)
         for _ in range(self._FIXED_POINT_PASSES):
@@ -503,8 +502,9 @@ class LiquidationModel:
             cohort_grid(d[rising], share, entry, p, liq_scratch, qty_view)
             size = qty_view[consumed] * np.exp(g[c_bar - 1] - g[rising][c_open])
             new = np.bincount(c_bar, size, minlength=n) if len(consumed) else np.zeros(n)
-            # relative to the OI's own size: an absolute floor would stop at once on tiny OI values
-            settled = float(np.max(np.abs(new - liq))) <= 1e-13 * scale if n else True
+            # Per candle and relative: OI can span many orders of magnitude over a history, and a credit
+            # on a tiny-OI candle must settle as surely as one on a large-OI candle.
+            settled = bool(np.all(np.abs(new - liq) <= 1e-12 * np.maximum(np.abs(new), np.abs(liq)))) if n else True
             liq = new
             if settled:
                 break

@@ -51,6 +51,7 @@ class SnapshotSource:
             has_real_liquidations=len(frames.liquidations) > 0,
             created_at_ms=self.created_at_ms,
             detail=str(path),
+            liquidations_simulated=self.source_kind == "demo",
         )
 
     def info(self) -> SourceInfo:

@@ -41,6 +41,7 @@ class LiquidationMapPanel(QtWidgets.QWidget):
         for item in (*self._band_curves, self.band_long, self.band_short):
             self.plot.addItem(item)
         self.ensemble: EnsembleMaps | None = None
+        self.relative = False  # the volume-based map of candles-only data: relative units, no USD
         self.price_line = pg.InfiniteLine(angle=0, movable=False)
         for item in (self.longs, self.shorts, self.cum_long, self.cum_short):
             self.plot.addItem(item)
@@ -85,6 +86,9 @@ class LiquidationMapPanel(QtWidgets.QWidget):
         m = self.map
         if m is None:
             text = "Liquidation map — waiting for the model"
+        elif self.relative:
+            text = ("Liquidation map <b>RELATIVE</b> · from traded volume, no open interest<br>"
+                    "heaviest bin = 1 · no USD can be read from it")
         else:
             up = float(m.cumulative_short()[-1]) if len(m.short_usd) else 0.0
             down = float(m.cumulative_long()[0]) if len(m.long_usd) else 0.0
@@ -97,15 +101,16 @@ class LiquidationMapPanel(QtWidgets.QWidget):
                 lo_l, hi_l, lo_s, hi_s = self.ensemble.cumulative_ranges()
                 text += (f"<br>80 % range ${format_compact(float(lo_s.max()))}–{format_compact(float(hi_s.max()))}"
                          f" · ${format_compact(float(lo_l.max()))}–{format_compact(float(hi_l.max()))} (shaded)")
-        if self.scale_text:
+        if self.scale_text and not self.relative:
             text += f"<br>widest bar {self.scale_text}"
         fill = pg.mkColor(self.theme.background)
         fill.setAlpha(210)
         self.caption.fill = pg.mkBrush(fill)
         self.caption.setHtml(f"<div style='color:{self.theme.muted};font-size:8pt'>{text}</div>")
 
-    def set_map(self, m: LiquidationMap | None, ensemble: EnsembleMaps | None = None) -> None:
+    def set_map(self, m: LiquidationMap | None, ensemble: EnsembleMaps | None = None, relative: bool = False) -> None:
         self.map = m
+        self.relative = relative
         same_bins = ensemble is not None and m is not None and len(ensemble.bin_edges) == len(m.bin_edges)
         self.ensemble = ensemble if same_bins else None
         if m is None or len(m.long_usd) == 0:
