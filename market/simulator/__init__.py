@@ -16,11 +16,14 @@ What the series mean here:
 """
 
 from market.simulator.config import DEFAULT_LEVERAGE_MIX, DEFAULT_START_MS, SimConfig
+from market.simulator.crowds import CROWDS, crowd_config
 from market.simulator.engine import MarketSimulator, SimulationResult, simulate
 from market.simulator.source import DemoSource
 from market.simulator.truth import TruthSnapshot, true_map
 
 __all__ = [
+    "CROWDS",
+    "crowd_config",
     "DEFAULT_LEVERAGE_MIX",
     "DEFAULT_START_MS",
     "DemoSource",

@@ -105,9 +105,9 @@ class MarketSimulator:
         self._t0 = cfg.start_ms - cfg.warmup_minutes * MINUTE_MS
         self._g = 0  # minutes simulated since t0
         self._chunk_no = -1
-        self._price = float(cfg.base_price)
+        self._price = cfg.price0
         self._x = [0.0] * self._V  # extra basis per venue
-        self._bfac = [math.exp(b) for b in cfg.venue_basis]
+        self._bfac = [math.exp(b) for b in cfg.basis]
         self._vclose = [self._price * f for f in self._bfac]
         self._regime = 1 if len(cfg.vol_regimes) > 1 else 0
         self._ema = 0.0
@@ -127,7 +127,7 @@ class MarketSimulator:
                 b.log = []
             self._ends: list[tuple[np.ndarray, np.ndarray, int]] = []  # (ids, end ts, reason code)
         levs = np.array(sorted(cfg.leverage_mix), dtype=float)
-        weights = np.array([cfg.leverage_mix[int(l)] for l in levs], dtype=float)
+        weights = np.array([cfg.leverage_mix[l] if l in cfg.leverage_mix else cfg.leverage_mix[int(l)] for l in levs], dtype=float)
         self._lev_values = levs
         self._lev_p = weights / weights.sum()
         self._lev_caps = np.array([_size_cap(l) for l in levs]) * 0.999
@@ -216,7 +216,7 @@ class MarketSimulator:
     # ----- chunks ---------------------------------------------------------------------------------
     def _new_chunk(self) -> None:
         cfg, rng, K, V = self.config, self._rng, CHUNK, self._V
-        k, B = cfg.cohorts_per_minute, 2 * self._V
+        k, B = cfg.traders_per_minute, 2 * self._V
         self._chunk_no += 1
         vol = np.asarray(cfg.vol_regimes, dtype=float)
         switch = rng.random(K) < cfg.regime_switch_per_minute
@@ -286,7 +286,7 @@ class MarketSimulator:
         bn = self._c_bn[i]
         x = self._x
         s = self._basis_s
-        vb = cfg.venue_basis
+        vb = cfg.basis
         for v in range(V):
             x[v] = 0.98 * x[v] + s * bn[v]
         bfac = [math.exp(vb[v] + x[v]) for v in range(V)]
@@ -325,19 +325,19 @@ class MarketSimulator:
         lean = 0.5 * math.tanh(0.5 * rz)
         c_long = c0 * (1.0 - lean)
         c_short = c0 * (1.0 + lean)
-        fill = cfg.target_oi_base / max(self._oi_base, 0.02 * cfg.target_oi_base)
+        fill = 2 * cfg.oi_target / max(self._oi_base, 0.02 * 2 * cfg.oi_target)
         # Leverage builds up in trends and volatility; dip buyers re-open a little after a cascade.
         sq = self._c_act[i]
         act = sq * (1.0 + 0.2 * az) * (1.0 + 0.8 * abs(mom)) * (1.0 + 0.5 * self._shock)
-        flow = cfg.target_oi_base * c0 * self._c_on[i] * act * min(max(fill**0.7, 0.3), 6.0)
+        flow = 2 * cfg.oi_target * c0 * self._c_on[i] * act * min(max(fill**0.7, 0.3), 6.0)
         ls = self._c_ls[i]
         vn = self._c_vn[i]
-        bg = cfg.background_volume_base * sq * (1.0 + 0.5 * az)
+        bg = cfg.background_volume * sq * (1.0 + 0.5 * az)
         rec = self._recording
         new_close = [0.0] * V
         p_fund = self._fund_sum
         oi_total = 0.0
-        shares = cfg.venue_shares
+        shares = cfg.shares
         for v in range(V):
             o = opens[v]
             c = C * bfac[v]
@@ -405,7 +405,7 @@ class MarketSimulator:
     def _merge_books(self) -> None:
         t = self.now_ms()
         for b in self.books:
-            _pruned, ids = b.merge(self.config.prune_fraction)
+            _pruned, ids = b.merge(0.01)
             if self._record_ledger and len(ids):
                 self._ends.append((ids.copy(), np.full(len(ids), t, dtype=np.int64), 2))
 
