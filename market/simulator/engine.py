@@ -19,7 +19,7 @@ seed and the minutes simulated, never on how ``step_minutes`` calls split them.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Optional
 
 import numpy as np
@@ -96,12 +96,14 @@ class SimulationResult:
 class MarketSimulator:
     """Incremental simulator: ``step_minutes(n)`` returns the new rows, ``truth_now()`` the open cohorts."""
 
-    def __init__(self, config: SimConfig = SimConfig(), symbol: str = DEFAULT_SYMBOL) -> None:
+    def __init__(self, config: SimConfig = SimConfig(), symbol: Optional[str] = None) -> None:
+        if symbol is not None and symbol != config.symbol:
+            config = replace(config, symbol=symbol)
         self.config = config
-        self.symbol = symbol
+        self.symbol = config.symbol
         cfg = config
         self._V = len(cfg.venues)
-        self._rng = np.random.Generator(np.random.PCG64(cfg.seed))
+        self._rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([cfg.seed, cfg.instrument.seed_key])))
         self._t0 = cfg.start_ms - cfg.warmup_minutes * MINUTE_MS
         self._g = 0  # minutes simulated since t0
         self._chunk_no = -1
@@ -116,7 +118,7 @@ class MarketSimulator:
         self._fund_n = 0
         self._oi_base = 0.0
         # Config values read every minute, as plain attributes (the loop runs ~45k times a month).
-        self._vol_mid = cfg.vol_regimes[len(cfg.vol_regimes) // 2]
+        self._vol_mid = cfg.vol_regimes[len(cfg.vol_regimes) // 2] * cfg.instrument.vol_scale
         self._c0 = 1.0 / cfg.mean_hold_minutes
         self._basis_s = cfg.basis_noise * math.sqrt(1 - 0.98 * 0.98)
         self._truth_every_ms = cfg.truth_every_minutes * MINUTE_MS
@@ -218,7 +220,7 @@ class MarketSimulator:
         cfg, rng, K, V = self.config, self._rng, CHUNK, self._V
         k, B = cfg.traders_per_minute, 2 * self._V
         self._chunk_no += 1
-        vol = np.asarray(cfg.vol_regimes, dtype=float)
+        vol = np.asarray(cfg.vol_regimes, dtype=float) * cfg.instrument.vol_scale
         switch = rng.random(K) < cfg.regime_switch_per_minute
         draws = rng.integers(0, len(vol), K)
         last = np.maximum.accumulate(np.where(switch, np.arange(K), -1))
@@ -462,14 +464,14 @@ class MarketSimulator:
         return MarketFrames.build(self.symbol, MINUTE_MS, candles=candles, open_interest=oi, funding=funding, liquidations=liqs, long_short=ls)
 
 
-def simulate(config: SimConfig = SimConfig(), symbol: str = DEFAULT_SYMBOL) -> SimulationResult:
+def simulate(config: SimConfig = SimConfig(), symbol: Optional[str] = None) -> SimulationResult:
     """Simulate ``config.days`` from ``config.start_ms``: all series plus ground truth."""
     sim = MarketSimulator(config, symbol)
     frames = sim.step_minutes(config.minutes)
     return SimulationResult(
         frames=frames,
         truth=sim.truth_snapshots(),
-        config=config,
+        config=sim.config,
         impact=sim.impact(),
         ledger=sim.ledger() if config.record_ledger else None,
     )

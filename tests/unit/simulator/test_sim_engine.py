@@ -243,5 +243,9 @@ def test_bad_config_gets_a_clear_message():
         SimConfig(leverage_mix={200: 1.0})
     with pytest.raises(ValueError, match="minute boundary"):
         SimConfig(start_ms=1)
-    with pytest.raises(ValueError, match="same length"):
+    with pytest.raises(ValueError, match="one value per venue"):
         SimConfig(venue_shares=(1.0,))
+    with pytest.raises(ValueError, match="not registered"):
+        SimConfig(venues=("binance", "nowhere"))
+    with pytest.raises(ValueError, match="not in the demo market"):
+        SimConfig(symbol="DOGE/USDT:USDT")
