@@ -82,7 +82,7 @@ class SimConfig:
     mm_leverage_mix: Mapping[float, float] = field(default_factory=lambda: dict(DEFAULT_MM_LEVERAGE_MIX))
     mm_size_median_usd: float = 400_000.0
     mm_mean_hold_minutes: float = 480.0
-    warmup_minutes: int = 3 * 1440  # simulated before start_ms (not recorded) so the market starts populated
+    warmup_minutes: int = 2 * 1440  # simulated before start_ms (not recorded) so the market starts populated
     # Exogenous price path: per-minute log-return volatility of each regime, regime switch hazard, jumps.
     vol_regimes: tuple[float, ...] = (0.0003, 0.00055, 0.0012)
     regime_switch_per_minute: float = 1.0 / 720.0

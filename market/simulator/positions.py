@@ -144,7 +144,7 @@ def draw_template(rng: np.random.Generator, cfg: SimConfig, side: int, K: int) -
     u = rng.random(n)
     # Expand positions into rows (one per tranche).
     pos = np.repeat(np.arange(n), n_tr)
-    tranche = np.concatenate([np.arange(k) for k in n_tr]) if n else np.empty(0, dtype=np.int64)
+    tranche = np.arange(len(pos)) - (np.cumsum(n_tr) - n_tr)[pos]
     liq_fac = facs[pos, tranche]
     stop_fac = stop[pos]
     if side > 0:
