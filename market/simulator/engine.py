@@ -36,7 +36,7 @@ from market.simulator.crossing import FirstCross
 from market.simulator.book import LiqBook
 from market.simulator.positions import (
     ABSORBER, ACC, BY_LIQUIDATION, CROSS, ENTRY, EXP, KIND, LEV, LIQ, NCOL, OPEN, PID, QTY, RID, STOP,
-    TRANCHE, TRIG, WALLET, draw_template, lifetimes,
+    TRANCHE, TRIG, WALLET, draw_template, lifetimes, split_template,
 )
 from market.simulator.truth import TruthSnapshot
 
@@ -240,7 +240,10 @@ class MarketSimulator:
         self._c_ls = rng.standard_normal(K).tolist()
         self._c_vn = np.exp(0.4 * rng.standard_normal((K, V)) - 0.08)
         self._c_tn = rng.standard_normal((K, V))
-        self._tpl = [draw_template(rng, cfg, 1 if b % 2 == 0 else -1, K) for b in range(B)]
+        # One draw per side for all venues (fewer, larger numpy calls), split per venue: book b = 2 v + side.
+        longs = split_template(draw_template(rng, cfg, 1, K * V), V, K)
+        shorts = split_template(draw_template(rng, cfg, -1, K * V), V, K)
+        self._tpl = [longs[b // 2] if b % 2 == 0 else shorts[b // 2] for b in range(B)]
         # Absorbers: one per book and minute where needed; 1x, cross, market-maker lifetimes.
         self._a_u = rng.random((B, K))
         self._a_life = lifetimes(rng, B * K, cfg.mm_mean_hold_minutes, 1.0, 0.0, 2.0, cfg.max_lifetime_minutes).reshape(B, K)

@@ -115,9 +115,8 @@ def draw_template(rng: np.random.Generator, cfg: SimConfig, side: int, K: int) -
     size = np.exp(np.log(cfg.trader_size_median_usd) + cfg.trader_size_sigma * rng.standard_normal(n))
     mm_size = np.exp(np.log(cfg.mm_size_median_usd) + 0.8 * rng.standard_normal(n))
     size = np.where(is_mm, mm_size, size)
-    levs = np.unique(lev)
-    caps = dict(zip(levs.tolist(), size_caps(levs).tolist()))
-    size = np.minimum(size, np.vectorize(caps.get)(lev))
+    levs, inv = np.unique(lev, return_inverse=True)
+    size = np.minimum(size, size_caps(levs)[inv])
     # Traders split their minute's size by their own sizes (a big trader carries more of it).
     tsize = np.where(is_mm, 0.0, size).reshape(K, P)
     wpos = np.where(is_mm, 1.0, (tsize / np.maximum(tsize.sum(axis=1, keepdims=True), 1e-9)).ravel())
@@ -165,3 +164,23 @@ def draw_template(rng: np.random.Generator, cfg: SimConfig, side: int, K: int) -
         stop_fac=stop_fac, trig=trig, clamp_fac=clamp[pos], u=u[pos], lifetime=hold[pos], lev=lev[pos],
         wallet=wallet[pos], acc_per_usd=1.0 / size[pos], pos=pos, tranche=tranche, cross=cross[pos], ext=ext,
     )
+
+
+def split_template(t: Template, parts: int, K: int) -> list[Template]:
+    """A template drawn for ``parts`` x K minutes, as ``parts`` templates of K minutes (one per venue)."""
+    out = []
+    for p in range(parts):
+        a, z = int(t.start[p * K]), int(t.start[(p + 1) * K])
+        kw = {}
+        for name in Template.__dataclass_fields__:
+            v = getattr(t, name)
+            if name == "start":
+                kw[name] = v[p * K : (p + 1) * K + 1] - a
+            elif name == "ext":
+                kw[name] = v[p * K : (p + 1) * K]
+            elif name == "minute":
+                kw[name] = v[a:z] - p * K
+            else:
+                kw[name] = v[a:z]
+        out.append(Template(**kw))
+    return out
