@@ -14,6 +14,7 @@ from typing import Any, Mapping, Optional
 import numpy as np
 import pandas as pd
 
+from analytics.ensemble import EnsembleModel, figure_range
 from analytics.imbalance import Imbalance, imbalance
 from analytics.levels import LiquidationMap
 from analytics.liquidation import LiquidationModel
@@ -33,8 +34,12 @@ MINUS = "\u2212"
 class AtRisk:
     side: str  # "short": liquidated on a rise to target; "long": on a fall to target
     target: float
-    notional_usd: Optional[float]
+    notional_usd: Optional[float]  # the central estimate
     move_pct: float  # target vs price
+    # The 80 % range over plausible crowds (analytics.ensemble): what the figure could be when the
+    # unknowns (leverage mix, holding time, passive share) take other plausible values.
+    notional_low_usd: Optional[float] = None
+    notional_high_usd: Optional[float] = None
 
 
 @dataclass(frozen=True)
@@ -81,7 +86,9 @@ class MarketReport:
             "price": _num(self.price),
             "change_pct": _num(self.change_pct),
             "drawdown_pct": _num(self.drawdown_pct),
-            "at_risk": [{"side": a.side, "target": _num(a.target), "notional_usd": _num(a.notional_usd)} for a in self.at_risk],
+            "at_risk": [{"side": a.side, "target": _num(a.target), "notional_usd": _num(a.notional_usd),
+                         "notional_low_usd": _num(a.notional_low_usd), "notional_high_usd": _num(a.notional_high_usd)}
+                        for a in self.at_risk],
             "ratio": _num(self.ratio),
             "open_interest": oi,
             "volume_30d_usd": {ex: _num(self.volume.usd[ex]) for ex in _ordered(self.volume.usd)} if self.volume is not None else None,
@@ -113,6 +120,8 @@ class MarketReport:
         for a in self.at_risk:
             word = "shorts" if a.side == "short" else "longs"
             amount = _usd(a.notional_usd) if a.notional_usd is not None else "unknown"
+            if a.notional_usd is not None and a.notional_low_usd is not None and a.notional_high_usd is not None:
+                amount += f" ({usd_range(a.notional_low_usd, a.notional_high_usd)})"
             risk.append(f"to {_price(a.target)} ({_pct(a.move_pct)}): {amount} {word} at risk")
         if risk:
             sentence = "; ".join(risk)
@@ -156,12 +165,13 @@ def build_report(candles: pd.DataFrame, open_interest: pd.DataFrame, funding: Op
                  liquidations: Optional[pd.DataFrame], at_ms: int, days: int = 16, up: float | None = None,
                  down: float | None = None, params: ModelParams | None = None, symbol: str = "BTC/USDT:USDT",
                  timeframe_ms: int = 60_000, model: LiquidationModel | None = None, oi_since_ms: int | None = None,
-                 real_liquidation_exchanges=None) -> MarketReport:
+                 real_liquidation_exchanges=None, ensemble: EnsembleModel | None = None) -> MarketReport:
     """The report as of ``at_ms`` from the frames (market.series columns), using only data known then.
 
     ``model``: an up-to-date LiquidationModel (the GUI's) to read the map from instead of building one.
     ``real_liquidation_exchanges``: venues whose liquidation feed is real/complete (default: those with
     rows in ``liquidations``); the others' 24 h liquidations are the model's estimate, labelled so.
+    ``ensemble``: an up-to-date EnsembleModel for the at-risk ranges (built from the frames if None).
     """
     params = params or ModelParams()
     notes: list[str] = []
@@ -195,9 +205,22 @@ def build_report(candles: pd.DataFrame, open_interest: pd.DataFrame, funding: Op
                 m = None
         if m is not None:
             imb = imbalance(m, up, down)
-            at_risk = (AtRisk("short", imb.up, imb.shorts_at_risk_usd, (imb.up / price - 1) * 100),
-                       AtRisk("long", imb.down, imb.longs_at_risk_usd, (imb.down / price - 1) * 100))
-            notes.append("liquidation levels are estimates from open interest, taker volume and an assumed leverage mix")
+            if ensemble is None:
+                ensemble = EnsembleModel.from_history(candles, open_interest, params, timeframe_ms)
+            # Narrowed by the recorded liquidations where there are any (members that explain them badly
+            # weigh less); the prior's equal weights otherwise.
+            narrowed = ensemble.member_weights(at_ms, liquidations)
+            em = ensemble.maps_at(at_ms, m.bin_edges, m.price, member_weights=narrowed)
+            if narrowed is not None:
+                notes.append(f"the at-risk ranges are narrowed by the {len(liquidations):,} recorded liquidation events "
+                             "(crowds that explain them badly weigh less)")
+            up_r = figure_range(em.shorts_at_risk(imb.up), em.weights, imb.shorts_at_risk_usd)
+            down_r = figure_range(em.longs_at_risk(imb.down), em.weights, imb.longs_at_risk_usd)
+            at_risk = (AtRisk("short", imb.up, imb.shorts_at_risk_usd, (imb.up / price - 1) * 100, up_r.low, up_r.high),
+                       AtRisk("long", imb.down, imb.longs_at_risk_usd, (imb.down / price - 1) * 100, down_r.low, down_r.high))
+            notes.append("liquidation levels are estimates from open interest, taker volume and an assumed leverage mix; "
+                         f"the range in brackets is the 80 % range over {len(em.crowds)} plausible crowds "
+                         "(leverage mix, holding time, passive share), not a confidence interval on the market")
         else:
             u = up if up is not None else price * 1.1
             d = down if down is not None else price * 0.9
@@ -305,6 +328,15 @@ def _pct(v: float) -> str:
 
 def _price(v: float) -> str:
     return f"{v:,.0f}"
+
+
+def usd_range(low: float, high: float) -> str:
+    """"0.9–2.8B": both ends in the unit of the larger one, the dollar sign once (it follows a "$" figure)."""
+    a = max(abs(low), abs(high))
+    for div, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if a >= div:
+            return f"{low / div:.1f}\u2013{high / div:.1f}{suffix}"
+    return f"{low:,.0f}\u2013{high:,.0f}"
 
 
 def _usd(v: float) -> str:

@@ -59,7 +59,8 @@ def demo_frames(seed: int, symbol: str = DEFAULT_SYMBOL, history_days: Optional[
 
 def snapshot_frames(path: str, symbol: Optional[str] = None) -> tuple[MarketFrames, ModelParams]:
     """A snapshot file's history of ``symbol`` (None: its first symbol) and the model settings saved with it."""
-    from market.store import SnapshotError, open_snapshot
+    from market.snapshot_file import SnapshotError
+    from market.snapshot_source import open_snapshot
 
     try:
         src = open_snapshot(path)

@@ -16,6 +16,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from analytics import imbalance
+from analytics.ensemble import EnsembleMaps, EnsembleModel, figure_range
 from analytics.levels import Heatmap, LiquidationMap
 from analytics.liquidation import LiquidationModel
 from analytics.params import ModelParams
@@ -31,6 +32,7 @@ class LiquidityView:
     map: LiquidationMap
     heatmap: Optional[Heatmap]
     estimated: bool = True  # always a model estimate; the panels say so
+    ensemble: Optional[EnsembleMaps] = None  # every plausible crowd's map on the same bins: the ranges
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,9 @@ class ImbalanceView:
     down: float
     shorts_at_risk_usd: float  # shorts liquidated if price rises to ``up``
     longs_at_risk_usd: float  # longs liquidated if price falls to ``down``
+    # 80 % ranges over the plausible crowds (None without an ensemble)
+    shorts_range: Optional[tuple[float, float]] = None
+    longs_range: Optional[tuple[float, float]] = None
 
     @property
     def ratio(self) -> float:
@@ -64,7 +69,13 @@ def at_risk(m: LiquidationMap, up: float, down: float) -> tuple[float, float]:
 
 def imbalance_view(view: LiquidityView, up: float, down: float) -> ImbalanceView:
     shorts, longs = at_risk(view.map, up, down)
-    return ImbalanceView(view.map.price, up, down, shorts, longs)
+    sr = lr = None
+    em = view.ensemble
+    if em is not None:
+        s = figure_range(em.shorts_at_risk(up), em.weights, shorts)
+        lo = figure_range(em.longs_at_risk(down), em.weights, longs)
+        sr, lr = (s.low, s.high), (lo.low, lo.high)
+    return ImbalanceView(view.map.price, up, down, shorts, longs, sr, lr)
 
 
 def default_targets(view: LiquidityView) -> tuple[float, float]:
@@ -85,6 +96,7 @@ class ModelKeeper:
 
     def __init__(self) -> None:
         self.model: Optional[LiquidationModel] = None
+        self.ensemble: Optional[EnsembleModel] = None
         self._key: tuple | None = None
         self._heat: tuple[tuple, float, Heatmap] | None = None
         self.rebuilds = 0
@@ -99,6 +111,7 @@ class ModelKeeper:
         if self.model is None or self._key != key:
             known = frames.known_at(closed_until_ms) if closed_until_ms is not None else frames
             self.model = LiquidationModel.from_history(known.candles, known.open_interest, params, frames.timeframe_ms)
+            self.ensemble = EnsembleModel.from_history(known.candles, known.open_interest, params, frames.timeframe_ms)
             self._key, self._heat = key, None
             self.rebuilds += 1
             return self.model
@@ -111,6 +124,8 @@ class ModelKeeper:
             tail_c = c.iloc[int(np.searchsorted(cts, last - frames.timeframe_ms, "left")):c_end]
             tail_oi = oi.iloc[int(np.searchsorted(ots, last - 2 * frames.timeframe_ms, "left")):o_end]
             self.model.update(tail_c, tail_oi)
+            if self.ensemble is not None:
+                self.ensemble.update(tail_c, tail_oi)
         return self.model
 
     def view(
@@ -145,4 +160,5 @@ class ModelKeeper:
             else:
                 heat = model.heatmap(edges, m.bin_edges, exchanges=tuple(exchanges))
                 self._heat = (key, now, heat)
-        return LiquidityView(m, heat)
+        ens = self.ensemble.maps_at(as_of_ms, m.bin_edges, m.price, exchanges=tuple(exchanges)) if self.ensemble else None
+        return LiquidityView(m, heat, ensemble=ens)

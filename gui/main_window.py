@@ -155,6 +155,9 @@ class MainWindow(QtWidgets.QMainWindow):
         from gui.study import install_study_ui  # Tools → Signal study… (issue 11)
 
         install_study_ui(self)
+        from gui.symbol_search import install_symbol_search
+
+        install_symbol_search(self)
         self.open_spec(spec)
 
     # -- wiring -----------------------------------------------------------------------------------
@@ -333,6 +336,7 @@ class MainWindow(QtWidgets.QMainWindow):
         """A non-modal message box: never blocks the event loop (or a test)."""
         self.last_error = text
         box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Warning, title, text, QtWidgets.QMessageBox.StandardButton.Ok, self)
+        box.setTextFormat(QtCore.Qt.TextFormat.PlainText)  # file names and messages from outside: never HTML
         box.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
         box.setModal(False)
         box.show()

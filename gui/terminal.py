@@ -87,6 +87,10 @@ class Terminal(QtWidgets.QWidget):
     def all_panels(self):
         return [self.price, *self.panels.values()]
 
+    def focus_chart(self) -> None:
+        """Give the keyboard to the price chart (after the symbol box), where keys are shortcuts."""
+        self.price.plot_widget.setFocus(QtCore.Qt.FocusReason.OtherFocusReason)
+
     # -- data -------------------------------------------------------------------------------------
     def set_result(self, result: ViewResult) -> None:
         self._applying = True
@@ -108,7 +112,7 @@ class Terminal(QtWidgets.QWidget):
             else:
                 panel.set_data(chart)
         liq = result.liquidity
-        self.liqmap.set_map(liq.map if liq is not None else None)
+        self.liqmap.set_map(liq.map if liq is not None else None, liq.ensemble if liq is not None else None)
         self._set_heatmap(liq)
         if result.imbalance is not None:
             self.price.set_targets(result.imbalance.up, result.imbalance.down)
@@ -239,7 +243,8 @@ class Terminal(QtWidgets.QWidget):
         self.liqmap.log_scale = on
         self._fit_all()
         if self.result is not None:
-            self.liqmap.set_map(self.result.liquidity.map if self.result.liquidity else None)
+            liq = self.result.liquidity
+            self.liqmap.set_map(liq.map if liq else None, liq.ensemble if liq else None)
             self._set_heatmap(self.result.liquidity, force=True)
         self._fit_all()
 

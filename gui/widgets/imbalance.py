@@ -28,10 +28,17 @@ def format_ratio(ratio: float) -> str:
     return f"1 : {1 / ratio:.1f}" if ratio > 0 else "0 : 1"
 
 
+def range_text(r: tuple[float, float] | None) -> str:
+    """" (0.9–2.8B)": the 80 % range over plausible crowds, or nothing without one."""
+    if r is None:
+        return ""
+    return f" ({format_compact(r[0])}–{format_compact(r[1])})"
+
+
 def imbalance_text(v: ImbalanceView) -> str:
     return (
-        f"↑ ${v.up:,.0f} ({signed_pct(v.up_pct)}): ${format_compact(v.shorts_at_risk_usd)} shorts at risk · "
-        f"↓ ${v.down:,.0f} ({signed_pct(v.down_pct)}): ${format_compact(v.longs_at_risk_usd)} longs at risk · "
+        f"↑ ${v.up:,.0f} ({signed_pct(v.up_pct)}): ${format_compact(v.shorts_at_risk_usd)}{range_text(v.shorts_range)} shorts at risk · "
+        f"↓ ${v.down:,.0f} ({signed_pct(v.down_pct)}): ${format_compact(v.longs_at_risk_usd)}{range_text(v.longs_range)} longs at risk · "
         f"ratio {format_ratio(v.ratio)}"
     )
 
@@ -47,7 +54,7 @@ class ImbalanceCard(QtWidgets.QFrame):
         title.setObjectName("cardTitle")
         self.label = QtWidgets.QLabel("waiting for the liquidation model…")
         self.label.setTextInteractionFlags(self.label.textInteractionFlags())
-        note = QtWidgets.QLabel("estimate · drag the dashed lines")
+        note = QtWidgets.QLabel("estimate (80 % range over plausible crowds) · drag the dashed lines")
         note.setObjectName("estimate")
         layout.addWidget(title)
         layout.addWidget(self.label, 1)
@@ -63,8 +70,10 @@ class ImbalanceCard(QtWidgets.QFrame):
         if view is None:
             return
         t = self.theme
-        up = f"<span style='color:{t.short_liq}'>↑ ${view.up:,.0f} ({signed_pct(view.up_pct)}): <b>${format_compact(view.shorts_at_risk_usd)}</b> shorts at risk</span>"
-        down = f"<span style='color:{t.long_liq}'>↓ ${view.down:,.0f} ({signed_pct(view.down_pct)}): <b>${format_compact(view.longs_at_risk_usd)}</b> longs at risk</span>"
+        up = (f"<span style='color:{t.short_liq}'>↑ ${view.up:,.0f} ({signed_pct(view.up_pct)}): "
+              f"<b>${format_compact(view.shorts_at_risk_usd)}</b>{range_text(view.shorts_range)} shorts at risk</span>")
+        down = (f"<span style='color:{t.long_liq}'>↓ ${view.down:,.0f} ({signed_pct(view.down_pct)}): "
+                f"<b>${format_compact(view.longs_at_risk_usd)}</b>{range_text(view.longs_range)} longs at risk</span>")
         self.label.setText(f"{up} · {down} · ratio <b>{format_ratio(view.ratio)}</b>")
         self.label.setToolTip(imbalance_text(view))
 
