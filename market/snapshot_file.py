@@ -251,7 +251,7 @@ def _snapshot_symbol_and_timeframe(conn: sqlite3.Connection, meta: Mapping[str, 
         tfs = sorted(r[0] for r in conn.execute("SELECT DISTINCT timeframe_ms FROM candles WHERE symbol = ?", (symbol,)))
         timeframe_ms = MINUTE_MS if (MINUTE_MS in tfs or not tfs) else tfs[0]
     if not isinstance(timeframe_ms, int) or isinstance(timeframe_ms, bool) or not 0 < timeframe_ms <= MAX_TIMEFRAME_MS:
-        raise SnapshotError(f"{name}: damaged Cascade file (bad timeframe {str(timeframe_ms)[:40]})")
+        raise SnapshotError(f"{name}: damaged Cascade file (bad timeframe {str(timeframe_ms)[:40]!r})")  # repr: one line, escapes shown
     return symbol, timeframe_ms
 
 

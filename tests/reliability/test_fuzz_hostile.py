@@ -52,7 +52,8 @@ def test_printable_leaves_nothing_a_terminal_acts_on(fuzz_cases, text):
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(name=hostile_text.map(lambda s: s.replace("/", "_").replace("\x00", "_") or "x"))
+# A leading dot makes a hidden file, which the walk leaves out like the rest of a folder's dotfiles.
+@given(name=hostile_text.map(lambda s: "x" + (s.replace("/", "_").replace("\x00", "_"))))
 def test_import_prints_any_file_name_as_one_harmless_line(fuzz_cases, name):
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "in"
