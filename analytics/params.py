@@ -28,6 +28,8 @@ class ModelParams:
     closed by ordinary turnover (proportionally) and reopened at the candle's price. None = net OI only.
     ``bin_usd``: price bin of the map; None picks a round size from the price.
     ``scale``: a multiplier on the mass the map places (calibration sets it; 1.0 = the OI-implied mass).
+    It applies to what the model reports (map, heatmap, open levels, estimated liquidations), not to its
+    OI accounting: placing more mass than the OI inside that accounting would liquidate what never was.
     """
 
     leverages: tuple[float, ...] = (5.0, 10.0, 25.0, 50.0, 100.0)
