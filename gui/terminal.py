@@ -27,6 +27,7 @@ from market.series import EXCHANGE_NAMES
 from gui.workers import ViewResult
 
 SIDE_WIDTH = 230
+MIN_BARS_IN_VIEW = 40  # after a timeframe change, widen the span to at least this many of the new bars
 PANEL_NAMES = ("volume", "open_interest", "funding", "liquidations")
 
 
@@ -35,6 +36,7 @@ class Terminal(QtWidgets.QWidget):
     hovered = QtCore.Signal(object)  # Readout | None
     redrawn = QtCore.Signal()
     user_range_changed = QtCore.Signal()  # the user panned/zoomed (not a data update following the edge)
+    measuring_changed = QtCore.Signal(bool)  # measure mode ended by itself (after one measurement)
 
     def __init__(self, theme: Theme, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -81,6 +83,7 @@ class Terminal(QtWidgets.QWidget):
         self.measure_item = MeasureItem(self.price.plot, theme.accent)
         self.measuring = False
         self._measure_start: Optional[tuple[float, float]] = None
+        self._measure_done = False
         self.price.plot.scene().sigMouseClicked.connect(self._on_click)
         self._update_time_axes()
 
@@ -101,6 +104,7 @@ class Terminal(QtWidgets.QWidget):
 
     def _set_result(self, result: ViewResult) -> None:
         first = self.chart is None or not len(self.chart.candles)
+        new_tf = not first and self.chart.timeframe_ms != result.chart.timeframe_ms
         old_bounds = self.chart.time_bounds_s() if self.chart is not None else None
         was_at_edge = self._at_right_edge(old_bounds)
         self.result = result
@@ -112,13 +116,16 @@ class Terminal(QtWidgets.QWidget):
             else:
                 panel.set_data(chart)
         liq = result.liquidity
+        self.price.reference_price = float(liq.map.price) if liq is not None else None
         self.liqmap.set_map(liq.map if liq is not None else None)
         self._set_heatmap(liq)
         if result.imbalance is not None:
             self.price.set_targets(result.imbalance.up, result.imbalance.down)
         bounds = chart.time_bounds_s()
         if bounds is not None:
-            if first or (self.follow and was_at_edge):
+            if new_tf:
+                self._keep_span(bounds, was_at_edge)
+            elif first or (self.follow and was_at_edge):
                 self.show_lookback(self.lookback_s, bounds)
             else:
                 self._fit_all()
@@ -156,6 +163,20 @@ class Terminal(QtWidgets.QWidget):
         tf = self.chart.timeframe_ms / 1000.0 if self.chart else 60.0
         return x1 >= bounds[1] - 3 * tf
 
+    def _keep_span(self, bounds: tuple[float, float], at_edge: bool) -> None:
+        """A new timeframe shows the same time span (widened to MIN_BARS_IN_VIEW of its bars) and refits price.
+
+        Keeping the bar range instead left a 1 h chart one bar wide after a 1 m zoom: a flat stripe.
+        """
+        x0, x1 = self.visible_x()
+        tf = self.chart.timeframe_ms / 1000.0
+        end = bounds[1] + 3 * tf if at_edge else min(x1, bounds[1] + 3 * tf)
+        span = max(x1 - x0, MIN_BARS_IN_VIEW * tf)
+        start = max(bounds[0], end - span)
+        end = min(bounds[1] + 3 * tf, start + span)  # clipped at the first bar: widen to the right instead
+        self.price.view.setXRange(start, max(end, start + tf), padding=0)
+        self._fit_all()
+
     def show_lookback(self, seconds: float, bounds=None) -> None:
         self.lookback_s = float(seconds)
         bounds = bounds or (self.chart.time_bounds_s() if self.chart else None)
@@ -192,7 +213,9 @@ class Terminal(QtWidgets.QWidget):
             return
         t = self.theme
         c = chart.candles
-        a, b = int(np.searchsorted(c.x, x0, "left")), int(np.searchsorted(c.x, x1, "right"))
+        tf = chart.timeframe_ms / 1000.0
+        # Bars overlapping the view (a bar opened before x0 still covers part of it).
+        a, b = int(np.searchsorted(c.x, x0 - tf, "right")), int(np.searchsorted(c.x, x1, "right"))
         vol = float(c.volume[a:b].sum())
         usd = float((c.volume[a:b] * c.close[a:b]).sum())
         self.side_info["volume"].set_rows("In view", [("Volume", format_compact(vol), ""), ("≈ USD", "$" + format_compact(usd), "")])
@@ -271,10 +294,12 @@ class Terminal(QtWidgets.QWidget):
 
     # -- measure tool ------------------------------------------------------------------------------
     def set_measuring(self, on: bool) -> None:
-        """Measure mode: click a start point, move, click the end point (Esc or off clears)."""
+        """Measure mode: click a start point, move, click the end point; the mode then ends, the
+        measurement stays until the next one (turning the mode off by hand clears it)."""
+        ended_by_itself, self._measure_done = self._measure_done, False
         self.measuring = on
         self._measure_start = None
-        if not on:
+        if on or not ended_by_itself:
             self.measure_item.clear()
 
     def _on_click(self, event) -> None:
@@ -291,6 +316,10 @@ class Terminal(QtWidgets.QWidget):
         else:
             self.measure(self._measure_start, here)
             self._measure_start = None
+            self.measuring = False
+            self._measure_done = True  # the mode ends; the toggled action must not clear the result
+            self.measuring_changed.emit(False)
+            self._measure_done = False
         event.accept()
 
     def measure(self, start: tuple[float, float], end: tuple[float, float]) -> Measurement:

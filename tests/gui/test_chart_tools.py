@@ -1,0 +1,72 @@
+"""Timeframe change, target drags, measure mode and the replay slider, driven with keys and the mouse."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6 import QtCore, QtWidgets
+from PySide6.QtTest import QTest
+
+from tests.gui import mouse
+from tests.gui.conftest import wait_result
+
+
+def test_timeframe_key_keeps_the_time_span_and_refits_price(demo_window, qtbot):
+    win = demo_window
+    t = win.terminal
+    b = t.chart.time_bounds_s()
+    mid = (b[0] + b[1]) / 2
+    t.price.view.setXRange(mid - 1800, mid + 1800, padding=0)  # a one-hour zoom at 1 m
+    qtbot.wait(50)
+    t.focus_chart()
+    QTest.keyClick(t.price.plot_widget, QtCore.Qt.Key.Key_4)  # 1 h
+    r = wait_result(qtbot, win, lambda r: r.chart.timeframe_ms == 3_600_000)
+    qtbot.waitUntil(lambda: t.chart.timeframe_ms == 3_600_000)
+    x0, x1 = t.visible_x()
+    c = r.chart.candles
+    shown = (c.x + 3600 > x0) & (c.x < x1)
+    assert shown.sum() >= min(40, len(c) - 1)  # not one bar: a flat stripe
+    assert x0 <= mid - 1800 and x1 >= mid - 1800  # the old span is still in view
+    y0, y1 = t.price.view.viewRange()[1]
+    lo, hi = float(c.low[shown].min()), float(c.high[shown].max())
+    assert y0 <= lo and hi <= y1 and (y1 - y0) < 3.6 * (hi - lo)  # fitted to the new bars (reaching toward the targets by one range at most)
+    vol = dict((k, v) for k, v, _ in t.side_info["volume"].rows)["Volume"]
+    assert vol not in ("0", "0.0")
+
+
+def test_dragging_a_target_freezes_the_axis_and_keeps_it_above_price(demo_window, qtbot):
+    win = demo_window
+    p = win.terminal.price
+    price = win.terminal.chart.last_close
+    win.set_targets(round(price * 1.01), round(price * 0.99))  # both lines inside the view
+    wait_result(qtbot, win, lambda r: r.request.targets == (round(price * 1.01), round(price * 0.99)))
+    qtbot.wait(200)
+    y_before = p.view.viewRange()[1]
+    assert y_before[0] < p.down_line.value() < price < p.up_line.value() < y_before[1]
+    x = float(np.mean(p.view.viewRange()[0]))
+    start = mouse.view_to_widget(p.plot_widget, p.view, x, p.up_line.value())
+    end = mouse.view_to_widget(p.plot_widget, p.view, x, y_before[0] + (price - y_before[0]) * 0.3)  # far below price
+    ranges = []
+    mouse.drag(p.plot_widget, start, end, steps=6, between=lambda i: (qtbot.wait(120), ranges.append(p.view.viewRange()[1])))
+    assert all(r == y_before for r in ranges)  # frozen while the mouse holds the line
+    up, down = p.targets()
+    assert price < up < price * 1.003 and down < price  # clamped to its side of the price
+    r = wait_result(qtbot, win, lambda r: r.request.targets is not None and r.request.targets[0] == up)
+    assert r.imbalance.up > r.imbalance.price
+
+
+def test_measure_mode_ends_after_one_measurement(demo_window, qtbot):
+    win = demo_window
+    t, p = win.terminal, win.terminal.price
+    t.focus_chart()
+    QTest.keyClick(p.plot_widget, QtCore.Qt.Key.Key_M)
+    assert t.measuring and win.actions_by_name["measure"].isChecked()
+    (x0, x1), (y0, y1) = p.view.viewRange()
+    a = mouse.view_to_widget(p.plot_widget, p.view, x0 + (x1 - x0) * 0.3, y0 + (y1 - y0) * 0.4)
+    b = mouse.view_to_widget(p.plot_widget, p.view, x0 + (x1 - x0) * 0.6, y0 + (y1 - y0) * 0.7)
+    mouse.click(p.plot_widget, a)
+    mouse.move(p.plot_widget, b)
+    mouse.click(p.plot_widget, b)
+    assert not t.measuring and not win.actions_by_name["measure"].isChecked()
+    assert t.measure_item.label.isVisible() and "%" in t.measure_item.label.toPlainText()  # the result stays
+    mouse.click(p.plot_widget, a)  # a later click is an ordinary click, not a new measurement
+    assert t._measure_start is None
