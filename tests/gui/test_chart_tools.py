@@ -70,3 +70,35 @@ def test_measure_mode_ends_after_one_measurement(demo_window, qtbot):
     assert t.measure_item.label.isVisible() and "%" in t.measure_item.label.toPlainText()  # the result stays
     mouse.click(p.plot_widget, a)  # a later click is an ordinary click, not a new measurement
     assert t._measure_start is None
+
+
+def test_stacked_open_interest_starts_at_zero_in_base_and_usd(demo_window, qtbot):
+    win = demo_window
+    oi = win.terminal.panels["open_interest"]
+    y0, y1 = oi.view.viewRange()[1]
+    assert y0 == 0.0 and y1 >= float(oi.stacked[list(oi.stacked)[-1]].y.max()) * 0.99
+    win.actions_by_name["oi_usd"].trigger()  # View → Open interest in USD
+    qtbot.waitUntil(lambda: oi.in_usd and oi.view.viewRange()[1][1] > 1e8)
+    assert oi.view.viewRange()[1][0] == 0.0
+
+
+def test_replay_track_click_jumps_to_the_clicked_time(make_window, qtbot, tmp_path):
+    from gui.sources import SourceSpec
+    from market.simulator import DemoSource
+    from market.store import save_snapshot
+
+    src = DemoSource(seed=3, history_days=1)
+    frames = src.history(src.info().symbols[0])
+    src.close()
+    path = tmp_path / "day.cascade"
+    save_snapshot(frames, str(path), source_kind="demo")
+    win = make_window(SourceSpec("snapshot", path=str(path)))
+    qtbot.waitUntil(lambda: win.replay.isVisible() and win.terminal.has_drawn_data(), timeout=20000)
+    slider = win.replay.slider
+    qtbot.waitUntil(lambda: slider.width() > 100)
+    QTest.mouseClick(slider, QtCore.Qt.MouseButton.LeftButton, pos=QtCore.QPoint(slider.width() // 4, slider.height() // 2))
+    share = slider.value() / slider.maximum()
+    assert 0.15 < share < 0.35  # near the click, not one page step from the end
+    start, end = win.replay.start_ms, win.replay.end_ms
+    r = wait_result(qtbot, win, lambda r: r.request.as_of_ms is not None)
+    assert abs((r.request.as_of_ms - start) / (end - start) - share) < 0.02
