@@ -6,12 +6,14 @@ bars, auto-scroll only while the user is at the right edge (vn.py), a crosshair 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Optional
 
 import numpy as np
 from PySide6 import QtCore, QtWidgets
 
 from gui.chart_data import ChartData
+from gui.heat_cell import heat_cell
 from gui.items.heatmap import HeatmapStyle
 from gui.items.measure import Measurement, MeasureItem
 from gui.panels.events import LiquidationEventsPanel
@@ -353,8 +355,13 @@ class Terminal(QtWidgets.QWidget):
         if self.chart is None:
             return None
         probe = price if price is not None else (self.chart.last_close or 0.0)
-        long_usd, short_usd = self.liqmap.usd_at(probe)
-        r = readout_at(self.chart, x, probe, long_usd, short_usd, self.liqmap.relative)
+        cell = heat_cell(self._shown_heat, x, probe) if price is not None else None
+        if cell is not None:  # the cell under the cursor, not the current map at that price
+            r = readout_at(self.chart, x, probe, cell.long_usd, cell.short_usd, self.liqmap.relative)
+            r = replace(r, cell=cell) if r is not None else None
+        else:
+            long_usd, short_usd = self.liqmap.usd_at(probe)
+            r = readout_at(self.chart, x, probe, long_usd, short_usd, self.liqmap.relative)
         self.hovered.emit(r)
         return r
 

@@ -102,3 +102,22 @@ def test_replay_track_click_jumps_to_the_clicked_time(make_window, qtbot, tmp_pa
     start, end = win.replay.start_ms, win.replay.end_ms
     r = wait_result(qtbot, win, lambda r: r.request.as_of_ms is not None)
     assert abs((r.request.as_of_ms - start) / (end - start) - share) < 0.02
+
+
+def test_crosshair_reads_the_heatmap_cell_under_the_mouse(demo_window, qtbot):
+    win = demo_window
+    t, p = win.terminal, win.terminal.price
+    heat = t._shown_heat
+    (x0, x1), (y0, y1) = p.view.viewRange()
+    te, pe = heat.time_edges / 1000.0, heat.price_edges
+    cols = np.flatnonzero((te[:-1] >= x0) & (te[1:] <= x1))
+    rows = np.flatnonzero((pe[:-1] >= y0) & (pe[1:] <= y1))
+    sub = heat.values[np.ix_(cols, rows)]
+    ci, rj = np.unravel_index(int(np.argmax(sub)), sub.shape)
+    i, j = int(cols[ci]), int(rows[rj])  # the brightest visible cell
+    at = mouse.view_to_widget(p.plot_widget, p.view, (te[i] + te[i + 1]) / 2, (pe[j] + pe[j + 1]) / 2)
+    mouse.move(p.plot_widget, at)
+    r = win.readout.readout
+    assert r.cell is not None and r.cell.t0_ms == int(heat.time_edges[i]) and r.cell.p0 == float(pe[j])
+    assert r.long_usd + r.short_usd == np.float32(heat.values[i, j]) > 0  # not "$0" on the brightest band
+    assert "heatmap cell" in win.readout.text()
