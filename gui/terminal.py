@@ -33,6 +33,21 @@ MIN_BARS_IN_VIEW = 40  # after a timeframe change, widen the span to at least th
 PANEL_NAMES = ("volume", "open_interest", "funding", "liquidations")
 
 
+def log_rows(values: np.ndarray, price_edges: np.ndarray) -> tuple[np.ndarray, float, float]:
+    """The heatmap's linear price rows resampled onto rows even in log10(price), for the log axis.
+
+    An image is drawn on an even grid; spreading linear bins evenly over a log axis put every level at
+    the wrong price. Each log row takes the linear bin holding its centre price.
+    Returns (values, log10 of the first edge, log10 step).
+    """
+    n = values.shape[1]
+    lo, hi = np.log10(max(float(price_edges[0]), 1e-9)), np.log10(float(price_edges[-1]))
+    step = (hi - lo) / n
+    centres = 10 ** (lo + (np.arange(n) + 0.5) * step)
+    idx = np.clip(np.searchsorted(price_edges, centres, "right") - 1, 0, n - 1)
+    return values[:, idx], float(lo), float(step)
+
+
 class Terminal(QtWidgets.QWidget):
     targets_moved = QtCore.Signal(float, float)
     hovered = QtCore.Signal(object)  # Readout | None
@@ -152,11 +167,12 @@ class Terminal(QtWidgets.QWidget):
             self.price.heatmap.set_grid(np.zeros((0, 0)), 0, 1, 0, 1)
             return
         t, p = heat.time_edges, heat.price_edges
+        values = heat.values
         if self.price.log_scale:
-            p0, p1 = np.log10(max(p[0], 1e-9)), np.log10(p[-1])
+            values, p0, step = log_rows(values, p)
         else:
-            p0, p1 = float(p[0]), float(p[-1])
-        self.price.heatmap.set_grid(heat.values, t[0] / 1000.0, (t[-1] - t[0]) / 1000.0 / heat.values.shape[0], p0, (p1 - p0) / heat.values.shape[1])
+            p0, step = float(p[0]), (float(p[-1]) - float(p[0])) / values.shape[1]
+        self.price.heatmap.set_grid(values, t[0] / 1000.0, (t[-1] - t[0]) / 1000.0 / values.shape[0], p0, step)
 
     def set_heatmap_style(self, style: HeatmapStyle) -> None:
         self.price.heatmap.set_style(style)

@@ -121,3 +121,25 @@ def test_crosshair_reads_the_heatmap_cell_under_the_mouse(demo_window, qtbot):
     assert r.cell is not None and r.cell.t0_ms == int(heat.time_edges[i]) and r.cell.p0 == float(pe[j])
     assert r.long_usd + r.short_usd == np.float32(heat.values[i, j]) > 0  # not "$0" on the brightest band
     assert "heatmap cell" in win.readout.text()
+
+
+def test_log_scale_draws_each_heatmap_level_at_its_price(demo_window, qtbot):
+    win = demo_window
+    t = win.terminal
+    t.focus_chart()
+    QTest.keyClick(t.price.plot_widget, QtCore.Qt.Key.Key_L, QtCore.Qt.KeyboardModifier.ControlModifier)
+    assert t.price.log_scale
+    heat, img = t._shown_heat, t.price.heatmap
+    rect = img._rect
+    col = heat.values.shape[0] - 1
+    for j in np.linspace(5, heat.values.shape[1] - 5, 7).astype(int):  # linear bins across the range
+        centre = 0.5 * (heat.price_edges[j] + heat.price_edges[j + 1])
+        row = int((np.log10(centre) - rect.top()) / rect.height() * img.values.shape[1])
+        assert img.values[col, row] == heat.values[col, j]  # the image row at log10(price) holds that bin
+    axis = t.price.value_axis
+    (_, _), (y0, y1) = t.price.view.viewRange()
+    ticks = axis.tickValues(y0, y1, 400)[0][1]
+    labels = axis.tickStrings(ticks, 1, 0)
+    assert len(ticks) >= 3
+    assert all(float(s.replace(",", "")) % axis._log_step == 0 for s in labels)  # round prices
+    assert all(abs(10**v - float(s.replace(",", ""))) < 1e-6 * 10**v for v, s in zip(ticks, labels))
