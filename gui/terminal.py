@@ -108,6 +108,17 @@ class Terminal(QtWidgets.QWidget):
     def all_panels(self):
         return [self.price, *self.panels.values()]
 
+    def show_empty(self, text: str) -> None:
+        """Nothing to show (no source has data): say so over the panels instead of empty axes."""
+        if not hasattr(self, "empty_state"):
+            from gui.widgets.empty_state import EmptyState
+
+            self.empty_state = EmptyState(self)
+        self.empty_state.show_message(text)
+
+    def is_empty_shown(self) -> bool:
+        return hasattr(self, "empty_state") and self.empty_state.isVisible()
+
     def focus_chart(self) -> None:
         """Give the keyboard to the price chart (after the symbol box), where keys are shortcuts."""
         self.price.plot_widget.setFocus(QtCore.Qt.FocusReason.OtherFocusReason)
@@ -121,6 +132,8 @@ class Terminal(QtWidgets.QWidget):
             self._applying = False
 
     def _set_result(self, result: ViewResult) -> None:
+        if hasattr(self, "empty_state"):
+            self.empty_state.hide()
         first = self.chart is None or not len(self.chart.candles)
         new_tf = not first and self.chart.timeframe_ms != result.chart.timeframe_ms
         old_bounds = self.chart.time_bounds_s() if self.chart is not None else None
