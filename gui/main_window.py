@@ -330,6 +330,8 @@ class MainWindow(QtWidgets.QMainWindow):
             self.show_error("Could not open", f"Could not open {what}:\n{message}")
             if self.session is None:
                 self.source_label.setText("No data — open a snapshot (Ctrl+O) or the demo market (Ctrl+D)")
+                self.terminal.show_empty(f"No data: could not open {what}.\n\nFile → Open snapshot… (Ctrl+O) or File → Demo market (Ctrl+D)")
+                self.card.label.setText("no data")
         elif session is self.session:
             self.statusBar().showMessage(message, 8000)
 

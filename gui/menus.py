@@ -82,6 +82,7 @@ def build_menus(win: "MainWindow") -> dict[str, QtGui.QAction]:
 
     tools = bar.addMenu("&Tools")
     named["measure"] = _action(win, tools, "&Measure (click start, click end)", win.terminal.set_measuring, "M", checkable=True)
+    win.terminal.measuring_changed.connect(named["measure"].setChecked)
     named["heatmap"] = _action(win, tools, "&Heatmap colours…", win.ask_heatmap_style, "Ctrl+H")
     named["model"] = _action(win, tools, "Liquidation &model settings…", win.ask_model_settings, "Ctrl+M")
     named["scorecard"] = _action(win, tools, "Model &scorecard…", lambda: tool_actions.ask_scorecard(win), "Ctrl+Shift+K")

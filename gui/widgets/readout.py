@@ -10,6 +10,7 @@ import numpy as np
 from PySide6 import QtWidgets
 
 from gui.chart_data import ChartData
+from gui.heat_cell import HeatCell
 from gui.items.axes import format_compact
 from gui.theme import Theme
 
@@ -27,6 +28,7 @@ class Readout:
     long_usd: float  # estimated long liquidations in the hovered price bin
     short_usd: float
     relative: bool = False  # the map is the volume-based one: relative units, not USD
+    cell: Optional[HeatCell] = None  # the heatmap cell hovered: long/short_usd are then that cell's
 
 
 def readout_at(chart: ChartData, x: float, price: float, long_usd: float = 0.0, short_usd: float = 0.0,
@@ -62,6 +64,15 @@ class ReadoutLabel(QtWidgets.QLabel):
         self.zone = "UTC"
         self.setText("")
 
+    def _where(self, r: Readout) -> str:
+        """Which numbers follow: the hovered heatmap cell (time × price), or the current map at a price."""
+        c = r.cell
+        if c is None:
+            return f"map now @ {r.price:,.1f}"
+        t0 = format_time(c.t0_ms / 1000.0, self.zone)
+        t1 = format_time(c.t1_ms / 1000.0, self.zone).split(" ")[1]
+        return f"heatmap cell {t0.rsplit(' ', 1)[0]}–{t1} · {c.p0:,.0f}–{c.p1:,.0f}"
+
     def set_readout(self, r: Optional[Readout]) -> None:
         self.readout = r
         if r is None:
@@ -74,7 +85,7 @@ class ReadoutLabel(QtWidgets.QLabel):
             f"<span style='color:{t.muted}'>{format_time(r.x, self.zone)}</span> "
             f"O <span style='color:{color}'>{r.open:,.1f}</span> H <span style='color:{color}'>{r.high:,.1f}</span> "
             f"L <span style='color:{color}'>{r.low:,.1f}</span> C <span style='color:{color}'>{r.close:,.1f}</span> "
-            f"· Vol {format_compact(r.volume)} · OI {oi} · @ {r.price:,.1f}: "
+            f"· Vol {format_compact(r.volume)} · OI {oi} · {self._where(r)}: "
             + (f"<span style='color:{t.long_liq}'>longs {r.long_usd:.2f}</span> / "
                f"<span style='color:{t.short_liq}'>shorts {r.short_usd:.2f}</span> <i>relative</i>" if r.relative else
                f"<span style='color:{t.long_liq}'>longs ${format_compact(r.long_usd)}</span> / "

@@ -99,7 +99,14 @@ def test_crosshair_readout_at_a_known_bar(demo_window):
     r = win.terminal.crosshair_at(float(c.x[i]) + 30, probe)
     assert (r.open, r.high, r.low, r.close) == (c.open[i], c.high[i], c.low[i], c.close[i])
     assert r.volume == c.volume[i]
-    assert r.long_usd == pytest.approx(float(m.long_usd[b]))
+    # Over the heatmap the readout is the hovered cell's (that time, that price), not today's map.
+    from gui.heat_cell import heat_cell
+
+    cell = heat_cell(win.terminal._shown_heat, float(c.x[i]) + 30, probe)
+    if cell is not None:
+        assert r.cell == cell and r.long_usd == cell.long_usd
+    else:
+        assert r.cell is None and r.long_usd == pytest.approx(float(m.long_usd[b]))
     assert win.readout.readout == r
     assert f"{c.close[i]:,.1f}" in win.readout.text()
 
