@@ -70,8 +70,15 @@ def test_missing_open_interest_and_short_history_are_null_with_notes():
     assert all(a["notional_usd"] is None for a in d["at_risk"])
     assert d["price"] is not None and d["drawdown_pct"] is not None
     notes = " ".join(d["notes"])
-    assert "no open-interest history" in notes and "change over 16 days unknown" in notes and "30-day volume unknown" in notes
+    assert "no open interest: the map is RELATIVE" in notes and "change over 16 days unknown" in notes and "30-day volume unknown" in notes
     assert "unknown shorts at risk" in r.to_text()
+    # Nothing recorded and no OI to estimate from: unknown, never "$0" (and the reason is said).
+    assert d["liquidations_24h"] is None and "liquidations in the last 24 h unknown" in notes
+    assert "$0" not in r.to_text()
+    # Where the volume-based (relative) clusters sit is said instead.
+    assert d["relative_clusters"] is not None and "Relative map (no open interest)" in r.to_text()
+    # 5 days of data: the high is named for the window really used.
+    assert "16-day high" not in r.to_text() and "high of the 5.0 days of data" in r.to_text()
 
 
 def test_report_uses_only_data_known_at_the_time():

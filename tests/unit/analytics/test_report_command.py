@@ -43,7 +43,7 @@ def test_demo_json_keys_and_sane_values(demo_json):
     assert d["volume_30d_usd"] is None and any("30-day volume unknown" in n for n in d["notes"])
     assert all(isinstance(r, float) for r in d["funding"].values())
     assert d["sweep"] is None or set(d["sweep"]) == {"swept", "low", "high"}
-    assert d["liquidations_24h"]["source"] == "real"  # the simulator's events
+    assert d["liquidations_24h"]["source"] == "simulated"  # the simulator's events: never called real
 
 
 def test_demo_text_at_end_with_targets():
