@@ -14,12 +14,13 @@ compared with the true open positions on the same bins. Per variant, in the same
   ``calibrated_range`` is the same with the members weighted by how well they explain the variant's
   simulated liquidation events (``EnsembleModel.member_weights``).
 
-The crowds are the simulator's own (``market.simulator.CROWDS``): holding time, leverage mix and the
-market makers' share of the passive side. The simulator's positions follow their own mechanics (both
-sides of every contract held, entries anywhere in the candle, whole heavy-tailed closes, stop-losses,
-cross margin, partial liquidation), so the truth does not share the model's assumptions. The ensemble
-was chosen from what real markets plausibly do, not from these variants. Still a simulator: the
-real-data scoring is ``python main.py evaluate`` on recorded liquidations.
+The simulator's crowds (``market.simulator.CROWDS``) do not share the model's mechanics: every contract
+has a long and a short holder (the passive side partly market makers at low leverage), entries anywhere
+in the candle, heavy-tailed whole closes, stop-losses, cross margin and tranche liquidation
+(market/simulator). The model still counts OI the way public heatmaps do (each new contract a long
+*or* a short, split by taker flow), so part of its error is that difference. The ensemble was chosen
+from what real markets plausibly do, not from these crowds; the real-data scoring is ``python main.py
+evaluate`` on recorded liquidations.
 """
 
 from __future__ import annotations
