@@ -17,7 +17,7 @@ import pandas as pd
 from analytics.imbalance import Imbalance, imbalance
 from analytics.levels import LiquidationMap
 from analytics.liquidation import LiquidationModel
-from analytics.liquidation_events import LiquidationTotals, recent_liquidations
+from analytics.liquidation_events import ESTIMATED, REAL, SIMULATED, LiquidationTotals, recent_liquidations
 from analytics.open_interest import OpenInterest, open_interest_at
 from analytics.params import ModelParams
 from analytics.structure import PriceMove, Sweep, price_move, reference_ohlc, sweep_in_window
@@ -27,6 +27,7 @@ DAY_MS = 86_400_000
 VOLUME_DAYS = 30
 EXCHANGE_NAMES = {"binance": "Binance", "okx": "OKX", "bybit": "Bybit"}
 MINUS = "\u2212"
+NO_OI_LIQUIDATIONS = "no open-interest history, so the model cannot estimate them"
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class MarketReport:
     sweep: Optional[Sweep]
     liquidations_24h: Optional[LiquidationTotals]
     notes: tuple[str, ...] = field(default_factory=tuple)
+    high_days: Optional[float] = None  # the span the high was taken over: ``days``, or less where the data is shorter
 
     # -- JSON (the keys of ``python main.py report --json``) -----------------------------------
 
@@ -71,7 +73,8 @@ class MarketReport:
         liq = None
         if self.liquidations_24h is not None:
             t = self.liquidations_24h
-            liq = {"long_usd": _num(t.long_usd), "short_usd": _num(t.short_usd), "source": t.label,
+            liq = {"long_usd": None if t.long_usd is None else _num(t.long_usd),
+                   "short_usd": None if t.short_usd is None else _num(t.short_usd), "source": t.label,
                    "per_exchange": {ex: {"long_usd": _num(lo), "short_usd": _num(sh), "source": k}
                                     for ex, (lo, sh, k) in t.per_exchange.items()}}
         return {
@@ -103,7 +106,7 @@ class MarketReport:
             if self.change_pct is not None:
                 moves.append(f"{_pct(self.change_pct)} over {self.days} days")
             if self.drawdown_pct is not None:
-                moves.append(f"{_pct(self.drawdown_pct)} from the {self.days}-day high")
+                moves.append(f"{_pct(self.drawdown_pct)} from {_high_phrase(self.days, self.high_days)}")
             parts.append(f"{base} {_price(self.price)}" + (f" ({', '.join(moves)})." if moves else "."))
         if self.sweep is not None and self.sweep.swept:
             lo, hi = self.sweep.low, self.sweep.high
@@ -138,7 +141,10 @@ class MarketReport:
             parts.append(f"30-day volume: {vols}{tail}.")
         if self.liquidations_24h is not None:
             t = self.liquidations_24h
-            parts.append(f"Liquidations, last 24 h ({t.label}): longs {_usd(t.long_usd)}, shorts {_usd(t.short_usd)}.")
+            if t.long_usd is None or t.short_usd is None:
+                parts.append(f"Liquidations, last 24 h: unknown ({NO_OI_LIQUIDATIONS}).")
+            else:
+                parts.append(f"Liquidations, last 24 h ({t.label}): longs {_usd(t.long_usd)}, shorts {_usd(t.short_usd)}.")
         if self.funding:
             fs = ", ".join(f"{EXCHANGE_NAMES.get(ex, ex)} {r * 100:+.4f}%".replace("-", MINUS) for ex, r in self.funding.items() if r is not None)
             if fs:
@@ -156,12 +162,13 @@ def build_report(candles: pd.DataFrame, open_interest: pd.DataFrame, funding: Op
                  liquidations: Optional[pd.DataFrame], at_ms: int, days: int = 16, up: float | None = None,
                  down: float | None = None, params: ModelParams | None = None, symbol: str = "BTC/USDT:USDT",
                  timeframe_ms: int = 60_000, model: LiquidationModel | None = None, oi_since_ms: int | None = None,
-                 real_liquidation_exchanges=None) -> MarketReport:
+                 real_liquidation_exchanges=None, simulated_liquidations: bool = False) -> MarketReport:
     """The report as of ``at_ms`` from the frames (market.series columns), using only data known then.
 
     ``model``: an up-to-date LiquidationModel (the GUI's) to read the map from instead of building one.
     ``real_liquidation_exchanges``: venues whose liquidation feed is real/complete (default: those with
     rows in ``liquidations``); the others' 24 h liquidations are the model's estimate, labelled so.
+    ``simulated_liquidations``: the events come from the demo's simulator (labelled simulated, not real).
     """
     params = params or ModelParams()
     notes: list[str] = []
@@ -240,10 +247,16 @@ def build_report(candles: pd.DataFrame, open_interest: pd.DataFrame, funding: Op
     if exchanges:
         est = model.estimated_liquidations(at_ms - DAY_MS, at_ms) if model is not None else None
         est = est[est["ts"] + timeframe_ms <= at_ms] if est is not None else None
-        liq24 = recent_liquidations(liquidations, est, at_ms, exchanges, DAY_MS, real_liquidation_exchanges)
-        estimated = [EXCHANGE_NAMES.get(e, e) for e, (_l, _s, k) in liq24.per_exchange.items() if k != "real"]
+        liq24 = recent_liquidations(liquidations, est, at_ms, exchanges, DAY_MS, real_liquidation_exchanges,
+                                    SIMULATED if simulated_liquidations else REAL)
+        estimated = [EXCHANGE_NAMES.get(e, e) for e, (_l, _s, k) in liq24.per_exchange.items() if k == ESTIMATED]
         if estimated:
-            notes.append(f"24 h liquidations estimated by the model for {', '.join(estimated)} (no real events)")
+            notes.append(f"24 h liquidations estimated by the model for {', '.join(estimated)} (no recorded events)")
+        unknown = [EXCHANGE_NAMES.get(e, e) for e in liq24.unknown_exchanges]
+        if unknown:
+            notes.append(f"24 h liquidations unknown for {', '.join(unknown)}: {NO_OI_LIQUIDATIONS}")
+        if simulated_liquidations and any(k == SIMULATED for _l, _s, k in liq24.per_exchange.values()):
+            notes.append("liquidation events are simulated by the demo market, not real")
 
     return MarketReport(
         symbol=symbol, at_ms=at_ms, days=int(days), price=price,
@@ -251,10 +264,26 @@ def build_report(candles: pd.DataFrame, open_interest: pd.DataFrame, funding: Op
         high=move.high if move else None, at_risk=at_risk, ratio=imb.ratio if imb else None, imbalance=imb,
         liquidation_map=m, open_interest=oi, oi_since_ms=oi_since_ms, volume=vol,
         volume_month_lowest_since=lowest, funding=fund, sweep=sweep, liquidations_24h=liq24, notes=tuple(notes),
+        high_days=_covered_days(candles, at_ms, days),
     )
 
 
 # -- helpers ----------------------------------------------------------------------------------------
+
+
+def _covered_days(candles: pd.DataFrame, at_ms: int, days: float) -> Optional[float]:
+    """Days of known candles behind ``at_ms`` within the ``days`` window (None without candles)."""
+    if candles is None or len(candles) == 0:
+        return None
+    first = int(candles["ts"].to_numpy(np.int64).min())
+    return min(float(days), (at_ms - first) / DAY_MS)
+
+
+def _high_phrase(days: int, high_days: Optional[float]) -> str:
+    """ "the 16-day high" when the data covers the window; "the 9.2-day high of the data" when it is shorter."""
+    if high_days is None or high_days >= days - 1.0 / 1440:
+        return f"the {days}-day high"
+    return f"the {high_days:.1f}-day high of the data"
 
 
 def _known(df: Optional[pd.DataFrame], at_ms: int, tf: int, is_candles: bool = False) -> Optional[pd.DataFrame]:

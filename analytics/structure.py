@@ -58,8 +58,13 @@ def price_move(ohlc: pd.DataFrame, at_ms: int, days: float, tf_ms: int) -> Optio
     start = at_ms - int(days * DAY_MS)
     ts = known["ts"].to_numpy(np.int64)
     before = known[ts + tf_ms <= start]
-    start_price = float(before["close"].iloc[-1]) if len(before) else None
     window = known[ts + tf_ms > start]
+    if len(before):
+        start_price = float(before["close"].iloc[-1])
+    else:
+        # Data that starts exactly at the window's start knows the price then: the first bar's open.
+        first = window[window["ts"].to_numpy(np.int64) <= start]
+        start_price = float(first["open"].iloc[0]) if len(first) else None
     high = float(window["high"].max())
     low = float(window["low"].min())
     change = None if start_price is None else (price / start_price - 1.0) * 100.0

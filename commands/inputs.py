@@ -59,6 +59,12 @@ def demo_frames(seed: int, symbol: str = DEFAULT_SYMBOL, history_days: Optional[
 
 def snapshot_frames(path: str, symbol: Optional[str] = None) -> tuple[MarketFrames, ModelParams]:
     """A snapshot file's history of ``symbol`` (None: its first symbol) and the model settings saved with it."""
+    frames, params, _kind = snapshot_frames_and_kind(path, symbol)
+    return frames, params
+
+
+def snapshot_frames_and_kind(path: str, symbol: Optional[str] = None) -> tuple[MarketFrames, ModelParams, str]:
+    """``snapshot_frames`` plus the kind of source the snapshot was saved from ("demo", "live", ...)."""
     from market.snapshot_file import SnapshotError
     from market.snapshot_source import open_snapshot
 
@@ -75,9 +81,10 @@ def snapshot_frames(path: str, symbol: Optional[str] = None) -> tuple[MarketFram
             raise CommandError(f"{path}: has {', '.join(have)}, not {sym}")
         frames = src.history(sym)
         params = saved_params(getattr(src, "model_settings", None))
+        kind = str(getattr(src, "source_kind", "unknown"))
     finally:
         src.close()
-    return frames, params
+    return frames, params, kind
 
 
 def saved_params(settings: Any) -> ModelParams:

@@ -13,6 +13,7 @@ from typing import Callable, Optional, Protocol, Sequence, runtime_checkable
 from market.series import MarketFrames
 
 SOURCE_KINDS = ("demo", "live", "snapshot")
+DEMO_KIND = SOURCE_KINDS[0]  # a source (or a snapshot saved from one) whose events are simulated
 
 # Feed states shown in the status bar.
 FEED_OK = "ok"
