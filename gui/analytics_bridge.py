@@ -40,6 +40,7 @@ class ImbalanceView:
     down: float
     shorts_at_risk_usd: float  # shorts liquidated if price rises to ``up``
     longs_at_risk_usd: float  # longs liquidated if price falls to ``down``
+    estimable: bool = True  # False: no open-interest history, so the amounts are unknown (not $0)
 
     @property
     def ratio(self) -> float:

@@ -252,6 +252,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.progress.hide()
         info = session.info
         self.terminal.real_liquidations = bool(info and info.has_real_liquidations)
+        self.terminal.simulated_liquidations = bool(info and info.simulated_liquidations)
         symbols = info.symbols if info else (session.spec.symbol,)
         self.toolbar.set_symbols(tuple(symbols), frames.symbol)
         self.as_of_ms = None

@@ -14,7 +14,7 @@ from PySide6 import QtCore, QtWidgets
 from gui.chart_data import ChartData
 from gui.items.heatmap import HeatmapStyle
 from gui.items.measure import Measurement, MeasureItem
-from gui.panels.events import LiquidationEventsPanel
+from gui.panels.events import LiquidationEventsPanel, liquidation_kind
 from gui.panels.lines import FundingPanel, OpenInterestPanel
 from gui.panels.liqmap import LiquidationMapPanel
 from gui.panels.price import PricePanel
@@ -70,6 +70,7 @@ class Terminal(QtWidgets.QWidget):
         self.follow = True
         self.redraws = 0
         self.real_liquidations = True
+        self.simulated_liquidations = False  # the events are the demo simulator's, not a venue's
         self._fitting = False
         self._hovering = False
         self._applying = False
@@ -104,10 +105,11 @@ class Terminal(QtWidgets.QWidget):
         self.price.set_data(chart)
         for name, panel in self.panels.items():
             if name == "liquidations":
-                panel.set_data(chart, self.real_liquidations)
+                panel.set_data(chart, self.real_liquidations, self.simulated_liquidations)
             else:
                 panel.set_data(chart)
         liq = result.liquidity
+        self.liqmap.estimable = chart.has_open_interest
         self.liqmap.set_map(liq.map if liq is not None else None)
         self._set_heatmap(liq)
         if result.imbalance is not None:
@@ -206,7 +208,13 @@ class Terminal(QtWidgets.QWidget):
         self.side_info["funding"].set_rows("Funding (last)", rows)
         ev = chart.liquidations
         e0, e1 = int(np.searchsorted(ev.x, x0, "left")), int(np.searchsorted(ev.x, x1, "right"))
-        kind = "reported" if self.real_liquidations else "ESTIMATED"
+        if not self.real_liquidations and not chart.has_open_interest:
+            # Nothing reported and no open interest for the model: the amount is unknown, not $0.
+            self.side_info["liquidations"].set_rows(
+                "Liquidated in view: unknown", [("Why", "no open-interest history", t.muted), ("", "to estimate them", t.muted)]
+            )
+            return
+        kind = liquidation_kind(self.real_liquidations, self.simulated_liquidations, short=True)
         self.side_info["liquidations"].set_rows(
             f"Liquidated in view ({kind})",
             [("Longs", "$" + format_compact(float(ev.long_usd[e0:e1].sum())), t.long_liq), ("Shorts", "$" + format_compact(float(ev.short_usd[e0:e1].sum())), t.short_liq)],

@@ -34,6 +34,7 @@ class SourceInfo:
     has_real_liquidations: bool  # True where liquidation events are real (or simulated truth), not estimates
     created_at_ms: Optional[int] = None  # snapshots: when it was saved
     detail: str = ""  # e.g. the snapshot's path
+    simulated_liquidations: bool = False  # the events are a simulator's (the demo, or a snapshot saved from it)
 
 
 @dataclass(frozen=True)

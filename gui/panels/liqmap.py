@@ -41,6 +41,7 @@ class LiquidationMapPanel(QtWidgets.QWidget):
         self.caption.setPos(4, 2)
         self.scale_text = ""
         self.map: LiquidationMap | None = None
+        self.estimable = True  # False: no open-interest history, so the map's amounts are unknown (not $0)
         self.log_scale = False
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -69,6 +70,8 @@ class LiquidationMapPanel(QtWidgets.QWidget):
         m = self.map
         if m is None:
             text = "Liquidation map — waiting for the model"
+        elif not self.estimable:
+            text = "Liquidation map: unknown<br>(no open-interest history<br>for the model to use)"
         else:
             up = float(m.cumulative_short()[-1]) if len(m.short_usd) else 0.0
             down = float(m.cumulative_long()[0]) if len(m.long_usd) else 0.0
@@ -77,7 +80,7 @@ class LiquidationMapPanel(QtWidgets.QWidget):
                 f"<span style='color:{self.theme.short_liq}'>shorts above ${format_compact(up)}</span> · "
                 f"<span style='color:{self.theme.long_liq}'>longs below ${format_compact(down)}</span>"
             )
-        if self.scale_text:
+        if self.scale_text and self.estimable:
             text += f"<br>widest bar {self.scale_text}"
         fill = pg.mkColor(self.theme.background)
         fill.setAlpha(210)

@@ -28,7 +28,12 @@ def format_ratio(ratio: float) -> str:
     return f"1 : {1 / ratio:.1f}" if ratio > 0 else "0 : 1"
 
 
+NO_OI = "no open-interest history, so the model cannot estimate them"
+
+
 def imbalance_text(v: ImbalanceView) -> str:
+    if not v.estimable:
+        return f"↑ ${v.up:,.0f}: unknown shorts at risk · ↓ ${v.down:,.0f}: unknown longs at risk ({NO_OI})"
     return (
         f"↑ ${v.up:,.0f} ({signed_pct(v.up_pct)}): ${format_compact(v.shorts_at_risk_usd)} shorts at risk · "
         f"↓ ${v.down:,.0f} ({signed_pct(v.down_pct)}): ${format_compact(v.longs_at_risk_usd)} longs at risk · "
@@ -63,6 +68,10 @@ class ImbalanceCard(QtWidgets.QFrame):
         if view is None:
             return
         t = self.theme
+        if not view.estimable:
+            self.label.setText(f"shorts and longs at risk: <b>unknown</b> ({NO_OI})")
+            self.label.setToolTip(imbalance_text(view))
+            return
         up = f"<span style='color:{t.short_liq}'>↑ ${view.up:,.0f} ({signed_pct(view.up_pct)}): <b>${format_compact(view.shorts_at_risk_usd)}</b> shorts at risk</span>"
         down = f"<span style='color:{t.long_liq}'>↓ ${view.down:,.0f} ({signed_pct(view.down_pct)}): <b>${format_compact(view.longs_at_risk_usd)}</b> longs at risk</span>"
         self.label.setText(f"{up} · {down} · ratio <b>{format_ratio(view.ratio)}</b>")

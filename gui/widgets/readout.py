@@ -68,11 +68,15 @@ class ReadoutLabel(QtWidgets.QLabel):
         t = self.theme
         color = t.up if r.close >= r.open else t.down
         oi = f"{format_compact(r.oi_total)}" if r.oi_total is not None else "—"
+        # Without open interest the model has nothing to place: unknown, not $0.
+        at_price = (
+            f"<span style='color:{t.muted}'>liquidation levels unknown (no open interest)</span>" if r.oi_total is None else
+            f"<span style='color:{t.long_liq}'>longs ${format_compact(r.long_usd)}</span> / "
+            f"<span style='color:{t.short_liq}'>shorts ${format_compact(r.short_usd)}</span> <i>est.</i>"
+        )
         self.setText(
             f"<span style='color:{t.muted}'>{format_time(r.x, self.zone)}</span> "
             f"O <span style='color:{color}'>{r.open:,.1f}</span> H <span style='color:{color}'>{r.high:,.1f}</span> "
             f"L <span style='color:{color}'>{r.low:,.1f}</span> C <span style='color:{color}'>{r.close:,.1f}</span> "
-            f"· Vol {format_compact(r.volume)} · OI {oi} · @ {r.price:,.1f}: "
-            f"<span style='color:{t.long_liq}'>longs ${format_compact(r.long_usd)}</span> / "
-            f"<span style='color:{t.short_liq}'>shorts ${format_compact(r.short_usd)}</span> <i>est.</i>"
+            f"· Vol {format_compact(r.volume)} · OI {oi} · @ {r.price:,.1f}: {at_price}"
         )

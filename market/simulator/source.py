@@ -65,6 +65,7 @@ class DemoSource:
     def info(self) -> SourceInfo:
         return SourceInfo(
             kind="demo",
+            simulated_liquidations=True,
             label=DEMO_LABEL,
             symbols=(self.symbol,),
             exchanges=tuple(self.config.venues),
