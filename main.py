@@ -1,6 +1,6 @@
 """Cascade's entry point: parse arguments, then start the window or run one headless command.
 
-Headless commands (report, import, snapshot, liqprice, study) never import Qt. Their argument
+Headless commands (report, import, snapshot, liqprice, study, evaluate) never import Qt. Their argument
 contracts are relied on by users and checks: keep them stable.
 """
 
@@ -11,7 +11,7 @@ import importlib
 import sys
 from typing import NoReturn, Sequence
 
-COMMANDS = ("report", "import", "snapshot", "liqprice", "study")
+COMMANDS = ("report", "import", "snapshot", "liqprice", "study", "evaluate")
 
 
 def app_version() -> str:
@@ -149,6 +149,10 @@ def command_parser() -> argparse.ArgumentParser:
     st.add_argument("--horizon", default="24h")
     st.add_argument("--days", type=_positive_float, default=None, help="demo: days of history to simulate")
     st.add_argument("--json", action="store_true")
+
+    from commands.evaluate_cmd import add_arguments as evaluate_arguments
+
+    evaluate_arguments(sub.add_parser("evaluate", help="score the map on recorded liquidations"))
     return p
 
 

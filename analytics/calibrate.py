@@ -63,8 +63,9 @@ class Calibration:
     observed_usd: float
 
     def params(self, base: ModelParams) -> ModelParams:
-        """``base`` with the fitted mix."""
-        return replace(base, leverages=self.leverages, weights=self.weights)
+        """``base`` with the fitted mix and the fitted scale (how much of the estimated mass the recorded
+        liquidations say really sits in these tiers)."""
+        return replace(base, leverages=self.leverages, weights=self.weights, scale=base.scale * self.scale)
 
 
 _DESIGN_FLOOR = 0.02  # least share of a tier in a design run, so every tier has a column to fit

@@ -493,7 +493,6 @@ class LiquidationModel:
         c_open = consumed // k2
         c_bar = rem[consumed]
         liq = np.zeros(n)
-        scale = float(np.nanmax(v.oi_base.view)) if v.oi_base.n else 1.0
         qty_view = v.c_qty.view
         liq_scratch = np.empty(len(rising) * k2)
         for _ in range(self._FIXED_POINT_PASSES):
@@ -503,7 +502,9 @@ class LiquidationModel:
             cohort_grid(d[rising], share, entry, p, liq_scratch, qty_view)
             size = qty_view[consumed] * np.exp(g[c_bar - 1] - g[rising][c_open])
             new = np.bincount(c_bar, size, minlength=n) if len(consumed) else np.zeros(n)
-            settled = float(np.max(np.abs(new - liq))) <= 1e-13 * max(scale, 1.0) if n else True
+            # Per candle and relative: OI can span many orders of magnitude over a history, and a credit
+            # on a tiny-OI candle must settle as surely as one on a large-OI candle.
+            settled = bool(np.all(np.abs(new - liq) <= 1e-12 * np.maximum(np.abs(new), np.abs(liq)))) if n else True
             liq = new
             if settled:
                 break
@@ -636,6 +637,7 @@ class LiquidationModel:
                 i, r, alive, size, liq = -1, 0, np.zeros((0, 2, v.k), bool), np.zeros((0, 2, v.k)), np.zeros((0, 2, v.k))
             else:
                 i, r, alive, size, liq = self._open_at(v, at)
+            size = size * self.params.scale
             sel = alive & (size > 0)
             rows, side, tier = np.nonzero(sel)
             out[name] = pd.DataFrame({
@@ -663,6 +665,7 @@ class LiquidationModel:
             sh = np.zeros(nb)
             if at is not None:
                 lo, sh = self._venue_map(v, at, edges)
+                lo, sh = lo * self.params.scale, sh * self.params.scale
             per[name] = (lo, sh)
             total_l += lo
             total_s += sh
@@ -692,6 +695,43 @@ class LiquidationModel:
             out += np.bincount(lin.ravel(), usd.ravel(), minlength=2 * (nb + 1)).reshape(2, nb + 1)
         return out[0, :nb], out[1, :nb]
 
+    def tier_maps_at(self, at_ms: int | None, bin_edges: np.ndarray,
+                     exchanges: Iterable[str] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(long, short, open base): USD per leverage tier and price bin, shape (tiers, bins), summed over
+        venues, and the open size in base per side and tier, shape (2, tiers), wherever it sits.
+
+        The ensemble reweights these per-tier maps to other leverage mixes without rerunning the model."""
+        at = self.last_ms() if at_ms is None else int(at_ms)
+        edges = np.asarray(bin_edges, float)
+        nb, k = len(edges) - 1, len(self.params.leverages)
+        out = np.zeros((2, k, nb + 1))
+        base = np.zeros((2, k))
+        if at is None:
+            return out[0, :, :nb], out[1, :, :nb], base
+        for name in self.exchanges:
+            if exchanges is not None and name not in exchanges:
+                continue
+            v = self._venues[name]
+            i = self._last_bar(v, at)
+            r = int(np.searchsorted(v.o_bar.view, i, side="right")) if i >= 0 else 0
+            if r == 0:
+                continue
+            k2 = 2 * k
+            v.fill_bins(edges, r * k2)
+            off = (np.arange(2)[:, None] * k * (nb + 1) + np.arange(k)[None, :] * (nb + 1))[None, :, :]
+            for a in range(0, r, _HEAT_BLOCK):
+                b = min(a + _HEAT_BLOCK, r)
+                shape = (b - a, 2, k)
+                sl = slice(a * k2, b * k2)
+                qty = v.c_qty.view[sl].reshape(shape) * np.exp(v.g.view[i] - v.o_g.view[a:b])[:, None, None]
+                qty[v.c_rem.view[sl].reshape(shape) <= i] = 0.0
+                base += qty.sum(axis=0)
+                usd = qty * v.c_liq.view[sl].reshape(shape)
+                lin = np.add(v.bins_range(edges, sl.start, sl.stop).reshape(shape), off)
+                out += np.bincount(lin.ravel(), usd.ravel(), minlength=2 * k * (nb + 1)).reshape(2, k, nb + 1)
+        sc = self.params.scale
+        return out[0, :, :nb] * sc, out[1, :, :nb] * sc, base * sc
+
     def heatmap(self, time_edges: np.ndarray, price_edges: np.ndarray, exchanges: Iterable[str] | None = None) -> Heatmap:
         """The map as of the end of each time column, on the given price bins (difference arrays + cumsum)."""
         te = np.asarray(time_edges, np.int64)
@@ -703,6 +743,7 @@ class LiquidationModel:
             if exchanges is not None and name not in exchanges:
                 continue
             _heat_venue(self._venues[name], self.tf, te[1:], pe, acc, flat)
+        acc *= self.params.scale
         return Heatmap(time_edges=te, price_edges=pe, long_values=acc[0].astype(np.float32),
                        short_values=acc[1].astype(np.float32))
 
@@ -727,7 +768,7 @@ class LiquidationModel:
             idx, r, ts = idx[keep], r[keep], ts[keep]
             k2 = 2 * v.k
             opening = idx // k2
-            qty = qty0[idx] * np.exp(v.g.view[r - 1] - v.o_g.view[opening])
+            qty = qty0[idx] * np.exp(v.g.view[r - 1] - v.o_g.view[opening]) * self.params.scale
             liq = v.c_liq.view[idx]
             side = np.where((idx % k2) < v.k, "long", "short").astype(object)
             f = pd.DataFrame({"ts": ts, "exchange": name, "side": side, "price": liq, "qty_base": qty,

@@ -1,9 +1,4 @@
-"""Liquidations over a recent window: real events where the source has them, the model's estimate otherwise.
-
-Events from the demo's simulator are its ground truth, yet not real: they are labelled SIMULATED. Where
-there are no events and no model to estimate them (no open-interest history) the totals are UNKNOWN
-(None), never a made-up $0.
-"""
+"""Liquidations over a recent window: real events where the source has them, the model's estimate otherwise."""
 
 from __future__ import annotations
 
@@ -14,22 +9,17 @@ import pandas as pd
 
 DAY_MS = 86_400_000
 REAL = "real"
+SIMULATED = "simulated"  # the demo's events: exact for its market, never "real"
 ESTIMATED = "estimated"
-SIMULATED = "simulated"
-UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True)
 class LiquidationTotals:
     start_ms: int
     end_ms: int
-    long_usd: Optional[float]  # None: some exchange's liquidations are UNKNOWN
-    short_usd: Optional[float]
-    per_exchange: Mapping[str, tuple[Optional[float], Optional[float], str]]  # exchange -> (long, short USD, kind)
-
-    @property
-    def unknown_exchanges(self) -> tuple[str, ...]:
-        return tuple(ex for ex, (_l, _s, k) in self.per_exchange.items() if k == UNKNOWN)
+    long_usd: float
+    short_usd: float
+    per_exchange: Mapping[str, tuple[float, float, str]]  # exchange -> (long USD, short USD, REAL|SIMULATED|ESTIMATED)
 
     @property
     def label(self) -> str:
@@ -46,12 +36,12 @@ def _sums(df: pd.DataFrame) -> tuple[float, float]:
 
 def recent_liquidations(real: Optional[pd.DataFrame], estimated: Optional[pd.DataFrame], at_ms: int,
                         exchanges: Iterable[str], window_ms: int = DAY_MS,
-                        real_exchanges: Optional[Iterable[str]] = None, events_kind: str = REAL) -> LiquidationTotals:
+                        real_exchanges: Optional[Iterable[str]] = None, recorded_kind: str = REAL) -> LiquidationTotals:
     """Totals in ``[at_ms - window_ms, at_ms)`` per exchange.
 
     An exchange counts as having real events if it is in ``real_exchanges`` (default: those with any
-    real row in ``real``); the others use the model's estimated liquidations, labelled so, or are UNKNOWN
-    where ``estimated`` is None (no model). ``events_kind``: what the events are (REAL, or SIMULATED for the demo).
+    real row in ``real``); the others use the model's estimated liquidations, labelled so.
+    ``recorded_kind``: what the recorded events are (``SIMULATED`` for the demo's).
     """
     start = at_ms - window_ms
 
@@ -65,21 +55,15 @@ def recent_liquidations(real: Optional[pd.DataFrame], estimated: Optional[pd.Dat
         set(real["exchange"].unique()) if real is not None and len(real) else set())
     r, e = cut(real), cut(estimated)
     per = {}
-    tl: Optional[float] = 0.0
-    ts_: Optional[float] = 0.0
+    tl = ts_ = 0.0
     for ex in exchanges:
         if ex in has_real:
             lo, sh = _sums(None if r is None else r[r["exchange"] == ex])
-            kind = events_kind
-        elif estimated is None:
-            per[ex] = (None, None, UNKNOWN)
-            tl = ts_ = None
-            continue
+            kind = recorded_kind
         else:
             lo, sh = _sums(None if e is None else e[e["exchange"] == ex])
             kind = ESTIMATED
         per[ex] = (lo, sh, kind)
-        if tl is not None and ts_ is not None:
-            tl += lo
-            ts_ += sh
+        tl += lo
+        ts_ += sh
     return LiquidationTotals(start, at_ms, tl, ts_, per)

@@ -38,3 +38,11 @@ def run_command(fn: Callable[[argparse.Namespace], int], args: argparse.Namespac
     except KeyboardInterrupt:
         sys.stderr.write(f"cascade {args.command}: interrupted\n")
         return 130
+    except BrokenPipeError:
+        # The reader went away (``| head``): nothing more to say, and Python's own flush at exit
+        # would raise again on the closed pipe, so stdout is pointed at the null device first.
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0

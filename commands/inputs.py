@@ -59,12 +59,12 @@ def demo_frames(seed: int, symbol: str = DEFAULT_SYMBOL, history_days: Optional[
 
 def snapshot_frames(path: str, symbol: Optional[str] = None) -> tuple[MarketFrames, ModelParams]:
     """A snapshot file's history of ``symbol`` (None: its first symbol) and the model settings saved with it."""
-    frames, params, _kind = snapshot_frames_and_kind(path, symbol)
+    frames, params, _info = snapshot_frames_info(path, symbol)
     return frames, params
 
 
-def snapshot_frames_and_kind(path: str, symbol: Optional[str] = None) -> tuple[MarketFrames, ModelParams, str]:
-    """``snapshot_frames`` plus the kind of source the snapshot was saved from ("demo", "live", ...)."""
+def snapshot_frames_info(path: str, symbol: Optional[str] = None):
+    """``snapshot_frames`` and the file's ``SourceInfo`` (e.g. whether its liquidations are simulated)."""
     from market.snapshot_file import SnapshotError
     from market.snapshot_source import open_snapshot
 
@@ -81,10 +81,10 @@ def snapshot_frames_and_kind(path: str, symbol: Optional[str] = None) -> tuple[M
             raise CommandError(f"{path}: has {', '.join(have)}, not {sym}")
         frames = src.history(sym)
         params = saved_params(getattr(src, "model_settings", None))
-        kind = str(getattr(src, "source_kind", "unknown"))
+        info = src.info()
     finally:
         src.close()
-    return frames, params, kind
+    return frames, params, info
 
 
 def saved_params(settings: Any) -> ModelParams:

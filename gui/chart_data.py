@@ -66,11 +66,6 @@ class ChartData:
     liquidations: Events = field(default_factory=Events)
 
     @property
-    def has_open_interest(self) -> bool:
-        """Any open interest for the chosen venues: without it the model cannot estimate liquidations."""
-        return any(len(s.y) for s in self.oi_base.values())
-
-    @property
     def last_close(self) -> float | None:
         return float(self.candles.close[-1]) if len(self.candles) else None
 

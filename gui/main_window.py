@@ -155,6 +155,9 @@ class MainWindow(QtWidgets.QMainWindow):
         from gui.study import install_study_ui  # Tools → Signal study… (issue 11)
 
         install_study_ui(self)
+        from gui.symbol_search import install_symbol_search
+
+        install_symbol_search(self)
         self.open_spec(spec)
 
     # -- wiring -----------------------------------------------------------------------------------
@@ -252,7 +255,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.progress.hide()
         info = session.info
         self.terminal.real_liquidations = bool(info and info.has_real_liquidations)
-        self.terminal.simulated_liquidations = bool(info and info.simulated_liquidations)
+        self.terminal.liquidations_simulated = bool(info and (info.kind == "demo" or info.liquidations_simulated))
         symbols = info.symbols if info else (session.spec.symbol,)
         self.toolbar.set_symbols(tuple(symbols), frames.symbol)
         self.as_of_ms = None

@@ -14,7 +14,7 @@ from PySide6 import QtCore, QtWidgets
 from gui.chart_data import ChartData
 from gui.items.heatmap import HeatmapStyle
 from gui.items.measure import Measurement, MeasureItem
-from gui.panels.events import LiquidationEventsPanel, liquidation_kind
+from gui.panels.events import LiquidationEventsPanel
 from gui.panels.lines import FundingPanel, OpenInterestPanel
 from gui.panels.liqmap import LiquidationMapPanel
 from gui.panels.price import PricePanel
@@ -70,7 +70,7 @@ class Terminal(QtWidgets.QWidget):
         self.follow = True
         self.redraws = 0
         self.real_liquidations = True
-        self.simulated_liquidations = False  # the events are the demo simulator's, not a venue's
+        self.liquidations_simulated = False  # the recorded events are the demo simulator's
         self._fitting = False
         self._hovering = False
         self._applying = False
@@ -87,6 +87,10 @@ class Terminal(QtWidgets.QWidget):
 
     def all_panels(self):
         return [self.price, *self.panels.values()]
+
+    def focus_chart(self) -> None:
+        """Give the keyboard to the price chart (after the symbol box), where keys are shortcuts."""
+        self.price.plot_widget.setFocus(QtCore.Qt.FocusReason.OtherFocusReason)
 
     # -- data -------------------------------------------------------------------------------------
     def set_result(self, result: ViewResult) -> None:
@@ -105,12 +109,14 @@ class Terminal(QtWidgets.QWidget):
         self.price.set_data(chart)
         for name, panel in self.panels.items():
             if name == "liquidations":
-                panel.set_data(chart, self.real_liquidations, self.simulated_liquidations)
+                rel = result.liquidity is not None and result.liquidity.relative
+                panel.set_data(chart, self.real_liquidations, self.liquidations_simulated, unknown=rel and not self.real_liquidations)
             else:
                 panel.set_data(chart)
         liq = result.liquidity
-        self.liqmap.estimable = chart.has_open_interest
-        self.liqmap.set_map(liq.map if liq is not None else None)
+        self.liqmap.set_map(liq.map if liq is not None else None, liq.ensemble if liq is not None else None,
+                            bool(liq is not None and liq.relative))
+        self.price.set_relative(bool(liq is not None and liq.relative))
         self._set_heatmap(liq)
         if result.imbalance is not None:
             self.price.set_targets(result.imbalance.up, result.imbalance.down)
@@ -124,7 +130,7 @@ class Terminal(QtWidgets.QWidget):
             # Until the mouse is over a chart, the readout shows the newest bar.
             c = chart.candles
             lu, su = self.liqmap.usd_at(float(c.close[-1]))
-            self.hovered.emit(readout_at(chart, float(c.x[-1]), float(c.close[-1]), lu, su))
+            self.hovered.emit(readout_at(chart, float(c.x[-1]), float(c.close[-1]), lu, su, self.liqmap.relative))
         self.redraws += 1
         self.redrawn.emit()
 
@@ -208,13 +214,13 @@ class Terminal(QtWidgets.QWidget):
         self.side_info["funding"].set_rows("Funding (last)", rows)
         ev = chart.liquidations
         e0, e1 = int(np.searchsorted(ev.x, x0, "left")), int(np.searchsorted(ev.x, x1, "right"))
-        if not self.real_liquidations and not chart.has_open_interest:
-            # Nothing reported and no open interest for the model: the amount is unknown, not $0.
+        liq = self.result.liquidity if self.result is not None else None
+        if not self.real_liquidations and (liq is None or liq.relative):
+            # Nothing recorded and no open interest to estimate from: unknown, never "$0".
             self.side_info["liquidations"].set_rows(
-                "Liquidated in view: unknown", [("Why", "no open-interest history", t.muted), ("", "to estimate them", t.muted)]
-            )
+                "Liquidated in view: unknown", [("no recorded events,", "", t.muted), ("no open interest", "", t.muted)])
             return
-        kind = liquidation_kind(self.real_liquidations, self.simulated_liquidations, short=True)
+        kind = ("simulated" if self.liquidations_simulated else "reported") if self.real_liquidations else "ESTIMATED"
         self.side_info["liquidations"].set_rows(
             f"Liquidated in view ({kind})",
             [("Longs", "$" + format_compact(float(ev.long_usd[e0:e1].sum())), t.long_liq), ("Shorts", "$" + format_compact(float(ev.short_usd[e0:e1].sum())), t.short_liq)],
@@ -247,7 +253,8 @@ class Terminal(QtWidgets.QWidget):
         self.liqmap.log_scale = on
         self._fit_all()
         if self.result is not None:
-            self.liqmap.set_map(self.result.liquidity.map if self.result.liquidity else None)
+            liq = self.result.liquidity
+            self.liqmap.set_map(liq.map if liq else None, liq.ensemble if liq else None, bool(liq and liq.relative))
             self._set_heatmap(self.result.liquidity, force=True)
         self._fit_all()
 
@@ -318,7 +325,7 @@ class Terminal(QtWidgets.QWidget):
             return None
         probe = price if price is not None else (self.chart.last_close or 0.0)
         long_usd, short_usd = self.liqmap.usd_at(probe)
-        r = readout_at(self.chart, x, probe, long_usd, short_usd)
+        r = readout_at(self.chart, x, probe, long_usd, short_usd, self.liqmap.relative)
         self.hovered.emit(r)
         return r
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Optional, Sequence
 
 from market.series import MarketFrames
-from market.source import DEMO_KIND, FEED_OK, FeedState, ProgressFn, SourceInfo
+from market.source import FEED_OK, FeedState, ProgressFn, SourceInfo
 from market.snapshot_file import SnapshotError, load_snapshot_file
 
 __all__ = ["SnapshotError", "SnapshotSource", "open_snapshot", "open_and_read"]
@@ -51,7 +51,7 @@ class SnapshotSource:
             has_real_liquidations=len(frames.liquidations) > 0,
             created_at_ms=self.created_at_ms,
             detail=str(path),
-            simulated_liquidations=self.source_kind == DEMO_KIND,
+            liquidations_simulated=self.source_kind == "demo",
         )
 
     def info(self) -> SourceInfo:

@@ -13,7 +13,6 @@ from typing import Callable, Optional, Protocol, Sequence, runtime_checkable
 from market.series import MarketFrames
 
 SOURCE_KINDS = ("demo", "live", "snapshot")
-DEMO_KIND = SOURCE_KINDS[0]  # a source (or a snapshot saved from one) whose events are simulated
 
 # Feed states shown in the status bar.
 FEED_OK = "ok"
@@ -33,8 +32,10 @@ class SourceInfo:
     exchanges: tuple[str, ...]
     has_real_liquidations: bool  # True where liquidation events are real (or simulated truth), not estimates
     created_at_ms: Optional[int] = None  # snapshots: when it was saved
+    # The liquidation events are the demo simulator's (a demo source, or a snapshot saved from one):
+    # exact for the simulated market, but never to be called real.
+    liquidations_simulated: bool = False
     detail: str = ""  # e.g. the snapshot's path
-    simulated_liquidations: bool = False  # the events are a simulator's (the demo, or a snapshot saved from it)
 
 
 @dataclass(frozen=True)

@@ -11,15 +11,6 @@ from gui.panels.base import ChartPanel
 from gui.theme import Theme
 
 
-def liquidation_kind(real: bool, simulated: bool, short: bool = False) -> str:
-    """What the liquidation bars are: a venue's reports, the demo's simulated events, or the model's estimate."""
-    if not real:
-        return "ESTIMATED"
-    if simulated:
-        return "simulated" if short else "simulated by the demo"
-    return "reported" if short else "reported by the source"
-
-
 class LiquidationEventsPanel(ChartPanel):
     title = "Liquidations (USD): shorts ↑ · longs ↓"
 
@@ -36,12 +27,12 @@ class LiquidationEventsPanel(ChartPanel):
         self.shorts.set_colors((theme.short_liq,))
         self.longs.set_colors((theme.long_liq,))
 
-    def set_data(self, data: ChartData, real: bool = True, simulated: bool = False) -> None:
+    def set_data(self, data: ChartData, real: bool = True, simulated: bool = False, unknown: bool = False) -> None:
         ev = data.liquidations
         self.real = real
-        kind = liquidation_kind(real, simulated)
-        if not real and not data.has_open_interest:
-            kind = "unknown: no open-interest history to estimate them"
+        kind = ("simulated by the demo market" if simulated else "reported by the source") if real else "ESTIMATED"
+        if unknown:
+            kind = "unknown: no recorded events and no open interest to estimate them"
         self.title_item.setHtml(f"<span style='color:{self.theme.muted};font-size:9pt'>{self.title} — {kind}</span>")
         width = data.timeframe_ms / 1000.0
         self.shorts.set_data(ev.x, ev.short_usd, None, width)

@@ -62,9 +62,15 @@ class PricePanel(ChartPanel):
         for line, color in ((self.up_line, theme.short_liq), (self.down_line, theme.long_liq)):
             line.setHoverPen(pg.mkPen(color, width=3))
             line.label.setColor(color)
-        self.estimate_label.setHtml(
-            f"<span style='color:{theme.muted};font-size:8pt'>Heatmap: <i>estimated</i> liquidation levels (model, not exchange data)</span>"
-        )
+        self.set_relative(getattr(self, "relative", False))
+
+    def set_relative(self, relative: bool) -> None:
+        """Label the heatmap: the OI model's estimate, or the volume-based RELATIVE map of candles-only data."""
+        self.relative = relative
+        muted = self.theme.muted if hasattr(self, "theme") else "#888"
+        text = ("Heatmap: <b>RELATIVE</b> liquidation levels from traded volume (no open interest: no USD, heaviest = 1)"
+                if relative else "Heatmap: <i>estimated</i> liquidation levels (model, not exchange data)")
+        self.estimate_label.setHtml(f"<span style='color:{muted};font-size:8pt'>{text}</span>")
 
     # -- data --------------------------------------------------------------------------------------
     def to_view(self, price: float) -> float:

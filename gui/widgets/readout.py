@@ -26,9 +26,11 @@ class Readout:
     price: float  # hovered price
     long_usd: float  # estimated long liquidations in the hovered price bin
     short_usd: float
+    relative: bool = False  # the map is the volume-based one: relative units, not USD
 
 
-def readout_at(chart: ChartData, x: float, price: float, long_usd: float = 0.0, short_usd: float = 0.0) -> Optional[Readout]:
+def readout_at(chart: ChartData, x: float, price: float, long_usd: float = 0.0, short_usd: float = 0.0,
+               relative: bool = False) -> Optional[Readout]:
     """The bar under ``x`` (the last bar opened at or before it), or None outside the data."""
     c = chart.candles
     if not len(c):
@@ -42,7 +44,7 @@ def readout_at(chart: ChartData, x: float, price: float, long_usd: float = 0.0, 
     if total is not None and len(total.x):
         j = int(np.searchsorted(total.x, c.x[i], "right")) - 1
         oi = float(total.y[j]) if j >= 0 else None
-    return Readout(float(c.x[i]), float(c.open[i]), float(c.high[i]), float(c.low[i]), float(c.close[i]), float(c.volume[i]), oi, float(price), long_usd, short_usd)
+    return Readout(float(c.x[i]), float(c.open[i]), float(c.high[i]), float(c.low[i]), float(c.close[i]), float(c.volume[i]), oi, float(price), long_usd, short_usd, relative)
 
 
 def format_time(seconds: float, zone: str) -> str:
@@ -68,15 +70,13 @@ class ReadoutLabel(QtWidgets.QLabel):
         t = self.theme
         color = t.up if r.close >= r.open else t.down
         oi = f"{format_compact(r.oi_total)}" if r.oi_total is not None else "—"
-        # Without open interest the model has nothing to place: unknown, not $0.
-        at_price = (
-            f"<span style='color:{t.muted}'>liquidation levels unknown (no open interest)</span>" if r.oi_total is None else
-            f"<span style='color:{t.long_liq}'>longs ${format_compact(r.long_usd)}</span> / "
-            f"<span style='color:{t.short_liq}'>shorts ${format_compact(r.short_usd)}</span> <i>est.</i>"
-        )
         self.setText(
             f"<span style='color:{t.muted}'>{format_time(r.x, self.zone)}</span> "
             f"O <span style='color:{color}'>{r.open:,.1f}</span> H <span style='color:{color}'>{r.high:,.1f}</span> "
             f"L <span style='color:{color}'>{r.low:,.1f}</span> C <span style='color:{color}'>{r.close:,.1f}</span> "
-            f"· Vol {format_compact(r.volume)} · OI {oi} · @ {r.price:,.1f}: {at_price}"
+            f"· Vol {format_compact(r.volume)} · OI {oi} · @ {r.price:,.1f}: "
+            + (f"<span style='color:{t.long_liq}'>longs {r.long_usd:.2f}</span> / "
+               f"<span style='color:{t.short_liq}'>shorts {r.short_usd:.2f}</span> <i>relative</i>" if r.relative else
+               f"<span style='color:{t.long_liq}'>longs ${format_compact(r.long_usd)}</span> / "
+               f"<span style='color:{t.short_liq}'>shorts ${format_compact(r.short_usd)}</span> <i>est.</i>")
         )

@@ -30,19 +30,18 @@ def candles_only(tmp_path_factory):
 def test_candles_only_snapshot_says_unknown_not_zero(make_window, qtbot, candles_only):
     win = make_window(SourceSpec("snapshot", path=str(candles_only)))
     r = wait_drawn(qtbot, win)
-    assert r.imbalance is not None and not r.imbalance.estimable
+    assert r.imbalance is not None and r.imbalance.relative
     card = plain(win.card.label.text())
-    assert "unknown" in card and "open-interest" in card and "$0" not in card
-    assert "unknown" in win.card.text() and "$0" not in win.card.text()
+    assert "RELATIVE" in card and "no open interest" in card and "at risk" not in card and "$0" not in card
     side = plain(win.terminal.side_info["liquidations"].text())
     assert "unknown" in side and "$0" not in side
     events = plain(win.terminal.panels["liquidations"].title_item.toHtml())
     assert "unknown" in events and "ESTIMATED" not in events
     caption = plain(win.terminal.liqmap.caption.toHtml())
-    assert "unknown" in caption and "$0" not in caption
+    assert "RELATIVE" in caption and "$0" not in caption
     qtbot.waitUntil(lambda: bool(win.readout.text()), timeout=5000)
     readout = plain(win.readout.text())
-    assert "unknown" in readout and "$0" not in readout
+    assert "relative" in readout and "$0" not in readout
 
 
 def frames_with_events():

@@ -65,6 +65,12 @@ def test_calibration_recovers_the_mix_that_produced_the_liquidations():
     assert fit.scale == pytest.approx(2.0, rel=0.05)
     assert fit.r2 == pytest.approx(1.0, abs=1e-3) and fit.r2_prior < fit.r2
     assert fit.params(prior).weights == fit.weights
+    # The scale is kept: the calibrated model places (about) twice the mass in the fitted tiers and so
+    # estimates about the recorded volume.
+    cal = fit.params(prior)
+    assert cal.scale == pytest.approx(fit.scale)
+    again = LiquidationModel.from_history(c, o, cal).estimated_liquidations()
+    assert again["notional_usd"].sum() == pytest.approx(observed["notional_usd"].sum(), rel=0.05)
 
 
 def test_design_columns_are_linear_in_the_weights():

@@ -43,7 +43,7 @@ def test_demo_json_keys_and_sane_values(demo_json):
     assert d["volume_30d_usd"] is None and any("30-day volume unknown" in n for n in d["notes"])
     assert all(isinstance(r, float) for r in d["funding"].values())
     assert d["sweep"] is None or set(d["sweep"]) == {"swept", "low", "high"}
-    assert d["liquidations_24h"]["source"] == "simulated"  # the simulator's events are its truth, not real ones
+    assert d["liquidations_24h"]["source"] == "simulated"  # the simulator's events: never called real
 
 
 def test_demo_text_at_end_with_targets():
@@ -112,7 +112,6 @@ def test_demo_and_demo_snapshot_events_are_simulated_live_snapshot_events_real(d
     from market.store import save_snapshot
 
     assert demo_json["liquidations_24h"]["source"] == "simulated"
-    assert any("simulated" in n for n in demo_json["notes"])
     c, o = random_market(3 * 24 * 60, seed=2, vol=0.0005)
     end = int(c["ts"].max()) + 60_000
     liq = pd.DataFrame({"ts": [end - 3_600_000], "exchange": ["binance"], "side": ["long"], "price": [1.0],
