@@ -106,3 +106,19 @@ def test_since_gives_the_oi_change_since_that_date(tmp_path):
         assert o_ex["change_pct_since"] == pytest.approx((now / then - 1) * 100, rel=1e-6)
     rc, out, err = cascade("--open", str(path), "--since", "2026-13-45")
     assert rc == 2 and err.count("\n") == 1 and "--since: not a time" in err
+
+
+def test_demo_and_demo_snapshot_events_are_simulated_live_snapshot_events_real(demo_json, tmp_path):
+    from market.store import save_snapshot
+
+    assert demo_json["liquidations_24h"]["source"] == "simulated"
+    c, o = random_market(3 * 24 * 60, seed=2, vol=0.0005)
+    end = int(c["ts"].max()) + 60_000
+    liq = pd.DataFrame({"ts": [end - 3_600_000], "exchange": ["binance"], "side": ["long"], "price": [1.0],
+                        "qty_base": [1.0], "notional_usd": [5e6]})
+    frames = MarketFrames.build(candles=c, open_interest=o, liquidations=liq)
+    for kind, word in (("demo", "simulated"), ("live", "real")):
+        path = save_snapshot(frames, tmp_path / f"{kind}.cascade", source_kind=kind, created_at_ms=T0)
+        rc, out, err = cascade("--open", str(path), "--json", "--days", "2")
+        assert rc == 0, err
+        assert json.loads(out)["liquidations_24h"]["per_exchange"]["binance"]["source"] == word
