@@ -422,10 +422,15 @@ class LiquidationModel:
     Not thread-safe: one worker owns it and hands out the frozen results.
     """
 
-    def __init__(self, params: ModelParams | None = None, timeframe_ms: int = MINUTE_MS) -> None:
+    def __init__(self, params: ModelParams | None = None, timeframe_ms: int = MINUTE_MS,
+                 fixed_point_passes: int | None = None) -> None:
         self.params = params or ModelParams()
         self.tf = int(timeframe_ms)
         self._venues: dict[str, _Venue] = {}
+        # How many whole-history passes settle the liquidation credit (see ``_settle_sizes``): the default
+        # runs to float precision, so ``ingest`` equals candle-by-candle ``update``; fewer passes trade a
+        # small error for speed where the result is an approximation anyway (the ranges' ensemble).
+        self.fixed_point_passes = self._FIXED_POINT_PASSES if fixed_point_passes is None else max(1, int(fixed_point_passes))
 
     # -- building ---------------------------------------------------------------------------
 
@@ -495,7 +500,7 @@ class LiquidationModel:
         liq = np.zeros(n)
         qty_view = v.c_qty.view
         liq_scratch = np.empty(len(rising) * k2)
-        for _ in range(self._FIXED_POINT_PASSES):
+        for _ in range(self.fixed_point_passes):
             d, frac = oi_change(ts, self.tf, v.oi_ts.view, v.oi_base.view, keep, liq)
             log_p = np.cumsum(np.log(frac))
             g = log_p - lam * ((ts + self.tf - v.ref_ms).astype(float)) if lam else log_p
