@@ -32,7 +32,7 @@ import pandas as pd
 
 from analytics.liquidation import LiquidationModel
 from analytics.params import ModelParams
-from analytics.study import DAY_MS, HOUR_MS, MINUTE_MS, block_indices, spearman, step_maps, step_times
+from analytics.study import DAY_MS, HOUR_MS, MINUTE_MS, block_indices, bootstrap_interval, spearman, step_maps, step_times
 
 TOP_BIN_SHARE = 0.25  # placement: the map's top quarter of the bins inside the traversed range
 CLUSTER_BAND_PCT = 3.0
@@ -358,15 +358,6 @@ def _hits(grid: _Grid, bursts, t: int, levels: np.ndarray, below: np.ndarray) ->
     return out
 
 
-def _interval(values: np.ndarray, confidence: float) -> tuple[float, float]:
-    v = values[np.isfinite(values)]
-    if len(v) == 0:
-        return float("nan"), float("nan")
-    a = (1.0 - confidence) / 2.0
-    lo, hi = np.quantile(v, [a, 1.0 - a])
-    return float(lo), float(hi)
-
-
 def _ratio(num: np.ndarray, den: np.ndarray) -> float:
     d = float(den.sum())
     return float(num.sum()) / d if d > 0 else float("nan")
@@ -387,7 +378,7 @@ def _summarize(steps: np.ndarray, est_h: np.ndarray, rec_h: np.ndarray, place: n
     rng = np.random.default_rng(seed)
     boot = np.array([scores(idx) for idx in block_indices(n, BLOCK_HOURS, n_boot, rng)]) if n_boot > 0 and n > 1 \
         else np.full((1, 6), np.nan)
-    cis = [_interval(boot[:, c], confidence) for c in range(6)]
+    cis = [bootstrap_interval(boot[:, c], confidence) for c in range(6)]
 
     def val(c: int) -> Optional[float]:
         return float(point[c]) if math.isfinite(point[c]) else None
