@@ -1,4 +1,4 @@
-"""Speed and memory of the liquidation-level model (issue 4).
+"""Speed and memory of the liquidation-level model.
 
 Figures: full recompute over 30 days of 1-minute data on 3 exchanges (model + map + a display heatmap),
 one incremental update (a new candle on all 3 exchanges), the speedup over the per-bar reference

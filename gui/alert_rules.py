@@ -24,7 +24,7 @@ class AlertRule:
     within_pct: float = 1.0  # NEAR: distance from the price
 
     def describe(self) -> str:
-        from gui.items.axes import format_compact
+        from cascade_vocab.formatting import format_compact
 
         if self.kind == NEAR:
             return f"Price within {self.within_pct:g}% of a cluster over ${format_compact(self.min_usd)}"
@@ -60,7 +60,7 @@ def _clusters(m: LiquidationMap, min_usd: float) -> list[tuple[str, int, float, 
 
 def evaluate(rules: list[AlertRule], m: LiquidationMap, previous: Optional[LiquidationMap], state: AlertState) -> list[Alert]:
     """New alerts for map ``m`` (``previous`` = the map of the last evaluation, for sweeps)."""
-    from gui.items.axes import format_compact
+    from cascade_vocab.formatting import format_compact
 
     fired: list[Alert] = []
     now_true: set = set()

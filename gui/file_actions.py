@@ -107,11 +107,9 @@ def reset_layout(win: "MainWindow") -> None:
 
 
 def about(win: "MainWindow") -> None:
-    from main import app_version
-
     QtWidgets.QMessageBox.about(
         win,
         "About Cascade",
-        f"<b>Cascade</b> {app_version()}<br>A local liquidation-map terminal for crypto perpetual futures.<br>"
+        f"<b>Cascade</b> {QtWidgets.QApplication.applicationVersion()}<br>A local liquidation-map terminal for crypto perpetual futures.<br>"
         "Liquidation levels are <i>estimates</i> from open-interest changes and a leverage mix, not exchange data.",
     )

@@ -152,7 +152,7 @@ class MainWindow(QtWidgets.QMainWindow):
         from gui.positions import install_positions_ui  # the trader's own positions (accounts, what-if)
 
         install_positions_ui(self)
-        from gui.study import install_study_ui  # Tools → Signal study… (issue 11)
+        from gui.study import install_study_ui  # Tools → Signal study…
 
         install_study_ui(self)
         from gui.symbol_search import install_symbol_search

@@ -7,6 +7,8 @@ import math
 import numpy as np
 import pyqtgraph as pg
 
+from cascade_vocab.formatting import format_compact  # re-exported: the panels import it from here
+
 
 def format_number(value: float, spacing: float) -> str:
     """``84,120`` / ``84,120.5`` / ``0.0123``: enough decimals to tell neighbouring ticks apart."""
@@ -15,15 +17,6 @@ def format_number(value: float, spacing: float) -> str:
     else:
         decimals = max(0, min(8, -int(math.floor(math.log10(spacing))) + (1 if spacing < 1 else 0)))
     return f"{value:,.{decimals}f}"
-
-
-def format_compact(value: float) -> str:
-    """``1.2B``, ``350M``, ``12.5k``: for USD and volume axes."""
-    a = abs(value)
-    for div, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if a >= div:
-            return f"{value / div:.{1 if a < div * 100 else 0}f}{suffix}"
-    return f"{value:.0f}" if a >= 10 else f"{value:.2g}"
 
 
 class PriceAxis(pg.AxisItem):

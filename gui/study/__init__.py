@@ -1,4 +1,4 @@
-"""The signal study in the GUI (issue 11): Tools → Signal study… shows forward return against the
+"""The signal study in the GUI: Tools → Signal study… shows forward return against the
 liquidation imbalance on the shown history; clicking a point moves the replay to that moment.
 
 Wiring into the main window is one call at the end of ``MainWindow.__init__``::

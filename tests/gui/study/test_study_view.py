@@ -1,4 +1,4 @@
-"""The Study view (issue 11): the worker's result is run_study's, the scatter is the observations, a click
+"""The Study view: the worker's result is run_study's, the scatter is the observations, a click
 asks for that observation's moment, and the main window's replay (and its map) then stand at that moment."""
 
 from __future__ import annotations
