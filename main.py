@@ -1,6 +1,6 @@
 """Cascade's entry point: parse arguments, then start the window or run one headless command.
 
-Headless commands (report, import, snapshot, liqprice, study) never import Qt. Their argument
+Headless commands (report, import, snapshot, liqprice, study, evaluate) never import Qt. Their argument
 contracts are relied on by users and checks: keep them stable.
 """
 
@@ -11,7 +11,7 @@ import importlib
 import sys
 from typing import NoReturn, Sequence
 
-COMMANDS = ("report", "import", "snapshot", "liqprice", "study")
+COMMANDS = ("report", "import", "snapshot", "liqprice", "study", "evaluate")
 
 
 def app_version() -> str:
@@ -102,11 +102,17 @@ def command_parser() -> argparse.ArgumentParser:
     r.add_argument("--symbol", default=None)
     r.add_argument("--json", action="store_true")
 
-    i = sub.add_parser("import", help="import Binance archive files or OHLCV CSV into a snapshot")
+    i = sub.add_parser("import", help="import Binance archive, Coinalyze, OHLCV or open-interest files into a snapshot")
     i.add_argument("paths", nargs="+", metavar="FILES_OR_DIRS")
     i.add_argument("--out", required=True, metavar="FILE.cascade")
     i.add_argument("--exchange", default=None)
     i.add_argument("--symbol", default=None)
+    i.add_argument("--oi-unit", choices=("base", "contracts", "usd"), default=None,
+                   help="what a plain open-interest CSV counts (with --exchange and --symbol)")
+    i.add_argument("--contract-size", type=_positive_float, default=None, metavar="SIZE",
+                   help="one contract: base asset if linear, USD if inverse (with --oi-unit contracts)")
+    i.add_argument("--liq-unit", choices=("base", "usd"), default=None,
+                   help="what a t,l,s liquidation CSV not named after its Coinalyze symbol counts")
 
     s = sub.add_parser("snapshot", help="write a snapshot file")
     ss = s.add_mutually_exclusive_group(required=True)
@@ -143,6 +149,10 @@ def command_parser() -> argparse.ArgumentParser:
     st.add_argument("--horizon", default="24h")
     st.add_argument("--days", type=_positive_float, default=None, help="demo: days of history to simulate")
     st.add_argument("--json", action="store_true")
+
+    from commands.evaluate_cmd import add_arguments as evaluate_arguments
+
+    evaluate_arguments(sub.add_parser("evaluate", help="score the map on recorded liquidations"))
     return p
 
 

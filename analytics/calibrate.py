@@ -1,10 +1,12 @@
 """Calibration: fit the leverage mix to the liquidations actually observed.
 
-The model is linear in the tier weights: a tier's cohorts, their liquidation prices and the candles
-that reach them do not depend on the weights, only their sizes do. So one run with every tier at
-weight 1 gives, per time bucket and side, each tier's estimated liquidated USD (a column of ``X``);
-the observed liquidations ``y`` are fitted by ``X w ≈ y`` with ``w >= 0`` (NNLS), lightly pulled
-towards the prior mix so tiers that never liquidate in the window keep a sensible weight.
+A tier's cohorts, their liquidation prices and the candles that reach them do not depend on the
+weights, only their sizes do; and the sizes are nearly linear in the weights (not exactly: what the
+model liquidates is credited in its OI accounting, and that credit depends on the mix). So a run at a
+mix gives, per time bucket and side, each tier's estimated liquidated USD per unit of weight (a column
+of ``X``); the observed liquidations ``y`` are fitted by ``X w ≈ y`` with ``w >= 0`` (NNLS), lightly
+pulled towards the prior mix so tiers that never liquidate in the window keep a sensible weight, and
+the design is rebuilt at the fitted mix a few times so the linearization is taken where the fit is.
 """
 
 from __future__ import annotations
@@ -61,15 +63,26 @@ class Calibration:
     observed_usd: float
 
     def params(self, base: ModelParams) -> ModelParams:
-        """``base`` with the fitted mix."""
-        return replace(base, leverages=self.leverages, weights=self.weights)
+        """``base`` with the fitted mix and the fitted scale (how much of the estimated mass the recorded
+        liquidations say really sits in these tiers)."""
+        return replace(base, leverages=self.leverages, weights=self.weights, scale=base.scale * self.scale)
+
+
+_DESIGN_FLOOR = 0.02  # least share of a tier in a design run, so every tier has a column to fit
+_DESIGN_PASSES = 3
 
 
 def tier_design(candles: pd.DataFrame, open_interest: pd.DataFrame, liquidations: pd.DataFrame, params: ModelParams,
-                bucket_ms: int = HOUR_MS, timeframe_ms: int = 60_000, exchanges=None):
-    """(X, y, keys): estimated USD per (bucket, exchange, side) and tier at weight 1, and the observed USD."""
+                bucket_ms: int = HOUR_MS, timeframe_ms: int = 60_000, exchanges=None,
+                at_weights: np.ndarray | None = None):
+    """(X, y, keys): estimated USD per (bucket, exchange, side) and tier per unit of weight, and the observed USD.
+
+    ``at_weights``: the mix the model is run at (default: every tier equal)."""
     k = len(params.leverages)
-    flat = replace(params, weights=tuple([1.0] * k))
+    w_run = np.full(k, 1.0 / k) if at_weights is None else np.asarray(at_weights, float) / float(np.sum(at_weights))
+    w_run = np.maximum(w_run, _DESIGN_FLOOR / k)
+    w_run = w_run / w_run.sum()
+    flat = replace(params, weights=tuple(float(v) for v in w_run))
     model = LiquidationModel.from_history(candles, open_interest, flat, timeframe_ms)
     est = model.estimated_liquidations(with_tier=True)
     real = liquidations
@@ -93,7 +106,8 @@ def tier_design(candles: pd.DataFrame, open_interest: pd.DataFrame, liquidations
         return kk * nb + np.clip(bucket, 0, nb - 1)
 
     if len(est):
-        np.add.at(x, (index(est), est["tier"].to_numpy(np.int64)), est["notional_usd"].to_numpy(float) * k)
+        tier = est["tier"].to_numpy(np.int64)
+        np.add.at(x, (index(est), tier), est["notional_usd"].to_numpy(float) / w_run[tier])
     if real is not None and len(real):
         real = real[(real["ts"] >= lo) & (real["ts"] < hi)]
         np.add.at(y, index(real), real["notional_usd"].to_numpy(float))
@@ -120,19 +134,22 @@ def calibrate(candles: pd.DataFrame, open_interest: pd.DataFrame, liquidations: 
         params = replace(params, leverages=tuple(float(v) for v in leverages), weights=tuple([1.0] * len(leverages)))
     if liquidations is None or len(liquidations) == 0:
         return None
-    x, y, _keys = tier_design(candles, open_interest, liquidations, params, bucket_ms, timeframe_ms)
-    if not (y > 0).any() or not (x > 0).any():
-        return None
     prior = params.normalized_weights()
-    xp = x @ prior
-    s0 = float(xp @ y / (xp @ xp)) if xp @ xp > 0 else 1.0
-    k = x.shape[1]
-    alpha = prior_strength * float((x * x).sum()) / k
-    a = np.vstack([x, np.sqrt(alpha) * np.eye(k)])
-    b = np.concatenate([y, np.sqrt(alpha) * s0 * prior])
-    w = nnls(a, b)
-    if w.sum() <= 0:
-        return None
+    at = None
+    for _ in range(_DESIGN_PASSES):
+        x, y, _keys = tier_design(candles, open_interest, liquidations, params, bucket_ms, timeframe_ms, at_weights=at)
+        if not (y > 0).any() or not (x > 0).any():
+            return None
+        xp = x @ prior
+        s0 = float(xp @ y / (xp @ xp)) if xp @ xp > 0 else 1.0
+        k = x.shape[1]
+        alpha = prior_strength * float((x * x).sum()) / k
+        a = np.vstack([x, np.sqrt(alpha) * np.eye(k)])
+        b = np.concatenate([y, np.sqrt(alpha) * s0 * prior])
+        w = nnls(a, b)
+        if w.sum() <= 0:
+            return None
+        at = w
     return Calibration(
         leverages=tuple(float(v) for v in params.leverages),
         weights=tuple(float(v) for v in w / w.sum()),

@@ -8,8 +8,11 @@ Per exchange, for the candle opened at ``T`` (closing at ``T + tf``):
 2. ``ΔOI > 0`` opens positions at the candle's entry price (typical price or VWAP), split into longs and
    shorts by the taker buy share (50/50 without it) and over the leverage tiers by weight. Each
    (candle, side, tier) is a *cohort* with the isolated liquidation price of ``analytics.liqprice``.
-3. ``ΔOI < 0`` closes the same fraction of every open cohort: ``OI(T + tf) / OI(T)`` of each survives
-   (closing is assumed proportional across entry prices; the model cannot know who closed).
+3. ``ΔOI < 0`` closes the same fraction of every open cohort: ``OI(T + tf) / (OI(T) - L(T))`` of each
+   survives (closing is assumed proportional across entry prices; the model cannot know who closed).
+   ``L(T)`` is what the model itself liquidated in that candle (step 4): a liquidation closes positions
+   and so lowers OI, and without this credit the same fall would be read a second time as ordinary
+   closing (or as fewer openings), leaving the model's open mass well below the real OI.
 4. A cohort is consumed by the first *later* candle whose low (longs) or high (shorts) reaches its
    liquidation price: an estimated liquidation at that price, of the cohort's size at that moment.
 5. Optional exponential decay with age (``half_life_ms``).
@@ -17,6 +20,9 @@ Per exchange, for the candle opened at ``T`` (closing at ``T + tf``):
 Steps 3 and 5 are one multiplicative weight per candle, so a cohort's size at candle ``i`` is
 ``qty × exp(G[i] - G[open])`` with ``G`` a running sum; consumption does not depend on sizes, so each
 cohort's consumption candle is found independently by a range-minimum query (``analytics.crossing``).
+Sizes do depend on ``L``, which depends on earlier sizes: the full computation solves that by a fixed
+point over whole-history vector passes (the crossings are found once), the incremental one exactly,
+candle by candle.
 That makes the full computation a handful of vector passes, and an update with one new candle touches
 only the open cohorts near the new high and low.
 
@@ -110,17 +116,27 @@ def oi_asof(oi_ts: np.ndarray, oi_base: np.ndarray, at: np.ndarray) -> np.ndarra
     return out
 
 
+def oi_known(bar_ts: np.ndarray, tf_ms: int, oi_ts: np.ndarray, oi_base: np.ndarray) -> np.ndarray:
+    """Candles whose OI change is known (a measurement at or before both their open and close)."""
+    return np.isfinite(oi_asof(oi_ts, oi_base, bar_ts)) & np.isfinite(oi_asof(oi_ts, oi_base, bar_ts + tf_ms))
+
+
 def oi_change(bar_ts: np.ndarray, tf_ms: int, oi_ts: np.ndarray, oi_base: np.ndarray,
-              keep: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+              keep: float = 1.0, liquidated: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(base opened per candle, surviving fraction of every open cohort per candle).
 
     ``keep`` is the part of open positions that a candle's ordinary turnover leaves open (1 = none
-    closes unless OI falls). Then ``OI(T) × keep`` stays, ``OI(T + tf) - OI(T) × keep`` is opened if
-    positive, and if negative every cohort keeps ``OI(T + tf) / OI(T)`` instead. Unknown OI: no change.
+    closes unless OI falls). ``liquidated`` is the base the model liquidated in each candle: those
+    positions are gone already, so only ``OI(T) - L`` is left to turn over or close. Then
+    ``(OI(T) - L) × keep`` stays, ``OI(T + tf) - (OI(T) - L) × keep`` is opened if positive, and if
+    negative every cohort keeps ``OI(T + tf) / (OI(T) - L)`` instead. Unknown OI: no change.
     """
     before = oi_asof(oi_ts, oi_base, bar_ts)
     after = oi_asof(oi_ts, oi_base, bar_ts + tf_ms)
     known = np.isfinite(before) & np.isfinite(after)
+    if liquidated is not None:
+        # Never credit more than the OI there was: the model's mass can exceed a glitching OI feed.
+        before = before - np.minimum(np.asarray(liquidated, float), np.where(before > 0, before, 0.0))
     opened = np.where(known, after - before * keep, 0.0)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         ratio = np.where(before > 0, after / before, 1.0)
@@ -311,9 +327,10 @@ class _Venue:
             slot = self.alive[(side, tier)] = [_Grow(np.int64), _Grow(float), -np.inf if side == 0 else np.inf]
         return slot
 
-    def consume(self, bar: int, low: float, high: float) -> None:
-        """Mark the open cohorts reached by candle ``bar``."""
+    def consume(self, bar: int, low: float, high: float) -> np.ndarray:
+        """Mark the open cohorts reached by candle ``bar``; returns their indices."""
         rem = self.c_rem.data
+        hits = []
         for (side, _tier), slot in self.alive.items():
             idx, liq, guard = slot
             if idx.n == 0 or (low > guard if side == 0 else high < guard):
@@ -321,11 +338,20 @@ class _Venue:
             lv = liq.view
             hit = lv >= low if side == 0 else lv <= high
             rem[idx.view[hit]] = bar
+            hits.append(idx.view[hit])
             keep = ~hit
             idx.keep(keep)
             liq.keep(keep)
             lv = liq.view
             slot[2] = (float(lv.max()) if side == 0 else float(lv.min())) if len(lv) else (-np.inf if side == 0 else np.inf)
+        return np.concatenate(hits) if hits else np.empty(0, np.int64)
+
+    def liquidated_base(self, cohorts: np.ndarray, at_bar: int) -> float:
+        """Base size of these cohorts as they stood at the close of candle ``at_bar``."""
+        if len(cohorts) == 0 or at_bar < 0:
+            return 0.0
+        opening = cohorts // (2 * self.k)
+        return float(np.sum(self.c_qty.view[cohorts] * np.exp(self.g.view[at_bar] - self.o_g.view[opening])))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -396,10 +422,15 @@ class LiquidationModel:
     Not thread-safe: one worker owns it and hands out the frozen results.
     """
 
-    def __init__(self, params: ModelParams | None = None, timeframe_ms: int = MINUTE_MS) -> None:
+    def __init__(self, params: ModelParams | None = None, timeframe_ms: int = MINUTE_MS,
+                 fixed_point_passes: int | None = None) -> None:
         self.params = params or ModelParams()
         self.tf = int(timeframe_ms)
         self._venues: dict[str, _Venue] = {}
+        # How many whole-history passes settle the liquidation credit (see ``_settle_sizes``): the default
+        # runs to float precision, so ``ingest`` equals candle-by-candle ``update``; fewer passes trade a
+        # small error for speed where the result is an approximation anyway (the ranges' ensemble).
+        self.fixed_point_passes = self._FIXED_POINT_PASSES if fixed_point_passes is None else max(1, int(fixed_point_passes))
 
     # -- building ---------------------------------------------------------------------------
 
@@ -427,26 +458,64 @@ class LiquidationModel:
             o = oparts.get(name, {"ts": np.empty(0, np.int64), "oi_base": np.empty(0)})
             v.add_oi(o["ts"], o["oi_base"].astype(float))
             ts = c["ts"]
-            d, frac = oi_change(ts, self.tf, v.oi_ts.view, v.oi_base.view, keep)
-            log_p = np.cumsum(np.log(frac))
             v.ref_ms = int(ts[0]) + self.tf if len(ts) else 0
-            g = log_p - lam * ((ts + self.tf - v.ref_ms).astype(float)) if lam else log_p
             for buf, arr in ((v.bar_ts, ts), (v.low, c["low"]), (v.high, c["high"]), (v.close, c["close"]),
-                             (v.log_p, log_p), (v.g, g)):
+                             (v.log_p, np.zeros(len(ts))), (v.g, np.zeros(len(ts)))):
                 buf.append(arr)
-            rising = np.flatnonzero(d > 0)
+            # Every candle with a known OI change is an opening (of size zero where nothing opened):
+            # what opens depends on the liquidation credit, which the fixed point below settles, while
+            # the liquidation prices and so the crossings do not.
+            rising = np.flatnonzero(oi_known(ts, self.tf, v.oi_ts.view, v.oi_base.view))
             entry = entry_prices(c["high"][rising], c["low"][rising], c["close"][rising], c["volume"][rising],
                                  c["quote_volume"][rising], p)
             share = taker_buy_share(c["volume"][rising], c["taker_buy_volume"][rising], p)
             # Room for about a day of updates, so the first updates do not copy the history.
             for buf in (v.c_liq, v.c_qty, v.c_rem):
                 buf.reserve(len(rising) * 2 * k + 4096 * 2 * k)
-            liq3, rem3 = v.add_openings(rising, g[rising], entry, d[rising], share, p)
+            liq3, rem3 = v.add_openings(rising, np.zeros(len(rising)), entry, np.zeros(len(rising)), share, p)
             self._venues[name] = v
+            self._consume_all([(v, liq3, rem3)])
+            self._settle_sizes(v, rising, entry, share, keep, lam)
             pending.append((v, liq3, rem3))
-        self._consume_all(pending)
         for v, liq3, rem3 in pending:
             v.index_alive(0, liq3, rem3)
+
+    _FIXED_POINT_PASSES = 30
+
+    def _settle_sizes(self, v: _Venue, rising: np.ndarray, entry: np.ndarray, share: np.ndarray,
+                      keep: float, lam: float) -> None:
+        """Sizes, survival and openings of one venue with the liquidation credit, to its fixed point.
+
+        ``L`` (base liquidated per candle) depends on sizes that depend on earlier ``L``; each pass is
+        a handful of whole-history vector operations, and since a candle's credit is a small part of
+        OI the passes contract fast (a few for float precision in practice).
+        """
+        p = self.params
+        n, k2 = v.n_bars, 2 * v.k
+        ts = v.bar_ts.view
+        rem = v.c_rem.view
+        consumed = np.flatnonzero(rem != NEVER)
+        c_open = consumed // k2
+        c_bar = rem[consumed]
+        liq = np.zeros(n)
+        qty_view = v.c_qty.view
+        liq_scratch = np.empty(len(rising) * k2)
+        for _ in range(self.fixed_point_passes):
+            d, frac = oi_change(ts, self.tf, v.oi_ts.view, v.oi_base.view, keep, liq)
+            log_p = np.cumsum(np.log(frac))
+            g = log_p - lam * ((ts + self.tf - v.ref_ms).astype(float)) if lam else log_p
+            cohort_grid(d[rising], share, entry, p, liq_scratch, qty_view)
+            size = qty_view[consumed] * np.exp(g[c_bar - 1] - g[rising][c_open])
+            new = np.bincount(c_bar, size, minlength=n) if len(consumed) else np.zeros(n)
+            # Per candle and relative: OI can span many orders of magnitude over a history, and a credit
+            # on a tiny-OI candle must settle as surely as one on a large-OI candle.
+            settled = bool(np.all(np.abs(new - liq) <= 1e-12 * np.maximum(np.abs(new), np.abs(liq)))) if n else True
+            liq = new
+            if settled:
+                break
+        v.log_p.view[:] = log_p
+        v.g.view[:] = g
+        v.o_g.view[:] = g[rising]
 
     def _consume_all(self, pending) -> None:
         """Find every cohort's consumption candle: one crossing index per venue and side (lows, and
@@ -505,8 +574,9 @@ class LiquidationModel:
         m = v.n_bars
         if m == 0:
             v.ref_ms = int(ts[0]) + self.tf
-        d, frac = oi_change(ts, self.tf, v.oi_ts.view, v.oi_base.view, p.turnover_keep(self.tf))
-        v.consume(m, float(bar["low"][0]), float(bar["high"][0]))
+        hit = v.consume(m, float(bar["low"][0]), float(bar["high"][0]))
+        credit = np.array([v.liquidated_base(hit, m - 1)])
+        d, frac = oi_change(ts, self.tf, v.oi_ts.view, v.oi_base.view, p.turnover_keep(self.tf), credit)
         log_p = (v.log_p.view[-1] if m else 0.0) + np.log(frac)
         lam = p.decay_rate_per_ms()
         g = log_p - lam * (ts + self.tf - v.ref_ms).astype(float) if lam else log_p
@@ -572,6 +642,7 @@ class LiquidationModel:
                 i, r, alive, size, liq = -1, 0, np.zeros((0, 2, v.k), bool), np.zeros((0, 2, v.k)), np.zeros((0, 2, v.k))
             else:
                 i, r, alive, size, liq = self._open_at(v, at)
+            size = size * self.params.scale
             sel = alive & (size > 0)
             rows, side, tier = np.nonzero(sel)
             out[name] = pd.DataFrame({
@@ -599,6 +670,7 @@ class LiquidationModel:
             sh = np.zeros(nb)
             if at is not None:
                 lo, sh = self._venue_map(v, at, edges)
+                lo, sh = lo * self.params.scale, sh * self.params.scale
             per[name] = (lo, sh)
             total_l += lo
             total_s += sh
@@ -628,6 +700,43 @@ class LiquidationModel:
             out += np.bincount(lin.ravel(), usd.ravel(), minlength=2 * (nb + 1)).reshape(2, nb + 1)
         return out[0, :nb], out[1, :nb]
 
+    def tier_maps_at(self, at_ms: int | None, bin_edges: np.ndarray,
+                     exchanges: Iterable[str] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(long, short, open base): USD per leverage tier and price bin, shape (tiers, bins), summed over
+        venues, and the open size in base per side and tier, shape (2, tiers), wherever it sits.
+
+        The ensemble reweights these per-tier maps to other leverage mixes without rerunning the model."""
+        at = self.last_ms() if at_ms is None else int(at_ms)
+        edges = np.asarray(bin_edges, float)
+        nb, k = len(edges) - 1, len(self.params.leverages)
+        out = np.zeros((2, k, nb + 1))
+        base = np.zeros((2, k))
+        if at is None:
+            return out[0, :, :nb], out[1, :, :nb], base
+        for name in self.exchanges:
+            if exchanges is not None and name not in exchanges:
+                continue
+            v = self._venues[name]
+            i = self._last_bar(v, at)
+            r = int(np.searchsorted(v.o_bar.view, i, side="right")) if i >= 0 else 0
+            if r == 0:
+                continue
+            k2 = 2 * k
+            v.fill_bins(edges, r * k2)
+            off = (np.arange(2)[:, None] * k * (nb + 1) + np.arange(k)[None, :] * (nb + 1))[None, :, :]
+            for a in range(0, r, _HEAT_BLOCK):
+                b = min(a + _HEAT_BLOCK, r)
+                shape = (b - a, 2, k)
+                sl = slice(a * k2, b * k2)
+                qty = v.c_qty.view[sl].reshape(shape) * np.exp(v.g.view[i] - v.o_g.view[a:b])[:, None, None]
+                qty[v.c_rem.view[sl].reshape(shape) <= i] = 0.0
+                base += qty.sum(axis=0)
+                usd = qty * v.c_liq.view[sl].reshape(shape)
+                lin = np.add(v.bins_range(edges, sl.start, sl.stop).reshape(shape), off)
+                out += np.bincount(lin.ravel(), usd.ravel(), minlength=2 * k * (nb + 1)).reshape(2, k, nb + 1)
+        sc = self.params.scale
+        return out[0, :, :nb] * sc, out[1, :, :nb] * sc, base * sc
+
     def heatmap(self, time_edges: np.ndarray, price_edges: np.ndarray, exchanges: Iterable[str] | None = None) -> Heatmap:
         """The map as of the end of each time column, on the given price bins (difference arrays + cumsum)."""
         te = np.asarray(time_edges, np.int64)
@@ -639,6 +748,7 @@ class LiquidationModel:
             if exchanges is not None and name not in exchanges:
                 continue
             _heat_venue(self._venues[name], self.tf, te[1:], pe, acc, flat)
+        acc *= self.params.scale
         return Heatmap(time_edges=te, price_edges=pe, long_values=acc[0].astype(np.float32),
                        short_values=acc[1].astype(np.float32))
 
@@ -663,7 +773,7 @@ class LiquidationModel:
             idx, r, ts = idx[keep], r[keep], ts[keep]
             k2 = 2 * v.k
             opening = idx // k2
-            qty = qty0[idx] * np.exp(v.g.view[r - 1] - v.o_g.view[opening])
+            qty = qty0[idx] * np.exp(v.g.view[r - 1] - v.o_g.view[opening]) * self.params.scale
             liq = v.c_liq.view[idx]
             side = np.where((idx % k2) < v.k, "long", "short").astype(object)
             f = pd.DataFrame({"ts": ts, "exchange": name, "side": side, "price": liq, "qty_base": qty,

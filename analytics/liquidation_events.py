@@ -9,6 +9,7 @@ import pandas as pd
 
 DAY_MS = 86_400_000
 REAL = "real"
+SIMULATED = "simulated"  # the demo's events: exact for its market, never "real"
 ESTIMATED = "estimated"
 
 
@@ -18,7 +19,7 @@ class LiquidationTotals:
     end_ms: int
     long_usd: float
     short_usd: float
-    per_exchange: Mapping[str, tuple[float, float, str]]  # exchange -> (long USD, short USD, REAL|ESTIMATED)
+    per_exchange: Mapping[str, tuple[float, float, str]]  # exchange -> (long USD, short USD, REAL|SIMULATED|ESTIMATED)
 
     @property
     def label(self) -> str:
@@ -35,11 +36,12 @@ def _sums(df: pd.DataFrame) -> tuple[float, float]:
 
 def recent_liquidations(real: Optional[pd.DataFrame], estimated: Optional[pd.DataFrame], at_ms: int,
                         exchanges: Iterable[str], window_ms: int = DAY_MS,
-                        real_exchanges: Optional[Iterable[str]] = None) -> LiquidationTotals:
+                        real_exchanges: Optional[Iterable[str]] = None, recorded_kind: str = REAL) -> LiquidationTotals:
     """Totals in ``[at_ms - window_ms, at_ms)`` per exchange.
 
     An exchange counts as having real events if it is in ``real_exchanges`` (default: those with any
     real row in ``real``); the others use the model's estimated liquidations, labelled so.
+    ``recorded_kind``: what the recorded events are (``SIMULATED`` for the demo's).
     """
     start = at_ms - window_ms
 
@@ -57,7 +59,7 @@ def recent_liquidations(real: Optional[pd.DataFrame], estimated: Optional[pd.Dat
     for ex in exchanges:
         if ex in has_real:
             lo, sh = _sums(None if r is None else r[r["exchange"] == ex])
-            kind = REAL
+            kind = recorded_kind
         else:
             lo, sh = _sums(None if e is None else e[e["exchange"] == ex])
             kind = ESTIMATED

@@ -27,6 +27,9 @@ class ModelParams:
     the same candle; with a holding time, ``OI × (1 - exp(-tf / hold))`` per candle is assumed to be
     closed by ordinary turnover (proportionally) and reopened at the candle's price. None = net OI only.
     ``bin_usd``: price bin of the map; None picks a round size from the price.
+    ``scale``: a multiplier on the mass the map places (calibration sets it; 1.0 = the OI-implied mass).
+    It applies to what the model reports (map, heatmap, open levels, estimated liquidations), not to its
+    OI accounting: placing more mass than the OI inside that accounting would liquidate what never was.
     """
 
     leverages: tuple[float, ...] = (5.0, 10.0, 25.0, 50.0, 100.0)
@@ -38,6 +41,7 @@ class ModelParams:
     half_life_ms: float | None = None
     mean_hold_ms: float | None = 24 * 3_600_000.0
     bin_usd: float | None = None
+    scale: float = 1.0
 
     def __post_init__(self) -> None:
         if len(self.leverages) == 0 or len(self.leverages) != len(self.weights):
@@ -56,6 +60,8 @@ class ModelParams:
             raise ValueError("mean_hold_ms must be positive or None")
         if self.bin_usd is not None and not self.bin_usd > 0:
             raise ValueError("bin_usd must be positive or None")
+        if not (self.scale > 0 and np.isfinite(self.scale)):
+            raise ValueError("scale must be a positive finite number")
 
     def to_settings(self) -> dict[str, Any]:
         """Plain JSON-able settings (what a snapshot stores); brackets stay the exchange's table."""

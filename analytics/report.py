@@ -14,14 +14,16 @@ from typing import Any, Mapping, Optional
 import numpy as np
 import pandas as pd
 
+from analytics.ensemble import EnsembleModel, figure_range
 from analytics.imbalance import Imbalance, imbalance
 from analytics.levels import LiquidationMap
 from analytics.liquidation import LiquidationModel
-from analytics.liquidation_events import LiquidationTotals, recent_liquidations
+from analytics.liquidation_events import ESTIMATED, REAL, SIMULATED, LiquidationTotals, recent_liquidations
 from analytics.open_interest import OpenInterest, open_interest_at
 from analytics.params import ModelParams
 from analytics.structure import PriceMove, Sweep, price_move, reference_ohlc, sweep_in_window
 from analytics.volume import VolumeShare, lowest_since, monthly_volume, volume_share
+from analytics.volume_map import RELATIVE_NOTE, RelativeClusters, relative, relative_clusters, volume_model
 
 DAY_MS = 86_400_000
 VOLUME_DAYS = 30
@@ -33,8 +35,12 @@ MINUS = "\u2212"
 class AtRisk:
     side: str  # "short": liquidated on a rise to target; "long": on a fall to target
     target: float
-    notional_usd: Optional[float]
+    notional_usd: Optional[float]  # the central estimate
     move_pct: float  # target vs price
+    # The 80 % range over plausible crowds (analytics.ensemble): what the figure could be when the
+    # unknowns (leverage mix, holding time, passive share) take other plausible values.
+    notional_low_usd: Optional[float] = None
+    notional_high_usd: Optional[float] = None
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,8 @@ class MarketReport:
     sweep: Optional[Sweep]
     liquidations_24h: Optional[LiquidationTotals]
     notes: tuple[str, ...] = field(default_factory=tuple)
+    relative_map: Optional[RelativeClusters] = None  # candles only: where the volume-based clusters sit
+    high_days: Optional[float] = None  # the window of ``high`` when the data is shorter than ``days``
 
     # -- JSON (the keys of ``python main.py report --json``) -----------------------------------
 
@@ -81,13 +89,19 @@ class MarketReport:
             "price": _num(self.price),
             "change_pct": _num(self.change_pct),
             "drawdown_pct": _num(self.drawdown_pct),
-            "at_risk": [{"side": a.side, "target": _num(a.target), "notional_usd": _num(a.notional_usd)} for a in self.at_risk],
+            "high_window_days": _num(self.high_days),
+            "at_risk": [{"side": a.side, "target": _num(a.target), "notional_usd": _num(a.notional_usd),
+                         "notional_low_usd": _num(a.notional_low_usd), "notional_high_usd": _num(a.notional_high_usd)}
+                        for a in self.at_risk],
             "ratio": _num(self.ratio),
             "open_interest": oi,
             "volume_30d_usd": {ex: _num(self.volume.usd[ex]) for ex in _ordered(self.volume.usd)} if self.volume is not None else None,
             "funding": {ex: _num(r) for ex, r in self.funding.items()},
             "sweep": None if self.sweep is None else {"swept": self.sweep.swept, "low": _num(self.sweep.low), "high": _num(self.sweep.high)},
             "liquidations_24h": liq,
+            "relative_clusters": None if self.relative_map is None else {
+                "short": _num(self.relative_map.short_cluster), "long": _num(self.relative_map.long_cluster),
+                "band_pct": self.relative_map.band_pct},
             "notes": list(self.notes),
         }
 
@@ -103,7 +117,11 @@ class MarketReport:
             if self.change_pct is not None:
                 moves.append(f"{_pct(self.change_pct)} over {self.days} days")
             if self.drawdown_pct is not None:
-                moves.append(f"{_pct(self.drawdown_pct)} from the {self.days}-day high")
+                if self.high_days is not None and self.high_days < self.days - 1e-9:
+                    # Less data than asked for: name the window that was really used.
+                    moves.append(f"{_pct(self.drawdown_pct)} from the high of the {self.high_days:.1f} days of data")
+                else:
+                    moves.append(f"{_pct(self.drawdown_pct)} from the {self.days}-day high")
             parts.append(f"{base} {_price(self.price)}" + (f" ({', '.join(moves)})." if moves else "."))
         if self.sweep is not None and self.sweep.swept:
             lo, hi = self.sweep.low, self.sweep.high
@@ -113,6 +131,8 @@ class MarketReport:
         for a in self.at_risk:
             word = "shorts" if a.side == "short" else "longs"
             amount = _usd(a.notional_usd) if a.notional_usd is not None else "unknown"
+            if a.notional_usd is not None and a.notional_low_usd is not None and a.notional_high_usd is not None:
+                amount += f" ({usd_range(a.notional_low_usd, a.notional_high_usd)})"
             risk.append(f"to {_price(a.target)} ({_pct(a.move_pct)}): {amount} {word} at risk")
         if risk:
             sentence = "; ".join(risk)
@@ -120,6 +140,8 @@ class MarketReport:
             if self.ratio is not None:
                 sentence += f"; {self.ratio:.1f} : 1"
             parts.append(sentence + ".")
+        if self.relative_map is not None:
+            parts.append(self.relative_map.text())
         oi_bits = []
         for ex, o in self.open_interest.items():
             name = EXCHANGE_NAMES.get(ex, ex)
@@ -156,12 +178,15 @@ def build_report(candles: pd.DataFrame, open_interest: pd.DataFrame, funding: Op
                  liquidations: Optional[pd.DataFrame], at_ms: int, days: int = 16, up: float | None = None,
                  down: float | None = None, params: ModelParams | None = None, symbol: str = "BTC/USDT:USDT",
                  timeframe_ms: int = 60_000, model: LiquidationModel | None = None, oi_since_ms: int | None = None,
-                 real_liquidation_exchanges=None) -> MarketReport:
+                 real_liquidation_exchanges=None, ensemble: EnsembleModel | None = None,
+                 liquidations_simulated: bool = False) -> MarketReport:
     """The report as of ``at_ms`` from the frames (market.series columns), using only data known then.
 
     ``model``: an up-to-date LiquidationModel (the GUI's) to read the map from instead of building one.
     ``real_liquidation_exchanges``: venues whose liquidation feed is real/complete (default: those with
     rows in ``liquidations``); the others' 24 h liquidations are the model's estimate, labelled so.
+    ``ensemble``: an up-to-date EnsembleModel for the at-risk ranges (built from the frames if None).
+    ``liquidations_simulated``: the recorded events are the demo simulator's, so they are called simulated.
     """
     params = params or ModelParams()
     notes: list[str] = []
@@ -181,12 +206,15 @@ def build_report(candles: pd.DataFrame, open_interest: pd.DataFrame, funding: Op
     price = move.price if move else None
 
     # liquidation map and imbalance
+    relative_map: Optional[RelativeClusters] = None
     m = None
     imb = None
     at_risk: tuple[AtRisk, ...] = ()
     if price is not None:
         if open_interest is None or len(open_interest) == 0:
-            notes.append("no open-interest history: liquidation levels cannot be estimated")
+            rel = relative_clusters(relative(volume_model(candles, params, timeframe_ms).map_at(at_ms)))
+            relative_map = rel if math.isfinite(rel.price) else None
+            notes.append(RELATIVE_NOTE)
         else:
             if model is None:
                 model = LiquidationModel.from_history(candles, open_interest, params, timeframe_ms)
@@ -195,9 +223,22 @@ def build_report(candles: pd.DataFrame, open_interest: pd.DataFrame, funding: Op
                 m = None
         if m is not None:
             imb = imbalance(m, up, down)
-            at_risk = (AtRisk("short", imb.up, imb.shorts_at_risk_usd, (imb.up / price - 1) * 100),
-                       AtRisk("long", imb.down, imb.longs_at_risk_usd, (imb.down / price - 1) * 100))
-            notes.append("liquidation levels are estimates from open interest, taker volume and an assumed leverage mix")
+            if ensemble is None:
+                ensemble = EnsembleModel.from_history(candles, open_interest, params, timeframe_ms)
+            # Narrowed by the recorded liquidations where there are any (members that explain them badly
+            # weigh less); the prior's equal weights otherwise.
+            narrowed = ensemble.member_weights(at_ms, liquidations)
+            em = ensemble.maps_at(at_ms, m.bin_edges, m.price, member_weights=narrowed)
+            if narrowed is not None:
+                notes.append(f"the at-risk ranges are narrowed by the {len(liquidations):,} recorded liquidation events "
+                             "(crowds that explain them badly weigh less)")
+            up_r = figure_range(em.shorts_at_risk(imb.up), em.weights, imb.shorts_at_risk_usd)
+            down_r = figure_range(em.longs_at_risk(imb.down), em.weights, imb.longs_at_risk_usd)
+            at_risk = (AtRisk("short", imb.up, imb.shorts_at_risk_usd, (imb.up / price - 1) * 100, up_r.low, up_r.high),
+                       AtRisk("long", imb.down, imb.longs_at_risk_usd, (imb.down / price - 1) * 100, down_r.low, down_r.high))
+            notes.append("liquidation levels are estimates from open interest, taker volume and an assumed leverage mix; "
+                         f"the range in brackets is the 80 % range over {len(em.crowds)} plausible crowds "
+                         "(leverage mix, holding time, passive share), not a confidence interval on the market")
         else:
             u = up if up is not None else price * 1.1
             d = down if down is not None else price * 0.9
@@ -240,10 +281,18 @@ def build_report(candles: pd.DataFrame, open_interest: pd.DataFrame, funding: Op
     if exchanges:
         est = model.estimated_liquidations(at_ms - DAY_MS, at_ms) if model is not None else None
         est = est[est["ts"] + timeframe_ms <= at_ms] if est is not None else None
-        liq24 = recent_liquidations(liquidations, est, at_ms, exchanges, DAY_MS, real_liquidation_exchanges)
-        estimated = [EXCHANGE_NAMES.get(e, e) for e, (_l, _s, k) in liq24.per_exchange.items() if k != "real"]
-        if estimated:
-            notes.append(f"24 h liquidations estimated by the model for {', '.join(estimated)} (no real events)")
+        liq24 = recent_liquidations(liquidations, est, at_ms, exchanges, DAY_MS, real_liquidation_exchanges,
+                                    recorded_kind=SIMULATED if liquidations_simulated else REAL)
+        estimated = [EXCHANGE_NAMES.get(e, e) for e, (_l, _s, k) in liq24.per_exchange.items() if k == ESTIMATED]
+        if estimated and model is None:
+            # No OI, so no model: where nothing was recorded nothing is known, and $0 would be a made-up number.
+            kept = {e: v for e, v in liq24.per_exchange.items() if v[2] != ESTIMATED}
+            liq24 = None if not kept else LiquidationTotals(liq24.start_ms, liq24.end_ms, sum(v[0] for v in kept.values()),
+                                                            sum(v[1] for v in kept.values()), kept)
+            notes.append(f"liquidations in the last 24 h unknown for {', '.join(estimated)}: no recorded events, and no "
+                         "open interest for the model to estimate them")
+        elif estimated:
+            notes.append(f"24 h liquidations estimated by the model for {', '.join(estimated)} (no recorded events)")
 
     return MarketReport(
         symbol=symbol, at_ms=at_ms, days=int(days), price=price,
@@ -251,6 +300,7 @@ def build_report(candles: pd.DataFrame, open_interest: pd.DataFrame, funding: Op
         high=move.high if move else None, at_risk=at_risk, ratio=imb.ratio if imb else None, imbalance=imb,
         liquidation_map=m, open_interest=oi, oi_since_ms=oi_since_ms, volume=vol,
         volume_month_lowest_since=lowest, funding=fund, sweep=sweep, liquidations_24h=liq24, notes=tuple(notes),
+        relative_map=relative_map, high_days=move.window_days if move else None,
     )
 
 
@@ -305,6 +355,15 @@ def _pct(v: float) -> str:
 
 def _price(v: float) -> str:
     return f"{v:,.0f}"
+
+
+def usd_range(low: float, high: float) -> str:
+    """"0.9–2.8B": both ends in the unit of the larger one, the dollar sign once (it follows a "$" figure)."""
+    a = max(abs(low), abs(high))
+    for div, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if a >= div:
+            return f"{low / div:.1f}\u2013{high / div:.1f}{suffix}"
+    return f"{low:,.0f}\u2013{high:,.0f}"
 
 
 def _usd(v: float) -> str:

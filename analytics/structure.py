@@ -42,11 +42,12 @@ def _closed_by(ohlc: pd.DataFrame, at_ms: int, tf_ms: int) -> pd.DataFrame:
 @dataclass(frozen=True)
 class PriceMove:
     price: float  # last close at ``at_ms``
-    start_price: Optional[float]  # last close at ``at_ms - days`` (None if the data starts later)
+    start_price: Optional[float]  # the price at ``at_ms - days`` (None if the data starts later)
     change_pct: Optional[float]
     high: float  # highest high in the window
     drawdown_pct: float  # price vs that high (<= 0)
     low: float
+    window_days: float = 0.0  # the days the high and low were taken over: ``days``, or less if the data is shorter
 
 
 def price_move(ohlc: pd.DataFrame, at_ms: int, days: float, tf_ms: int) -> Optional[PriceMove]:
@@ -59,11 +60,15 @@ def price_move(ohlc: pd.DataFrame, at_ms: int, days: float, tf_ms: int) -> Optio
     ts = known["ts"].to_numpy(np.int64)
     before = known[ts + tf_ms <= start]
     start_price = float(before["close"].iloc[-1]) if len(before) else None
+    if start_price is None and ts[0] <= start and "open" in known and np.isfinite(known["open"].iloc[0]):
+        # Exactly ``days`` of data: the first candle opens at the start, and its open is the price then.
+        start_price = float(known["open"].iloc[0])
     window = known[ts + tf_ms > start]
     high = float(window["high"].max())
     low = float(window["low"].min())
     change = None if start_price is None else (price / start_price - 1.0) * 100.0
-    return PriceMove(price, start_price, change, high, (price / high - 1.0) * 100.0, low)
+    covered = min(float(days), (at_ms - int(ts[0])) / DAY_MS)
+    return PriceMove(price, start_price, change, high, (price / high - 1.0) * 100.0, low, covered)
 
 
 def swing_points(high: np.ndarray, low: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

@@ -428,7 +428,8 @@ def block_indices(n: int, block_len: int, n_boot: int, rng: np.random.Generator)
         yield (starts[:, None] + np.arange(block_len)[None, :]).ravel()[:n]
 
 
-def _interval(values: np.ndarray, confidence: float) -> tuple[float, float]:
+def bootstrap_interval(values: np.ndarray, confidence: float) -> tuple[float, float]:
+    """The central ``confidence`` interval of bootstrap replicates (NaN ones left out)."""
     v = values[np.isfinite(values)]
     if len(v) == 0:
         return float("nan"), float("nan")
@@ -551,8 +552,8 @@ def summarize(obs: StudyObservations, *, every_ms: int, horizon_ms: int, band_pc
             continue
         position[j] = len(out)
         ratio = obs.ratio[sel]
-        rate_ci = _interval(bt["rate"][:, j], confidence)
-        edge_ci = _interval(bt["edge"][:, j], confidence)
+        rate_ci = bootstrap_interval(bt["rate"][:, j], confidence)
+        edge_ci = bootstrap_interval(bt["edge"][:, j], confidence)
         base_j = float(point["base"][0, j])
         # A bootstrap never draws an event the sample lacks: with few events (counted per block) its
         # interval collapses, so it is widened to the Wilson interval on the effective sample size.
@@ -564,7 +565,7 @@ def summarize(obs: StudyObservations, *, every_ms: int, horizon_ms: int, band_pc
             widened += 1
         out.append(BucketStats(
             imbalance_min=float(ratio.min()), imbalance_max=float(ratio.max()), n=int(sel.sum()),
-            mean_return_pct=float(point["ret"][0, j]), return_ci=_interval(bt["ret"][:, j], confidence),
+            mean_return_pct=float(point["ret"][0, j]), return_ci=bootstrap_interval(bt["ret"][:, j], confidence),
             heavier_first_rate=float(point["rate"][0, j]), ci_low=rate_ci[0], ci_high=rate_ci[1],
             base_rate=base_j, edge_ci=edge_ci, shorts_heavier_share=float(sh[sel].mean()),
         ))
@@ -574,7 +575,7 @@ def summarize(obs: StudyObservations, *, every_ms: int, horizon_ms: int, band_pc
                      "n / block (a bootstrap cannot draw events the sample lacks).")
     rho = spearman(lr, ret)
     rhos = np.array([r for r in rho_boot if r is not None], float)
-    rho_ci = _interval(rhos, confidence) if len(rhos) else (float("nan"), float("nan"))
+    rho_ci = bootstrap_interval(rhos, confidence) if len(rhos) else (float("nan"), float("nan"))
     p_up, p_dn = float(up.mean()), float(dn.mean())
     base = float((sh * p_up + lh * p_dn).mean())
     return StudyResult(

@@ -1,8 +1,12 @@
-"""`cascade import FILES_OR_DIRS... --out FILE.cascade [--exchange X] [--symbol S]`.
+"""`cascade import FILES_OR_DIRS... --out FILE.cascade [--exchange X] [--symbol S] [--oi-unit U
+[--contract-size N]] [--liq-unit U]`.
 
-Reads Binance USDⓈ-M archive files (klines, metrics, fundingRate; zipped or not) and plain OHLCV CSVs
-into one snapshot file. Files that cannot be read are named on stderr, one line each, and skipped; the
-rest are imported. Nothing valid at all -> exit 2.
+Reads Binance archive files (USDⓈ-M and COIN-M klines, metrics, fundingRate, liquidationSnapshot; zipped
+or not), Coinalyze liquidation history (JSON or t,l,s CSV), plain OHLCV and open-interest CSVs into one
+snapshot file (``market.archive``). Files that cannot be read are named on stderr, one line each, and
+skipped; the rest are imported; remarks on imported files (duplicates counted once, unit conversions)
+follow the summary on stdout, one line each. Nothing valid at all -> exit 2. Every name is printed
+through ``printable``.
 """
 
 from __future__ import annotations
@@ -12,10 +16,10 @@ import sys
 from pathlib import Path
 
 from analytics.report import utc_minute
-from commands.errors import CommandError
+from commands.errors import CommandError, printable
 from market.archive import ArchiveError, ImportProblem, binance_symbol, import_files
 from market.series import EXCHANGES, SERIES_COLUMNS, MarketFrames
-from market.store import SnapshotError, check_output_path, save_snapshot
+from market.snapshot_file import SnapshotError, check_output_path, save_snapshot
 
 
 def _timeframe(ms: int) -> str:
@@ -60,18 +64,25 @@ def run(args: argparse.Namespace) -> int:
         except ArchiveError:
             raise CommandError(f"unknown symbol {args.symbol!r}: use ccxt's spelling, e.g. BTC/USDT:USDT") from None
     try:
-        result = import_files(paths, exchange=exchange, symbol=symbol)
+        result = import_files(
+            paths, exchange=exchange, symbol=symbol, oi_unit=getattr(args, "oi_unit", None),
+            contract_size=getattr(args, "contract_size", None), liq_unit=getattr(args, "liq_unit", None),
+        )
     except ImportProblem as exc:
         raise CommandError(str(exc)) from None
     for s in result.skipped:
         if Path(s.name).resolve() == out_resolved:
             continue  # the output of an earlier run, inside a walked folder
-        sys.stderr.write(f"cascade import: skipped {s.name}: {s.reason}\n")
+        sys.stderr.write(f"cascade import: skipped {printable(s.name)}: {printable(s.reason)}\n")
     if result.frames.is_empty():
-        raise CommandError("nothing to import: no readable Binance archive or OHLCV file among the given paths")
+        raise CommandError("nothing to import: no readable Binance archive, Coinalyze, OHLCV or open-interest file among the given paths")
     try:
         save_snapshot(result.frames, out, source_kind="import")
     except SnapshotError as exc:
         raise CommandError(str(exc)) from None
-    print(f"imported {len(result.files)} file{'s' if len(result.files) != 1 else ''} into {out}: {describe_frames(result.frames)}")
+    print(f"imported {len(result.files)} file{'s' if len(result.files) != 1 else ''} into {printable(out)}: "
+          f"{printable(describe_frames(result.frames))}")
+    for f in result.files:
+        for note in f.notes:
+            print(f"  note: {printable(f.name)}: {printable(note)}")
     return 0

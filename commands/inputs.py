@@ -59,7 +59,14 @@ def demo_frames(seed: int, symbol: str = DEFAULT_SYMBOL, history_days: Optional[
 
 def snapshot_frames(path: str, symbol: Optional[str] = None) -> tuple[MarketFrames, ModelParams]:
     """A snapshot file's history of ``symbol`` (None: its first symbol) and the model settings saved with it."""
-    from market.store import SnapshotError, open_snapshot
+    frames, params, _info = snapshot_frames_info(path, symbol)
+    return frames, params
+
+
+def snapshot_frames_info(path: str, symbol: Optional[str] = None):
+    """``snapshot_frames`` and the file's ``SourceInfo`` (e.g. whether its liquidations are simulated)."""
+    from market.snapshot_file import SnapshotError
+    from market.snapshot_source import open_snapshot
 
     try:
         src = open_snapshot(path)
@@ -74,9 +81,10 @@ def snapshot_frames(path: str, symbol: Optional[str] = None) -> tuple[MarketFram
             raise CommandError(f"{path}: has {', '.join(have)}, not {sym}")
         frames = src.history(sym)
         params = saved_params(getattr(src, "model_settings", None))
+        info = src.info()
     finally:
         src.close()
-    return frames, params
+    return frames, params, info
 
 
 def saved_params(settings: Any) -> ModelParams:

@@ -12,7 +12,7 @@ import json
 from analytics.params import ModelParams
 from analytics.report import build_report, iso_utc
 from commands.errors import CommandError
-from commands.inputs import demo_frames, parse_utc, snapshot_frames
+from commands.inputs import demo_frames, parse_utc, snapshot_frames, snapshot_frames_info
 from market.series import DEFAULT_SYMBOL
 
 
@@ -20,9 +20,11 @@ def run(args: argparse.Namespace) -> int:
     wanted_at = parse_utc(args.at, "--at") if args.at else None  # a bad --at fails before any data is loaded
     since = parse_utc(args.since, "--since") if getattr(args, "since", None) else None
     if args.open:
-        frames, params = snapshot_frames(args.open, args.symbol)
+        frames, params, info = snapshot_frames_info(args.open, args.symbol)
+        simulated = info.liquidations_simulated
     else:
         frames, params = demo_frames(args.seed, args.symbol or DEFAULT_SYMBOL), ModelParams()
+        simulated = True
     span = frames.time_range()
     if span is None:
         raise CommandError("no candles in the data: nothing to report")
@@ -34,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     report = build_report(
         frames.candles, frames.open_interest, frames.funding, frames.liquidations, at, args.days,
         up=args.up, down=args.down, params=params, symbol=frames.symbol, timeframe_ms=frames.timeframe_ms,
-        oi_since_ms=since,
+        oi_since_ms=since, liquidations_simulated=simulated,
     )
     if report.price is None:
         raise CommandError(f"no candle closed by {iso_utc(at)}: nothing to report")

@@ -14,12 +14,13 @@ import time
 from pathlib import Path
 from typing import Callable, Optional
 
-from commands.errors import CommandError
+from commands.errors import CommandError, printable
 from commands.import_cmd import describe_frames
 from commands.inputs import demo_frames
 from market.series import MarketFrames
 from market.source import FEED_OK
-from market.store import SnapshotError, Store, StoreError, check_output_path, default_store_path, save_snapshot
+from market.snapshot_file import SnapshotError, check_output_path, save_snapshot
+from market.store import Store, StoreError, default_store_path
 
 LIVE_STALL_S = 45.0  # longest wait without any progress report before a live download is given up
 DAY_MS = 86_400_000
@@ -136,5 +137,5 @@ def run(args: argparse.Namespace) -> int:
         save_snapshot(frames, out, source_kind=kind)
     except SnapshotError as exc:
         raise CommandError(str(exc)) from None
-    print(f"wrote {out}: {describe_frames(frames)}")
+    print(f"wrote {printable(out)}: {printable(describe_frames(frames))}")
     return 0

@@ -16,9 +16,11 @@ from typing import Optional, Sequence
 import numpy as np
 
 from analytics import imbalance
+from analytics.ensemble import EnsembleMaps, EnsembleModel, figure_range
 from analytics.levels import Heatmap, LiquidationMap
 from analytics.liquidation import LiquidationModel
 from analytics.params import ModelParams
+from analytics.volume_map import relative, relative_clusters, volume_model
 from market.series import MarketFrames
 
 ModelSettings = ModelParams
@@ -31,6 +33,10 @@ class LiquidityView:
     map: LiquidationMap
     heatmap: Optional[Heatmap]
     estimated: bool = True  # always a model estimate; the panels say so
+    ensemble: Optional[EnsembleMaps] = None  # every plausible crowd's map on the same bins: the ranges
+    # No open interest: the map is the volume-based one (analytics.volume_map), in relative units where
+    # the heaviest bin is 1; no USD figure may be read from it.
+    relative: bool = False
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,12 @@ class ImbalanceView:
     down: float
     shorts_at_risk_usd: float  # shorts liquidated if price rises to ``up``
     longs_at_risk_usd: float  # longs liquidated if price falls to ``down``
+    # 80 % ranges over the plausible crowds (None without an ensemble)
+    shorts_range: Optional[tuple[float, float]] = None
+    longs_range: Optional[tuple[float, float]] = None
+    relative: bool = False  # from the volume-based map: the figures are relative units, not USD
+    short_cluster: Optional[float] = None  # relative map: its heaviest short / long level within ±10 %
+    long_cluster: Optional[float] = None
 
     @property
     def ratio(self) -> float:
@@ -64,7 +76,17 @@ def at_risk(m: LiquidationMap, up: float, down: float) -> tuple[float, float]:
 
 def imbalance_view(view: LiquidityView, up: float, down: float) -> ImbalanceView:
     shorts, longs = at_risk(view.map, up, down)
-    return ImbalanceView(view.map.price, up, down, shorts, longs)
+    if view.relative:
+        rc = relative_clusters(view.map)
+        return ImbalanceView(view.map.price, up, down, shorts, longs, relative=True,
+                             short_cluster=rc.short_cluster, long_cluster=rc.long_cluster)
+    sr = lr = None
+    em = view.ensemble
+    if em is not None:
+        s = figure_range(em.shorts_at_risk(up), em.weights, shorts)
+        lo = figure_range(em.longs_at_risk(down), em.weights, longs)
+        sr, lr = (s.low, s.high), (lo.low, lo.high)
+    return ImbalanceView(view.map.price, up, down, shorts, longs, sr, lr)
 
 
 def default_targets(view: LiquidityView) -> tuple[float, float]:
@@ -85,6 +107,8 @@ class ModelKeeper:
 
     def __init__(self) -> None:
         self.model: Optional[LiquidationModel] = None
+        self.ensemble: Optional[EnsembleModel] = None
+        self.relative = False
         self._key: tuple | None = None
         self._heat: tuple[tuple, float, Heatmap] | None = None
         self.rebuilds = 0
@@ -98,12 +122,20 @@ class ModelKeeper:
         key = (session_id, params, frames.symbol, frames.timeframe_ms)
         if self.model is None or self._key != key:
             known = frames.known_at(closed_until_ms) if closed_until_ms is not None else frames
-            self.model = LiquidationModel.from_history(known.candles, known.open_interest, params, frames.timeframe_ms)
+            self.relative = len(known.open_interest) == 0 and len(known.candles) > 0
+            if self.relative:
+                # Candles only: the volume-based map, kept as it is (its stand-in OI needs the whole
+                # history, so it is rebuilt rather than updated; candles-only data is offline data).
+                self.model = volume_model(known.candles, params, frames.timeframe_ms)
+                self.ensemble = None
+            else:
+                self.model = LiquidationModel.from_history(known.candles, known.open_interest, params, frames.timeframe_ms)
+                self.ensemble = EnsembleModel.from_history(known.candles, known.open_interest, params, frames.timeframe_ms)
             self._key, self._heat = key, None
             self.rebuilds += 1
             return self.model
         last = self.model.last_ms()
-        if last is not None:
+        if last is not None and not self.relative:
             c, oi = frames.candles, frames.open_interest
             cts, ots = c["ts"].to_numpy(), oi["ts"].to_numpy()
             c_end = len(cts) if closed_until_ms is None else int(np.searchsorted(cts, closed_until_ms - frames.timeframe_ms, "right"))
@@ -111,6 +143,8 @@ class ModelKeeper:
             tail_c = c.iloc[int(np.searchsorted(cts, last - frames.timeframe_ms, "left")):c_end]
             tail_oi = oi.iloc[int(np.searchsorted(ots, last - 2 * frames.timeframe_ms, "left")):o_end]
             self.model.update(tail_c, tail_oi)
+            if self.ensemble is not None:
+                self.ensemble.update(tail_c, tail_oi)
         return self.model
 
     def view(
@@ -145,4 +179,11 @@ class ModelKeeper:
             else:
                 heat = model.heatmap(edges, m.bin_edges, exchanges=tuple(exchanges))
                 self._heat = (key, now, heat)
-        return LiquidityView(m, heat)
+        if self.relative:
+            # Relative units: the heatmap's heaviest cell is 1 (as the map's heaviest bin is).
+            top = float(heat.values.max(initial=0.0)) if heat is not None and heat.values.size else 0.0
+            if heat is not None and top > 0:
+                heat = Heatmap(heat.time_edges, heat.price_edges, heat.long_values / top, heat.short_values / top)
+            return LiquidityView(relative(m), heat, relative=True)
+        ens = self.ensemble.maps_at(as_of_ms, m.bin_edges, m.price, exchanges=tuple(exchanges)) if self.ensemble else None
+        return LiquidityView(m, heat, ensemble=ens)

@@ -29,6 +29,9 @@ def make_app(argv: Optional[list[str]] = None) -> QtWidgets.QApplication:
     import pyqtgraph as pg
 
     pg.setConfigOptions(antialias=False, background="#0b0e14", foreground="#8a93a6")
+    from gui.focus import install_shortcut_guard
+
+    install_shortcut_guard(app)
     return app
 
 

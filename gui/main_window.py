@@ -155,6 +155,9 @@ class MainWindow(QtWidgets.QMainWindow):
         from gui.study import install_study_ui  # Tools → Signal study… (issue 11)
 
         install_study_ui(self)
+        from gui.symbol_search import install_symbol_search
+
+        install_symbol_search(self)
         self.open_spec(spec)
 
     # -- wiring -----------------------------------------------------------------------------------
@@ -252,6 +255,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.progress.hide()
         info = session.info
         self.terminal.real_liquidations = bool(info and info.has_real_liquidations)
+        self.terminal.liquidations_simulated = bool(info and (info.kind == "demo" or info.liquidations_simulated))
         symbols = info.symbols if info else (session.spec.symbol,)
         self.toolbar.set_symbols(tuple(symbols), frames.symbol)
         self.as_of_ms = None
@@ -326,6 +330,8 @@ class MainWindow(QtWidgets.QMainWindow):
             self.show_error("Could not open", f"Could not open {what}:\n{message}")
             if self.session is None:
                 self.source_label.setText("No data — open a snapshot (Ctrl+O) or the demo market (Ctrl+D)")
+                self.terminal.show_empty(f"No data: could not open {what}.\n\nFile → Open snapshot… (Ctrl+O) or File → Demo market (Ctrl+D)")
+                self.card.label.setText("no data")
         elif session is self.session:
             self.statusBar().showMessage(message, 8000)
 
@@ -333,6 +339,7 @@ class MainWindow(QtWidgets.QMainWindow):
         """A non-modal message box: never blocks the event loop (or a test)."""
         self.last_error = text
         box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Warning, title, text, QtWidgets.QMessageBox.StandardButton.Ok, self)
+        box.setTextFormat(QtCore.Qt.TextFormat.PlainText)  # file names and messages from outside: never HTML
         box.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
         box.setModal(False)
         box.show()

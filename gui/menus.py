@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from PySide6 import QtGui, QtWidgets
 
-from gui import file_actions
+from gui import file_actions, tool_actions
 from gui.terminal import PANEL_NAMES
 
 if TYPE_CHECKING:
@@ -27,6 +27,7 @@ SHORTCUTS_HELP = """<table>
 <tr><td>M</td><td>Measure tool</td></tr>
 <tr><td>Ctrl+H</td><td>Heatmap colours</td></tr>
 <tr><td>Ctrl+M</td><td>Model settings</td></tr>
+<tr><td>Ctrl+Shift+K</td><td>Model scorecard</td></tr>
 <tr><td>Ctrl+Shift+A</td><td>Alerts</td></tr>
 <tr><td>Ctrl+Q</td><td>Quit</td></tr>
 </table>"""
@@ -81,8 +82,10 @@ def build_menus(win: "MainWindow") -> dict[str, QtGui.QAction]:
 
     tools = bar.addMenu("&Tools")
     named["measure"] = _action(win, tools, "&Measure (click start, click end)", win.terminal.set_measuring, "M", checkable=True)
+    win.terminal.measuring_changed.connect(named["measure"].setChecked)
     named["heatmap"] = _action(win, tools, "&Heatmap colours…", win.ask_heatmap_style, "Ctrl+H")
     named["model"] = _action(win, tools, "Liquidation &model settings…", win.ask_model_settings, "Ctrl+M")
+    named["scorecard"] = _action(win, tools, "Model &scorecard…", lambda: tool_actions.ask_scorecard(win), "Ctrl+Shift+K")
     named["alerts"] = win.alerts_dock.toggleViewAction()
     named["alerts"].setText("&Alerts")
     named["alerts"].setShortcut(QtGui.QKeySequence("Ctrl+Shift+A"))

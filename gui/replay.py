@@ -5,13 +5,29 @@ Moving the slider asks for the analytics as of that instant (MarketFrames.known_
 
 from __future__ import annotations
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from analytics.report import utc_minute
 
 SPEEDS = (1, 10, 60, 100, 300, 1000)
 TICK_MS = 100
 STEP_MS = 60_000  # slider resolution: one minute
+
+
+class JumpSlider(QtWidgets.QSlider):
+    """A click on the track jumps to the clicked time (a plain QSlider moves one page toward it)."""
+
+    def mousePressEvent(self, event: QtGui.QMouseEvent) -> None:
+        if event.button() == QtCore.Qt.MouseButton.LeftButton:
+            opt = QtWidgets.QStyleOptionSlider()
+            self.initStyleOption(opt)
+            handle = self.style().subControlRect(QtWidgets.QStyle.ComplexControl.CC_Slider, opt, QtWidgets.QStyle.SubControl.SC_SliderHandle, self)
+            if not handle.contains(event.position().toPoint()):
+                groove = self.style().subControlRect(QtWidgets.QStyle.ComplexControl.CC_Slider, opt, QtWidgets.QStyle.SubControl.SC_SliderGroove, self)
+                span = max(1, groove.width() - handle.width())
+                x = int(event.position().x()) - groove.x() - handle.width() // 2
+                self.setValue(QtWidgets.QStyle.sliderValueFromPosition(self.minimum(), self.maximum(), x, span, opt.upsideDown))
+        super().mousePressEvent(event)
 
 
 class ReplayBar(QtWidgets.QWidget):
@@ -24,7 +40,7 @@ class ReplayBar(QtWidgets.QWidget):
         self.play_button = QtWidgets.QPushButton("▶ Play")
         self.play_button.setCheckable(True)
         self.play_button.setToolTip("Play the replay (Space)")
-        self.slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
+        self.slider = JumpSlider(QtCore.Qt.Orientation.Horizontal)
         self.slider.setTracking(True)
         self.speed = QtWidgets.QComboBox()
         for s in SPEEDS:

@@ -6,12 +6,14 @@ bars, auto-scroll only while the user is at the right edge (vn.py), a crosshair 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Optional
 
 import numpy as np
 from PySide6 import QtCore, QtWidgets
 
 from gui.chart_data import ChartData
+from gui.heat_cell import heat_cell
 from gui.items.heatmap import HeatmapStyle
 from gui.items.measure import Measurement, MeasureItem
 from gui.panels.events import LiquidationEventsPanel
@@ -27,7 +29,23 @@ from market.series import EXCHANGE_NAMES
 from gui.workers import ViewResult
 
 SIDE_WIDTH = 230
+MIN_BARS_IN_VIEW = 40  # after a timeframe change, widen the span to at least this many of the new bars
 PANEL_NAMES = ("volume", "open_interest", "funding", "liquidations")
+
+
+def log_rows(values: np.ndarray, price_edges: np.ndarray) -> tuple[np.ndarray, float, float]:
+    """The heatmap's linear price rows resampled onto rows even in log10(price), for the log axis.
+
+    An image is drawn on an even grid; spreading linear bins evenly over a log axis put every level at
+    the wrong price. Each log row takes the linear bin holding its centre price.
+    Returns (values, log10 of the first edge, log10 step).
+    """
+    n = values.shape[1]
+    lo, hi = np.log10(max(float(price_edges[0]), 1e-9)), np.log10(float(price_edges[-1]))
+    step = (hi - lo) / n
+    centres = 10 ** (lo + (np.arange(n) + 0.5) * step)
+    idx = np.clip(np.searchsorted(price_edges, centres, "right") - 1, 0, n - 1)
+    return values[:, idx], float(lo), float(step)
 
 
 class Terminal(QtWidgets.QWidget):
@@ -35,6 +53,7 @@ class Terminal(QtWidgets.QWidget):
     hovered = QtCore.Signal(object)  # Readout | None
     redrawn = QtCore.Signal()
     user_range_changed = QtCore.Signal()  # the user panned/zoomed (not a data update following the edge)
+    measuring_changed = QtCore.Signal(bool)  # measure mode ended by itself (after one measurement)
 
     def __init__(self, theme: Theme, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -70,6 +89,7 @@ class Terminal(QtWidgets.QWidget):
         self.follow = True
         self.redraws = 0
         self.real_liquidations = True
+        self.liquidations_simulated = False  # the recorded events are the demo simulator's
         self._fitting = False
         self._hovering = False
         self._applying = False
@@ -81,11 +101,27 @@ class Terminal(QtWidgets.QWidget):
         self.measure_item = MeasureItem(self.price.plot, theme.accent)
         self.measuring = False
         self._measure_start: Optional[tuple[float, float]] = None
+        self._measure_done = False
         self.price.plot.scene().sigMouseClicked.connect(self._on_click)
         self._update_time_axes()
 
     def all_panels(self):
         return [self.price, *self.panels.values()]
+
+    def show_empty(self, text: str) -> None:
+        """Nothing to show (no source has data): say so over the panels instead of empty axes."""
+        if not hasattr(self, "empty_state"):
+            from gui.widgets.empty_state import EmptyState
+
+            self.empty_state = EmptyState(self)
+        self.empty_state.show_message(text)
+
+    def is_empty_shown(self) -> bool:
+        return hasattr(self, "empty_state") and self.empty_state.isVisible()
+
+    def focus_chart(self) -> None:
+        """Give the keyboard to the price chart (after the symbol box), where keys are shortcuts."""
+        self.price.plot_widget.setFocus(QtCore.Qt.FocusReason.OtherFocusReason)
 
     # -- data -------------------------------------------------------------------------------------
     def set_result(self, result: ViewResult) -> None:
@@ -96,7 +132,10 @@ class Terminal(QtWidgets.QWidget):
             self._applying = False
 
     def _set_result(self, result: ViewResult) -> None:
+        if hasattr(self, "empty_state"):
+            self.empty_state.hide()
         first = self.chart is None or not len(self.chart.candles)
+        new_tf = not first and self.chart.timeframe_ms != result.chart.timeframe_ms
         old_bounds = self.chart.time_bounds_s() if self.chart is not None else None
         was_at_edge = self._at_right_edge(old_bounds)
         self.result = result
@@ -104,17 +143,23 @@ class Terminal(QtWidgets.QWidget):
         self.price.set_data(chart)
         for name, panel in self.panels.items():
             if name == "liquidations":
-                panel.set_data(chart, self.real_liquidations)
+                rel = result.liquidity is not None and result.liquidity.relative
+                panel.set_data(chart, self.real_liquidations, self.liquidations_simulated, unknown=rel and not self.real_liquidations)
             else:
                 panel.set_data(chart)
         liq = result.liquidity
-        self.liqmap.set_map(liq.map if liq is not None else None)
+        self.price.reference_price = float(liq.map.price) if liq is not None else None
+        self.liqmap.set_map(liq.map if liq is not None else None, liq.ensemble if liq is not None else None,
+                            bool(liq is not None and liq.relative))
+        self.price.set_relative(bool(liq is not None and liq.relative))
         self._set_heatmap(liq)
         if result.imbalance is not None:
             self.price.set_targets(result.imbalance.up, result.imbalance.down)
         bounds = chart.time_bounds_s()
         if bounds is not None:
-            if first or (self.follow and was_at_edge):
+            if new_tf:
+                self._keep_span(bounds, was_at_edge)
+            elif first or (self.follow and was_at_edge):
                 self.show_lookback(self.lookback_s, bounds)
             else:
                 self._fit_all()
@@ -122,7 +167,7 @@ class Terminal(QtWidgets.QWidget):
             # Until the mouse is over a chart, the readout shows the newest bar.
             c = chart.candles
             lu, su = self.liqmap.usd_at(float(c.close[-1]))
-            self.hovered.emit(readout_at(chart, float(c.x[-1]), float(c.close[-1]), lu, su))
+            self.hovered.emit(readout_at(chart, float(c.x[-1]), float(c.close[-1]), lu, su, self.liqmap.relative))
         self.redraws += 1
         self.redrawn.emit()
 
@@ -135,11 +180,12 @@ class Terminal(QtWidgets.QWidget):
             self.price.heatmap.set_grid(np.zeros((0, 0)), 0, 1, 0, 1)
             return
         t, p = heat.time_edges, heat.price_edges
+        values = heat.values
         if self.price.log_scale:
-            p0, p1 = np.log10(max(p[0], 1e-9)), np.log10(p[-1])
+            values, p0, step = log_rows(values, p)
         else:
-            p0, p1 = float(p[0]), float(p[-1])
-        self.price.heatmap.set_grid(heat.values, t[0] / 1000.0, (t[-1] - t[0]) / 1000.0 / heat.values.shape[0], p0, (p1 - p0) / heat.values.shape[1])
+            p0, step = float(p[0]), (float(p[-1]) - float(p[0])) / values.shape[1]
+        self.price.heatmap.set_grid(values, t[0] / 1000.0, (t[-1] - t[0]) / 1000.0 / values.shape[0], p0, step)
 
     def set_heatmap_style(self, style: HeatmapStyle) -> None:
         self.price.heatmap.set_style(style)
@@ -151,6 +197,20 @@ class Terminal(QtWidgets.QWidget):
         (x0, x1), _ = self.price.view.viewRange()
         tf = self.chart.timeframe_ms / 1000.0 if self.chart else 60.0
         return x1 >= bounds[1] - 3 * tf
+
+    def _keep_span(self, bounds: tuple[float, float], at_edge: bool) -> None:
+        """A new timeframe shows the same time span (widened to MIN_BARS_IN_VIEW of its bars) and refits price.
+
+        Keeping the bar range instead left a 1 h chart one bar wide after a 1 m zoom: a flat stripe.
+        """
+        x0, x1 = self.visible_x()
+        tf = self.chart.timeframe_ms / 1000.0
+        end = bounds[1] + 3 * tf if at_edge else min(x1, bounds[1] + 3 * tf)
+        span = max(x1 - x0, MIN_BARS_IN_VIEW * tf)
+        start = max(bounds[0], end - span)
+        end = min(bounds[1] + 3 * tf, start + span)  # clipped at the first bar: widen to the right instead
+        self.price.view.setXRange(start, max(end, start + tf), padding=0)
+        self._fit_all()
 
     def show_lookback(self, seconds: float, bounds=None) -> None:
         self.lookback_s = float(seconds)
@@ -188,7 +248,9 @@ class Terminal(QtWidgets.QWidget):
             return
         t = self.theme
         c = chart.candles
-        a, b = int(np.searchsorted(c.x, x0, "left")), int(np.searchsorted(c.x, x1, "right"))
+        tf = chart.timeframe_ms / 1000.0
+        # Bars overlapping the view (a bar opened before x0 still covers part of it).
+        a, b = int(np.searchsorted(c.x, x0 - tf, "right")), int(np.searchsorted(c.x, x1, "right"))
         vol = float(c.volume[a:b].sum())
         usd = float((c.volume[a:b] * c.close[a:b]).sum())
         self.side_info["volume"].set_rows("In view", [("Volume", format_compact(vol), ""), ("≈ USD", "$" + format_compact(usd), "")])
@@ -206,7 +268,13 @@ class Terminal(QtWidgets.QWidget):
         self.side_info["funding"].set_rows("Funding (last)", rows)
         ev = chart.liquidations
         e0, e1 = int(np.searchsorted(ev.x, x0, "left")), int(np.searchsorted(ev.x, x1, "right"))
-        kind = "reported" if self.real_liquidations else "ESTIMATED"
+        liq = self.result.liquidity if self.result is not None else None
+        if not self.real_liquidations and (liq is None or liq.relative):
+            # Nothing recorded and no open interest to estimate from: unknown, never "$0".
+            self.side_info["liquidations"].set_rows(
+                "Liquidated in view: unknown", [("no recorded events,", "", t.muted), ("no open interest", "", t.muted)])
+            return
+        kind = ("simulated" if self.liquidations_simulated else "reported") if self.real_liquidations else "ESTIMATED"
         self.side_info["liquidations"].set_rows(
             f"Liquidated in view ({kind})",
             [("Longs", "$" + format_compact(float(ev.long_usd[e0:e1].sum())), t.long_liq), ("Shorts", "$" + format_compact(float(ev.short_usd[e0:e1].sum())), t.short_liq)],
@@ -239,7 +307,8 @@ class Terminal(QtWidgets.QWidget):
         self.liqmap.log_scale = on
         self._fit_all()
         if self.result is not None:
-            self.liqmap.set_map(self.result.liquidity.map if self.result.liquidity else None)
+            liq = self.result.liquidity
+            self.liqmap.set_map(liq.map if liq else None, liq.ensemble if liq else None, bool(liq and liq.relative))
             self._set_heatmap(self.result.liquidity, force=True)
         self._fit_all()
 
@@ -267,10 +336,12 @@ class Terminal(QtWidgets.QWidget):
 
     # -- measure tool ------------------------------------------------------------------------------
     def set_measuring(self, on: bool) -> None:
-        """Measure mode: click a start point, move, click the end point (Esc or off clears)."""
+        """Measure mode: click a start point, move, click the end point; the mode then ends, the
+        measurement stays until the next one (turning the mode off by hand clears it)."""
+        ended_by_itself, self._measure_done = self._measure_done, False
         self.measuring = on
         self._measure_start = None
-        if not on:
+        if on or not ended_by_itself:
             self.measure_item.clear()
 
     def _on_click(self, event) -> None:
@@ -287,6 +358,10 @@ class Terminal(QtWidgets.QWidget):
         else:
             self.measure(self._measure_start, here)
             self._measure_start = None
+            self.measuring = False
+            self._measure_done = True  # the mode ends; the toggled action must not clear the result
+            self.measuring_changed.emit(False)
+            self._measure_done = False
         event.accept()
 
     def measure(self, start: tuple[float, float], end: tuple[float, float]) -> Measurement:
@@ -309,8 +384,13 @@ class Terminal(QtWidgets.QWidget):
         if self.chart is None:
             return None
         probe = price if price is not None else (self.chart.last_close or 0.0)
-        long_usd, short_usd = self.liqmap.usd_at(probe)
-        r = readout_at(self.chart, x, probe, long_usd, short_usd)
+        cell = heat_cell(self._shown_heat, x, probe) if price is not None else None
+        if cell is not None:  # the cell under the cursor, not the current map at that price
+            r = readout_at(self.chart, x, probe, cell.long_usd, cell.short_usd, self.liqmap.relative)
+            r = replace(r, cell=cell) if r is not None else None
+        else:
+            long_usd, short_usd = self.liqmap.usd_at(probe)
+            r = readout_at(self.chart, x, probe, long_usd, short_usd, self.liqmap.relative)
         self.hovered.emit(r)
         return r
 

@@ -1,4 +1,4 @@
-"""Tools-menu actions: heatmap colours, liquidation model settings and calibration."""
+"""Tools-menu actions: heatmap colours, liquidation model settings, calibration and the model scorecard."""
 
 from __future__ import annotations
 
@@ -48,3 +48,12 @@ def calibrate_in_background(win: "MainWindow", params, done) -> None:
             done(cal.params(params), f"Calibrated on ${cal.observed_usd / 1e6:,.0f}M of liquidations: R² {cal.r2:.2f} (default mix {cal.r2_prior:.2f})")
 
     win._calibration = run_in_background(fit, finished, lambda msg: done(None, f"Calibration failed: {msg}"), win)
+
+
+def ask_scorecard(win: "MainWindow"):
+    from gui.dialogs.scorecard import ScorecardDialog
+
+    dlg = ScorecardDialog(win.frames, win.model, tuple(win.exchanges), win)
+    dlg.show()
+    win.scorecard_dialog = dlg
+    return dlg

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from gui.widgets.symbol_box import SymbolBox
 from market.series import EXCHANGE_NAMES, EXCHANGES, TIMEFRAMES_MS
 
 LOOKBACKS_S = {"12h": 12 * 3600, "1d": 86400, "3d": 3 * 86400, "7d": 7 * 86400, "14d": 14 * 86400, "30d": 30 * 86400}
@@ -11,6 +12,7 @@ LOOKBACKS_S = {"12h": 12 * 3600, "1d": 86400, "3d": 3 * 86400, "7d": 7 * 86400, 
 
 class Toolbar(QtWidgets.QToolBar):
     symbol_changed = QtCore.Signal(str)
+    symbol_refused = QtCore.Signal(str)
     exchanges_changed = QtCore.Signal(tuple)
     timeframe_changed = QtCore.Signal(int)
     lookback_changed = QtCore.Signal(float)
@@ -19,10 +21,9 @@ class Toolbar(QtWidgets.QToolBar):
         super().__init__("Chart", parent)
         self.setObjectName("chartToolbar")
         self.setMovable(False)
-        self.symbol = QtWidgets.QComboBox()
-        self.symbol.setEditable(True)
-        self.symbol.setMinimumWidth(150)
-        self.symbol.setToolTip("Market symbol")
+        self.symbol = SymbolBox()
+        self.symbol.chosen.connect(self.symbol_changed)
+        self.symbol.refused.connect(self.symbol_refused)
         self.addWidget(self.symbol)
         self.addSeparator()
         self.exchange_actions: dict[str, QtGui.QAction] = {}
@@ -49,7 +50,6 @@ class Toolbar(QtWidgets.QToolBar):
         self.addWidget(QtWidgets.QLabel(" Range "))
         self.addWidget(self.lookback)
         self.addSeparator()
-        self.symbol.activated.connect(lambda _i: self.symbol_changed.emit(self.symbol.currentText()))
         self.timeframe.currentIndexChanged.connect(lambda _i: self.timeframe_changed.emit(int(self.timeframe.currentData())))
         self.lookback.currentIndexChanged.connect(lambda _i: self.lookback_changed.emit(float(self.lookback.currentData())))
 
@@ -73,13 +73,8 @@ class Toolbar(QtWidgets.QToolBar):
             a.setChecked(ex in chosen)
             a.blockSignals(False)
 
-    def set_symbols(self, symbols: tuple[str, ...], current: str) -> None:
-        self.symbol.blockSignals(True)
-        self.symbol.clear()
-        for s in symbols or (current,):
-            self.symbol.addItem(s)
-        self.symbol.setCurrentText(current)
-        self.symbol.blockSignals(False)
+    def set_symbols(self, symbols: tuple[str, ...], current: str, source_name: str = "") -> None:
+        self.symbol.set_symbols(symbols, current, source_name)
 
     def set_timeframe_ms(self, ms: int) -> None:
         i = self.timeframe.findData(ms)

@@ -260,7 +260,8 @@ def compute_view(request: ViewRequest, keeper: Optional[analytics_bridge.ModelKe
         if liquidity is not None:
             up, down = request.targets or analytics_bridge.default_targets(liquidity)
             imbalance = analytics_bridge.imbalance_view(liquidity, up, down)
-        if not request.real_liquidations and keeper.model is not None and len(chart.candles):
+        # The volume-based map of candles-only data has no size: its "liquidations" would be made up.
+        if not request.real_liquidations and keeper.model is not None and not keeper.relative and len(chart.candles):
             grid = (chart.candles.x * 1000).astype(np.int64)
             est = keeper.model.estimated_liquidations(int(grid[0]), request.as_of_ms)
             chart = replace(chart, liquidations=liquidation_events(est, request.exchanges, grid, chart.timeframe_ms))

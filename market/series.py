@@ -12,7 +12,12 @@ Conventions that analytics relies on:
 - an open-interest row's ``ts`` is the **instant** of measurement, so the change of OI during the
   candle opened at ``T`` is ``OI(T + timeframe) - OI(T)``;
 - a liquidation's ``side`` is the side of the **position** that was liquidated ("long" means a long
-  was force-sold), whatever the exchange's own convention for the forced order's side.
+  was force-sold), whatever the exchange's own convention for the forced order's side;
+- a ``liquidation_minutes`` row is a venue's liquidations **summed over one minute** (an aggregator's
+  history, e.g. Coinalyze), kept apart from single events because it has no price: ``ts`` is the
+  minute's start and the row covers ``[ts, ts + 1 min)``, so it is known only once that minute is over.
+  Each side is in base or in USD as the source counted it; the other unit is NaN (unknown), never
+  converted with a guessed price.
 """
 
 from __future__ import annotations
@@ -68,6 +73,14 @@ LIQUIDATION_COLUMNS: Mapping[str, str] = {
     "notional_usd": "float64",
 }
 LONG_SHORT_COLUMNS: Mapping[str, str] = {"ts": "int64", "exchange": "object", "ratio": "float64"}
+LIQUIDATION_MINUTE_COLUMNS: Mapping[str, str] = {
+    "ts": "int64",  # the minute's start
+    "exchange": "object",
+    "long_usd": "float64",  # longs liquidated in the minute, USD; NaN where the source counted base
+    "short_usd": "float64",
+    "long_base": "float64",  # the same in the base asset; NaN where the source counted USD
+    "short_base": "float64",
+}
 
 SERIES_COLUMNS: Mapping[str, Mapping[str, str]] = {
     "candles": CANDLE_COLUMNS,
@@ -75,7 +88,13 @@ SERIES_COLUMNS: Mapping[str, Mapping[str, str]] = {
     "funding": FUNDING_COLUMNS,
     "liquidations": LIQUIDATION_COLUMNS,
     "long_short": LONG_SHORT_COLUMNS,
+    "liquidation_minutes": LIQUIDATION_MINUTE_COLUMNS,
 }
+# Series that only imports fill (no live venue or simulator produces them).
+IMPORTED_ONLY_SERIES: tuple[str, ...] = ("liquidation_minutes",)
+# How long after its ``ts`` a row is known: a per-minute sum only once its minute is over (candles: one
+# timeframe, handled by ``known_at`` itself).
+_KNOWN_AFTER_MS: Mapping[str, int] = {"liquidation_minutes": MINUTE_MS}
 # The key that makes a row unique within a series (liquidation events have no id of their own).
 SERIES_KEYS: Mapping[str, tuple[str, ...]] = {
     "candles": ("ts", "exchange"),
@@ -83,6 +102,7 @@ SERIES_KEYS: Mapping[str, tuple[str, ...]] = {
     "funding": ("ts", "exchange"),
     "liquidations": ("ts", "exchange", "side", "price", "qty_base"),
     "long_short": ("ts", "exchange"),
+    "liquidation_minutes": ("ts", "exchange"),
 }
 
 
@@ -125,6 +145,7 @@ class MarketFrames:
     funding: pd.DataFrame = field(default_factory=lambda: empty_frame("funding"))
     liquidations: pd.DataFrame = field(default_factory=lambda: empty_frame("liquidations"))
     long_short: pd.DataFrame = field(default_factory=lambda: empty_frame("long_short"))
+    liquidation_minutes: pd.DataFrame = field(default_factory=lambda: empty_frame("liquidation_minutes"))
 
     @classmethod
     def build(cls, symbol: str = DEFAULT_SYMBOL, timeframe_ms: int = MINUTE_MS, **series: pd.DataFrame | None) -> "MarketFrames":
@@ -166,14 +187,15 @@ class MarketFrames:
         return self._map(cut)
 
     def known_at(self, at_ms: int) -> "MarketFrames":
-        """Exactly what an observer knew at instant ``at_ms``: candles closed by then, other rows at or before.
+        """Exactly what an observer knew at instant ``at_ms``: candles closed by then, per-minute sums whose
+        minute is over, other rows at or before.
 
         The replay and the signal study use this to rule out look-ahead.
         """
 
         def cut(n: str, df: pd.DataFrame) -> pd.DataFrame:
             ts = df["ts"].to_numpy()
-            limit = at_ms - self.timeframe_ms if n == "candles" else at_ms
+            limit = at_ms - (self.timeframe_ms if n == "candles" else _KNOWN_AFTER_MS.get(n, 0))
             return df.iloc[: int(np.searchsorted(ts, limit, "right"))].reset_index(drop=True)
 
         return self._map(cut)

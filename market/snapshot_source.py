@@ -14,13 +14,16 @@ from typing import Any, Optional, Sequence
 
 from market.series import MarketFrames
 from market.source import FEED_OK, FeedState, ProgressFn, SourceInfo
-from market.store import SnapshotError, load_snapshot_file
+from market.snapshot_file import SnapshotError, load_snapshot_file
 
 __all__ = ["SnapshotError", "SnapshotSource", "open_snapshot", "open_and_read"]
 
 
 def _utc_label(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    try:
+        return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    except (ValueError, OverflowError, OSError):  # a date no calendar has: said so, never a crash
+        return "an impossible date"
 
 
 class SnapshotSource:
@@ -48,6 +51,7 @@ class SnapshotSource:
             has_real_liquidations=len(frames.liquidations) > 0,
             created_at_ms=self.created_at_ms,
             detail=str(path),
+            liquidations_simulated=self.source_kind == "demo",
         )
 
     def info(self) -> SourceInfo:

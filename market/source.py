@@ -32,6 +32,9 @@ class SourceInfo:
     exchanges: tuple[str, ...]
     has_real_liquidations: bool  # True where liquidation events are real (or simulated truth), not estimates
     created_at_ms: Optional[int] = None  # snapshots: when it was saved
+    # The liquidation events are the demo simulator's (a demo source, or a snapshot saved from one):
+    # exact for the simulated market, but never to be called real.
+    liquidations_simulated: bool = False
     detail: str = ""  # e.g. the snapshot's path
 
 

@@ -5,7 +5,7 @@ runs in turn. Each step runs inside the caller's transaction, and ``schema_versi
 so a crash mid-migration leaves the file at the old version, intact.
 
 The steps are written as literal SQL on purpose: they are history, and must not change when the current
-layout in ``market.store_schema`` does (``_check_layout`` in market/store.py checks the result).
+layout in ``market.store_schema`` does (``check_layout`` in ``market.sqlite_frames`` checks the result).
 
 History:
 - v1: meta, candles without taker/quote volumes, open_interest, funding, and liquidations as a rowid
@@ -13,6 +13,7 @@ History:
 - v2: candles gain ``taker_buy_volume`` and ``quote_volume`` (NULL = unknown for older rows); the
   ``long_short`` account-ratio table is added; liquidations become WITHOUT ROWID with an explicit
   ``seq`` (arrival order), half the size of table + unique index.
+- v3: the ``liquidation_minutes`` table (per-minute liquidation sums from aggregators, no price) is added.
 """
 
 from __future__ import annotations
@@ -50,6 +51,12 @@ DROP TABLE liquidations;
 ALTER TABLE liquidations_v2 RENAME TO liquidations;
 """
 
+_V3 = """
+CREATE TABLE liquidation_minutes (symbol TEXT NOT NULL, ts INTEGER NOT NULL, exchange TEXT NOT NULL,
+    long_usd REAL, short_usd REAL, long_base REAL, short_base REAL,
+    PRIMARY KEY (symbol, ts, exchange)) WITHOUT ROWID;
+"""
+
 
 def _script(conn: sqlite3.Connection, sql: str) -> None:
     # executescript() would COMMIT the caller's transaction first; run the statements one by one instead.
@@ -69,7 +76,11 @@ def _to_v2(conn: sqlite3.Connection) -> None:
     conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (SEQ_META_KEY, json.dumps(int(top))))
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_to_v1, _to_v2)
+def _to_v3(conn: sqlite3.Connection) -> None:
+    _script(conn, _V3)
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_to_v1, _to_v2, _to_v3)
 assert len(MIGRATIONS) == SCHEMA_VERSION, "one migration step per schema version"
 
 

@@ -14,6 +14,9 @@ Layout (schema version ``SCHEMA_VERSION``):
   ``seq`` (a per-file counter kept in meta ``next_seq``) preserves their arrival order. INSERT OR
   REPLACE gives a re-sent event a new ``seq``, i.e. the later position: the same "later wins, at the
   later position" rule as ``normalize``'s ``keep="last"``, so a save/open round trip is exact.
+- ``liquidation_minutes`` (since v3) holds per-minute liquidation sums from aggregators, keyed like the
+  other per-venue series; NULL is "not counted in this unit".
+- Value checks accept only the venues registered in ``market.venues``.
 """
 
 from __future__ import annotations
@@ -24,9 +27,10 @@ import numpy as np
 import pandas as pd
 
 from market.series import SERIES_COLUMNS, SERIES_KEYS
+from market.venues import VENUE_NAMES
 
 APP_ID = "cascade"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Values outside these bounds are not market data but a unit mix-up (seconds, microseconds) or garbage.
 MIN_TS_MS = 1_230_768_000_000  # 2009-01-01
@@ -75,7 +79,12 @@ def _value_checks(series: str, df: pd.DataFrame) -> list[tuple[str, np.ndarray]]
     checks: list[tuple[str, np.ndarray]] = []
     ts = df["ts"].to_numpy()
     checks.append(("timestamps outside 2009-2100", (ts < MIN_TS_MS) | (ts >= MAX_TS_MS)))
-    checks.append(("empty exchange names", df["exchange"].astype(str).str.len().to_numpy() == 0))
+    exchange = df["exchange"].astype(str)
+    empty = exchange.str.len().to_numpy() == 0
+    checks.append(("empty exchange names", empty))
+    # Only venues Cascade knows: a name is a colour, a toggle and a panel line in the window, so a file
+    # holding thousands of made-up names would build thousands of them.
+    checks.append(("unknown exchange names", ~empty & ~exchange.isin(VENUE_NAMES).to_numpy()))
     if series == "candles":
         o, h, l, c = (df[k].to_numpy("float64") for k in ("open", "high", "low", "close"))
         prices_bad = np.zeros(len(df), bool)
@@ -102,6 +111,17 @@ def _value_checks(series: str, df: pd.DataFrame) -> list[tuple[str, np.ndarray]]
         checks.append(("negative notionals", _bad_float(df["notional_usd"].to_numpy(), allow_nan=True)))
     elif series == "long_short":
         checks.append(("negative or missing ratios", _bad_float(df["ratio"].to_numpy())))
+    elif series == "liquidation_minutes":
+        cols = ("long_usd", "short_usd", "long_base", "short_base")
+        negative = np.zeros(len(df), bool)
+        for c in cols:
+            negative |= _bad_float(df[c].to_numpy(), allow_nan=True)
+        checks.append(("negative liquidation sums", negative))
+        # Each side must be known in at least one unit: a row of NaNs says nothing.
+        unknown = np.zeros(len(df), bool)
+        for side in ("long", "short"):
+            unknown |= np.isnan(df[f"{side}_usd"].to_numpy("float64")) & np.isnan(df[f"{side}_base"].to_numpy("float64"))
+        checks.append(("a side known in neither USD nor base", unknown))
     return checks
 
 

@@ -34,10 +34,33 @@ class PriceAxis(pg.AxisItem):
         self.log_scale = False
         self.enableAutoSIPrefix(False)
 
+    def tickValues(self, minVal, maxVal, size):
+        if not self.log_scale or not (maxVal > minVal) or maxVal > 20:
+            return super().tickValues(minVal, maxVal, size)
+        # The view holds log10(price): ticks at round prices (85,000, not 10**4.94 = 87,096).
+        lo, hi = 10**minVal, 10**maxVal
+        step = nice_price_step((hi - lo) / max(2, size / 60))
+        first = math.ceil(lo / step) * step
+        prices = np.arange(first, hi, step)
+        self._log_step = step
+        return [(math.log10(step), [math.log10(p) for p in prices if p > 0])]
+
     def tickStrings(self, values, scale, spacing):
         if self.log_scale:
-            return [format_number(10**v, 10**v * spacing * math.log(10)) for v in values]
+            step = getattr(self, "_log_step", None)
+            return [format_number(round(10**v / step) * step if step else 10**v, step or 10**v * spacing * math.log(10)) for v in values]
         return [format_number(v, spacing) for v in values]
+
+
+def nice_price_step(raw: float) -> float:
+    """1, 2, 2.5 or 5 times a power of ten, at least ``raw``."""
+    if not raw > 0 or not math.isfinite(raw):
+        return 1.0
+    mag = 10 ** math.floor(math.log10(raw))
+    for m in (1, 2, 2.5, 5, 10):
+        if m * mag >= raw:
+            return m * mag
+    return 10 * mag
 
 
 class CompactAxis(pg.AxisItem):

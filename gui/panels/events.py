@@ -27,10 +27,12 @@ class LiquidationEventsPanel(ChartPanel):
         self.shorts.set_colors((theme.short_liq,))
         self.longs.set_colors((theme.long_liq,))
 
-    def set_data(self, data: ChartData, real: bool = True) -> None:
+    def set_data(self, data: ChartData, real: bool = True, simulated: bool = False, unknown: bool = False) -> None:
         ev = data.liquidations
         self.real = real
-        kind = "reported by the source" if real else "ESTIMATED"
+        kind = ("simulated by the demo market" if simulated else "reported by the source") if real else "ESTIMATED"
+        if unknown:
+            kind = "unknown: no recorded events and no open interest to estimate them"
         self.title_item.setHtml(f"<span style='color:{self.theme.muted};font-size:9pt'>{self.title} — {kind}</span>")
         width = data.timeframe_ms / 1000.0
         self.shorts.set_data(ev.x, ev.short_usd, None, width)

@@ -163,9 +163,11 @@ class OpenInterestPanel(LinesPanel):
         a, b = lod.visible_slice(top.x, x0, x1)
         if b <= a:
             return
-        lo = float(np.nanmin(first.y[a:b])) * 0.9
+        # A stacked area starts at 0: from a floor near the smallest band, the largest venue (at the
+        # bottom) showed as a sliver.
         hi = float(np.nanmax(top.y[a:b]))
-        self.view.setYRange(lo, hi + (hi - lo) * 0.05, padding=0)
+        if np.isfinite(hi) and hi > 0:
+            self.view.setYRange(0.0, hi * 1.05, padding=0)
 
     def changes(self, x0: float, x1: float) -> dict[str, tuple[float, float]]:
         """Per venue and total: (value at the end of the window, % change over the window)."""

@@ -39,13 +39,15 @@ class PricePanel(ChartPanel):
         self.estimate_label = pg.TextItem(anchor=(0, 1))
         self.estimate_label.setParentItem(self.view)
         self._data: ChartData | None = None
+        self.dragging_target = False  # while a target line is dragged, the price axis stays put
+        self.reference_price: float | None = None  # the model's price (median of the venues), if known
         self.apply_theme(theme)
 
     def _target_line(self) -> pg.InfiniteLine:
         line = pg.InfiniteLine(angle=0, movable=True, label="", labelOpts={"position": 0.97, "anchors": [(1, 1), (1, 1)]})
         line.setZValue(60)
         line.setVisible(False)
-        line.sigPositionChangeFinished.connect(self._on_target_drag)
+        line.sigPositionChangeFinished.connect(self._on_target_released)
         line.sigDragged.connect(self._on_target_drag)
         self.plot.addItem(line, ignoreBounds=True)
         return line
@@ -62,9 +64,15 @@ class PricePanel(ChartPanel):
         for line, color in ((self.up_line, theme.short_liq), (self.down_line, theme.long_liq)):
             line.setHoverPen(pg.mkPen(color, width=3))
             line.label.setColor(color)
-        self.estimate_label.setHtml(
-            f"<span style='color:{theme.muted};font-size:8pt'>Heatmap: <i>estimated</i> liquidation levels (model, not exchange data)</span>"
-        )
+        self.set_relative(getattr(self, "relative", False))
+
+    def set_relative(self, relative: bool) -> None:
+        """Label the heatmap: the OI model's estimate, or the volume-based RELATIVE map of candles-only data."""
+        self.relative = relative
+        muted = self.theme.muted if hasattr(self, "theme") else "#888"
+        text = ("Heatmap: <b>RELATIVE</b> liquidation levels from traded volume (no open interest: no USD, heaviest = 1)"
+                if relative else "Heatmap: <i>estimated</i> liquidation levels (model, not exchange data)")
+        self.estimate_label.setHtml(f"<span style='color:{muted};font-size:8pt'>{text}</span>")
 
     # -- data --------------------------------------------------------------------------------------
     def to_view(self, price: float) -> float:
@@ -100,6 +108,8 @@ class PricePanel(ChartPanel):
             self.set_targets(up, down)
 
     def set_targets(self, up: float, down: float) -> None:
+        if self.dragging_target:
+            return  # the mouse holds the line; a result computed for an earlier position must not move it
         for line, value in ((self.up_line, up), (self.down_line, down)):
             line.blockSignals(True)
             line.setPos(self.to_view(value))
@@ -118,11 +128,37 @@ class PricePanel(ChartPanel):
         self.down_line.label.setFormat(f"↓ {format_number(down, 1)}")
 
     def _on_target_drag(self, *_args) -> None:
+        self.dragging_target = True
+        self._keep_sides()
         self._label_targets()
         up, down = self.targets()
         self.targets_moved.emit(up, down)
 
+    def _on_target_released(self, *_args) -> None:
+        self._on_target_drag()
+        self.dragging_target = False
+        if self._data is not None and len(self._data.candles):
+            x0, x1 = self.view.viewRange()[0]
+            self.fit_y(x0, x1)
+
+    def _keep_sides(self) -> None:
+        """An up-target stays above the price and a down-target below it, by 0.05 % at least (the chart's
+        venue and the model's median price differ a little, and the price moves while the mouse is down)."""
+        last = self._data.last_close if self._data is not None else None
+        if last is None:
+            return
+        prices = [last] + ([self.reference_price] if self.reference_price else [])
+        gap = max(last * 5e-4, 1e-9)
+        hi, lo = max(prices) + gap, min(prices) - gap
+        for line, ok, bound in ((self.up_line, lambda p: p >= hi, hi), (self.down_line, lambda p: p <= lo, lo)):
+            if not ok(self.from_view(line.value())):
+                line.blockSignals(True)
+                line.setPos(self.to_view(bound))
+                line.blockSignals(False)
+
     def fit_y(self, x0: float, x1: float) -> None:
+        if self.dragging_target:
+            return  # rescaling under the mouse made the line run ahead of the cursor
         rng = self.candles.y_range(x0, x1)
         if rng is None:
             return

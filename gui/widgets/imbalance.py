@@ -28,10 +28,24 @@ def format_ratio(ratio: float) -> str:
     return f"1 : {1 / ratio:.1f}" if ratio > 0 else "0 : 1"
 
 
+def range_text(r: tuple[float, float] | None) -> str:
+    """" (0.9–2.8B)": the 80 % range over plausible crowds, or nothing without one."""
+    if r is None:
+        return ""
+    return f" ({format_compact(r[0])}–{format_compact(r[1])})"
+
+
+def _relative_level(level: float | None, price: float) -> str:
+    return "none within ±10 %" if level is None else f"${level:,.0f} ({signed_pct((level / price - 1) * 100)})"
+
+
 def imbalance_text(v: ImbalanceView) -> str:
+    if v.relative:
+        return (f"RELATIVE map (no open interest, from traded volume; no USD): heaviest shorts {_relative_level(v.short_cluster, v.price)}"
+                f" · heaviest longs {_relative_level(v.long_cluster, v.price)}")
     return (
-        f"↑ ${v.up:,.0f} ({signed_pct(v.up_pct)}): ${format_compact(v.shorts_at_risk_usd)} shorts at risk · "
-        f"↓ ${v.down:,.0f} ({signed_pct(v.down_pct)}): ${format_compact(v.longs_at_risk_usd)} longs at risk · "
+        f"↑ ${v.up:,.0f} ({signed_pct(v.up_pct)}): ${format_compact(v.shorts_at_risk_usd)}{range_text(v.shorts_range)} shorts at risk · "
+        f"↓ ${v.down:,.0f} ({signed_pct(v.down_pct)}): ${format_compact(v.longs_at_risk_usd)}{range_text(v.longs_range)} longs at risk · "
         f"ratio {format_ratio(v.ratio)}"
     )
 
@@ -47,7 +61,7 @@ class ImbalanceCard(QtWidgets.QFrame):
         title.setObjectName("cardTitle")
         self.label = QtWidgets.QLabel("waiting for the liquidation model…")
         self.label.setTextInteractionFlags(self.label.textInteractionFlags())
-        note = QtWidgets.QLabel("estimate · drag the dashed lines")
+        note = self.note = QtWidgets.QLabel("estimate (80 % range over plausible crowds) · drag the dashed lines")
         note.setObjectName("estimate")
         layout.addWidget(title)
         layout.addWidget(self.label, 1)
@@ -63,8 +77,19 @@ class ImbalanceCard(QtWidgets.QFrame):
         if view is None:
             return
         t = self.theme
-        up = f"<span style='color:{t.short_liq}'>↑ ${view.up:,.0f} ({signed_pct(view.up_pct)}): <b>${format_compact(view.shorts_at_risk_usd)}</b> shorts at risk</span>"
-        down = f"<span style='color:{t.long_liq}'>↓ ${view.down:,.0f} ({signed_pct(view.down_pct)}): <b>${format_compact(view.longs_at_risk_usd)}</b> longs at risk</span>"
+        self.note.setText("where, not how much · drag the dashed lines" if view.relative
+                          else "estimate (80 % range over plausible crowds) · drag the dashed lines")
+        if view.relative:
+            self.label.setText(
+                f"<b>RELATIVE</b> map (no open interest, from traded volume; no USD): "
+                f"<span style='color:{t.short_liq}'>heaviest shorts {_relative_level(view.short_cluster, view.price)}</span> · "
+                f"<span style='color:{t.long_liq}'>heaviest longs {_relative_level(view.long_cluster, view.price)}</span>")
+            self.label.setToolTip(imbalance_text(view))
+            return
+        up = (f"<span style='color:{t.short_liq}'>↑ ${view.up:,.0f} ({signed_pct(view.up_pct)}): "
+              f"<b>${format_compact(view.shorts_at_risk_usd)}</b>{range_text(view.shorts_range)} shorts at risk</span>")
+        down = (f"<span style='color:{t.long_liq}'>↓ ${view.down:,.0f} ({signed_pct(view.down_pct)}): "
+                f"<b>${format_compact(view.longs_at_risk_usd)}</b>{range_text(view.longs_range)} longs at risk</span>")
         self.label.setText(f"{up} · {down} · ratio <b>{format_ratio(view.ratio)}</b>")
         self.label.setToolTip(imbalance_text(view))
 

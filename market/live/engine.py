@@ -9,6 +9,7 @@ where it stopped and nothing already stored is lost.
 from __future__ import annotations
 
 import asyncio
+import logging
 import queue
 import random
 from dataclasses import dataclass, field
@@ -26,6 +27,8 @@ from market.store_schema import absurd_mask
 from market.source import ProgressFn
 
 HISTORY_SERIES = ("candles", "open_interest", "long_short", "funding")
+HISTORY_MARKS_META = "history_until"  # store meta: {"symbol|exchange|series": ms the real history was fetched to}
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -95,8 +98,34 @@ class Engine:
         self.live_started = False
         self.closing = False
         # Where each venue's OI history was last fetched up to: the 'current OI' rows stored by every poll
-        # are newer, and must not become the point the history resumes from.
-        self.history_until: dict[tuple[str, str], int] = {}
+        # are newer, and must not become the point the history resumes from. Kept in the store's meta too,
+        # so a restart during an outage of the history route still refills from there.
+        self.history_until: dict[tuple[str, str], int] = self._stored_history_marks()
+
+    def _stored_history_marks(self) -> dict[tuple[str, str], int]:
+        try:
+            saved = self.store.meta().get(HISTORY_MARKS_META)
+        except Exception:  # an unreadable meta row must not stop the backfill: it then trusts the rows
+            return {}
+        marks: dict[tuple[str, str], int] = {}
+        if isinstance(saved, dict):
+            for key, ts in saved.items():
+                parts = str(key).split("|")
+                if len(parts) == 3 and parts[0] == self.cfg.symbol and isinstance(ts, int):
+                    marks[(parts[1], parts[2])] = ts
+        return marks
+
+    def _mark_history(self, name: str, series: str, end: int) -> None:
+        self.history_until[(name, series)] = end
+        if series != "open_interest":
+            return  # only OI has 'current' rows newer than its history
+        try:
+            saved = self.store.meta().get(HISTORY_MARKS_META)
+            saved = dict(saved) if isinstance(saved, dict) else {}
+            saved[f"{self.cfg.symbol}|{name}|{series}"] = int(end)
+            self.store.set_meta({HISTORY_MARKS_META: saved})
+        except Exception as exc:  # the mark is a guard for restarts; losing it costs a refetch, not data
+            log.debug("history mark not stored: %s", type(exc).__name__)
 
     # ---- exchanges -----------------------------------------------------------------------------
     def _vs(self, name: str) -> _VenueState:
@@ -276,7 +305,7 @@ class Engine:
                 newest = int(df["ts"].max())
             cursor += window
             tick(f"{v.label} {series.replace('_', ' ')}")
-        self.history_until[(name, series)] = end
+        self._mark_history(name, series, end)
         if live and series == "candles" and last_before is not None and newest is not None and newest - last_before > 2 * MINUTE_MS:
             self.gaps.append(Gap(name, series, last_before + MINUTE_MS, newest))
             self.board.ok(feed, newest, detail=f"refilled {int((newest - last_before) // MINUTE_MS) - 1} missing candles")

@@ -21,6 +21,7 @@ import pandas as pd
 from market.series import DEFAULT_SYMBOL, MINUTE_MS, MarketFrames
 from market.simulator.config import DEFAULT_START_MS, SimConfig
 from market.simulator.engine import MarketSimulator
+from market.simulator.symbols import DEMO_SYMBOLS, demo_symbol
 from market.simulator.truth import TruthSnapshot
 from market.source import FEED_OK, FeedState, ProgressFn, SourceInfo
 
@@ -44,9 +45,13 @@ class DemoSource:
             raise ValueError(f"speed must be positive, got {speed!r}")
         if history_days <= 0:
             raise ValueError(f"history_days must be positive, got {history_days!r}")
+        demo_symbol(symbol)  # ValueError naming the demo's symbols
         base = config if config is not None else SimConfig()
         # The demo needs no truth snapshots (truth_now() gives one on demand) and no ledger.
-        self.config = replace(base, seed=seed, days=history_days, start_ms=start_ms, truth_every_minutes=0, truth_times_ms=(), record_ledger=False)
+        self.config = replace(
+            base, seed=seed, days=history_days, start_ms=start_ms, symbol=symbol,
+            truth_every_minutes=0, truth_times_ms=(), record_ledger=False,
+        )
         self.speed = float(speed)
         self.symbol = symbol
         self._clock = clock
@@ -66,7 +71,7 @@ class DemoSource:
         return SourceInfo(
             kind="demo",
             label=DEMO_LABEL,
-            symbols=(self.symbol,),
+            symbols=(self.symbol,),  # the one being simulated; list_symbols() has the others
             exchanges=tuple(self.config.venues),
             has_real_liquidations=True,  # they are the simulator's true events
             detail=f"seed {self.config.seed}, speed {self.speed:g}x",
@@ -130,6 +135,11 @@ class DemoSource:
             self._closed = True
 
     # ----- extras (not in the protocol) -------------------------------------------------------------
+    @staticmethod
+    def list_symbols() -> tuple[str, ...]:
+        """The symbols the demo market simulates (each at its own price level and size)."""
+        return tuple(DEMO_SYMBOLS)
+
     def truth_now(self) -> TruthSnapshot:
         """Ground truth at the last released minute boundary (open cohorts), for overlays and checks."""
         with self._lock:
@@ -139,7 +149,8 @@ class DemoSource:
     # ----- internals --------------------------------------------------------------------------------
     def _check_symbol(self, symbol: str) -> None:
         if symbol != self.symbol:
-            raise ValueError(f"demo market simulates only {self.symbol}, not {symbol!r}")
+            demo_symbol(symbol)
+            raise ValueError(f"this demo source simulates {self.symbol}, not {symbol!r}: open a demo of {symbol} instead")
 
     def _ensure_history(self, progress: Optional[ProgressFn]) -> None:
         if self._history is not None:

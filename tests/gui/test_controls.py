@@ -99,7 +99,14 @@ def test_crosshair_readout_at_a_known_bar(demo_window):
     r = win.terminal.crosshair_at(float(c.x[i]) + 30, probe)
     assert (r.open, r.high, r.low, r.close) == (c.open[i], c.high[i], c.low[i], c.close[i])
     assert r.volume == c.volume[i]
-    assert r.long_usd == pytest.approx(float(m.long_usd[b]))
+    # Over the heatmap the readout is the hovered cell's (that time, that price), not today's map.
+    from gui.heat_cell import heat_cell
+
+    cell = heat_cell(win.terminal._shown_heat, float(c.x[i]) + 30, probe)
+    if cell is not None:
+        assert r.cell == cell and r.long_usd == cell.long_usd
+    else:
+        assert r.cell is None and r.long_usd == pytest.approx(float(m.long_usd[b]))
     assert win.readout.readout == r
     assert f"{c.close[i]:,.1f}" in win.readout.text()
 
@@ -121,13 +128,24 @@ def test_log_scale_and_time_zone(demo_window):
     assert axis.tickStrings([0.0, 3600.0], 1, 3600) == ["00:00", "01:00 UTC"]
 
 
-def test_symbol_change_opens_that_market(demo_window, qtbot):
+def test_symbol_search_opens_a_listed_market_with_its_own_prices(demo_window, qtbot):
+    from PySide6.QtTest import QTest
+
     win = demo_window
-    win.toolbar.symbol.setEditText("ETH/USDT:USDT")
-    win.toolbar.symbol.activated.emit(0)
+    qtbot.waitUntil(lambda: win.symbol_search.listings >= 1, timeout=10000)
+    listed = win.toolbar.symbol.symbols()
+    if "ETH/USDT:USDT" not in listed:
+        pytest.skip(f"the demo source lists only {listed}")
+    btc_price = win.terminal.result.liquidity.map.price
+    edit = win.toolbar.symbol.lineEdit()
+    QTest.mouseClick(edit, QtCore.Qt.MouseButton.LeftButton)
+    edit.selectAll()
+    QTest.keyClicks(edit, "eth")
+    QTest.keyClick(edit, QtCore.Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: win.frames is not None and win.frames.symbol == "ETH/USDT:USDT", timeout=20000)
     r = wait_result(qtbot, win, lambda r: r.chart.symbol == "ETH/USDT:USDT" and r.liquidity is not None)
     assert r.liquidity.map.price > 0 and len(r.chart.candles) > 0
+    assert not 0.5 < r.liquidity.map.price / btc_price < 2.0  # its own price level, not BTC's relabelled
     assert win.session.spec.symbol == "ETH/USDT:USDT"
     assert "ETH/USDT:USDT" in win.terminal.price.title_item.toPlainText()
 

@@ -164,3 +164,19 @@ def test_a_snapshot_is_reviewed_with_the_model_it_was_saved_with(demo_window, ma
     qtbot.waitUntil(lambda: other.model == custom, timeout=10000)
     r = wait_result(qtbot, other, lambda r: r.request.model == custom)
     assert r.liquidity is not None
+
+
+def test_a_missing_file_at_start_shows_a_clear_empty_state_then_the_demo_replaces_it(make_window, qtbot, tmp_path):
+    from PySide6 import QtCore
+    from PySide6.QtTest import QTest
+
+    win = make_window(SourceSpec("snapshot", path=str(tmp_path / "missing.cascade")))
+    qtbot.waitUntil(lambda: win.last_error != "", timeout=10000)
+    assert win.terminal.is_empty_shown() and "could not open" in win.terminal.empty_state.text()
+    assert "waiting" not in win.card.label.text()
+    win.error_box.close()
+    win.activateWindow()
+    qtbot.waitUntil(win.isActiveWindow)
+    QTest.keyClick(win, QtCore.Qt.Key.Key_D, QtCore.Qt.KeyboardModifier.ControlModifier)  # File → Demo market
+    wait_drawn(qtbot, win, timeout=40000)
+    assert not win.terminal.is_empty_shown()

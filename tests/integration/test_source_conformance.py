@@ -33,7 +33,8 @@ def _demo(tmp_path):
 
 def _snapshot(tmp_path):
     from market.simulator import DemoSource
-    from market.store import open_snapshot, save_snapshot
+    from market.snapshot_file import save_snapshot
+    from market.snapshot_source import open_snapshot
 
     demo = DemoSource(seed=3, symbol=SYMBOL, history_days=1)
     frames = demo.history(SYMBOL)

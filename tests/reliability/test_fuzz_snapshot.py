@@ -18,7 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from market.series import SERIES_COLUMNS
-from market.store import SnapshotError, open_snapshot, save_snapshot
+from market.snapshot_file import SnapshotError, save_snapshot
+from market.snapshot_source import open_snapshot
 from tests.unit.store.store_testdata import make_frames
 
 HEADER = 100

@@ -11,7 +11,8 @@ import sqlite3
 
 import pytest
 
-from market.store import SnapshotError, open_snapshot, save_snapshot
+from market.snapshot_file import SnapshotError, save_snapshot
+from market.snapshot_source import open_snapshot
 from tests.unit.store.store_testdata import make_frames
 
 

@@ -44,10 +44,12 @@ def run(candles, open_interest, params, tf=60_000, until_ms=None):
                 break
             # 1. earlier cohorts reached by this candle
             survivors = []
+            liquidated = 0.0
             for c in cohorts:
                 if (c["side"] == 1 and row.low <= c["liq"]) or (c["side"] == -1 and row.high >= c["liq"]):
                     if c["qty"] > 0:
                         liqs.append((t, c["side"], c["liq"], c["qty"]))
+                        liquidated += c["qty"]
                 else:
                     survivors.append(c)
             cohorts = survivors
@@ -56,6 +58,8 @@ def run(candles, open_interest, params, tf=60_000, until_ms=None):
             if before is None or after is None:
                 d, frac = 0.0, 1.0
             else:
+                # The liquidated positions are gone already: only the rest turns over or closes.
+                before = before - min(liquidated, max(before, 0.0))
                 d = after - before * keep  # what ordinary turnover does not explain is opened
                 frac = min(keep, after / before if before > 0 else 1.0)
             frac = min(max(frac, 1e-12), 1.0)

@@ -59,10 +59,18 @@ def test_calibration_recovers_the_mix_that_produced_the_liquidations():
     observed = observed.assign(notional_usd=observed["notional_usd"] * 2.0)  # twice the model's volume
     prior = ModelParams(weights=(0.2, 0.2, 0.2, 0.2, 0.2))
     fit = calibrate(c, o, observed, prior, prior_strength=0.0)
-    assert fit.weights == pytest.approx([0.0, 0.0, 0.6, 0.0, 0.4], abs=1e-6)
-    assert fit.scale == pytest.approx(2.0, rel=1e-6)
-    assert fit.r2 == pytest.approx(1.0) and fit.r2_prior < fit.r2
+    # Not exact: the model credits its own liquidations in the OI accounting, so its liquidations are
+    # only nearly linear in the mix; the relinearized fit still lands within a percent.
+    assert fit.weights == pytest.approx([0.0, 0.0, 0.6, 0.0, 0.4], abs=0.01)
+    assert fit.scale == pytest.approx(2.0, rel=0.05)
+    assert fit.r2 == pytest.approx(1.0, abs=1e-3) and fit.r2_prior < fit.r2
     assert fit.params(prior).weights == fit.weights
+    # The scale is kept: the calibrated model places (about) twice the mass in the fitted tiers and so
+    # estimates about the recorded volume.
+    cal = fit.params(prior)
+    assert cal.scale == pytest.approx(fit.scale)
+    again = LiquidationModel.from_history(c, o, cal).estimated_liquidations()
+    assert again["notional_usd"].sum() == pytest.approx(observed["notional_usd"].sum(), rel=0.05)
 
 
 def test_design_columns_are_linear_in_the_weights():
@@ -71,7 +79,8 @@ def test_design_columns_are_linear_in_the_weights():
     from analytics.liquidation import LiquidationModel
 
     observed = LiquidationModel.from_history(c, o, p).estimated_liquidations()
-    x, y, _ = tier_design(c, o, observed, p)
+    # Run at the mix itself, the per-unit-weight columns rebuild exactly what that mix liquidated.
+    x, y, _ = tier_design(c, o, observed, p, at_weights=p.normalized_weights())
     assert x @ p.normalized_weights() == pytest.approx(y, rel=1e-9, abs=1e-6)
 
 

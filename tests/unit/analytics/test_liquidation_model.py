@@ -52,8 +52,11 @@ def test_hand_computed_cohorts_reduction_and_consumption():
     assert after_fall.total_long_usd() == pytest.approx(6.3 * LONG_LIQ)
     assert after_fall.total_short_usd() == pytest.approx(2.7 * SHORT_LIQ)
     end = m.map_at(None, edges)
-    assert end.total_short_usd() == 0.0
-    assert end.total_long_usd() == pytest.approx(6.3 * LONG_LIQ)
+    # The short cohort (2.7) is liquidated in the last candle while OI stays at 99: its liquidation is
+    # credited, so 2.7 is newly opened at that candle's typical price, split 5/5 by its taker volume.
+    typical = (110.0 + 99.0 + 108.0) / 3.0
+    assert end.total_short_usd() == pytest.approx(1.35 * typical * 1.1 / 1.004)
+    assert end.total_long_usd() == pytest.approx(6.3 * LONG_LIQ + 1.35 * typical * 0.9 / 0.996)
     assert end.price == 108.0
     liq = m.estimated_liquidations()
     assert len(liq) == 1

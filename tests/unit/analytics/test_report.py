@@ -70,8 +70,15 @@ def test_missing_open_interest_and_short_history_are_null_with_notes():
     assert all(a["notional_usd"] is None for a in d["at_risk"])
     assert d["price"] is not None and d["drawdown_pct"] is not None
     notes = " ".join(d["notes"])
-    assert "no open-interest history" in notes and "change over 16 days unknown" in notes and "30-day volume unknown" in notes
+    assert "no open interest: the map is RELATIVE" in notes and "change over 16 days unknown" in notes and "30-day volume unknown" in notes
     assert "unknown shorts at risk" in r.to_text()
+    # Nothing recorded and no OI to estimate from: unknown, never "$0" (and the reason is said).
+    assert d["liquidations_24h"] is None and "liquidations in the last 24 h unknown" in notes
+    assert "$0" not in r.to_text()
+    # Where the volume-based (relative) clusters sit is said instead.
+    assert d["relative_clusters"] is not None and "Relative map (no open interest)" in r.to_text()
+    # 5 days of data: the high is named for the window really used.
+    assert "16-day high" not in r.to_text() and "high of the 5.0 days of data" in r.to_text()
 
 
 def test_report_uses_only_data_known_at_the_time():
@@ -100,3 +107,46 @@ def test_empty_data_reports_no_price():
     r = build_report(c, o, f, liq, T0 - 1, days=16, timeframe_ms=HOUR)
     assert r.price is None and r.at_risk == () and "no candles closed" in " ".join(r.notes)
     assert r.to_json_dict()["sweep"] is None
+
+
+def test_without_open_interest_the_24h_liquidations_are_unknown_not_zero():
+    c, _o, f, _liq = market()
+    r = build_report(c, None, f, None, T0 + 40 * DAY, days=16, timeframe_ms=HOUR)
+    assert r.liquidations_24h is None
+    text = r.to_text()
+    assert "$0" not in text and "Liquidations, last 24 h (estimated)" not in text
+    d = json.loads(json.dumps(r.to_json_dict(), allow_nan=False))
+    assert d["liquidations_24h"] is None
+    assert any("last 24 h unknown" in n and "open interest" in n for n in d["notes"])
+
+
+def test_simulated_events_are_called_simulated_and_real_ones_real():
+    c, o, f, liq = market()
+    sim = build_report(c, o, f, liq, T0 + 40 * DAY, days=16, timeframe_ms=HOUR, liquidations_simulated=True)
+    assert sim.liquidations_24h.per_exchange["binance"][2] == "simulated"
+    assert "real" not in sim.to_text().replace("not real", "")
+    assert sim.to_json_dict()["liquidations_24h"]["per_exchange"]["binance"]["source"] == "simulated"
+    real = build_report(c, o, f, liq, T0 + 40 * DAY, days=16, timeframe_ms=HOUR)
+    assert real.liquidations_24h.per_exchange["binance"][2] == "real"
+    assert "simulated" not in real.to_text()
+
+
+def test_the_high_names_the_window_the_data_actually_covers():
+    c, o, f, liq = market(days=40)
+    full = build_report(c, o, f, liq, T0 + 40 * DAY, days=16, timeframe_ms=HOUR)
+    assert "from the 16-day high" in full.to_text()
+    short = c[c.ts >= T0 + 30 * DAY + 19 * HOUR]  # 9.2 days before the end
+    r = build_report(short, o, f, liq, T0 + 40 * DAY, days=16, timeframe_ms=HOUR)
+    assert r.drawdown_pct is not None
+    assert "from the high of the 9.2 days of data" in r.to_text() and "16-day high" not in r.to_text()
+    assert r.to_json_dict()["high_window_days"] == pytest.approx(9.2, abs=0.01)
+
+
+def test_days_over_exactly_that_many_days_of_data_gives_the_change():
+    c, o, f, liq = market(days=10)
+    at = T0 + 10 * DAY
+    r = build_report(c, o, f, liq, at, days=10, timeframe_ms=HOUR)
+    first = c[c.ts == T0].groupby("ts")["open"].median().iloc[0]
+    assert r.change_pct == pytest.approx((r.price / first - 1) * 100)
+    assert "over 10 days" in r.to_text() and "from the 10-day high" in r.to_text()
+    assert build_report(c[c.ts > T0], o, f, liq, at, days=10, timeframe_ms=HOUR).change_pct is None

@@ -43,7 +43,7 @@ def test_demo_json_keys_and_sane_values(demo_json):
     assert d["volume_30d_usd"] is None and any("30-day volume unknown" in n for n in d["notes"])
     assert all(isinstance(r, float) for r in d["funding"].values())
     assert d["sweep"] is None or set(d["sweep"]) == {"swept", "low", "high"}
-    assert d["liquidations_24h"]["source"] == "real"  # the simulator's events
+    assert d["liquidations_24h"]["source"] == "simulated"  # the simulator's events: never called real
 
 
 def test_demo_text_at_end_with_targets():
@@ -106,3 +106,19 @@ def test_since_gives_the_oi_change_since_that_date(tmp_path):
         assert o_ex["change_pct_since"] == pytest.approx((now / then - 1) * 100, rel=1e-6)
     rc, out, err = cascade("--open", str(path), "--since", "2026-13-45")
     assert rc == 2 and err.count("\n") == 1 and "--since: not a time" in err
+
+
+def test_demo_and_demo_snapshot_events_are_simulated_live_snapshot_events_real(demo_json, tmp_path):
+    from market.store import save_snapshot
+
+    assert demo_json["liquidations_24h"]["source"] == "simulated"
+    c, o = random_market(3 * 24 * 60, seed=2, vol=0.0005)
+    end = int(c["ts"].max()) + 60_000
+    liq = pd.DataFrame({"ts": [end - 3_600_000], "exchange": ["binance"], "side": ["long"], "price": [1.0],
+                        "qty_base": [1.0], "notional_usd": [5e6]})
+    frames = MarketFrames.build(candles=c, open_interest=o, liquidations=liq)
+    for kind, word in (("demo", "simulated"), ("live", "real")):
+        path = save_snapshot(frames, tmp_path / f"{kind}.cascade", source_kind=kind, created_at_ms=T0)
+        rc, out, err = cascade("--open", str(path), "--json", "--days", "2")
+        assert rc == 0, err
+        assert json.loads(out)["liquidations_24h"]["per_exchange"]["binance"]["source"] == word

@@ -1,86 +1,70 @@
-"""SideBook: the sorted liquidation index, by hand-computed small cases."""
-
-import math
+"""LiqBook: crossing is a suffix, expired rows are never liquidated, the merge keeps the order; the
+cascade fixed point; the first-crossing search."""
 
 import numpy as np
-import pytest
 
-from market.simulator.book import SideBook
+from market.simulator.book import LiqBook
+from market.simulator.crossing import FirstCross
 from market.simulator.engine import cascade
+from market.simulator.positions import EXP, LIQ, NCOL, QTY, RID, ladder
 
 
-def _book(side: int, entries_facs: list[tuple[float, float, float]], venue: int = 0) -> SideBook:
-    """A book with one cohort per minute: (entry, liq factor, qty)."""
-    b = SideBook(side, venue)
-    n = len(entries_facs)
-    fac = np.array([[f] for _, f, _ in entries_facs])
-    b.begin_chunk(fac, np.ones((n, 1)), np.full((n, 1), 10.0), np.full((n, 1), 1 / 10_000), id_base=100)
-    for j, (entry, _f, qty) in enumerate(entries_facs):
-        b.add_minute(entry, qty, 1_000 + j)
-    return b
+def _rows(liq, qty, exp, start_id=0):
+    f = np.zeros((len(liq), NCOL))
+    f[:, LIQ] = liq
+    f[:, QTY] = qty
+    f[:, EXP] = exp
+    f[:, RID] = np.arange(start_id, start_id + len(liq))
+    return f
 
 
-def test_long_crossing_is_a_suffix_and_pop_removes_exactly_the_crossed():
-    b = _book(1, [(100.0, 0.9, 1.0), (100.0, 0.95, 2.0), (100.0, 0.99, 3.0)])
-    assert b.max_key == pytest.approx(99.0)
-    assert b.open_base() == pytest.approx(6.0)
-    # low 95 crosses liq 99 and 95 (liq >= low), not 90: notional = 3*99 + 2*95
-    assert b.crossed_notional(95.0) == pytest.approx(3 * 99 + 2 * 95)
-    f, i, key = b.pop(95.0)
-    assert sorted(key.tolist()) == pytest.approx([95.0, 99.0])
-    assert sorted(f[:, 0].tolist()) == pytest.approx([2.0, 3.0])
-    assert sorted(i[:, 1].tolist()) == [101, 102]
-    assert b.open_base() == pytest.approx(1.0)
-    assert b.max_key == pytest.approx(90.0)
-    assert b.crossed_notional(95.0) == 0.0
+def test_long_crossing_pops_exactly_the_live_crossed_rows_and_records_their_end():
+    b = LiqBook(1, 0)
+    b.append(_rows([100.0, 95.0, 90.0, 99.0], [1.0, 2.0, 3.0, 4.0], [50, 50, 50, 5]))
+    b.realized()
+    assert b.crossed_notional(96.0, g=10) == 100.0  # the 99 row expired at 5: not liquidatable
+    popped = b.pop(96.0, g=10)
+    assert sorted(popped[:, LIQ]) == [100.0]
+    F, end = b.chunk_roster()
+    assert dict(zip(F[:, LIQ], end)) == {100.0: 10, 95.0: 50, 90.0: 50, 99.0: 5}
+    b.merge(12, np.empty((0, NCOL)))
+    assert list(b.key[: b.n]) == [90.0, 95.0]  # sorted, expired and liquidated rows gone
+    assert b.crossed_notional(95.0, g=20) == 2 * 95.0
 
 
-def test_after_merge_the_sorted_main_index_answers_the_same():
-    b = _book(1, [(100.0, 0.99, 3.0), (100.0, 0.9, 1.0), (100.0, 0.95, 2.0)])
-    b.merge(prune_fraction=0.05)
-    assert b.key.tolist() == pytest.approx([90.0, 95.0, 99.0])
-    assert b.crossed_notional(94.0) == pytest.approx(3 * 99 + 2 * 95)
-    f, _i, key = b.pop(94.0)
-    assert sorted(key.tolist()) == pytest.approx([95.0, 99.0])
-    assert b.n == 1 and b.open_base() == pytest.approx(1.0)
-
-
-def test_short_keys_are_negated_liq_prices():
-    b = _book(-1, [(100.0, 1.01, 1.0), (100.0, 1.05, 2.0)])
-    # high 102 crosses liq 101 only: key threshold -102
-    assert b.crossed_notional(-102.0) == pytest.approx(1.0 * 101)
-    f, _i, key = b.pop(-102.0)
-    assert (-key).tolist() == pytest.approx([101.0])
-    assert b.open_base() == pytest.approx(2.0)
-
-
-def test_voluntary_closes_scale_every_cohort_and_prune_small_ones():
-    b = _book(1, [(100.0, 0.9, 1.0), (100.0, 0.95, 2.0)])
-    closed = b.close_fraction(0.5)
-    assert closed == pytest.approx(1.5)
-    assert b.open_base() == pytest.approx(1.5)
-    f, _i, _k = b.open_rows()
-    assert sorted(f[:, 0].tolist()) == pytest.approx([0.5, 1.0])
-    for _ in range(4):
-        b.close_fraction(0.5)  # now each is 1/32 of its opening size
-    pruned, ids = b.merge(prune_fraction=0.05)
-    assert pruned == pytest.approx(3 / 32)
-    assert sorted(ids.tolist()) == [100, 101]
-    assert b.open_base() == 0.0 and b.n == 0
+def test_short_keys_are_negated_liq_prices_and_merge_interleaves_sorted_runs():
+    b = LiqBook(-1, 0)
+    b.append(_rows([101.0, 110.0, 105.0], [1, 1, 1], [99, 99, 99]))
+    b.merge(1, _rows([103.0, 120.0], [1, 1], [99, 99], 10))
+    assert list(-b.key[: b.n]) == [120.0, 110.0, 105.0, 103.0, 101.0]
+    assert list(b.pop(-104.0, g=2)[:, LIQ]) == [103.0, 101.0]
 
 
 def test_cascade_fixed_point_hand_computed():
-    # Mid low 99.1 without impact; long cohorts liq 99.2 (qty 1), 98.0 (qty 1), 90 (qty 1); open 100.
-    # impact = 0.01 * notional / 1000: step 1 crosses 99.2 -> imp 0.000992 -> low 99.0017 (no new) -> stop.
-    b = _book(1, [(100.0, 0.992, 1.0), (100.0, 0.98, 1.0), (100.0, 0.9, 1.0)])
-    imp, thr, keys = cascade([b], [100.0], [1.0], 99.1, 1, 1000.0, 0.01, 0.05)
-    assert imp == pytest.approx(0.01 * 99.2 / 1000)
-    assert thr[0] == pytest.approx(99.1 * math.exp(-imp))
-    # A stronger impact reaches 98: imp1 = 0.2*99.2/1000 = 0.01984 -> low 97.15 crosses 98 ->
-    # imp2 = 0.2*(99.2+98)/1000 = 0.03944 -> low 95.27 (90 not crossed) -> fixed point.
-    imp, thr, _ = cascade([b], [100.0], [1.0], 99.1, 1, 1000.0, 0.2, 0.05)
-    assert imp == pytest.approx(0.2 * (99.2 + 98.0) / 1000)
-    assert 90.0 < thr[0] <= 98.0
-    # The cap stops the spiral.
-    imp, _thr, _ = cascade([b], [100.0], [1.0], 99.1, 1, 1000.0, 5.0, 0.05)
-    assert imp == 0.05
+    b = LiqBook(1, 0)
+    b.append(_rows([99.0, 97.0], [10.0, 10.0], [99, 99]))
+    b.realized()
+    # low 99.5 crosses nothing; 98.9 crosses 99 -> impact 0.1*990/10000 ~ 0.0099 -> low ~97.93: not 97
+    imp, thr, _ = cascade([b], [100.0], [1.0], 98.9, 1, 10_000.0, 0.1, 0.05, lambda bk: None, 0)
+    assert abs(imp - 0.1 * 990 / 10_000) < 1e-12 and 97.0 < thr[0] < 99.0
+    imp, _, _ = cascade([b], [100.0], [1.0], 99.5, 1, 10_000.0, 0.1, 0.05, lambda bk: None, 0)
+    assert imp == 0.0
+
+
+def test_first_cross_matches_a_plain_scan():
+    rng = np.random.default_rng(0)
+    for n in (1, 7, 240, 255):
+        x = rng.random(n)
+        s = rng.integers(0, n + 1, 300)
+        y = rng.random(300)
+        want = [next((t for t in range(a, n) if x[t] <= lvl), n) for a, lvl in zip(s, y)]
+        assert FirstCross(x).first(s, y).tolist() == want
+
+
+def test_tranche_ladder_moves_away_and_single_tranche_is_the_isolated_formula():
+    f = ladder(1, np.array([0.1]), np.array([40_000.0]), np.array([1]), 3)
+    assert abs(f[0, 0] - 0.9 / (1 - 0.004)) < 1e-12 and np.isnan(f[0, 1])
+    f = ladder(1, np.array([0.05]), np.array([2e6]), np.array([3]), 3)[0]
+    assert f[0] > f[1] > f[2] > 0
+    s = ladder(-1, np.array([0.05]), np.array([2e6]), np.array([3]), 3)[0]
+    assert 1 < s[0] < s[1] < s[2]

@@ -35,7 +35,8 @@ def test_true_map_venue_filter_and_bad_edges():
 
 def test_snapshot_is_frozen_and_sums_open_base_per_venue():
     s = _snap()
-    assert s.open_base() == pytest.approx(51.0)
-    assert s.open_base("okx") == pytest.approx(10.0 + 11.0)
+    assert s.open_base() == pytest.approx(40.0)  # open interest counts each contract once: the long side
+    assert s.open_base("okx") == pytest.approx(10.0)
+    assert s.open_short_base("okx") == pytest.approx(11.0)
     with pytest.raises(ValueError):
         s.long_liq_price[0] = 1.0

@@ -37,7 +37,15 @@ def make_frames(symbol: str = "BTC/USDT:USDT", minutes: int = 6, t0: int = T0) -
         ]
     )
     ls = pd.DataFrame([dict(ts=t0, exchange="binance", ratio=1.08), dict(ts=t0 + 5 * M, exchange="binance", ratio=1.02)])
-    return MarketFrames.build(symbol, M, candles=candles, open_interest=oi, funding=funding, liquidations=liq, long_short=ls)
+    # Per-minute sums as an aggregator counts them: base for a linear contract, USD for an inverse one.
+    minutes = pd.DataFrame(
+        [
+            dict(ts=t0, exchange="okx", long_usd=np.nan, short_usd=np.nan, long_base=0.6074, short_base=0.0),
+            dict(ts=t0 + M, exchange="bybit", long_usd=90_362.0, short_usd=0.0, long_base=np.nan, short_base=np.nan),
+        ]
+    )
+    return MarketFrames.build(symbol, M, candles=candles, open_interest=oi, funding=funding, liquidations=liq, long_short=ls,
+                              liquidation_minutes=minutes)
 
 
 def assert_frames_equal(a: MarketFrames, b: MarketFrames) -> None:

@@ -208,7 +208,7 @@ def test_malformed_and_unknown_files_are_named_and_skipped(tmp_path):
         "BTCUSDT-1m-2024-01-05.csv": "1 row with zero, negative or missing prices",
         "BTCUSDT-1m-2024-01-06.csv": "empty file",
         "BTCUSDT-1m-2024-01-07.zip": reasons["BTCUSDT-1m-2024-01-07.zip"],
-        "chart.png": "not a CSV or ZIP file",
+        "chart.png": "not a CSV, JSON or ZIP file",
         "notes.csv": "not a Binance archive file, nor an OHLCV CSV with a header naming a time column and open, high, low, close, volume",
     }
     assert reasons["BTCUSDT-1m-2024-01-04.csv"].startswith("not the expected numeric columns")

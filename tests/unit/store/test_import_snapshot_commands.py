@@ -11,7 +11,7 @@ from tests.unit.store.store_testdata import assert_frames_equal
 from tests.unit.store.test_archive_import import DAY1, KLINE_HEADER, M, kline_rows, write
 
 from commands.errors import CommandError
-from market.store import open_snapshot
+from market.snapshot_source import open_snapshot
 from tests.run_main import ROOT, run_main
 
 FIXTURES = ROOT / "tests" / "fixtures" / "binance_archive"
@@ -63,7 +63,7 @@ def test_import_with_nothing_valid_exits_2_and_keeps_the_old_file(tmp_path):
     assert res.stderr.strip().splitlines() == [
         f"cascade import: skipped {bad}: 3 columns, expected 12",
         f"cascade import: skipped {tmp_path / 'missing.zip'}: no such file",
-        "cascade import: nothing to import: no readable Binance archive or OHLCV file among the given paths",
+        "cascade import: nothing to import: no readable Binance archive, Coinalyze, OHLCV or open-interest file among the given paths",
     ]
     assert out.read_bytes() == before
 
@@ -140,3 +140,32 @@ def test_import_accepts_binance_spelling_of_the_symbol(tmp_path):
     assert open_snapshot(out).info().symbols == ("BTC/USDT:USDT",)
     res = cascade("import", str(FIXTURES / "BTCUSDT-metrics-2024-01-02.zip"), "--out", str(out), "--symbol", "BTCEUR")
     assert res.returncode == 2 and "unknown symbol 'BTCEUR'" in res.stderr
+
+
+def test_import_command_reads_liquidations_and_notes_what_it_did(tmp_path):
+    from tests.unit.store.test_archive_liquidations import HEADER
+
+    row = f"{DAY1 + 5},SELL,LIMIT,IOC,5,42000.0,42000.0,FILLED,5,5"
+    write(tmp_path / "BTCUSD_PERP-liquidationSnapshot-2024-01-02.csv", [HEADER, row, row], zipped=True)
+    out = tmp_path / "liq.cascade"
+    res = cascade("import", str(tmp_path), "--out", str(out))
+    assert res.returncode == 0, res.stderr
+    lines = res.stdout.strip().splitlines()
+    assert lines[0] == f"imported 1 file into {out}: liquidations 1; 2024-01-02 00:00 to 2024-01-02 00:00 UTC; binance; BTC/USD:BTC"
+    assert lines[1:] == [f"  note: {tmp_path / 'BTCUSD_PERP-liquidationSnapshot-2024-01-02.zip'}!BTCUSD_PERP-liquidationSnapshot-"
+                         "2024-01-02.csv: 1 row repeating another row in all ten columns counted once"]
+    assert open_snapshot(out).history("BTC/USD:BTC").liquidations["notional_usd"].tolist() == [500.0]
+
+
+def test_import_command_open_interest_options(tmp_path):
+    f = write(tmp_path / "oi.csv", ["timestamp,open_interest", f"{DAY1},2500000", f"{DAY1 + 300_000},2500100"])
+    out = tmp_path / "oi.cascade"
+    res = cascade("import", str(f), "--out", str(out), "--exchange", "okx", "--symbol", "BTC/USDT:USDT",
+                  "--oi-unit", "contracts", "--contract-size", "0.01")
+    assert res.returncode == 0, res.stderr
+    assert open_snapshot(out).history("BTC/USDT:USDT").open_interest["oi_base"].tolist() == [25000.0, 25001.0]
+    res = cascade("import", str(f), "--out", str(tmp_path / "x.cascade"), "--oi-unit", "lots")
+    assert res.returncode == 2 and res.stderr.count("\n") == 1 and "--oi-unit" in res.stderr
+    res = cascade("import", str(f), "--out", str(tmp_path / "x.cascade"))
+    assert res.returncode == 2
+    assert res.stderr.splitlines()[0].endswith("pass --exchange, --symbol and --oi-unit base|contracts|usd")

@@ -18,11 +18,13 @@ from hypothesis import strategies as st
 from tests.unit.store.store_testdata import T0, M, assert_frames_equal, make_frames
 from tests.unit.store.test_store_cache import _make_v1_file
 
-import market.store as store_mod
+import market.snapshot_file as snapshot_file_mod
 from market.series import MarketFrames
 from market.snapshot_source import SnapshotSource, open_and_read
 from market.source import FEED_OK, MarketSource
-from market.store import SCHEMA_VERSION, SnapshotError, open_snapshot, save_snapshot
+from market.snapshot_file import SnapshotError, save_snapshot
+from market.snapshot_source import open_snapshot
+from market.store_schema import SCHEMA_VERSION
 
 SYMBOL = "BTC/USDT:USDT"
 
@@ -102,9 +104,9 @@ def test_a_failed_save_leaves_the_old_file_intact(saved, monkeypatch, where):
         raise OSError(28, "No space left on device")
 
     if where == "write_frames":
-        monkeypatch.setattr(store_mod, "write_frames", boom)
+        monkeypatch.setattr(snapshot_file_mod, "write_frames", boom)
     else:
-        monkeypatch.setattr(store_mod.os, "replace", boom)
+        monkeypatch.setattr(snapshot_file_mod.os, "replace", boom)
     with pytest.raises(SnapshotError, match="cannot save crash.cascade: No space left on device"):
         save_snapshot(make_frames(minutes=2), saved, source_kind="demo")
     assert saved.read_bytes() == before
@@ -200,9 +202,10 @@ def _edit(path: Path, *sql: str) -> None:
 
 
 def test_newer_schema_version(saved):
-    _edit(saved, "UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    newer = SCHEMA_VERSION + 1
+    _edit(saved, f"UPDATE meta SET value = '{newer}' WHERE key = 'schema_version'")
     msg = _one_line_error(saved)
-    assert f"newer Cascade (file schema version 3, this version reads up to {SCHEMA_VERSION})" in msg
+    assert f"newer Cascade (file schema version {newer}, this version reads up to {SCHEMA_VERSION})" in msg
 
 
 def test_missing_table_and_missing_key(saved, tmp_path):

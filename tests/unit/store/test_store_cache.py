@@ -33,7 +33,8 @@ def store(tmp_path):
 def test_write_then_read_gives_back_exactly_the_frames(store):
     frames = make_frames()
     written = store.write(frames)
-    assert written == {"candles": 18, "open_interest": 6, "funding": 2, "liquidations": 4, "long_short": 2}
+    assert written == {"candles": 18, "open_interest": 6, "funding": 2, "liquidations": 4, "long_short": 2,
+                       "liquidation_minutes": 2}
     back = store.read(SYMBOL)
     assert_frames_equal(back, frames)
     # NaN ("the venue does not tell") survives as NaN, not 0

@@ -1,0 +1,51 @@
+"""Candles only: the window draws the volume-based map, labelled RELATIVE, and says nothing in USD."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import pandas as pd
+
+from tests.run_main import run_main
+
+
+def _candles_only_snapshot(tmp_path):
+    n = 3 * 1440
+    ts = 1_767_225_600_000 + np.arange(n, dtype=np.int64) * 60_000
+    rng = np.random.default_rng(1)
+    close = 80_000 * np.exp(np.cumsum(rng.normal(0, 0.001, n)))
+    open_ = np.r_[close[0], close[:-1]]
+    df = pd.DataFrame({"timestamp": ts, "open": open_, "high": np.maximum(open_, close) * 1.001,
+                       "low": np.minimum(open_, close) * 0.999, "close": close, "volume": rng.gamma(2, 50, n)})
+    csv = tmp_path / "ohlcv.csv"
+    df.to_csv(csv, index=False)
+    out = tmp_path / "candles.cascade"
+    r = run_main("import", str(csv), "--exchange", "binance", "--symbol", "BTC/USDT:USDT", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    return out
+
+
+def test_candles_only_snapshot_draws_a_relative_map_with_no_usd(qtbot, make_window, tmp_path):
+    from gui.sources import SourceSpec
+
+    path = _candles_only_snapshot(tmp_path)
+    win = make_window(SourceSpec("snapshot", path=str(path)))
+    qtbot.waitUntil(lambda: win.card.view is not None, timeout=60_000)
+    assert win.card.view.relative
+    text = win.card.label.text()
+    assert "RELATIVE" in text and "$0" not in text and "at risk" not in text
+    liqmap = win.terminal.liqmap
+    assert liqmap.relative and liqmap.map is not None
+    assert max(liqmap.map.long_usd.max(), liqmap.map.short_usd.max()) == pytest.approx(1.0)  # heaviest bin = 1
+    assert "RELATIVE" in win.terminal.price.estimate_label.toPlainText()
+    heat = win.terminal.result.liquidity.heatmap
+    assert heat is not None and heat.values.size and float(heat.values.max()) <= 1.0 + 1e-6
+
+
+def test_report_on_candles_only_says_where_the_relative_clusters_sit(tmp_path):
+    path = _candles_only_snapshot(tmp_path)
+    r = run_main("report", "--open", str(path))
+    assert r.returncode == 0, r.stderr
+    assert "Relative map (no open interest)" in r.stdout and "heaviest short cluster" in r.stdout
+    assert "Liquidations, last 24 h" not in r.stdout.splitlines()[0]  # unknown, never "$0"
+    assert "16-day high" not in r.stdout and "high of the 3.0 days of data" in r.stdout
