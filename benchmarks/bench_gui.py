@@ -1,68 +1,47 @@
-"""GUI smoothness and start-up: first paint, event-loop stalls under a fast demo, redraw rate, 30-day open.
+"""GUI smoothness and start-up against finplot: first frames, peak memory, event-loop stalls.
 
-first_paint_ms: wall time from launching `python main.py --demo` (a fresh process) to the first frame
-drawn with data. max/p99_stall_ms: a 2 ms QTimer probe's lateness while the demo runs at 60x speed
-(a minute of market per second, every poll revising the live candle) polled 50 times per second for STALL_SECONDS. redraws_per_s: how often
-the panels were redrawn meanwhile (coalesced). open_30d_ms: a fresh process opening a 30-day 3-exchange
-1-minute snapshot until its first frame is drawn. The *_app_rate figures repeat the stall probe at the
-window's own poll rate (200 ms). Stalls here come mostly from the worker threads holding the interpreter
-lock (the demo's per-poll merges in pandas), so they grow with the poll rate and the machine's load.
+first_paint_ms / open_30d_ms: wall time from launching a fresh process (``benchmarks/first_frame.py``,
+started like ``main.py --demo`` / ``main.py --open`` a 30-day 1-minute snapshot of every registered venue)
+to the first frame drawn with candles, heatmap, liquidation map and every panel. ``*_candles_ms``: to the
+first frame with candles (equal when everything arrives at once). *_vs_finplot: the median, over
+alternating pairs run back to back, of that time (or the peak RSS at that frame) divided by finplot's
+(``benchmarks/finplot_probe.py``: the same Binance candles with volume, 1440x900, on the same Qt and
+pyqtgraph), whole process in both cases. finplot comes from the ``bench`` extra; without it the ratios
+are None and ``finplot_note`` says why.
+
+max/p99_stall_ms: a 2 ms QTimer probe's lateness while the demo runs at 60x speed (a minute of market
+per second, every poll revising the live candle) polled 50 times per second for STALL_SECONDS.
+redraws_per_s: how often the panels were redrawn meanwhile (coalesced). The *_app_rate figures repeat
+the stall probe at the window's own poll rate (200 ms). Stalls come mostly from worker threads holding
+the interpreter lock, so they grow with the poll rate and the machine's load (``load_average_1m``).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from benchmarks import child
+
 ROOT = Path(__file__).resolve().parents[1]
 STALL_SECONDS = float(os.environ.get("CASCADE_BENCH_STALL_S", "30"))
+PAIRS = int(os.environ.get("CASCADE_BENCH_PAIRS", "5"))
 
 GOALS = {
     "first_paint_ms": "<= 1500",
-    "max_stall_ms": "<= 16",
-    "p99_stall_ms": "<= 16",
-    "redraws_per_s": "<= 10-20 (coalesced)",
+    "first_paint_vs_finplot": "<= 1.0",
+    "open_30d_vs_finplot": "<= 1.0",
+    "peak_rss_vs_finplot": "<= 1.2",
+    "p99_stall_ms": "<= 16 (50 updates/s)",
+    "max_stall_ms": "<= 50 (50 updates/s)",
+    "max_stall_ms_app_rate": "<= 33",
     "p99_stall_ms_app_rate": "<= 16",
-    "open_30d_ms": "<= finplot's 600 ms for candles alone",
+    "redraws_per_s": "<= 10-20 (coalesced)",
 }
-
-# Runs in a child process: start the window like main.py does and report when data is first drawn.
-FIRST_PAINT = r"""
-import sys, time, json
-sys.path.insert(0, {root!r})
-import main
-args = main.gui_parser().parse_args({argv!r})
-from gui.app import make_app
-from gui.main_window import MainWindow
-from gui.sources import spec_from_args
-app = make_app()
-win = MainWindow(spec_from_args(args))
-win.show()
-def done(result):
-    if len(result.chart.candles):
-        win.repaint()  # paint now, synchronously: this is the first frame with data
-        print(json.dumps({{"t": time.time(), "analytics_ms": result.elapsed_ms}}), flush=True)
-        app.exit(0)
-win.result_applied.connect(done)
-app.exec()
-win.shutdown()
-"""
-
-
-def _first_paint(argv: list[str]) -> tuple[float, float]:
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", CASCADE_TEST="1", CASCADE_SETTINGS_DIR=tempfile.mkdtemp())
-    t0 = time.time()
-    out = subprocess.run([sys.executable, "-c", FIRST_PAINT.format(root=str(ROOT), argv=argv)], env=env, capture_output=True, text=True, timeout=120)
-    line = [l for l in out.stdout.splitlines() if l.startswith("{")]
-    if not line:
-        raise RuntimeError(out.stderr[-2000:])
-    data = json.loads(line[-1])
-    return (data["t"] - t0) * 1000.0, data["analytics_ms"]
 
 
 def _stalls(speed: float = 60.0, poll_ms: int = 20, seconds: float = STALL_SECONDS) -> dict:
@@ -112,8 +91,12 @@ def _stalls(speed: float = 60.0, poll_ms: int = 20, seconds: float = STALL_SECON
     }
 
 
-def _snapshot_30d() -> Path:
-    path = Path(tempfile.gettempdir()) / "cascade-bench-30d.cascade"
+def snapshot_30d() -> Path:
+    """A 30-day demo snapshot of every registered venue, cached in the temp dir per schema version."""
+    from market.store_schema import SCHEMA_VERSION
+    from market.venues import VENUE_NAMES
+
+    path = Path(tempfile.gettempdir()) / f"cascade-bench-30d-v{SCHEMA_VERSION}-{'-'.join(VENUE_NAMES)}.cascade"
     if not path.exists():
         from market.simulator import DemoSource
         from market.store import save_snapshot
@@ -125,16 +108,66 @@ def _snapshot_30d() -> Path:
     return path
 
 
+def binance_csv(frames, path: Path) -> Path:
+    """The price venue's candles as finplot reads them (ts in ms, OHLCV)."""
+    c = frames.candles
+    c[c["exchange"] == "binance"][["ts", "open", "high", "low", "close", "volume"]].to_csv(path, index=False)
+    return path
+
+
+def demo_frames():
+    from gui.sources import DEMO_HISTORY_DAYS
+    from market.simulator import DemoSource
+
+    src = DemoSource(seed=7, history_days=DEMO_HISTORY_DAYS)
+    try:
+        return src.history(src.info().symbols[0])
+    finally:
+        src.close()
+
+
+def _versus(out: dict, name: str, main_args: list[str], csv: Path | None, rss: bool = False) -> None:
+    """``name``_ms from alternating Cascade / finplot runs, and the ratios when finplot is there."""
+    run_cascade = lambda: child.cascade(main_args)  # noqa: E731
+    if csv is None:
+        runs = [run_cascade() for _ in range(PAIRS)]
+        fin: list[child.ProbeRun] = []
+    else:
+        runs, fin = child.alternate(run_cascade, lambda: child.finplot(csv), PAIRS)
+    out[f"{name}_ms"] = round(child.median(runs, "first_frame_ms"))
+    out[f"{name}_candles_ms"] = round(child.median(runs, "candles_ms"))
+    out[f"{name}_startup_imports_ms"] = round(child.median(runs, "startup_ms") + child.median(runs, "imports_ms"))
+    out[f"{name}_peak_rss_mb"] = round(child.median(runs, "peak_rss_mb"), 1)
+    out[f"{name}_runs_ms"] = [round(r.first_frame_ms) for r in runs]
+    ratio = "first_paint_vs_finplot" if name == "first_paint" else f"{name}_vs_finplot"
+    if fin:
+        out[f"finplot_{name}_ms"] = round(child.median(fin, "first_frame_ms"))
+        out[f"finplot_{name}_peak_rss_mb"] = round(child.median(fin, "peak_rss_mb"), 1)
+        out[f"finplot_{name}_runs_ms"] = [round(r.first_frame_ms) for r in fin]
+        out[ratio] = round(child.median_ratio(runs, fin, "first_frame_ms"), 2)
+        if rss:
+            out["peak_rss_vs_finplot"] = round(child.median_ratio(runs, fin, "peak_rss_mb"), 2)
+    else:
+        out[ratio] = None
+        if rss:
+            out["peak_rss_vs_finplot"] = None
+
+
 def run() -> dict:
     sys.path.insert(0, str(ROOT))
-    out: dict = {}
-    out["first_paint_ms"], out["first_paint_analytics_ms"] = (round(v, 0) for v in _first_paint(["--demo", "--seed", "7"]))
-    try:
-        path = _snapshot_30d()
-        out["open_30d_ms"], out["open_30d_analytics_ms"] = (round(v, 0) for v in _first_paint(["--open", str(path)]))
-    except ImportError as exc:  # the store is another helper's; report instead of failing everything
-        out["open_30d_ms"] = None
-        out["open_30d_note"] = f"store unavailable: {exc}"
+    from market.snapshot_source import open_and_read
+
+    out: dict = {"load_average_1m_start": round(os.getloadavg()[0], 2), "pairs": PAIRS}
+    note = child.finplot_available()
+    if note:
+        out["finplot_note"] = note
+    with tempfile.TemporaryDirectory(prefix="cascade-bench-gui-") as tmp:
+        demo_csv = None if note else binance_csv(demo_frames(), Path(tmp) / "demo.csv")
+        _versus(out, "first_paint", ["--demo", "--seed", "7"], demo_csv)
+        path = snapshot_30d()
+        csv = None if note else binance_csv(open_and_read(path), Path(tmp) / "30d.csv")
+        _versus(out, "open_30d", ["--open", str(path)], csv, rss=True)
+    out["load_average_1m_after_open"] = round(os.getloadavg()[0], 2)
     out.update(_stalls())
     # The same at the window's own poll rate (5 updates/s): what a trader's session sees.
     app_rate = _stalls(poll_ms=200, seconds=max(10.0, STALL_SECONDS / 2))
