@@ -41,6 +41,8 @@ class LiquidationMapPanel(QtWidgets.QWidget):
         for item in (*self._band_curves, self.band_long, self.band_short):
             self.plot.addItem(item)
         self.ensemble: EnsembleMaps | None = None
+        # The ensemble's cumulative ranges, computed once per map: _fit_x runs on every pan and zoom.
+        self._ranges: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
         self.relative = False  # the volume-based map of candles-only data: relative units, no USD
         self.price_line = pg.InfiniteLine(angle=0, movable=False)
         for item in (self.longs, self.shorts, self.cum_long, self.cum_short):
@@ -97,8 +99,8 @@ class LiquidationMapPanel(QtWidgets.QWidget):
                 f"<span style='color:{self.theme.short_liq}'>shorts above ${format_compact(up)}</span> · "
                 f"<span style='color:{self.theme.long_liq}'>longs below ${format_compact(down)}</span>"
             )
-            if self.ensemble is not None:
-                lo_l, hi_l, lo_s, hi_s = self.ensemble.cumulative_ranges()
+            if self._ranges is not None:
+                lo_l, hi_l, lo_s, hi_s = self._ranges
                 text += (f"<br>80 % range ${format_compact(float(lo_s.max()))}–{format_compact(float(hi_s.max()))}"
                          f" · ${format_compact(float(lo_l.max()))}–{format_compact(float(hi_l.max()))} (shaded)")
         if self.scale_text and not self.relative:
@@ -113,6 +115,7 @@ class LiquidationMapPanel(QtWidgets.QWidget):
         self.relative = relative
         same_bins = ensemble is not None and m is not None and len(ensemble.bin_edges) == len(m.bin_edges)
         self.ensemble = ensemble if same_bins else None
+        self._ranges = self.ensemble.cumulative_ranges() if self.ensemble is not None else None
         if m is None or len(m.long_usd) == 0:
             for curve in self._band_curves:
                 curve.setData([], [])
@@ -151,8 +154,8 @@ class LiquidationMapPanel(QtWidgets.QWidget):
         conv = np.log10 if self.log_scale else (lambda a: a)
         centres = conv(m.prices)
         norm_l, norm_s = max(float(cl.max()), 1.0), max(float(cs.max()), 1.0)
-        if self.ensemble is not None:
-            lo_l, hi_l, lo_s, hi_s = self.ensemble.cumulative_ranges()
+        if self._ranges is not None:
+            lo_l, hi_l, lo_s, hi_s = self._ranges
             # One scale for a side's curve and its band, so the band's top fits the panel too.
             norm_l, norm_s = max(norm_l, float(hi_l.max())), max(norm_s, float(hi_s.max()))
             for curve, values, sel, norm in ((self._band_curves[0], lo_l, below, norm_l), (self._band_curves[1], hi_l, below, norm_l),
