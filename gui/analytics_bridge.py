@@ -120,7 +120,9 @@ class ModelKeeper:
         """Bring the model up to ``frames``, feeding it only closed candles (a live source revises the
         minute in progress, and the model ignores revisions of bars it already holds)."""
         key = (session_id, params, frames.symbol, frames.timeframe_ms)
-        if self.model is None or self._key != key:
+        # A volume-based map stands in only while there is no OI: once OI arrives (a live feed's first
+        # poll), the OI model takes over.
+        if self.model is None or self._key != key or (self.relative and len(frames.open_interest) > 0):
             known = frames.known_at(closed_until_ms) if closed_until_ms is not None else frames
             self.relative = len(known.open_interest) == 0 and len(known.candles) > 0
             if self.relative:

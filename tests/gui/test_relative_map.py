@@ -49,3 +49,23 @@ def test_report_on_candles_only_says_where_the_relative_clusters_sit(tmp_path):
     assert "Relative map (no open interest)" in r.stdout and "heaviest short cluster" in r.stdout
     assert "Liquidations, last 24 h" not in r.stdout.splitlines()[0]  # unknown, never "$0"
     assert "16-day high" not in r.stdout and "high of the 3.0 days of data" in r.stdout
+
+
+def test_the_oi_model_takes_over_once_open_interest_arrives():
+    from gui.analytics_bridge import ModelKeeper
+    from tests.unit.analytics.market_gen import random_market
+    from market.series import MarketFrames
+
+    c, o = random_market(1500, exchanges=("binance",), seed=2)
+    keeper = ModelKeeper()
+    frames = MarketFrames(symbol="BTC/USDT:USDT", timeframe_ms=60_000, candles=c)
+    assert keeper.view(1, frames, keeper_params(), ("binance",), None, None, live=True).relative
+    with_oi = MarketFrames(symbol="BTC/USDT:USDT", timeframe_ms=60_000, candles=c, open_interest=o)
+    view = keeper.view(1, with_oi, keeper_params(), ("binance",), None, None, live=True)
+    assert not view.relative and view.ensemble is not None
+
+
+def keeper_params():
+    from analytics.params import ModelParams
+
+    return ModelParams()
