@@ -20,6 +20,9 @@ FEED_RETRYING = "retrying"
 FEED_STALE = "stale"
 FEED_FAILED = "failed"
 FEED_OFFLINE = "offline"
+# The venue does not publish this series at all (e.g. Hyperliquid has no public liquidation stream): not a
+# failure, and never silently "ok"; ``detail`` says so in plain words.
+FEED_UNAVAILABLE = "unavailable"
 
 ProgressFn = Callable[[float, str], None]  # fraction 0..1, what is being done
 
@@ -41,7 +44,7 @@ class SourceInfo:
 @dataclass(frozen=True)
 class FeedState:
     feed: str  # e.g. "binance:candles"
-    status: str  # FEED_OK | FEED_RETRYING | FEED_STALE | FEED_FAILED | FEED_OFFLINE
+    status: str  # FEED_OK | FEED_RETRYING | FEED_STALE | FEED_FAILED | FEED_OFFLINE | FEED_UNAVAILABLE
     detail: str = ""  # plain words: "HTTP 429, retrying in 8 s"
     last_update_ms: Optional[int] = None  # source clock of the newest row received
     retry_in_s: Optional[float] = None

@@ -9,7 +9,7 @@ from PySide6 import QtWidgets
 
 from gui.theme import Theme
 from market.series import EXCHANGE_NAMES
-from market.source import FEED_OK, FeedState
+from market.source import FEED_OK, FEED_UNAVAILABLE, FeedState
 
 STALE_AFTER_S = 30.0
 
@@ -25,7 +25,9 @@ def age_text(seconds: float) -> str:
 def summarize(states: Sequence[FeedState], now_ms: int) -> list[tuple[str, str, str]]:
     """(exchange, text, level) per exchange: the worst feed wins; level is ok / warn / error."""
     worst: dict[str, tuple[int, str, str]] = {}
-    rank = {"ok": 0, "retrying": 2, "stale": 1, "failed": 3, "offline": 3}
+    # "unavailable" (the venue publishes no such series) ranks below ok: it never colours the venue, and it
+    # shows only when it is all there is to say (the tooltip-free status line stays short).
+    rank = {"unavailable": -1, "ok": 0, "retrying": 2, "stale": 1, "failed": 3, "offline": 3}
     for s in states:
         exchange = s.feed.split(":")[0]
         age = (now_ms - s.last_update_ms) / 1000.0 if s.last_update_ms is not None else None
@@ -39,7 +41,7 @@ def summarize(states: Sequence[FeedState], now_ms: int) -> list[tuple[str, str, 
             worst[exchange] = (level, text, s.status)
     out = []
     for exchange, (level, text, _status) in worst.items():
-        out.append((exchange, text, "ok" if level == 0 else "warn" if level <= 2 else "error"))
+        out.append((exchange, text, "ok" if level <= 0 else "warn" if level <= 2 else "error"))
     return out
 
 
@@ -56,3 +58,6 @@ class FeedStatus(QtWidgets.QLabel):
         colors = {"ok": t.up, "warn": t.warning, "error": t.error}
         parts = [f"<span style='color:{colors[level]}'>● {EXCHANGE_NAMES.get(ex, ex.capitalize())} {text}</span>" for ex, text, level in self.items]
         self.setText("  ".join(parts))
+        # What a venue does not publish at all is not a fault, so it never colours the line; it is said here.
+        missing = [f"{EXCHANGE_NAMES.get(s.feed.split(':')[0], s.feed)}: {s.detail}" for s in states if s.status == FEED_UNAVAILABLE]
+        self.setToolTip("\n".join(missing))

@@ -61,6 +61,7 @@ class FakeState:
         self.subscribed_candles: Counter[str] = Counter()  # 1m kline subscriptions accepted, per venue
         self.pushed_liquidations: dict[str, list[pd.DataFrame]] = {v: [] for v in VENUES}
         self.lock = threading.Lock()
+        self.extra: dict = {}  # per-venue fake state (e.g. hyperliquid's wallets), keyed by the venue module
         self._cache: dict[tuple[str, str], pd.DataFrame] = {}
 
     # ---- the data the venues serve -------------------------------------------------------------
