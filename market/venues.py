@@ -58,6 +58,8 @@ _REGISTERED: tuple[Venue, ...] = (
           passphrase=True),
     Venue("bybit", "Bybit", "#ff8a3d", "#e0661b", demo_share=0.20, demo_basis=-1.0e-4,
           adapter="market.live.venues.bybit:Bybit", fake="tests.fake_exchange.bybit", accounts=True),
+    Venue("hyperliquid", "Hyperliquid", "#50d2c1", "#0f8f80", demo_share=0.12, demo_basis=0.5e-4, public_liquidations=False,
+          adapter="market.live.venues.hyperliquid:Hyperliquid", fake="tests.fake_exchange.hyperliquid", wallet_positions=True),
 )
 
 VENUES: Mapping[str, Venue] = {v.name: v for v in _REGISTERED}
