@@ -129,7 +129,7 @@ def command_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=_non_negative_int, default=7)
     s.add_argument("--symbol", default="BTC/USDT:USDT")
 
-    q = sub.add_parser("liqprice", help="liquidation price of a USDⓈ-M position (Binance formula)")
+    q = sub.add_parser("liqprice", help="liquidation price of a perpetual position (each exchange's published formula)")
     q.add_argument("--side", choices=("long", "short"), required=True)
     q.add_argument("--qty", type=_positive_float, required=True)
     q.add_argument("--entry", type=_positive_float, required=True)
