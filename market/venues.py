@@ -8,8 +8,8 @@ in ``_REGISTERED`` below:
 - ``market/live/venues/<name>.py``: the live adapter (a ``market.live.venues.base.Venue`` subclass),
   named here by ``adapter`` ("module:Class") and imported only when the live engine first needs it;
 - ``tests/fake_exchange/<name>.py``: its loopback fake (named by ``fake``), which the fake server mounts;
-- optionally its private-accounts entry (``accounts``: API-key accounts; ``wallet_positions``: positions
-  readable from a public wallet address, no key at all).
+- optionally its private-accounts side: ``accounts`` (API-key accounts, market/accounts/venues.py) or
+  ``wallet``, a module that reads a wallet's positions from its public address (no key at all).
 
 No ccxt and no Qt here: this is plain data, importable by every layer. The adapters are loaded lazily
 (``load``) so importing the registry never imports ccxt.
@@ -32,8 +32,9 @@ class Venue:
     ``public_liquidations``: whether the venue publishes a public liquidation stream that Cascade reads.
     ``adapter`` / ``fake``: "module:Class" of the live adapter, module of the test fake (see above).
     ``accounts``: API-key (signed) accounts are supported (``passphrase``: its keys come with one);
-    ``wallet_positions``: a wallet address alone
-    reads the positions (the address is public, so it is kept in the settings, never in the keyring).
+    ``wallet``: the module ("market.accounts.<name>_wallet") whose ``check_address(text)`` and
+    ``fetch(address, urls_override, timeout_s)`` read a wallet's positions from its public address (the
+    address is public, so it is kept in the settings, never in the keyring).
     """
 
     name: str
@@ -47,7 +48,7 @@ class Venue:
     fake: str = ""
     accounts: bool = False
     passphrase: bool = False
-    wallet_positions: bool = False
+    wallet: str = ""
 
 
 _REGISTERED: tuple[Venue, ...] = (
@@ -59,7 +60,8 @@ _REGISTERED: tuple[Venue, ...] = (
     Venue("bybit", "Bybit", "#ff8a3d", "#e0661b", demo_share=0.20, demo_basis=-1.0e-4,
           adapter="market.live.venues.bybit:Bybit", fake="tests.fake_exchange.bybit", accounts=True),
     Venue("hyperliquid", "Hyperliquid", "#50d2c1", "#0f8f80", demo_share=0.12, demo_basis=0.5e-4, public_liquidations=False,
-          adapter="market.live.venues.hyperliquid:Hyperliquid", fake="tests.fake_exchange.hyperliquid", wallet_positions=True),
+          adapter="market.live.venues.hyperliquid:Hyperliquid", fake="tests.fake_exchange.hyperliquid",
+          wallet="market.accounts.hyperliquid_wallet"),
 )
 
 VENUES: Mapping[str, Venue] = {v.name: v for v in _REGISTERED}

@@ -15,7 +15,7 @@ from PySide6 import QtCore, QtWidgets
 
 from gui.positions.describe import from_position, from_what_if
 from gui.positions.overlay import PositionOverlay
-from gui.positions.saved import load_accounts, load_what_ifs
+from gui.positions.saved import load_accounts, load_wallets, load_what_ifs
 from gui.positions.worker import DEFAULT_INTERVAL_MS, PositionsUpdate, PositionsWorker
 from gui.workers import WorkerThread
 from market.credentials import AccountInfo, CredentialStore
@@ -48,6 +48,7 @@ class PositionsController(QtCore.QObject):
         self.timeout_s = timeout_s
         self.overlay = PositionOverlay(win.terminal.price, win.terminal.liqmap, win.theme)
         self.accounts: tuple[AccountInfo, ...] = tuple(load_accounts(self.settings))
+        self.wallets: tuple[AccountInfo, ...] = tuple(load_wallets(self.settings))  # public addresses, no key
         self.what_ifs = tuple(load_what_ifs(self.settings))
         self.last_update: Optional[PositionsUpdate] = None
         self.worker: Optional[PositionsWorker] = None
@@ -55,6 +56,7 @@ class PositionsController(QtCore.QObject):
         self._retired: list[tuple[PositionsWorker, WorkerThread]] = []  # stopping, not yet finished
         self.accounts_dialog = None
         self.what_if_dialog = None
+        self.wallets_dialog = None
 
         self._add_menu()
         win.result_applied.connect(self._on_result)
@@ -68,8 +70,12 @@ class PositionsController(QtCore.QObject):
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
         self.overlay.set_what_ifs([from_what_if(i, w) for i, w in enumerate(self.what_ifs)])
-        if self.accounts:
+        if self.watched():
             self._start_worker()
+
+    def watched(self) -> tuple[AccountInfo, ...]:
+        """What the worker fetches: the key accounts and the wallet addresses."""
+        return self.accounts + self.wallets
 
     def configure(self, store: Optional[CredentialStore] = None, urls_override: Any = None, interval_ms: Optional[int] = None) -> None:
         """Use another keyring store / exchange address / interval (tests, demos) and reload the saved
@@ -82,9 +88,10 @@ class PositionsController(QtCore.QObject):
         if interval_ms:
             self.interval_ms = int(interval_ms)
         self.accounts = tuple(load_accounts(self.settings))
+        self.wallets = tuple(load_wallets(self.settings))
         self.set_what_ifs(load_what_ifs(self.settings))
         self.overlay.set_real([], [])
-        if self.accounts:
+        if self.watched():
             self._start_worker()
 
     # -- menu and dialogs ---------------------------------------------------------------------------
@@ -104,6 +111,8 @@ class PositionsController(QtCore.QObject):
         self.accounts_action.triggered.connect(lambda _c=False: self.open_accounts())
         self.what_if_action = menu.addAction("&What-if position…")
         self.what_if_action.triggered.connect(lambda _c=False: self.open_what_if())
+        self.wallets_action = menu.addAction("Wa&llet addresses…")
+        self.wallets_action.triggered.connect(lambda _c=False: self.open_wallets())
         self.refresh_action = menu.addAction("&Refresh positions now")
         self.refresh_action.triggered.connect(lambda _c=False: self.refresh())
         self.refresh_action.setEnabled(False)  # until an account is connected
@@ -111,6 +120,7 @@ class PositionsController(QtCore.QObject):
         if isinstance(named, dict):
             named["accounts"] = self.accounts_action
             named["what_if"] = self.what_if_action
+            named["wallets"] = self.wallets_action
             named["refresh_positions"] = self.refresh_action
 
     def open_accounts(self):
@@ -124,6 +134,18 @@ class PositionsController(QtCore.QObject):
         self.accounts_dialog.show()
         self.accounts_dialog.raise_()
         return self.accounts_dialog
+
+    def open_wallets(self):
+        from gui.positions.wallets import WalletsDialog
+
+        if self.wallets_dialog is None:
+            self.wallets_dialog = WalletsDialog(self.settings, self.win)
+            self.wallets_dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+            self.wallets_dialog.wallets_changed.connect(self.set_wallets)
+            self.wallets_dialog.finished.connect(lambda *_: setattr(self, "wallets_dialog", None))
+        self.wallets_dialog.show()
+        self.wallets_dialog.raise_()
+        return self.wallets_dialog
 
     def _forget_accounts_dialog(self, *_args) -> None:
         self.accounts_dialog = None
@@ -153,14 +175,21 @@ class PositionsController(QtCore.QObject):
 
     def set_accounts(self, account_list) -> None:
         self.accounts = tuple(account_list)
-        if not self.accounts:
+        self._watch_changed()
+
+    def set_wallets(self, wallets) -> None:
+        self.wallets = tuple(wallets)
+        self._watch_changed()
+
+    def _watch_changed(self) -> None:
+        if not self.watched():
             self._stop_worker(wait=False)
             self.overlay.set_real([], [])
             return
         if self.worker is None:
             self._start_worker()
         else:
-            self.worker.set_accounts(self.accounts)
+            self.worker.set_accounts(self.watched())
 
     def refresh(self) -> None:
         if self.worker is not None:
@@ -168,7 +197,7 @@ class PositionsController(QtCore.QObject):
 
     def _start_worker(self) -> None:
         self.refresh_action.setEnabled(True)
-        self.worker = PositionsWorker(self.store, self.accounts, self.interval_ms, self.urls_override, self.timeout_s)
+        self.worker = PositionsWorker(self.store, self.watched(), self.interval_ms, self.urls_override, self.timeout_s)
         self.thread = WorkerThread(self.worker, "positions")
         self.worker.updated.connect(self._on_update)
         self.thread.start(self.worker.start)
@@ -193,7 +222,7 @@ class PositionsController(QtCore.QObject):
         if self.worker is None or self.sender() is not self.worker:
             return  # a round from a worker that was stopped meanwhile
         self.last_update = update
-        known = {a.id for a in self.accounts}
+        known = {a.id for a in self.watched()}
         shown = [from_position(a, p) for a, p in update.positions() if a.id in known]
         errors = [f"{a.label} ({a.exchange}): {msg}" for a, msg in update.errors() if a.id in known]
         balances = [balance_line(s.account, s.balance, s.fetched_at) for s in update.accounts if s.balance is not None and s.account.id in known]
