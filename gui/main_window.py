@@ -29,10 +29,11 @@ from gui.widgets.readout import ReadoutLabel
 from gui.workers import MarketWorker, ViewRequest, ViewResult, ViewWorker, WorkerThread
 from market.series import EXCHANGES, MINUTE_MS
 from market.source import SourceInfo
+from market.venues import labels_text
 
 
 OFFLINE_NOTE = (
-    "Offline — no connection to Binance, OKX or Bybit. Showing the demo market (simulated data); "
+    f"Offline — no connection to {labels_text('or')}. Showing the demo market (simulated data); "
     "File → Open snapshot… reviews saved data, File → Live markets tries again."
 )
 

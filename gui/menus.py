@@ -8,6 +8,7 @@ from PySide6 import QtGui, QtWidgets
 
 from gui import file_actions, tool_actions
 from gui.terminal import PANEL_NAMES
+from market.venues import VENUES
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
@@ -57,7 +58,7 @@ def build_menus(win: "MainWindow") -> dict[str, QtGui.QAction]:
     named["export_csv"] = _action(win, f, "Export data as &CSV…", lambda: file_actions.ask_export_csv(win))
     f.addSeparator()
     named["demo"] = _action(win, f, "&Demo market", lambda: file_actions.open_demo(win), "Ctrl+D")
-    named["live"] = _action(win, f, "&Live markets (Binance, OKX, Bybit)", lambda: file_actions.open_live(win), "Ctrl+Shift+L")
+    named["live"] = _action(win, f, f"&Live markets ({', '.join(v.label for v in VENUES.values())})", lambda: file_actions.open_live(win), "Ctrl+Shift+L")
     f.addSeparator()
     named["quit"] = _action(win, f, "&Quit", win.close, "Ctrl+Q")
 

@@ -85,6 +85,12 @@ def needs_passphrase(name: str) -> bool:
     return bool(v and v.passphrase)
 
 
+def labels_text(last: str = "and") -> str:
+    """The registered venues' names as a phrase: "Binance, OKX, Bybit and Hyperliquid" (for user text)."""
+    labels = [v.label for v in VENUES.values()]
+    return labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} {last} {labels[-1]}"
+
+
 def names_with(flag: str) -> tuple[str, ...]:
     """The registered venues whose boolean field ``flag`` is set (e.g. "accounts"), in registry order."""
     return tuple(v.name for v in VENUES.values() if getattr(v, flag))

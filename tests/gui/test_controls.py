@@ -28,6 +28,7 @@ def test_timeframe_change_resamples(demo_window, qtbot):
 
 def test_exchange_toggles_filter_every_panel(demo_window, qtbot):
     win = demo_window
+    win.toolbar.exchange_actions["hyperliquid"].setChecked(False)  # the test follows the first three venues
     win.toolbar.exchange_actions["binance"].setChecked(False)
     r = wait_result(qtbot, win, lambda r: r.request.exchanges == ("okx", "bybit"))
     assert r.chart.price_exchange == "okx"

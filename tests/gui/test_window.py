@@ -75,5 +75,5 @@ def test_default_source_offline_falls_back_to_the_demo_and_says_so(make_window, 
     assert spec.kind == "live"
     win = make_window(spec)
     qtbot.waitUntil(lambda: win.session is not None and win.session.info is not None and win.session.info.kind == "demo", timeout=10000)
-    assert win.banner.isVisible() and win.banner.text().startswith("Offline — no connection to Binance, OKX or Bybit")
+    assert win.banner.isVisible() and win.banner.text().startswith("Offline — no connection to Binance, OKX, Bybit or Hyperliquid")
     wait_drawn(qtbot, win)
