@@ -133,6 +133,12 @@ def oi_change(bar_ts: np.ndarray, tf_ms: int, oi_ts: np.ndarray, oi_base: np.nda
     """
     before = oi_asof(oi_ts, oi_base, bar_ts)
     after = oi_asof(oi_ts, oi_base, bar_ts + tf_ms)
+    return oi_step(before, after, keep, liquidated)
+
+
+def oi_step(before: np.ndarray, after: np.ndarray, keep: float,
+            liquidated: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``oi_change`` from the OI as of each candle's open (``before``) and close (``after``), NaN unknown."""
     known = np.isfinite(before) & np.isfinite(after)
     if liquidated is not None:
         # Never credit more than the OI there was: the model's mass can exceed a glitching OI feed.
@@ -402,6 +408,16 @@ def _candle_arrays(part: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return out
 
 
+def _stable_order(keys: np.ndarray, bound: int) -> np.ndarray:
+    """Stable sorting order of non-negative integer keys below ``bound``: radix sorts of 16-bit digits
+    (numpy sorts 16-bit integers stably in linear time; a general sort of 10^5..10^6 keys costs far more)."""
+    if bound <= 1 << 16:
+        return np.argsort(keys.astype(np.uint16), kind="stable")
+    order = np.argsort((keys & 0xFFFF).astype(np.uint16), kind="stable")
+    high = (keys >> 16)[order]
+    return order[np.argsort(high.astype(np.uint16) if bound <= 1 << 32 else high, kind="stable")]
+
+
 def _trash_bins(prices: np.ndarray, edges: np.ndarray) -> np.ndarray:
     """Bin index per price, with out-of-range prices in an extra last bin (dropped after counting)."""
     b = bin_index(prices, edges)
@@ -486,35 +502,108 @@ class LiquidationModel:
                       keep: float, lam: float) -> None:
         """Sizes, survival and openings of one venue with the liquidation credit, to its fixed point.
 
-        ``L`` (base liquidated per candle) depends on sizes that depend on earlier ``L``; each pass is
-        a handful of whole-history vector operations. Each pass settles one more link of a chain of
-        liquidations (a credit reopens positions that a later candle liquidates), so reaching float
-        precision takes about twenty passes on a month of 1-minute data: the model's main cost, which
-        a single sequential scan in compiled code would remove.
+        ``L`` (base liquidated per candle) depends on sizes that depend on earlier ``L``. The crossings
+        are known, so only the candles where something is consumed (about one in eight) have a credit,
+        and only those with OI falling faster than turnover can change the survival ``G``: everything
+        else is computed once with ``L = 0``. The fixed point then runs on those few unknowns: what
+        the other openings contribute to each consuming candle is summed once per (candle, stretch of
+        constant ``G`` correction), and only the chains through reopened credit are re-evaluated, so a
+        pass costs a few operations on some 10^4 values instead of whole-history passes over every
+        cohort. Each pass settles one more link of a chain (a credit reopens positions that a later
+        candle liquidates), to float precision in about twenty.
         """
         p = self.params
         n, k2 = v.n_bars, 2 * v.k
         ts = v.bar_ts.view
+        before = oi_asof(v.oi_ts.view, v.oi_base.view, ts)
+        after = oi_asof(v.oi_ts.view, v.oi_base.view, ts + self.tf)
+        d0, f0 = oi_step(before, after, keep)
+        lf0 = np.log(f0)
+        decay = lam * ((ts + self.tf - v.ref_ms).astype(float)) if lam else None
+
+        def survival(lf: np.ndarray) -> np.ndarray:
+            log_p = np.cumsum(lf)
+            return log_p, (log_p - decay if lam else log_p)
+
         rem = v.c_rem.view
         consumed = np.flatnonzero(rem != NEVER)
-        c_open = consumed // k2
-        c_bar = rem[consumed]
         liq = np.zeros(n)
-        qty_view = v.c_qty.view
-        liq_scratch = np.empty(len(rising) * k2)
-        for _ in range(self.fixed_point_passes):
-            d, frac = oi_change(ts, self.tf, v.oi_ts.view, v.oi_base.view, keep, liq)
-            log_p = np.cumsum(np.log(frac))
-            g = log_p - lam * ((ts + self.tf - v.ref_ms).astype(float)) if lam else log_p
-            cohort_grid(d[rising], share, entry, p, liq_scratch, qty_view)
-            size = qty_view[consumed] * np.exp(g[c_bar - 1] - g[rising][c_open])
-            new = np.bincount(c_bar, size, minlength=n) if len(consumed) else np.zeros(n)
-            # Per candle and relative: OI can span many orders of magnitude over a history, and a credit
-            # on a tiny-OI candle must settle as surely as one on a large-OI candle.
-            settled = bool(np.all(np.abs(new - liq) <= 1e-12 * np.maximum(np.abs(new), np.abs(liq)))) if n else True
-            liq = new
-            if settled:
-                break
+        w = p.normalized_weights()
+        if len(consumed) and n:
+            unit = np.empty((len(rising), 2, v.k))  # size per unit opened, per cohort
+            np.multiply(share[:, None], w[None, :], out=unit[:, 0, :])
+            np.multiply((1.0 - share)[:, None], w[None, :], out=unit[:, 1, :])
+            coef = unit.ravel()[consumed]
+            del unit
+            c_bar = rem[consumed]
+            o_bar = rising[consumed // k2]  # candle of each consumed cohort's opening
+            _log_p0, g0 = survival(lf0)
+            is_ev = np.bincount(c_bar, minlength=n) > 0
+            events = np.flatnonzero(is_ev)
+            e_of = (np.cumsum(is_ev) - 1)[c_bar]
+            ne = len(events)
+            # Candles where the credit can change survival: OI falls faster than turnover (a credit
+            # only raises the ratio after / before, so elsewhere frac stays at keep).
+            eb, ea = before[events], after[events]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                can = np.isfinite(eb) & np.isfinite(ea) & (eb > 0) & (ea / np.where(eb > 0, eb, 1.0) < keep)
+            f_at = events[can]
+            nf = len(f_at)
+            # The G correction D(m) (sum of the survival changes at f_at up to m) as an index into
+            # their cumulative sum: just before each consuming candle, and at each opening.
+            a_ev = np.searchsorted(f_at, events, side="left")
+            is_f = np.zeros(n, np.int64)
+            is_f[f_at] = 1
+            b_idx = np.cumsum(is_f)[o_bar]
+            base_w = coef * np.exp(g0[c_bar - 1] - g0[o_bar])
+            chain = is_ev[o_bar]  # openings whose own size depends on a credit
+            ev_pos = (np.cumsum(is_ev) - 1)[o_bar[chain]]
+            fixed = ~chain
+            c_w, c_e, c_b = base_w[chain], e_of[chain], b_idx[chain]
+            # Fixed part (openings without credit) grouped by (consuming candle, stretch of D): a stable
+            # sort by candle keeps each candle's cohorts in opening order, so stretches are runs.
+            f_e, f_b = e_of[fixed], b_idx[fixed]
+            f_w = base_w[fixed] * d0[o_bar[fixed]]
+            order = _stable_order(f_e, ne)
+            f_e, f_b, f_w = f_e[order], f_b[order], f_w[order]
+            run = np.empty(len(f_e), bool)
+            if len(run):
+                run[0] = True
+                np.not_equal(f_e[1:], f_e[:-1], out=run[1:])
+                run[1:] |= f_b[1:] != f_b[:-1]
+            k_w = np.bincount(np.cumsum(run) - 1, f_w) if len(run) else np.zeros(0)
+            k_e, k_b = f_e[run], f_b[run]
+            k_a = a_ev[k_e]
+            c_a = a_ev[c_e]
+            f_pos = np.flatnonzero(can)
+            lf0_f = lf0[f_at]
+            fixed_sum = np.bincount(k_e, k_w, minlength=ne)
+            l_ev = np.zeros(ne)
+            dcum = np.zeros(nf + 1)
+            for _ in range(self.fixed_point_passes):
+                d_ev, f_ev = oi_step(eb, ea, keep, l_ev)
+                if nf:
+                    np.cumsum(np.log(f_ev[f_pos]) - lf0_f, out=dcum[1:])
+                if nf and dcum.any():
+                    new = np.bincount(k_e, k_w * np.exp(dcum[k_a] - dcum[k_b]), minlength=ne)
+                    new += np.bincount(c_e, c_w * d_ev[ev_pos] * np.exp(dcum[c_a] - dcum[c_b]), minlength=ne)
+                else:
+                    new = fixed_sum + np.bincount(c_e, c_w * d_ev[ev_pos], minlength=ne)
+                # Per candle and relative: OI can span many orders of magnitude over a history, and a
+                # credit on a tiny-OI candle must settle as surely as one on a large-OI candle.
+                settled = bool(np.all(np.abs(new - l_ev) <= 1e-12 * np.maximum(np.abs(new), np.abs(l_ev))))
+                if settled:
+                    break
+                last, l_ev = l_ev, new
+            else:
+                l_ev = last  # out of passes: the state of the last pass's input, as a settled one
+            liq[events] = l_ev
+        d, frac = oi_step(before, after, keep, liq)
+        log_p, g = survival(np.log(frac))
+        qty = v.c_qty.view.reshape(len(rising), 2, v.k)
+        d_open = d[rising]
+        np.multiply((d_open * share)[:, None], w[None, :], out=qty[:, 0, :])
+        np.multiply((d_open * (1.0 - share))[:, None], w[None, :], out=qty[:, 1, :])
         v.log_p.view[:] = log_p
         v.g.view[:] = g
         v.o_g.view[:] = g[rising]
