@@ -231,6 +231,8 @@ class _Venue:
         # Open cohorts per (side, tier): indices and liquidation prices, with the extreme price as a
         # guard so a candle that reaches none of them costs one comparison.
         self.alive: dict[tuple[int, int], list] = {}
+        self.alive_stale = False  # True: ``alive`` is to be built from the cohorts before use
+        self.settle_cache: dict = {}  # the credit's fixed point: what depends on the crossings only
         self._bins: tuple[tuple, _Grow] | None = None  # cached price binning of the cohorts
 
     def fill_bins(self, edges: np.ndarray, n: int) -> tuple[float, int] | None:
@@ -303,10 +305,10 @@ class _Venue:
         liq3, _qty3 = cohort_grid(d_oi, share, entry, params, liq, qty)
         return liq3, rem.reshape(r, 2, self.k)
 
-    def index_alive(self, first_opening: int, liq3: np.ndarray, rem3: np.ndarray) -> None:
+    def index_alive(self, first_opening: int, liq3: np.ndarray, rem3: np.ndarray, new_candle: bool = False) -> None:
         """Register the still-open cohorts of openings ``first_opening...`` in the per-(side, tier) sets."""
         k2 = 2 * self.k
-        if len(rem3) == 1:  # one new candle: all its cohorts are open
+        if new_candle:  # one new candle: all its cohorts are open
             base = first_opening * k2
             for side in (0, 1):
                 for tier in range(self.k):
@@ -335,6 +337,10 @@ class _Venue:
 
     def consume(self, bar: int, low: float, high: float) -> np.ndarray:
         """Mark the open cohorts reached by candle ``bar``; returns their indices."""
+        if self.alive_stale:
+            self.alive_stale = False
+            r = self.n_open
+            self.index_alive(0, self.c_liq.view.reshape(r, 2, self.k), self.c_rem.view.reshape(r, 2, self.k))
         rem = self.c_rem.data
         hits = []
         for (side, _tier), slot in self.alive.items():
@@ -457,8 +463,15 @@ class LiquidationModel:
         model.ingest(candles, open_interest)
         return model
 
-    def ingest(self, candles: pd.DataFrame, open_interest: pd.DataFrame) -> None:
-        """Replace the state with the one computed from this full history."""
+    def ingest(self, candles: pd.DataFrame, open_interest: pd.DataFrame,
+               crossings_from: "LiquidationModel | None" = None, keep_scratch: bool = False) -> None:
+        """Replace the state with the one computed from this full history.
+
+        ``crossings_from``: a model just built from the same frames whose leverage tiers include
+        these (same entry prices and maintenance margin): its crossings are taken instead of searched
+        again, where its venues hold the very same candles and openings (checked, else searched).
+        ``keep_scratch``: keep what the credit's fixed point derived from the crossings, for models that
+        take the same crossings next (``release_scratch`` frees it)."""
         p = self.params
         lam = p.decay_rate_per_ms()
         keep = p.turnover_keep(self.tf)
@@ -490,11 +503,43 @@ class LiquidationModel:
                 buf.reserve(len(rising) * 2 * k + 4096 * 2 * k)
             liq3, rem3 = v.add_openings(rising, np.zeros(len(rising)), entry, np.zeros(len(rising)), share, p)
             self._venues[name] = v
-            self._consume_all([(v, liq3, rem3)])
+            if not self._copy_crossings(crossings_from, v, entry, rem3):
+                self._consume_all([(v, liq3, rem3)])
             self._settle_sizes(v, rising, entry, share, keep, lam)
-            pending.append((v, liq3, rem3))
-        for v, liq3, rem3 in pending:
-            v.index_alive(0, liq3, rem3)
+            # The open sets of the incremental path are built by the first update that needs them:
+            # a full recompute that is only read (a snapshot, a replay) never pays for them.
+            v.alive_stale = True
+        if not keep_scratch:
+            self.release_scratch()
+
+    def release_scratch(self) -> None:
+        for v in self._venues.values():
+            v.settle_cache = {}
+
+    def _copy_crossings(self, other: "LiquidationModel | None", v: _Venue, entry: np.ndarray,
+                        rem3: np.ndarray) -> bool:
+        """Take ``v``'s crossings from the same venue of ``other`` if they are certainly the same."""
+        if other is None or other.tf != self.tf or other.params.entry != self.params.entry \
+                or other.params.mmr() != self.params.mmr():
+            return False
+        theirs = list(other.params.leverages)
+        if any(lev not in theirs for lev in self.params.leverages):
+            return False
+        o = other._venues.get(v.name)
+        if o is None or o.n_open != v.n_open or o.n_bars != v.n_bars or o.c_rem.n != o.n_open * 2 * o.k:
+            return False
+        same = (np.array_equal(o.bar_ts.view, v.bar_ts.view) and np.array_equal(o.low.view, v.low.view)
+                and np.array_equal(o.high.view, v.high.view) and np.array_equal(o.o_bar.view, v.o_bar.view)
+                and np.array_equal(o.o_entry.view, entry))
+        if not same:
+            return False
+        tiers = [theirs.index(lev) for lev in self.params.leverages]
+        if tiers == list(range(o.k)):
+            rem3[:] = o.c_rem.view.reshape(o.n_open, 2, o.k)
+            v.settle_cache = o.settle_cache  # the same cohorts, consumed at the same candles
+        else:
+            rem3[:] = o.c_rem.view.reshape(o.n_open, 2, o.k)[:, :, tiers]
+        return True
 
     _FIXED_POINT_PASSES = 30
 
@@ -535,13 +580,27 @@ class LiquidationModel:
             np.multiply((1.0 - share)[:, None], w[None, :], out=unit[:, 1, :])
             coef = unit.ravel()[consumed]
             del unit
-            c_bar = rem[consumed]
-            o_bar = rising[consumed // k2]  # candle of each consumed cohort's opening
-            _log_p0, g0 = survival(lf0)
-            is_ev = np.bincount(c_bar, minlength=n) > 0
-            events = np.flatnonzero(is_ev)
-            e_of = (np.cumsum(is_ev) - 1)[c_bar]
+            # What follows from the crossings alone is shared by models that share them (the ensemble).
+            sc = v.settle_cache
+            if sc.get("n") != (n, len(consumed)):
+                sc.clear()
+                c_bar = rem[consumed]
+                o_bar = rising[consumed // k2]  # candle of each consumed cohort's opening
+                is_ev = np.bincount(c_bar, minlength=n) > 0
+                rank = np.cumsum(is_ev) - 1
+                chain = is_ev[o_bar]  # openings whose own size depends on a credit
+                e_of = rank[c_bar]
+                fixed = np.flatnonzero(~chain)
+                # Fixed part (openings without credit) grouped by (consuming candle, stretch of D): a
+                # stable sort by candle keeps each candle's cohorts in opening order, so stretches are runs.
+                fixed = fixed[_stable_order(e_of[fixed], int(rank[-1]) + 1)]
+                chain = np.flatnonzero(chain)
+                sc.update(n=(n, len(consumed)), events=np.flatnonzero(is_ev), c_bar=c_bar, o_bar=o_bar,
+                          chain=chain, ev_pos=rank[o_bar[chain]], fixed=fixed, e_of=e_of)
+            events, c_bar, o_bar, e_of = sc["events"], sc["c_bar"], sc["o_bar"], sc["e_of"]
+            chain, ev_pos, fixed = sc["chain"], sc["ev_pos"], sc["fixed"]
             ne = len(events)
+            _log_p0, g0 = survival(lf0)
             # Candles where the credit can change survival: OI falls faster than turnover (a credit
             # only raises the ratio after / before, so elsewhere frac stays at keep).
             eb, ea = before[events], after[events]
@@ -554,23 +613,19 @@ class LiquidationModel:
             a_ev = np.searchsorted(f_at, events, side="left")
             is_f = np.zeros(n, np.int64)
             is_f[f_at] = 1
-            b_idx = np.cumsum(is_f)[o_bar]
-            base_w = coef * np.exp(g0[c_bar - 1] - g0[o_bar])
-            chain = is_ev[o_bar]  # openings whose own size depends on a credit
-            ev_pos = (np.cumsum(is_ev) - 1)[o_bar[chain]]
-            fixed = ~chain
-            c_w, c_e, c_b = base_w[chain], e_of[chain], b_idx[chain]
-            # Fixed part (openings without credit) grouped by (consuming candle, stretch of D): a stable
-            # sort by candle keeps each candle's cohorts in opening order, so stretches are runs.
-            f_e, f_b = e_of[fixed], b_idx[fixed]
-            f_w = base_w[fixed] * d0[o_bar[fixed]]
-            order = _stable_order(f_e, ne)
-            f_e, f_b, f_w = f_e[order], f_b[order], f_w[order]
+            b_of_bar = np.cumsum(is_f)
+            c_o, c_e = o_bar[chain], e_of[chain]
+            c_w = coef[chain] * np.exp(g0[c_bar[chain] - 1] - g0[c_o])
+            c_b = b_of_bar[c_o]
+            f_o, f_e = o_bar[fixed], e_of[fixed]
+            f_b = b_of_bar[f_o]
+            f_w = coef[fixed] * d0[f_o] * np.exp(g0[c_bar[fixed] - 1] - g0[f_o])
             run = np.empty(len(f_e), bool)
             if len(run):
                 run[0] = True
                 np.not_equal(f_e[1:], f_e[:-1], out=run[1:])
-                run[1:] |= f_b[1:] != f_b[:-1]
+                if nf:
+                    run[1:] |= f_b[1:] != f_b[:-1]
             k_w = np.bincount(np.cumsum(run) - 1, f_w) if len(run) else np.zeros(0)
             k_e, k_b = f_e[run], f_b[run]
             k_a = a_ev[k_e]
@@ -679,7 +734,7 @@ class LiquidationModel:
             share = taker_buy_share(bar["volume"], bar["taker_buy_volume"], p)
             first = v.n_open
             liq3, rem3 = v.add_openings(np.array([m], np.int64), g, entry, d, share, p)
-            v.index_alive(first, liq3, rem3)
+            v.index_alive(first, liq3, rem3, new_candle=True)
 
     # -- reading ----------------------------------------------------------------------------
 
