@@ -373,15 +373,20 @@ class _Venue:
 def _by_exchange(df: pd.DataFrame | None, cols: Iterable[str]) -> dict[str, dict[str, np.ndarray]]:
     if df is None or len(df) == 0:
         return {}
-    ex = df["exchange"].to_numpy()
-    codes, names = pd.factorize(ex)
-    if len(names) > 16:  # many names: one stable sort; few (venues): one comparison each is cheaper
-        order = np.argsort(codes, kind="stable")
-        bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
-        rows = [order[bounds[k] : bounds[k + 1]] for k in range(len(names))]
+    ex = _column(df, "exchange")
+    if len(ex) <= 64:  # an update's few rows: grouping in Python beats hashing them in pandas
+        listed = ex.tolist()
+        names = list(dict.fromkeys(listed))
+        rows = [np.array([i for i, e in enumerate(listed) if e == n], np.int64) for n in names]
     else:
-        rows = [np.flatnonzero(codes == k) for k in range(len(names))]
-    arrays = {c: df[c].to_numpy() for c in cols}
+        codes, names = pd.factorize(ex)
+        if len(names) > 16:  # many names: one stable sort; few (venues): one comparison each is cheaper
+            order = np.argsort(codes, kind="stable")
+            bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
+            rows = [order[bounds[k] : bounds[k + 1]] for k in range(len(names))]
+        else:
+            rows = [np.flatnonzero(codes == k) for k in range(len(names))]
+    arrays = {c: _column(df, c) for c in cols}
     out = {}
     for k, name in enumerate(names):
         sel = rows[k]
@@ -397,6 +402,18 @@ def _by_exchange(df: pd.DataFrame | None, cols: Iterable[str]) -> dict[str, dict
         part["ts"] = ts
         out[str(name)] = part
     return out
+
+
+def _column(df: pd.DataFrame, name: str) -> np.ndarray:
+    """One column as an array. ``df[name]`` builds a Series first, which costs more than the per-candle
+    update itself; pandas' column accessor is used where it exists."""
+    get = getattr(df, "_get_column_array", None)
+    if get is not None and df.columns.is_unique:
+        try:
+            return np.asarray(get(df.columns.get_loc(name)))
+        except (KeyError, TypeError, IndexError):
+            pass
+    return df[name].to_numpy()
 
 
 def _venue_order(names: Iterable[str]) -> list[str]:
