@@ -19,7 +19,7 @@ SPECIALS = string.punctuation + " "  # includes both quotes and the backslash
 # the quotes and the backslash (the cases repr and JSON escape).
 PASSPHRASES = (
     "Aa1" + SPECIALS[:16],
-    "Bb2" + SPECIALS[16:],
+    "Bb2 " + SPECIALS[16:-1],  # HTTP drops a header value's trailing space: the space goes inside
     "Cc3'\"\\x",  # both quotes and a backslash
     "Dd4\\'\\\"\\\\end",  # backslashes before the quotes
     "Ee5 %2F+&=?#/;,@:",  # what URLs treat specially (and a literal %2F)

@@ -108,3 +108,20 @@ def test_scrubbing_formatter_scrubs_the_whole_line():
     fmt = ScrubbingFormatter("%(name)s %(message)s", secrets=[secret])
     rec = logging.LogRecord("x", logging.INFO, __file__, 1, "value %s", (__import__("json").dumps(secret),), None)
     assert fmt.format(rec) == f'x value "{MASK}"'
+
+
+def test_a_private_call_registers_its_secrets_for_handler_filters():
+    from market.accounts import client
+    from market.accounts.scrub import REGISTRY, SecretFilter, forget_secrets
+    from market.credentials import AccountInfo, ApiSecret
+
+    secret = ApiSecret("reg-key-42", "reg-secret-Aa1!\"'\\", "reg-pass-\"'")
+    exchange, _v = client._open(AccountInfo("a", "x", "okx"), secret, None, 1.0)
+    try:
+        assert set(secret.values()) <= REGISTRY.values()
+        rec = logging.LogRecord("aiohttp.client", logging.DEBUG, __file__, 1, "%s", (repr({"p": secret.passphrase}),), None)
+        SecretFilter().filter(rec)
+        assert rec.getMessage() == "{'p': '[redacted]'}"
+    finally:
+        forget_secrets(secret.values())
+        __import__("asyncio").run(exchange.close())
