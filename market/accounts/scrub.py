@@ -28,7 +28,8 @@ _URL_SECRETS = re.compile(r"\b(signature|sign|apiKey|api_key|passphrase|password
 _AUTH_HEADERS = r"X-MBX-APIKEY|OK-ACCESS-KEY|OK-ACCESS-SIGN|OK-ACCESS-PASSPHRASE|X-BAPI-API-KEY|X-BAPI-SIGN"
 # Authentication headers as they appear in a logged dict (ccxt logs request headers at DEBUG) or in JSON:
 # the value is a quoted string that may hold escaped quotes (a passphrase with both ' and ").
-_HEADER_SECRETS = re.compile(r"((?:\\*)(['\"])(?:" + _AUTH_HEADERS + r")\\*\2\s*:\s*)(\\*)(['\"])((?:\\.|(?!\4)[^\\])*)\3\4", re.I)
+# (Runs of backslashes are bounded: an unbounded one would make a line of 20,000 backslashes quadratic.)
+_HEADER_SECRETS = re.compile(r"(\\{0,7}(['\"])(?:" + _AUTH_HEADERS + r")\\{0,7}\2\s*:\s*)(\\{0,7})(['\"])((?:\\.|(?!\4)[^\\])*)\3\4", re.I)
 # ... and as "Name: value" lines (HTTP dumps): the rest of the line, up to a separator that cannot be one.
 _HEADER_LINES = re.compile(r"(?<![\w-])((?:" + _AUTH_HEADERS + r")[ \t]*[:=][ \t]*)(?!['\"\\\[])([^\r\n,;}]+)", re.I)
 
@@ -45,49 +46,55 @@ def _hex(n: int, width: int) -> str:
     return "".join(f"[{d}{d.upper()}]" if d.isalpha() else d for d in f"{n:0{width}x}")
 
 
-def _utf8_escaped(c: str, prefix: str) -> str:
-    """The character's UTF-8 bytes, each written ``prefix`` + two hex digits (%E2%82%AC, \\xe2\\x82\\xac)."""
-    return "".join(prefix + _hex(b, 2) for b in c.encode("utf-8", "surrogatepass"))
-
-
-def _slashes(n: int) -> str:
-    return "\\\\" * n if n else ""
-
-
-def _char_token(c: str, level: int) -> str:
-    """Every spelling of one character after ``level`` rounds of backslash escaping (plus URL and HTML forms)."""
+def _one_round(c: str) -> list[tuple[str, ...]]:
+    """How one round of escaping (repr, JSON, percent-encoding, HTML) may write ``c``: each option is a
+    sequence whose items are either one character (later rounds may escape it again) or, marked by a
+    leading NUL, a finished regex for characters no round changes (letters, digits: hex, u, x)."""
     cp = ord(c)
-    esc = 2 ** level  # a literal backslash after ``level`` rounds
-    pre = _slashes(2 ** (level - 1)) if level else None  # what precedes u/x after the round that made them
-    alts: list[str] = []
+    out: list[tuple[str, ...]] = []
     if c == "\\":
-        alts.append(_slashes(esc))
+        out.append(("\\", "\\"))
     else:
-        # The character itself, escaped or not by each round (repr escapes only the quote it wraps with;
-        # JSON may write \/), each later round doubling the backslashes: 0 to 2**level - 1 before it.
-        alts.append(re.escape(c) if not level else "\\\\{0,%d}" % (esc - 1) + re.escape(c))
-    if pre is not None:
-        if cp < 0x10000:
-            alts.append(pre + "u" + _hex(cp, 4))
-        else:  # JSON spells astral characters as a surrogate pair
-            v = cp - 0x10000
-            alts.append(pre + "u" + _hex(0xD800 + (v >> 10), 4) + pre + "u" + _hex(0xDC00 + (v & 0x3FF), 4))
-            alts.append(pre + "U" + _hex(cp, 8))
-        if cp < 0x100:
-            alts.append(pre + "x" + _hex(cp, 2))
-        elif cp >= 0x80:
-            alts.append(_utf8_escaped(c, pre + "x"))  # a bytes repr
-        if c in _NAMED:
-            alts.append(pre + _NAMED[c])
+        out.append((c,))
+        if not c.isalnum():
+            out.append(("\\", c))  # repr's \' or \", JSON's \" and \/
+    fixed = lambda rx: "\0" + rx  # noqa: E731
+    if cp < 0x10000:
+        out.append(("\\", fixed("u" + _hex(cp, 4))))
+    else:  # JSON: a surrogate pair; repr: \U
+        v = cp - 0x10000
+        out.append(("\\", fixed("u" + _hex(0xD800 + (v >> 10), 4)), "\\", fixed("u" + _hex(0xDC00 + (v & 0x3FF), 4))))
+        out.append(("\\", fixed("U" + _hex(cp, 8))))
+    utf8 = c.encode("utf-8", "surrogatepass")
+    if cp < 0x100:
+        out.append(("\\", fixed("x" + _hex(cp, 2))))
+    else:  # a bytes repr
+        out.append(tuple(item for b in utf8 for item in ("\\", fixed("x" + _hex(b, 2)))))
+    if c in _NAMED:
+        out.append(("\\", fixed(_NAMED[c])))
     if cp >= 0x80 or not (c.isalnum() or c in "_.-~"):
-        alts.append(_utf8_escaped(c, "%(?:25)?"))  # quote / quote_plus, once or twice, either hex case
+        out.append(tuple(item for b in utf8 for item in ("%", fixed(_hex(b, 2)))))  # quote, quote_plus
     if c == " ":
-        alts.append(r"\+")
+        out.append(("+",))
     if not c.isalnum():
-        alts.append(f"&#0*{cp};")
-        alts.append("&#[xX]0*" + _hex(cp, 1 if cp < 16 else 2 if cp < 256 else 4) + ";")
-        alts += [f"&{name};" for name in _HTML_NAMED.get(c, ())]
-    return "(?:" + "|".join(alts) + ")"
+        out.append(("&", fixed(f"#0*{cp};")))
+        out.append(("&", fixed("#[xX]0*" + _hex(cp, 1 if cp < 16 else 2 if cp < 256 else 4) + ";")))
+        out += [("&", fixed(name + ";")) for name in _HTML_NAMED.get(c, ())]
+    return out
+
+
+@functools.lru_cache(maxsize=4096)
+def _spelled(c: str, rounds: int) -> str:
+    """A regex for every spelling of ``c`` after up to ``rounds`` rounds of escaping, in any mixture."""
+    if rounds == 0:
+        return re.escape(c)
+    if c.isalnum() and c.isascii():
+        return c  # no round escapes ASCII letters and digits
+    alts = [_spelled(c, rounds - 1)] if c == "\\" else []  # fewer rounds (a backslash is never left alone by one)
+    for option in _one_round(c):
+        alts.append("".join(item[1:] if item.startswith("\0") and len(item) > 1 else _spelled(item, rounds - 1)
+                            for item in option))
+    return "(?:" + "|".join(dict.fromkeys(alts)) + ")"
 
 
 def _base64_forms(secret: str) -> list[str]:
@@ -110,10 +117,9 @@ def _base64_forms(secret: str) -> list[str]:
 @functools.lru_cache(maxsize=512)
 def secret_pattern(secret: str) -> "re.Pattern[str]":
     """One regex matching ``secret`` in every spelling ``scrub`` knows (cached per secret)."""
-    levels = ["".join(_char_token(c, level) for c in secret) for level in range(_MAX_LEVEL + 1)]
+    spelled = "".join(_spelled(c, _MAX_LEVEL) for c in secret)
     b64 = [re.escape(f) for f in _base64_forms(secret)] if len(secret) >= 4 else []
-    # Deepest escaping first: a match at level 2 must not be cut short by its level-1 reading.
-    return re.compile("|".join([*(f"(?:{p})" for p in reversed(levels)), *b64]))
+    return re.compile("|".join([f"(?:{spelled})", *b64]))
 
 
 def scrub(text: str, secrets: Iterable[str]) -> str:

@@ -85,6 +85,11 @@ class SoakConfig:
     out: Path = ROOT / ".bench" / "soak.json"
     sample_s: float = 0.0  # 0: 5 s up to 10 minutes, 30 s beyond
     trace_malloc: bool = False
+    census_s: float = 0.0  # live objects by type every this many seconds (0: 600 s on runs past 30 minutes, else never)
+
+    @property
+    def census_every_s(self) -> float:
+        return self.census_s if self.census_s > 0 else (600.0 if self.seconds > 1800 else 0.0)
 
     @property
     def sample_every_s(self) -> float:
@@ -143,7 +148,7 @@ def sample_handles(window, fake_port: int, source=None) -> dict:
     """One sample of what must stay flat: memory (beyond the data held), threads, descriptors, sockets, Qt objects."""
     from PySide6 import QtCore, QtWidgets
 
-    from tests.reliability.soak_memory import data_held_bytes, session_roots
+    from tests.reliability.soak_memory import data_held_bytes, malloc_stats, session_roots, sqlite_memory_mb
 
     inodes = _socket_inodes()
     ports = _tcp_ports_by_inode()
@@ -166,6 +171,8 @@ def sample_handles(window, fake_port: int, source=None) -> dict:
         "qt_objects": len(window.findChildren(QtCore.QObject)),
         "qt_scene_items": sum(len(v.scene().items()) for v in views if v.scene() is not None),
         "qt_widgets": len(QtWidgets.QApplication.allWidgets()),
+        **malloc_stats(),
+        **sqlite_memory_mb(),
     }
 
 
@@ -564,8 +571,10 @@ def run(cfg: SoakConfig, log: Callable[[str], None] = print) -> dict:
         tracer = Tracer()
         tracer.start()
     marked = False
+    census: list[dict] = []
     t_start = time.monotonic()
     next_sample = t_start
+    next_census = t_start + warmup_s if cfg.census_every_s else float("inf")
     next_note = t_start + 60
     while time.monotonic() - t_start < cfg.seconds:
         app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 20)
@@ -580,6 +589,11 @@ def run(cfg: SoakConfig, log: Callable[[str], None] = print) -> dict:
             if tracer is not None and not marked and s["phase"] == "soak":
                 tracer.mark()
                 marked = True
+        if now >= next_census:
+            from tests.reliability.soak_memory import type_counts
+
+            census.append({"wall_s": round(now - t_start, 1), "types": type_counts(25)})
+            next_census = now + cfg.census_every_s
         if now >= next_note:
             last = samples[-1]
             log(f"  {now - t_start:4.0f} s: rss {last['rss_mb']:.0f} MB, data held {last['data_held_mb']:.1f} MB, "
@@ -613,6 +627,10 @@ def run(cfg: SoakConfig, log: Callable[[str], None] = print) -> dict:
     final["simulated_h"] = simulated_ms / 3_600_000
     samples.append(final)
 
+    # How much of RSS is heap glibc keeps free (fragmentation) rather than memory in use: give it back once.
+    from tests.reliability.soak_memory import trim_heap
+
+    final.update(trim_heap())
     src = made["source"]
     gaps = src.gaps_refilled()
     feed_log = src.feed_log()
@@ -665,6 +683,8 @@ def run(cfg: SoakConfig, log: Callable[[str], None] = print) -> dict:
     result["warmup_s"] = warmup_s
     if trace is not None:
         result["trace"] = trace
+    if census:
+        result["census"] = census
     result["timeline"] = [{k: (round(v, 2) if isinstance(v, float) else v) for k, v in s.items()} for s in samples]
 
     window.shutdown()
@@ -738,6 +758,7 @@ def parse_args(argv: Optional[list[str]] = None) -> SoakConfig:
     p.add_argument("--hours", type=float, default=None, help="wall time in hours (a long soak; overrides --seconds)")
     p.add_argument("--sample-s", type=float, default=0.0, help="memory timeline interval (default 5 s, 30 s past 10 minutes)")
     p.add_argument("--trace-malloc", action="store_true", help="tracemalloc and object-count diffs after warm-up (slow)")
+    p.add_argument("--census-s", type=float, default=0.0, help="live objects by type every N s (default 600 s past 30 min)")
     p.add_argument("--speed", type=float, default=float(env.get("SOAK_SPEED", 150)), help="market time factor (env SOAK_SPEED)")
     p.add_argument("--seed", type=int, default=int(env.get("SOAK_SEED", 1)))
     p.add_argument("--no-ws-garbage", action="store_true", help="no garbage WebSocket frames (they deafen ccxt.pro today)")
@@ -747,7 +768,7 @@ def parse_args(argv: Optional[list[str]] = None) -> SoakConfig:
     if seconds <= 0 or a.speed <= 0 or a.sample_s < 0:
         p.error("--seconds (or --hours) and --speed must be positive")
     return SoakConfig(seconds=seconds, speed=a.speed, seed=a.seed, ws_garbage=not a.no_ws_garbage, out=Path(a.out),
-                      sample_s=a.sample_s, trace_malloc=a.trace_malloc)
+                      sample_s=a.sample_s, trace_malloc=a.trace_malloc, census_s=a.census_s)
 
 
 def main(argv: Optional[list[str]] = None) -> int:

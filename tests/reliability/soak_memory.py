@@ -87,6 +87,59 @@ def session_roots(window, source) -> list[object]:
     return [r for r in roots if r is not None]
 
 
+class _MallInfo2(__import__("ctypes").Structure):
+    _fields_ = [(name, __import__("ctypes").c_size_t) for name in
+                ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+
+def malloc_stats() -> dict[str, float]:
+    """glibc's own account of the C heap, all arenas (MB): in use by live allocations, free but kept inside
+    the heap (fragmentation), and mmapped blocks. Empty where mallinfo2 is missing (not glibc >= 2.33)."""
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None)
+        fn = libc.mallinfo2
+    except (OSError, AttributeError):
+        return {}
+    fn.restype = _MallInfo2
+    m = fn()
+    mb = 2.0 ** 20
+    return {"malloc_in_use_mb": (m.uordblks + m.hblkhd) / mb, "malloc_free_kept_mb": m.fordblks / mb,
+            "malloc_arena_mb": m.arena / mb, "python_blocks": sys.getallocatedblocks()}
+
+
+def sqlite_memory_mb() -> dict[str, float]:
+    """SQLite's own heap (page caches of every connection, statements), from the library Python's sqlite3
+    module is linked to; empty when it cannot be reached."""
+    import ctypes
+
+    try:
+        lib = ctypes.CDLL("libsqlite3.so.0")
+        lib.sqlite3_memory_used.restype = ctypes.c_int64
+        return {"sqlite_mb": lib.sqlite3_memory_used() / 2.0 ** 20}
+    except (OSError, AttributeError):
+        return {}
+
+
+def trim_heap() -> dict[str, float]:
+    """RSS before and after glibc's malloc_trim(0) (free heap pages handed back to the system)."""
+    import ctypes
+
+    def rss() -> float:
+        for line in open("/proc/self/status"):
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024.0
+        return 0.0
+
+    before = rss()
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):
+        return {}
+    return {"rss_before_trim_mb": before, "rss_after_trim_mb": rss()}
+
+
 def type_counts(top: int = 40) -> dict[str, int]:
     """Live objects the garbage collector tracks, by type name (objgraph's most_common_types)."""
     counts = Counter(type(o).__qualname__ for o in gc.get_objects())
