@@ -18,6 +18,7 @@ from typing import Awaitable, Callable, Optional
 import numpy as np
 import pandas as pd
 
+from market.live import ccxt_version
 from market.live.feeds import CANDLE_STREAM, FeedBoard, feed_name
 from market.live.retry import FATAL, OFFLINE, Failure, GaveUp, MalformedResponse, RetryPolicy, call_with_retries, classify
 from market.live.venues import VENUES, Venue
@@ -467,9 +468,19 @@ class Engine:
         await self.sleep(delay)
         return True
 
+    def _ccxt_too_old(self, v: Venue, feed: str) -> bool:
+        """Mark the stream failed, in plain words, when ccxt is too old to reach the venue's stream route."""
+        minimum = getattr(v, "stream_min_ccxt", None)
+        problem = ccxt_version.problem(minimum=minimum) if minimum else None
+        if problem:
+            self.board.failed(feed, problem)
+        return problem is not None
+
     async def _liquidation_loop(self, name: str) -> None:
         v: Venue = VENUES[name]
         feed = feed_name(name, "liquidations")
+        if self._ccxt_too_old(v, feed):
+            return
         attempt = 0
         listening = False
         while not self.closing:
@@ -507,6 +518,8 @@ class Engine:
         """
         v: Venue = VENUES[name]
         feed = feed_name(name, CANDLE_STREAM)
+        if self._ccxt_too_old(v, feed):
+            return
         attempt = 0
         fresh_connection = True
         while not self.closing:

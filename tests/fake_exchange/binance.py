@@ -197,25 +197,53 @@ def candle_messages(candles: pd.DataFrame) -> list[tuple[dict, pd.DataFrame]]:
     return out
 
 
-def _on_ws_message(state, text: str, ws) -> list:
+# Binance routes USDⓈ-M streams by category since 2026-03-06: forceOrder and kline only under
+# wss://fstream.binance.com/market/...; the unrouted legacy /ws (and /public) still acknowledge a SUBSCRIBE
+# and then send nothing ("Important WebSocket Change Notice"; Tucsky/aggr PR #444, BYTEX-TRADE/bytex #7).
+MARKET_ROUTE = "market"
+LEGACY_ROUTE = "legacy"
+
+
+def route_of(path: str) -> str:
+    """'/binance/market/ws/0' -> 'market'; '/binance/ws/0' (the retired unrouted path) -> 'legacy'."""
+    tail = path[len("/binance"):] if path.startswith("/binance") else path
+    for category in ("market", "public", "private"):
+        if tail.startswith(f"/{category}/") or tail == f"/{category}":
+            return category
+    return LEGACY_ROUTE
+
+
+def _on_ws_message(state, text: str, ws, route: str = MARKET_ROUTE) -> list:
     try:
         msg = json.loads(text)
     except ValueError:
         return [{"error": {"code": 3, "msg": "Invalid JSON"}}]
     if msg.get("method") == "SUBSCRIBE":
-        if any("forceorder" in p.lower() for p in msg.get("params", [])):
+        params = [str(p).lower() for p in msg.get("params", [])]
+        wants_liq = any("forceorder" in p for p in params)
+        wants_kline = any(p == f"{SYMBOL_ID.lower()}@kline_1m" for p in params)
+        if route != MARKET_ROUTE:
+            if wants_liq or wants_kline:
+                state.unrouted_subscriptions[VENUE] += 1  # acknowledged below, never served
+            return [{"result": None, "id": msg.get("id")}]
+        if wants_liq:
             ws.cascade_subscribed = True
             state.subscribed[VENUE] += 1
-        if any(p.lower() == f"{SYMBOL_ID.lower()}@kline_1m" for p in msg.get("params", [])):
+        if wants_kline:
             ws.cascade_candles = True
             state.subscribed_candles[VENUE] += 1
         return [{"result": None, "id": msg.get("id")}]
     return []
 
 
-def register(app: web.Application, state) -> None:
-    from tests.fake_exchange.server import ws_route  # here: server imports this module
+async def _ws(request):
+    from tests.fake_exchange.server import ws_session  # here: server imports this module
 
+    route = route_of(request.path)
+    return await ws_session(request, VENUE, lambda state, text, ws: _on_ws_message(state, text, ws, route))
+
+
+def register(app: web.Application, state) -> None:
     r = app.router
     r.add_get("/fapi/v1/exchangeInfo", exchange_info)
     r.add_get("/fapi/v1/klines", klines)
@@ -225,4 +253,4 @@ def register(app: web.Application, state) -> None:
     r.add_get("/fapi/v1/premiumIndex", premium_index)
     r.add_get("/fapi/v1/fundingRate", funding_rate)
     r.add_get("/fapi/v1/ticker/24hr", ticker_24hr)
-    r.add_get("/binance/{tail:.*}", ws_route(VENUE, _on_ws_message))
+    r.add_get("/binance/{tail:.*}", _ws)

@@ -60,6 +60,7 @@ class FakeState:
         self.sockets: dict[str, list[web.WebSocketResponse]] = {v: [] for v in VENUES}
         self.subscribed: Counter[str] = Counter()  # liquidation subscriptions accepted, per venue
         self.subscribed_candles: Counter[str] = Counter()  # 1m kline subscriptions accepted, per venue
+        self.unrouted_subscriptions: Counter[str] = Counter()  # acked on a path that never serves them
         self.pushed_liquidations: dict[str, list[pd.DataFrame]] = {v: [] for v in VENUES}
         self.lock = threading.Lock()
         self._cache: dict[tuple[str, str], pd.DataFrame] = {}
