@@ -253,6 +253,17 @@ class Engine:
         out = np.where(idx >= 0, c["close"].to_numpy()[np.clip(idx, 0, None)], np.nan)
         return out
 
+    def _priced(self, name: str, df: pd.DataFrame) -> pd.DataFrame:
+        """OI rows whose USD value the venue left out: base amount x the candle close at that instant."""
+        if len(df) == 0 or not df["oi_usd"].isna().any():
+            return df
+        px = self._price_at(name, df["ts"].to_numpy())
+        if np.isnan(px).any():  # the current OI is newer than the newest stored close: use that close
+            last = self.store.read(self.cfg.symbol, int(df["ts"].min()) - 10 * MINUTE_MS, None, [name]).candles
+            if len(last):
+                px = np.where(np.isnan(px), float(last["close"].iloc[-1]), px)
+        return df.assign(oi_usd=np.where(df["oi_usd"].isna(), df["oi_base"].to_numpy() * px, df["oi_usd"].to_numpy()))
+
     # ---- one venue's history ---------------------------------------------------------------------
     def _plan(self, name: str, series: str, start: int, end: int) -> tuple[int, int, int]:
         """(first ts to fetch, window length ms, number of requests) for one series of one venue."""
@@ -296,9 +307,8 @@ class Engine:
         for _ in range(n):
             lo, hi = cursor, min(cursor + window - 1, end)
             df = await self._fetch(name, series, lambda lo=lo, hi=hi: fetch(ex, market, lo, hi))
-            if series == "open_interest" and len(df) and df["oi_usd"].isna().any():
-                px = self._price_at(name, df["ts"].to_numpy())
-                df = df.assign(oi_usd=np.where(df["oi_usd"].isna(), df["oi_base"].to_numpy() * px, df["oi_usd"].to_numpy()))
+            if series == "open_interest":
+                df = self._priced(name, df)
             df = df[(df["ts"] >= lo) & (df["ts"] <= hi)]
             self._write(series, df, live, new_from=None if series == "funding" else last_before)
             if len(df):
@@ -316,8 +326,13 @@ class Engine:
     async def sync_current(self, name: str, live: bool) -> None:
         v: Venue = VENUES[name]
         ex, market = await self.exchange(name)
-        oi = await self._fetch(name, "open_interest", lambda: v.oi_now(ex, market))
-        self._write("open_interest", oi, live)
+        # A failed or odd current-OI answer must not cost this cycle's funding update.
+        try:
+            oi = await self._fetch(name, "open_interest", lambda: v.oi_now(ex, market))
+            self._write("open_interest", self._priced(name, oi), live)
+        except GaveUp as g:
+            if g.failure.kind in (FATAL, OFFLINE):
+                raise
         fu = await self._fetch(name, "funding", lambda: v.funding_now(ex, market))
         self._write("funding", fu, live)
         self.board.ok(feed_name(name, "funding"), int(fu["ts"].max()) if len(fu) else None)

@@ -68,8 +68,10 @@ class Okx(Venue):
 
     async def oi_now(self, ex, market):
         r = _data(await ex.publicGetPublicOpenInterest({"instType": "SWAP", "instId": market["id"]}), "open-interest")[0]
+        # oiUsd is in the current docs (#public-data-rest-api-get-open-interest) but not in older answers
+        # (ccxt's recording has instId/instType/oi/oiCcy/ts only): NaN then, priced from candles by the engine.
         return frame("open_interest", self.name, [{"ts": int(r["ts"]), "oi_base": fnum(r["oi"]) * self._ct(market),
-                                                    "oi_usd": fnum(r["oiUsd"])}])
+                                                    "oi_usd": fnum(r.get("oiUsd"))}])
 
     async def funding_history(self, ex, market, start, end):
         raw = await ex.publicGetPublicFundingRateHistory({"instId": market["id"], "before": start - 1, "after": end + 1,
