@@ -25,7 +25,8 @@ def age_text(seconds: float) -> str:
 def summarize(states: Sequence[FeedState], now_ms: int) -> list[tuple[str, str, str]]:
     """(exchange, text, level) per exchange: the worst feed wins; level is ok / warn / error."""
     worst: dict[str, tuple[int, str, str]] = {}
-    rank = {"ok": 0, "retrying": 2, "stale": 1, "failed": 3, "offline": 3}
+    # A silent liquidation stream is as bad as a failed one: the map would quietly show no real events.
+    rank = {"ok": 0, "retrying": 2, "stale": 1, "failed": 3, "offline": 3, "silent": 3}
     for s in states:
         exchange = s.feed.split(":")[0]
         age = (now_ms - s.last_update_ms) / 1000.0 if s.last_update_ms is not None else None

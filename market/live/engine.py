@@ -20,12 +20,13 @@ import pandas as pd
 
 from market.live import ccxt_version
 from market.live.feeds import CANDLE_STREAM, FeedBoard, feed_name
+from market.live.silence import SilencePolicy, silence
 from market.live.retry import FATAL, OFFLINE, Failure, GaveUp, MalformedResponse, RetryPolicy, call_with_retries, classify
 from market.live.venues import VENUES, Venue
 from market.live.venues.base import DAY_MS, FUNDING_PERIOD_MS, OI_PERIOD_MS
 from market.series import MINUTE_MS, MarketFrames, normalize
 from market.store_schema import absurd_mask
-from market.source import ProgressFn
+from market.source import FEED_OK, FEED_SILENT, ProgressFn
 
 HISTORY_SERIES = ("candles", "open_interest", "long_short", "funding")
 HISTORY_MARKS_META = "history_until"  # store meta: {"symbol|exchange|series": ms the real history was fetched to}
@@ -44,6 +45,7 @@ class EngineConfig:
     history_ms: int = 30 * DAY_MS
     rate_limit_ms: Optional[float] = None
     stream_candles: bool = True
+    silence: SilencePolicy = field(default_factory=SilencePolicy)
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ class _VenueState:
     seen: dict = field(default_factory=dict)  # liquidation key -> ts, for de-duplication
     http: tuple = (None, None)  # (status, headers) of the venue's last HTTP response
     wake: asyncio.Event = field(default_factory=asyncio.Event)  # set to make the poll loop refill now
+    listening_since: Optional[int] = None  # source clock when the liquidation stream last (re)subscribed
 
 
 def _parse_each(parse, items: list, market) -> pd.DataFrame:
@@ -437,6 +440,7 @@ class Engine:
             try:
                 now = self.clock()
                 await self.sync_venue(name, now - self.cfg.history_ms, now, live=True, tick=lambda t: None)
+                self._check_silence(name)
                 attempt = 0
             except GaveUp as g:
                 if g.failure.kind == FATAL:
@@ -451,6 +455,23 @@ class Engine:
                 for s in HISTORY_SERIES:
                     self.board.retrying(feed_name(name, s), f.reason, delay)
             await self._nap(name, delay)
+
+    def _check_silence(self, name: str) -> None:
+        """A listening liquidation stream that heard nothing through a wide price move is marked silent."""
+        v: Venue = VENUES[name]
+        vs = self._vs(name)
+        if not self.cfg.stream_liquidations or not getattr(v, "reports_liquidations", True) or vs.listening_since is None:
+            return
+        feed = feed_name(name, "liquidations")
+        st = self.board.get(feed)
+        if st.status not in (FEED_OK, FEED_SILENT):
+            return  # retrying / failed already say what is wrong
+        now = self.clock()
+        since = max(st.last_update_ms or vs.listening_since, vs.listening_since)
+        candles = self.store.read(self.cfg.symbol, since - MINUTE_MS, now, [name]).candles
+        reason = silence(st.last_update_ms, vs.listening_since, now, candles, self.cfg.silence)
+        if reason is not None:
+            self.board.silent(feed, reason)
 
     def _new_liquidations(self, name: str, df: pd.DataFrame) -> pd.DataFrame:
         """Rows not seen before (duplicates and replays dropped); keeps the seen-set bounded."""
@@ -503,6 +524,7 @@ class Engine:
                 ex, market = await self.exchange(name)
                 if not listening:
                     self.board.ok(feed, detail="listening")
+                    self._vs(name).listening_since = self.clock()
                     listening = True
                 await v.watch(ex, market)
                 items = list(getattr(ex, "liquidations", None) or [])
@@ -519,6 +541,7 @@ class Engine:
                 ex_now = self._vs(name).ex
                 if ex_now is not None:
                     ex_now.liquidations = None  # a malformed item must not break every later read
+                self._vs(name).listening_since = None
                 if not await self._stream_backoff(feed, exc, attempt):
                     return
                 attempt += 1
