@@ -44,6 +44,17 @@ def summarize(states: Sequence[FeedState], now_ms: int) -> list[tuple[str, str, 
     return out
 
 
+def history_depth(states: Sequence[FeedState]) -> list[str]:
+    """'OKX: open interest since 27 Nov 14:05 UTC' per venue that says how deep its OI history goes."""
+    out = []
+    for s in states:
+        exchange, _, series = s.feed.partition(":")
+        if series == "open_interest" and s.history_from_ms is not None:
+            since = time.strftime("%d %b %H:%M UTC", time.gmtime(s.history_from_ms / 1000))
+            out.append(f"{EXCHANGE_NAMES.get(exchange, exchange.capitalize())}: open interest since {since}")
+    return out
+
+
 class FeedStatus(QtWidgets.QLabel):
     def __init__(self, theme: Theme, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -57,3 +68,5 @@ class FeedStatus(QtWidgets.QLabel):
         colors = {"ok": t.up, "warn": t.warning, "error": t.error}
         parts = [f"<span style='color:{colors[level]}'>● {EXCHANGE_NAMES.get(ex, ex.capitalize())} {text}</span>" for ex, text, level in self.items]
         self.setText("  ".join(parts))
+        # Venues serve OI history to different depths (OKX: 5-minute rows for 5 days, hourly before): say so.
+        self.setToolTip("\n".join(history_depth(states)))

@@ -20,6 +20,7 @@ import pandas as pd
 
 from market.live import ccxt_version
 from market.live.feeds import CANDLE_STREAM, FeedBoard, feed_name
+from market.live.history_depth import coarse_spans, requests_for
 from market.live.silence import SilencePolicy, silence
 from market.live.retry import FATAL, OFFLINE, Failure, GaveUp, MalformedResponse, RetryPolicy, call_with_retries, classify
 from market.live.venues import VENUES, Venue
@@ -105,6 +106,8 @@ class Engine:
         # are newer, and must not become the point the history resumes from. Kept in the store's meta too,
         # so a restart during an outage of the history route still refills from there.
         self.history_until: dict[tuple[str, str], int] = self._stored_history_marks()
+        self._coarse_done: set[tuple[str, str]] = set()  # (venue, series) whose older coarse spans are filled
+        self.history_from: dict[tuple[str, str], int] = {}  # (venue, series) -> oldest stored row ts
 
     def _stored_history_marks(self) -> dict[tuple[str, str], int]:
         try:
@@ -304,6 +307,8 @@ class Engine:
         fetchers = {"candles": v.candles, "open_interest": v.oi_history, "long_short": v.long_short,
                     "funding": v.funding_history}
         fetch = fetchers[series]
+        if series in ("open_interest", "long_short"):
+            await self._backfill_coarse(name, series, ex, market, fetch, start, end, live, tick)
         got_any = False
         newest = None
         cursor = first
@@ -320,11 +325,53 @@ class Engine:
             cursor += window
             tick(f"{v.label} {series.replace('_', ' ')}")
         self._mark_history(name, series, end)
+        if series == "open_interest":
+            self._note_depth(name, series, start, end)
         if live and series == "candles" and last_before is not None and newest is not None and newest - last_before > 2 * MINUTE_MS:
             self.gaps.append(Gap(name, series, last_before + MINUTE_MS, newest))
             self.board.ok(feed, newest, detail=f"refilled {int((newest - last_before) // MINUTE_MS) - 1} missing candles")
         else:
             self.board.ok(feed, newest if got_any else self.store.last_ts(self.cfg.symbol, name, series))
+
+    async def _backfill_coarse(self, name: str, series: str, ex, market, fetch, start: int, end: int, live: bool, tick) -> None:
+        """Spans older than the venue's finest history reach, at the coarser periods it serves (once a session)."""
+        v: Venue = VENUES[name]
+        tiers = getattr(v, "history_tiers", ())
+        key = (name, series)
+        if not tiers or key in self._coarse_done:
+            return
+        limit = v.oi_limit if series == "open_interest" else v.ls_limit
+        for span in coarse_spans(tiers, start, end):
+            tier, lo, hi = span
+            if len(self.store.read(self.cfg.symbol, lo, hi + 1, [name]).series(series)):
+                continue  # filled by an earlier session
+            for i in range(requests_for(span, limit)):
+                a = lo + i * tier.step_ms * limit
+                b = min(a + tier.step_ms * limit - 1, hi)
+                df = await self._fetch(name, series, lambda a=a, b=b, p=tier.period: fetch(ex, market, a, b, period=p))
+                if series == "open_interest":
+                    df = self._priced(name, df)
+                self._write(series, df[(df["ts"] >= a) & (df["ts"] <= b)], live)
+                tick(f"{v.label} {series.replace('_', ' ')} ({tier.period})")
+        self._coarse_done.add(key)
+
+    def _coarse_requests(self, name: str, series: str, start: int, end: int) -> int:
+        v: Venue = VENUES[name]
+        tiers = getattr(v, "history_tiers", ())
+        if series not in ("open_interest", "long_short") or not tiers or (name, series) in self._coarse_done:
+            return 0
+        limit = v.oi_limit if series == "open_interest" else v.ls_limit
+        return sum(requests_for(span, limit) for span in coarse_spans(tiers, start, end))
+
+    def _note_depth(self, name: str, series: str, start: int, end: int) -> None:
+        """Since when the venue's history of ``series`` exists here, for the feed's side info."""
+        key = (name, series)
+        if key not in self.history_from:
+            df = self.store.read(self.cfg.symbol, start, end + 1, [name]).series(series)
+            if len(df) == 0:
+                return
+            self.history_from[key] = int(df["ts"].min())
+        self.board.history_from(feed_name(name, series), self.history_from[key])
 
     async def sync_current(self, name: str, live: bool) -> None:
         v: Venue = VENUES[name]
@@ -384,7 +431,7 @@ class Engine:
         # Planning needs no network: it only reads the store.
         for name in exchanges:
             for s in HISTORY_SERIES:
-                plans[(name, s)] = self._plan(name, s, start, end)[2]
+                plans[(name, s)] = self._plan(name, s, start, end)[2] + self._coarse_requests(name, s, start, end)
         total = max(1, sum(plans.values()) + 3 * len(exchanges))
         done = [0]
 

@@ -96,17 +96,33 @@ async def open_interest(request):
                 "oiUsd": num(r.oi_usd), "ts": str(st.now_ms)}])
 
 
+# OKX docs (trading-statistics open-interest-history / long-short-account-ratio-contract): "can retrieve
+# the latest 1,440 data entries" per period. Configurable on the state (okx_rubik_entries) so a test can
+# scale the cap down to a few hours of market.
+RUBIK_ENTRIES = 1440
+
+
 def _rubik(request, series: str):
     st, q = _state(request), request.query
     period = PERIODS.get(q.get("period", "5m"))
     df = st.rows(series, VENUE)
-    df = df[df["ts"] % period == 0]
+    df = df[df["ts"] % period == 0].tail(getattr(st, "okx_rubik_entries", RUBIK_ENTRIES))
     limit = min(int_param(q, "limit", 100), 100)
-    return pick(window(df, int_param(q, "begin"), int_param(q, "end")), limit, newest=True).sort_values("ts", ascending=False)
+    out = pick(window(df, int_param(q, "begin"), int_param(q, "end")), limit, newest=True).sort_values("ts", ascending=False)
+    if len(out) == 0:
+        with st.lock:
+            st.empty_answers[f"{VENUE} {request.path}"] += 1
+    return out
+
+
+def _bad_period(request) -> web.Response | None:
+    if request.query.get("period", "5m") not in PERIODS:
+        return web.json_response({"code": "51000", "msg": "Parameter period error", "data": []})
+    return None
 
 
 async def open_interest_history(request):
-    if (bad := _bad_inst(request)) is not None:
+    if (bad := _bad_inst(request) or _bad_period(request)) is not None:
         return bad
     df = _rubik(request, "open_interest")
     # [ts, oi (contracts), oiCcy (base), oiUsd]
@@ -114,7 +130,7 @@ async def open_interest_history(request):
 
 
 async def long_short_ratio(request):
-    if (bad := _bad_inst(request)) is not None:
+    if (bad := _bad_inst(request) or _bad_period(request)) is not None:
         return bad
     df = _rubik(request, "long_short")
     return ok([[str(int(r.ts)), num(r.ratio)] for r in df.itertuples()])

@@ -61,6 +61,8 @@ class FakeState:
         self.subscribed: Counter[str] = Counter()  # liquidation subscriptions accepted, per venue
         self.subscribed_candles: Counter[str] = Counter()  # 1m kline subscriptions accepted, per venue
         self.unrouted_subscriptions: Counter[str] = Counter()  # acked on a path that never serves them
+        self.empty_answers: Counter[str] = Counter()  # "venue path" of history answers that held no row
+        self.okx_rubik_entries = 1440  # OKX rubik history: rows served per period (the real cap)
         self.pushed_liquidations: dict[str, list[pd.DataFrame]] = {v: [] for v in VENUES}
         self.lock = threading.Lock()
         self._cache: dict[tuple[str, str], pd.DataFrame] = {}
