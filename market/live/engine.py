@@ -47,6 +47,7 @@ class EngineConfig:
     rate_limit_ms: Optional[float] = None
     stream_candles: bool = True
     silence: SilencePolicy = field(default_factory=SilencePolicy)
+    ws_keepalive_ms: Optional[int] = None  # ccxt.pro's ping interval (None: each venue's own, e.g. OKX 18 s)
 
 
 @dataclass(frozen=True)
@@ -164,6 +165,8 @@ class Engine:
             config = {"enableRateLimit": True, "timeout": int(self.cfg.timeout_s * 1000), "options": dict(venue.ccxt_options)}
             if self.cfg.rate_limit_ms is not None:
                 config["rateLimit"] = self.cfg.rate_limit_ms
+            if self.cfg.ws_keepalive_ms is not None:
+                config["streaming"] = {"keepAlive": int(self.cfg.ws_keepalive_ms)}
             vs.ex = getattr(ccxtpro, venue.ccxt_id)(config)
             urls = self.cfg.urls_override.get(name) or {}
             venue.point_at(vs.ex, urls.get("rest"), urls.get("ws"))

@@ -60,6 +60,7 @@ class LiveSource:
         stream_candles: bool = True,
         owns_store: bool = False,
         silence: Optional[SilencePolicy] = None,
+        ws_keepalive_ms: Optional[int] = None,
     ) -> None:
         unknown = [e for e in exchanges if e not in VENUES]
         if unknown:
@@ -76,7 +77,7 @@ class LiveSource:
         self._board = FeedBoard(self.exchanges, clock, (CANDLE_STREAM,) if stream_candles else ())
         cfg = EngineConfig(symbol, self.exchanges, dict(urls_override or {}), timeout_s, retry, poll_interval_s,
                            stream_liquidations, int(history_days * DAY_MS), rate_limit_ms, stream_candles,
-                           silence=silence or SilencePolicy())
+                           silence=silence or SilencePolicy(), ws_keepalive_ms=ws_keepalive_ms)
         self._loop = asyncio.new_event_loop()
         self._engine = Engine(cfg, self._store, self._board, self._queue, clock, rng or random.Random(),
                               sleep or asyncio.sleep)

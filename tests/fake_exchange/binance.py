@@ -144,7 +144,9 @@ async def premium_index(request):
     nxt = fu[(fu["exchange"] == VENUE) & (fu["ts"] > st.now_ms)].sort_values("ts").iloc[0]
     return web.json_response({"symbol": SYMBOL_ID, "markPrice": num(c.close), "indexPrice": num(c.close),
                               "estimatedSettlePrice": num(c.close), "lastFundingRate": num(nxt.rate),
-                              "interestRate": "0.00010000", "nextFundingTime": int(nxt.ts), "time": st.now_ms})
+                              # times as strings, as in ccxt's recorded answer (Binance's docs example has ints;
+                              # both parse): the stricter of the two shapes
+                              "interestRate": "0.00010000", "nextFundingTime": str(int(nxt.ts)), "time": str(st.now_ms)})
 
 
 async def funding_rate(request):
@@ -154,7 +156,7 @@ async def funding_rate(request):
     limit = min(int_param(q, "limit", 100), 1000)
     start, end = int_param(q, "startTime"), int_param(q, "endTime")
     df = pick(window(st.rows("funding", VENUE), start, end), limit, newest=start is None)
-    return web.json_response([{"symbol": SYMBOL_ID, "fundingTime": int(r.ts), "fundingRate": num(r.rate), "markPrice": "60000.00"}
+    return web.json_response([{"symbol": SYMBOL_ID, "fundingTime": str(int(r.ts)), "fundingRate": num(r.rate), "markPrice": "60000.00"}
                               for r in df.itertuples()])
 
 
@@ -171,8 +173,15 @@ async def ticker_24hr(request):
                               "openTime": int(df["ts"].iloc[0]), "closeTime": st.now_ms, "firstId": 1, "lastId": 2, "count": 2})
 
 
-def liquidation_messages(events: pd.DataFrame) -> list[tuple[dict, pd.DataFrame]]:
-    """forceOrder events, one per message; ``S`` is the forced ORDER's side: SELL closes a long."""
+def liquidation_messages(events: pd.DataFrame, edges=None) -> list[tuple[dict, pd.DataFrame]]:
+    """forceOrder events, one per message; ``S`` is the forced ORDER's side: SELL closes a long.
+
+    With ``edges.binance_one_per_second`` only the latest event of each second is sent (a snapshot), as
+    the real stream does: the others are never reported.
+    """
+    if edges is not None and edges.binance_one_per_second and len(events):
+        events = events.sort_values("ts", kind="stable")
+        events = events[~(events["ts"] // 1000).duplicated(keep="last")].reset_index(drop=True)
     out = []
     for i in range(len(events)):
         r = events.iloc[i]

@@ -166,21 +166,40 @@ async def position_tiers(request):
                for t, mn, mx, imr, mmr, lev in tiers])
 
 
-def liquidation_messages(events: pd.DataFrame) -> list[tuple[dict, pd.DataFrame]]:
+def _detail(r, pos: str) -> dict:
+    return {"bkLoss": "0", "bkPx": num(r.price), "ccy": "", "posSide": pos, "side": "sell" if r.side == "long" else "buy",
+            "sz": num(round(r.qty_base / CT_VAL, 4)), "ts": str(int(r.ts))}
+
+
+def _other_swap(r) -> dict:
+    """An ETH-USDT-SWAP liquidation riding in the same push (the channel carries every SWAP instrument)."""
+    return {"details": [{"bkLoss": "0", "bkPx": "3150.5", "ccy": "", "posSide": "long", "side": "sell", "sz": "7",
+                         "ts": str(int(r.ts) - 1)}], "instFamily": "ETH-USDT", "instId": "ETH-USDT-SWAP", "instType": "SWAP",
+            "uly": "ETH-USDT"}
+
+
+def liquidation_messages(events: pd.DataFrame, edges=None) -> list[tuple[dict, pd.DataFrame]]:
     """liquidation-orders pushes, one event per message.
 
     Even events use long/short position mode (posSide says the liquidated side), odd ones net mode
     (posSide "net": the forced order's side tells it, sell = a long was closed).
+    ``edges.okx_out_of_order``: three events per message, their details newest first, the messages of a
+    push in reverse order; ``edges.okx_every_instrument``: another swap's item in every message.
     """
+    shuffled = bool(getattr(edges, "okx_out_of_order", False))
+    others = bool(getattr(edges, "okx_every_instrument", False))
+    n = 3 if shuffled else 1
     out = []
-    for i in range(len(events)):
-        r = events.iloc[i]
-        pos = r.side if i % 2 == 0 else "net"
-        detail = {"bkLoss": "0", "bkPx": num(r.price), "ccy": "", "posSide": pos, "side": "sell" if r.side == "long" else "buy",
-                  "sz": num(round(r.qty_base / CT_VAL, 4)), "ts": str(int(r.ts))}
-        msg = {"arg": {"channel": "liquidation-orders", "instType": "SWAP"},
-               "data": [{"details": [detail], "instFamily": "BTC-USDT", "instId": INST_ID, "instType": "SWAP", "uly": "BTC-USDT"}]}
-        out.append((msg, events.iloc[i:i + 1]))
+    for i in range(0, len(events), n):
+        chunk = events.iloc[i:i + n]
+        details = [_detail(r, r.side if (i + j) % 2 == 0 else "net") for j, r in enumerate(chunk.itertuples())]
+        if shuffled:
+            details.reverse()
+        item = {"details": details, "instFamily": "BTC-USDT", "instId": INST_ID, "instType": "SWAP", "uly": "BTC-USDT"}
+        data = [_other_swap(chunk.iloc[0]), item] if others else [item]
+        out.append(({"arg": {"channel": "liquidation-orders", "instType": "SWAP"}, "data": data}, chunk))
+    if shuffled:
+        out.reverse()
     return out
 
 
