@@ -21,7 +21,7 @@ import pandas as pd
 from market.live import ccxt_version
 from market.live.feeds import CANDLE_STREAM, FeedBoard, feed_name
 from market.live.history_depth import coarse_spans, requests_for
-from market.live.silence import SilencePolicy, silence
+from market.live.silence import SilencePolicy, event_rate, silence
 from market.live.retry import FATAL, OFFLINE, Failure, GaveUp, MalformedResponse, RetryPolicy, call_with_retries, classify
 from market.live.venues import VENUES, Venue
 from market.live.venues.base import DAY_MS, FUNDING_PERIOD_MS, OI_PERIOD_MS
@@ -68,6 +68,8 @@ class _VenueState:
     http: tuple = (None, None)  # (status, headers) of the venue's last HTTP response
     wake: asyncio.Event = field(default_factory=asyncio.Event)  # set to make the poll loop refill now
     listening_since: Optional[int] = None  # source clock when the liquidation stream last (re)subscribed
+    rate: Optional[float] = None  # liquidations per unit of price travel (silence.event_rate)
+    rate_at: Optional[int] = None  # when ``rate`` was computed (source clock)
 
 
 def _parse_each(parse, items: list, market) -> pd.DataFrame:
@@ -518,10 +520,20 @@ class Engine:
             return  # retrying / failed already say what is wrong
         now = self.clock()
         since = max(st.last_update_ms or vs.listening_since, vs.listening_since)
+        if now - since < self.cfg.silence.quiet_ms:
+            return
         candles = self.store.read(self.cfg.symbol, since - MINUTE_MS, now, [name]).candles
-        reason = silence(st.last_update_ms, vs.listening_since, now, candles, self.cfg.silence)
+        reason = silence(st.last_update_ms, vs.listening_since, now, candles, self.cfg.silence, self._event_rate(name, now))
         if reason is not None:
             self.board.silent(feed, reason)
+
+    def _event_rate(self, name: str, now: int) -> Optional[float]:
+        """The venue's liquidations per unit of price travel over the last week of stored data (hourly refresh)."""
+        vs = self._vs(name)
+        if vs.rate_at is None or now - vs.rate_at >= 60 * MINUTE_MS:
+            week = self.store.read(self.cfg.symbol, now - 7 * DAY_MS, now, [name])
+            vs.rate, vs.rate_at = event_rate(week.liquidations, week.candles, self.cfg.silence), now
+        return vs.rate
 
     def _new_liquidations(self, name: str, df: pd.DataFrame) -> pd.DataFrame:
         """Rows not seen before (duplicates and replays dropped); keeps the seen-set bounded."""

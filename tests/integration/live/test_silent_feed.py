@@ -6,7 +6,7 @@ import ccxt.pro
 import pandas as pd
 import pytest
 
-from market.live.silence import SilencePolicy, silence
+from market.live.silence import SilencePolicy, event_rate, silence
 from market.series import MINUTE_MS
 from market.source import FEED_OK, FEED_SILENT
 from tests.integration.live.conftest import wait_until
@@ -15,10 +15,11 @@ POLICY = SilencePolicy(quiet_ms=20 * MINUTE_MS, min_move=0.001)
 
 
 def _candles(t0: int, n: int, lo: float, hi: float) -> pd.DataFrame:
-    return pd.DataFrame({"ts": [t0 + i * MINUTE_MS for i in range(n)], "high": [hi] * n, "low": [lo] * n})
+    return pd.DataFrame({"ts": [t0 + i * MINUTE_MS for i in range(n)], "high": [hi] * n, "low": [lo] * n,
+                         "close": [(hi + lo) / 2] * n})
 
 
-def test_silence_needs_both_quiet_time_and_a_price_move():
+def test_without_a_known_rate_silence_needs_quiet_time_and_a_price_move():
     t0 = 1_700_000_000_000
     moving = _candles(t0, 40, 60_000, 60_600)  # 1 % range
     flat = _candles(t0, 40, 60_000, 60_030)  # 0.05 %
@@ -28,6 +29,23 @@ def test_silence_needs_both_quiet_time_and_a_price_move():
     assert silence(now - 5 * MINUTE_MS, t0, now, moving, POLICY) is None  # an event 5 min ago
     assert silence(None, now - 10 * MINUTE_MS, now, moving, POLICY) is None  # listening for 10 min only
     assert silence(None, None, now, moving, POLICY) is None  # not listening at all
+
+
+def test_the_venues_own_rate_decides_how_much_travel_should_have_brought_events():
+    policy = SilencePolicy(quiet_ms=20 * MINUTE_MS, min_expected=5, min_history_events=30)
+    t0 = 1_700_000_000_000
+    day = _candles(t0 - 1440 * MINUTE_MS, 1440, 60_000, 60_060)  # each minute travels 0.1 %: 1.44 in a day
+    few = pd.DataFrame({"ts": [t0 - 1440 * MINUTE_MS + i * 48 * MINUTE_MS for i in range(30)]})  # 30 events a day
+    rate = event_rate(few, day, policy)
+    # 30 events from the first to the last one: 29 x 48 + 1 candles, each travelling 0.1 %
+    assert rate == pytest.approx(30 / (0.001 * (29 * 48 + 1)), rel=1e-3)
+    assert event_rate(few.head(10), day, policy) is None  # too few events to know the venue's rate
+    now = t0 + 40 * MINUTE_MS
+    quiet = _candles(t0, 40, 60_000, 60_060)  # 40 minutes at the same pace: about 0.8 expected
+    assert silence(None, t0, now, quiet, policy, rate) is None
+    busy = _candles(t0, 40, 60_000, 60_600)  # ten times the travel: about 8 expected, none came
+    reason = silence(None, t0, now, busy, policy, rate)
+    assert reason is not None and reason.startswith("no liquidations for 40 min") and "expected)" in reason
 
 
 def _old_ccxt_routing(monkeypatch):
