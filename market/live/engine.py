@@ -348,11 +348,13 @@ class Engine:
         limit = v.oi_limit if series == "open_interest" else v.ls_limit
         for span in coarse_spans(tiers, start, end):
             tier, lo, hi = span
-            if len(self.store.read(self.cfg.symbol, lo, hi + 1, [name]).series(series)):
-                continue  # filled by an earlier session
+            have = self.store.read(self.cfg.symbol, lo, hi + 1, [name]).series(series)["ts"].to_numpy()
             for i in range(requests_for(span, limit)):
                 a = lo + i * tier.step_ms * limit
                 b = min(a + tier.step_ms * limit - 1, hi)
+                if np.any((have >= a) & (have <= b)):
+                    tick(f"{v.label} {series.replace('_', ' ')} ({tier.period})")
+                    continue  # an earlier session stored rows here (finer ones, while they were the newest)
                 df = await self._fetch(name, series, lambda a=a, b=b, p=tier.period: fetch(ex, market, a, b, period=p))
                 if series == "open_interest":
                     df = self._priced(name, df)

@@ -107,3 +107,15 @@ def test_model_copes_with_a_venue_whose_oi_starts_later():
     same = liquidation_map(trimmed, late, at, bin_edges=edges)
     for a, b in zip(got.per_exchange["okx"], same.per_exchange["okx"]):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-3)
+
+
+def test_a_restart_does_not_fetch_stored_spans_again(fake, small_caps, make_source, store):
+    route = "okx /api/v5/rubik/stat/contracts/open-interest-history"
+    first = make_source(store=store, exchanges=("okx",))
+    first.history(first.symbol)
+    first.close()
+    before = fake.route_counts()[route]
+    again = make_source(store=store, exchanges=("okx",))
+    again.history(again.symbol)
+    assert fake.route_counts()[route] - before == 1  # the newest 5-minute window only: the rest is stored
+    assert {s.feed: s for s in again.feed_states()}["okx:open_interest"].history_from_ms == -(-(fake.now_ms - 3 * HOUR_MS) // HOUR_MS) * HOUR_MS
