@@ -140,7 +140,7 @@ async def info(request: web.Request) -> web.Response:
     return web.Response(status=422, text="Failed to deserialize the JSON body into the target type")
 
 
-def liquidation_messages(events: pd.DataFrame) -> list[tuple[dict, pd.DataFrame]]:
+def liquidation_messages(events: pd.DataFrame, edges=None) -> list[tuple[dict, pd.DataFrame]]:
     return []  # Hyperliquid has no public liquidation channel
 
 
