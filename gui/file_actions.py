@@ -99,10 +99,11 @@ def open_live(win: "MainWindow") -> None:
 
 
 def reset_layout(win: "MainWindow") -> None:
-    win.terminal.splitter.setSizes([520, 90, 120, 80, 90])
-    for name, action in win.actions_by_name.items():
-        if name.startswith("panel_"):
-            action.setChecked(True)
+    from gui.panels.registry import PANELS, default_sizes
+
+    win.terminal.splitter.setSizes(default_sizes())
+    for p in PANELS:
+        win.actions_by_name[f"panel_{p.name}"].setChecked(p.shown)
     win.terminal.show_lookback(86400)
 
 

@@ -177,6 +177,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._range_debounce.timeout.connect(self.request_view)
         self.terminal.user_range_changed.connect(self._range_debounce.start)
         self.replay.as_of_changed.connect(self.set_as_of)
+        self.terminal.panels_changed.connect(lambda _names: self.request_view())
 
     # -- sources ---------------------------------------------------------------------------------
     def open_spec(self, spec: SourceSpec) -> None:
@@ -380,6 +381,7 @@ class MainWindow(QtWidgets.QMainWindow):
                 self._seq,
                 self.source_clock_ms,
                 self.terminal.real_liquidations,
+                self.terminal.shown_panels(),
             )
         )
 

@@ -7,12 +7,10 @@ from typing import TYPE_CHECKING
 from PySide6 import QtGui, QtWidgets
 
 from gui import file_actions, tool_actions
-from gui.terminal import PANEL_NAMES
+from gui.panels.registry import PANELS
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
-
-PANEL_TITLES = {"volume": "Volume", "open_interest": "Open interest", "funding": "Funding", "liquidations": "Liquidation events"}
 
 SHORTCUTS_HELP = """<table>
 <tr><td>Ctrl+O</td><td>Open snapshot…</td></tr>
@@ -62,9 +60,9 @@ def build_menus(win: "MainWindow") -> dict[str, QtGui.QAction]:
     named["quit"] = _action(win, f, "&Quit", win.close, "Ctrl+Q")
 
     v = bar.addMenu("&View")
-    for name in PANEL_NAMES:
-        named[f"panel_{name}"] = _action(
-            win, v, PANEL_TITLES[name], lambda on, n=name: win.terminal.set_panel_visible(n, on), checkable=True
+    for p in PANELS:
+        named[f"panel_{p.name}"] = _action(
+            win, v, p.title, lambda on, n=p.name: win.terminal.set_panel_visible(n, on), checkable=True
         )
     v.addSeparator()
     named["oi_usd"] = _action(win, v, "Open interest in USD", lambda on: win.terminal.panels["open_interest"].set_usd(on), checkable=True)

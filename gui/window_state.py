@@ -10,7 +10,7 @@ from PySide6 import QtCore
 from gui import settings as st
 from gui.analytics_bridge import ModelSettings
 from gui.dialogs.alerts import rules_from_json
-from gui.terminal import PANEL_NAMES
+from gui.panels.registry import PANEL_NAMES, PANELS
 from market.series import MINUTE_MS
 
 if TYPE_CHECKING:
@@ -63,10 +63,10 @@ def restore(win: "MainWindow") -> None:
     lookback = float(s.value("chart/lookback_s", 86400) or 86400)
     win.toolbar.set_lookback_s(lookback)
     win.terminal.lookback_s = lookback
-    for name in PANEL_NAMES:
-        visible = st.read_bool(s, f"view/panel_{name}", True)
-        win.actions_by_name[f"panel_{name}"].setChecked(visible)
-        win.terminal.set_panel_visible(name, visible)
+    for p in PANELS:
+        visible = st.read_bool(s, f"view/panel_{p.name}", p.shown)
+        win.actions_by_name[f"panel_{p.name}"].setChecked(visible)
+        win.terminal.set_panel_visible(p.name, visible)
     win.alerts_dock.set_rules(rules_from_json(st.read_str(s, "alerts/rules", "[]")))
     win.model = _model_from_settings(s, win.model)
     zone = st.read_str(s, "view/time_zone", "UTC")
