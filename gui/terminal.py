@@ -181,6 +181,10 @@ class Terminal(QtWidgets.QWidget):
     def set_heatmap_style(self, style: HeatmapStyle) -> None:
         self.price.heatmap.set_style(style)
 
+    @property
+    def heatmap_style(self) -> HeatmapStyle:
+        return self.price.heatmap.style
+
     # -- view range -----------------------------------------------------------------------------
     def _at_right_edge(self, bounds) -> bool:
         if bounds is None:
@@ -263,6 +267,16 @@ class Terminal(QtWidgets.QWidget):
 
     def panel_visible(self, name: str) -> bool:
         return not self.panels[name].isHidden()
+
+    def reset_sizes(self) -> None:
+        self.splitter.setSizes(default_sizes())
+
+    def set_oi_usd(self, on: bool) -> None:
+        self.panels["open_interest"].set_usd(on)
+
+    @property
+    def time_zone(self) -> str:
+        return self.price.time_axis.zone
 
     def _update_time_axes(self) -> None:
         visible = [p for p in self.all_panels() if not p.isHidden()]

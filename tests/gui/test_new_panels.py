@@ -112,3 +112,21 @@ def test_cvd_says_not_available_for_venues_without_a_taker_split(make_window, qt
     rows = {label: value for label, value, _ in win.terminal.side_info["cvd"].rows}
     assert rows["OKX"] == "not available" and rows["Bybit"] == "not available"
     assert rows["Binance"] not in ("not available", "—")
+
+
+def test_a_burst_of_state_changes_costs_one_view_request(demo_window, qtbot, monkeypatch):
+    """State changed → debounce → submit: three changes in one turn of the event loop are one request
+    with all three, never a request that saw only the first."""
+    win = demo_window
+    submitted = []
+    real_submit = win.view_worker.submit
+    monkeypatch.setattr(win.view_worker, "submit", lambda req: (submitted.append(req), real_submit(req)))
+    price = win.terminal.chart.last_close
+    win.state.update(timeframe_ms=300_000)
+    win.state.update(exchanges=("binance", "okx"))
+    win.state.targets = (round(price * 1.01), round(price * 0.99))
+    assert submitted == []  # nothing yet: the debounce fires when the event loop runs
+    r = wait_result(qtbot, win, lambda r: r.request.timeframe_ms == 300_000)
+    first = submitted[0]
+    assert (first.timeframe_ms, first.exchanges, first.targets) == (300_000, ("binance", "okx"), win.state.targets)
+    assert r.chart.exchanges == ("binance", "okx")
