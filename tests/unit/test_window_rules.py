@@ -86,3 +86,46 @@ def test_the_checks_see_what_they_forbid():
     assert menus_found_by_label("m = [a for a in bar.actions() if a.text().replace('&', '') == 'Tools']\n")
     assert menus_found_by_label("ok = menu.title() == '&Help'\n")
     assert not menus_found_by_label("ok = box.text() == 'Ready'\nok = name == 'Tools'\n")
+
+
+def import_cycles(sources: dict[str, str]) -> list[list[str]]:
+    """Cycles among ``sources`` (module name -> code), counting every import: TYPE_CHECKING and lazy ones too."""
+    graph: dict[str, set[str]] = {}
+    for name, code in sources.items():
+        deps = set()
+        for node in ast.walk(ast.parse(code)):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                deps |= {c for c in [node.module, *(f"{node.module}.{a.name}" for a in node.names)] if c in sources}
+            elif isinstance(node, ast.Import):
+                deps |= {a.name for a in node.names if a.name in sources}
+        graph[name] = deps - {name}
+    cycles, done = [], set()
+
+    def walk(node: str, path: list[str]) -> None:
+        for nxt in sorted(graph[node]):
+            if nxt in path:
+                cycles.append(path[path.index(nxt):] + [nxt])
+            elif nxt not in done:
+                walk(nxt, path + [nxt])
+        done.add(node)
+
+    for start in sorted(graph):
+        if start not in done:
+            walk(start, [start])
+    return cycles
+
+
+def test_no_import_cycle_in_gui_even_under_type_checking():
+    sources = {}
+    for path in _gui_sources():
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        sources[name] = path.read_text()
+    assert import_cycles(sources) == []
+
+
+def test_the_cycle_check_sees_a_type_checking_cycle():
+    window = "from typing import TYPE_CHECKING\nfrom gui import menus\n"
+    menus = "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from gui.main_window import MainWindow\n"
+    assert import_cycles({"gui.main_window": window, "gui.menus": menus, "gui": ""})
+    assert not import_cycles({"gui.main_window": window, "gui.menus": "import os\n", "gui": ""})
