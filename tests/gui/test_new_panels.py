@@ -130,3 +130,18 @@ def test_a_burst_of_state_changes_costs_one_view_request(demo_window, qtbot, mon
     first = submitted[0]
     assert (first.timeframe_ms, first.exchanges, first.targets) == (300_000, ("binance", "okx"), win.state.targets)
     assert r.chart.exchanges == ("binance", "okx")
+
+
+def test_a_new_panel_is_kept_in_the_layout_and_reset_layout_hides_it_again(make_window, qtbot):
+    from tests.gui.conftest import wait_drawn
+
+    win = make_window()
+    wait_drawn(qtbot, win)
+    click_menu_item(qtbot, win, win.actions_by_name["panel_cvd"])
+    win.close()
+    again = make_window()
+    assert again.terminal.panel_visible("cvd") and again.actions_by_name["panel_cvd"].isChecked()
+    wait_result(qtbot, again, lambda r: "cvd" in r.chart.panel_data)  # shown at start: computed at once
+    click_menu_item(qtbot, again, again.actions_by_name["reset_layout"])
+    assert not again.terminal.panel_visible("cvd") and not again.actions_by_name["panel_cvd"].isChecked()
+    assert all(again.terminal.panel_visible(n) for n in ("volume", "open_interest", "funding", "liquidations"))
