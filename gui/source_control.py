@@ -48,8 +48,6 @@ class Session:
 
 
 class SourceControl(QtCore.QObject):
-    shown = QtCore.Signal(object)  # the Session now shown (it has data)
-
     def __init__(self, services: WindowServices, status: StatusWidgets, banner: QtWidgets.QLabel, toolbar, card) -> None:
         super().__init__(services)
         self.services, self.state, self.status = services, services.state, status
@@ -154,7 +152,6 @@ class SourceControl(QtCore.QObject):
         self._last_update_wall = time.time()
         self.state.update(source=info, source_spec=session.spec, symbol=frames.symbol, frames=frames, source_clock_ms=int(clock_ms),
                           as_of_ms=None, targets=None, model=model)
-        self.shown.emit(session)
 
     def _set_banner(self, session: Session) -> None:
         info = session.info
