@@ -157,8 +157,19 @@ class EnsembleModel:
         return ens
 
     def ingest(self, candles: pd.DataFrame, open_interest: pd.DataFrame) -> None:
+        # The runs differ in mix and holding time only: their liquidation prices, and so where price
+        # first reaches each cohort, are the same, so the first run's crossings serve the others.
+        first = None
         for model, _mix in self._runs.values():
-            model.ingest(candles, open_interest)
+            model.ingest(candles, open_interest, crossings_from=first, keep_scratch=first is None)
+            first = first or model
+        first.release_scratch()
+
+    @property
+    def crossing_model(self) -> LiquidationModel:
+        """A run whose crossings cover every leverage stop: ``LiquidationModel.ingest(..., crossings_from=)``
+        of the central model on the same frames can take its crossings from it."""
+        return next(iter(self._runs.values()))[0]
 
     def update(self, candles: pd.DataFrame | None, open_interest: pd.DataFrame | None = None) -> None:
         for model, _mix in self._runs.values():
@@ -193,7 +204,7 @@ class EnsembleModel:
 
     def member_weights(self, at_ms: int | None, liquidations: Optional[pd.DataFrame],
                        exchanges: Iterable[str] | None = None, bucket_ms: int = HOUR_MS,
-                       block_ms: int = 24 * HOUR_MS) -> Optional[np.ndarray]:
+                       block_ms: int = 24 * HOUR_MS, with_scales: bool = False):
         """How well each member explains the liquidations recorded up to ``at_ms``, as ensemble weights.
 
         Per venue with recorded events, side and hour, each member's estimated liquidated USD is
@@ -202,6 +213,8 @@ class EnsembleModel:
         With residual ``R`` (relative squared error) the weight is ``(R_best / R) ** (n / 2)``, the
         Gaussian profile likelihood, where ``n`` counts days, not hours: neighbouring hours share a
         regime and are far from independent. None without recorded events.
+        ``with_scales``: (weights, each member's best scale), the recorded ÷ estimated volume that the
+        calibrated ranges multiply each member's figures by.
         """
         if liquidations is None or len(liquidations) == 0:
             return None
@@ -244,7 +257,7 @@ class EnsembleModel:
         n = max(1.0, (at - t0) / block_ms)
         logw = -0.5 * n * np.log(resid / resid.min())
         w = np.exp(logw - logw.max())
-        return w / w.sum()
+        return (w / w.sum(), scale) if with_scales else w / w.sum()
 
 
 @dataclass(frozen=True)
