@@ -17,7 +17,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-MAX_DEPTH = 6
+MAX_DEPTH = 14  # window → keeper → ensemble → models → venues → cohort buffers → arrays is 8 hops
 _LEAVES = (str, bytes, int, float, bool, type(None))
 
 
