@@ -95,6 +95,11 @@ def _live_frames(args: argparse.Namespace) -> MarketFrames:
         sys.stderr.write(f"cascade snapshot: not using the local cache ({exc}); downloading everything\n")
         store = None
 
+    from market.live.ccxt_version import problem as ccxt_problem
+
+    if (old_ccxt := ccxt_problem()) is not None:
+        sys.stderr.write(f"cascade snapshot: warning: {old_ccxt}\n")
+
     def download(progress: Callable[[float, str], None]) -> MarketFrames:
         src = LiveSource(symbol=args.symbol, history_days=float(args.days), store=store)
         holder["src"] = src

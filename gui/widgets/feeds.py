@@ -25,7 +25,8 @@ def age_text(seconds: float) -> str:
 def summarize(states: Sequence[FeedState], now_ms: int) -> list[tuple[str, str, str]]:
     """(exchange, text, level) per exchange: the worst feed wins; level is ok / warn / error."""
     worst: dict[str, tuple[int, str, str]] = {}
-    rank = {"ok": 0, "retrying": 2, "stale": 1, "failed": 3, "offline": 3}
+    # A silent liquidation stream is as bad as a failed one: the map would quietly show no real events.
+    rank = {"ok": 0, "retrying": 2, "stale": 1, "failed": 3, "offline": 3, "silent": 3}
     for s in states:
         exchange = s.feed.split(":")[0]
         age = (now_ms - s.last_update_ms) / 1000.0 if s.last_update_ms is not None else None
@@ -43,6 +44,17 @@ def summarize(states: Sequence[FeedState], now_ms: int) -> list[tuple[str, str, 
     return out
 
 
+def history_depth(states: Sequence[FeedState]) -> list[str]:
+    """'OKX: open interest since 27 Nov 14:05 UTC' per venue that says how deep its OI history goes."""
+    out = []
+    for s in states:
+        exchange, _, series = s.feed.partition(":")
+        if series == "open_interest" and s.history_from_ms is not None:
+            since = time.strftime("%d %b %H:%M UTC", time.gmtime(s.history_from_ms / 1000))
+            out.append(f"{EXCHANGE_NAMES.get(exchange, exchange.capitalize())}: open interest since {since}")
+    return out
+
+
 class FeedStatus(QtWidgets.QLabel):
     def __init__(self, theme: Theme, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -56,3 +68,5 @@ class FeedStatus(QtWidgets.QLabel):
         colors = {"ok": t.up, "warn": t.warning, "error": t.error}
         parts = [f"<span style='color:{colors[level]}'>● {EXCHANGE_NAMES.get(ex, ex.capitalize())} {text}</span>" for ex, text, level in self.items]
         self.setText("  ".join(parts))
+        # Venues serve OI history to different depths (OKX: 5-minute rows for 5 days, hourly before): say so.
+        self.setToolTip("\n".join(history_depth(states)))

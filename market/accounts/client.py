@@ -17,7 +17,7 @@ from typing import Any, Mapping
 
 from analytics.liqprice import Bracket, canonical_symbol
 from market.accounts.model import Balance, ConnectionResult, Position
-from market.accounts.scrub import AccountError, ScrubbingLogger, scrub
+from market.accounts.scrub import AccountError, ScrubbingLogger, register_secrets, scrub
 from market.accounts.venues import STATUS_MESSAGES, Venue, binance_permissions, bybit_permissions, okx_permissions, venue
 from market.credentials import AccountInfo, ApiSecret
 
@@ -79,6 +79,9 @@ def _open(account: AccountInfo, secret: ApiSecret, urls_override: Any, timeout_s
     }
     if secret.passphrase:
         config["password"] = secret.passphrase
+    # Any log handler with a SecretFilter (the app's log file) masks these from now on, whatever logger
+    # (aiohttp, asyncio) a spelling of them reaches.
+    register_secrets(secret.values())
     # ccxt logs request headers (key, OKX passphrase) at DEBUG through exchange.logger: scrub them.
     config["logger"] = ScrubbingLogger(logging.getLogger("market.accounts.ccxt"), secret.values())
     exchange = getattr(ccxt_async, v.ccxt_id)(config)
@@ -195,8 +198,29 @@ def _f(value: Any) -> float | None:
         return None
 
 
-def normalize_position(exchange: str, p: Mapping[str, Any]) -> Position | None:
-    """A ccxt unified position -> ``Position``; None for an empty (zero-size) one."""
+# Bybit GET /v5/account/info ``marginMode`` (https://bybit-exchange.github.io/docs/v5/account/account-info):
+# ISOLATED_MARGIN, REGULAR_MARGIN (cross) or PORTFOLIO_MARGIN (cross margining across positions).
+BYBIT_ACCOUNT_MARGIN = {"ISOLATED_MARGIN": "isolated", "REGULAR_MARGIN": "cross", "PORTFOLIO_MARGIN": "portfolio"}
+
+
+def _binance_leverage(p: Mapping[str, Any], notional_usd: float) -> float | None:
+    """Binance v3 positionRisk has no leverage: notional / the position's own initial margin.
+
+    ``positionInitialMargin`` is "initial margin required for positions with current mark price";
+    ``initialMargin`` adds ``openOrderInitialMargin`` (resting orders) and would read the leverage low
+    (Binance USDⓈ-M docs, Account Information V3 / Position Information V3)."""
+    info = p.get("info") or {}
+    im = _f(info.get("positionInitialMargin"))
+    if im is None:
+        im = _f(p.get("initialMargin"))
+    return round(notional_usd / im, 2) if im else None
+
+
+def normalize_position(exchange: str, p: Mapping[str, Any], account_margin_mode: str | None = None) -> Position | None:
+    """A ccxt unified position -> ``Position``; None for an empty (zero-size) one.
+
+    ``account_margin_mode``: Bybit's account-level mode (GET /v5/account/info), used when the position
+    itself does not say (ccxt 4.5 leaves ``marginMode`` None for Bybit)."""
     contracts = _f(p.get("contracts")) or 0.0
     size = _f(p.get("contractSize")) or 1.0
     qty = abs(contracts * size)
@@ -210,11 +234,15 @@ def normalize_position(exchange: str, p: Mapping[str, Any]) -> Position | None:
     notional_usd = qty * mark if mark else (abs(notional) if notional else qty * entry)
     leverage = _f(p.get("leverage"))
     if leverage is None:
-        im = _f(p.get("initialMargin"))  # Binance v3 leaves leverage out; its initial margin is notional / leverage
-        leverage = round(notional_usd / im, 2) if im else None
+        leverage = _binance_leverage(p, notional_usd)
     liq = _f(p.get("liquidationPrice"))
     margin_mode = p.get("marginMode")
-    if margin_mode is None:  # Bybit UTA: ccxt leaves it out; tradeMode 0 = cross, 1 = isolated
+    if margin_mode is None and account_margin_mode is not None:
+        margin_mode = account_margin_mode
+    elif margin_mode is None:
+        # Bybit position list ``tradeMode`` (0 cross, 1 isolated) is meaningful only on classic accounts;
+        # on unified trading accounts it is deprecated and always 0 (docs v5/position), so it is the
+        # last resort when the account's own mode could not be read.
         trade_mode = (p.get("info") or {}).get("tradeMode")
         margin_mode = {0: "cross", 1: "isolated", "0": "cross", "1": "isolated"}.get(trade_mode)
     return Position(
@@ -235,9 +263,32 @@ def normalize_position(exchange: str, p: Mapping[str, Any]) -> Position | None:
 async def fetch_positions_async(account: AccountInfo, secret: ApiSecret, urls_override: Any = None, timeout_s: float = DEFAULT_TIMEOUT_S) -> list[Position]:
     async def work(exchange, v):
         raw = await exchange.fetch_positions()
-        return [p for p in (normalize_position(v.name, r) for r in raw) if p is not None]
+        account_mode = None
+        if v.name == "bybit" and any(r.get("marginMode") is None for r in raw):
+            account_mode = await bybit_account_margin_mode(exchange)
+        return [p for p in (normalize_position(v.name, r, account_mode) for r in raw) if p is not None]
 
     return await _guarded(account, secret, urls_override, timeout_s, work)
+
+
+def parse_bybit_account_info(raw: Any) -> str | None:
+    """GET /v5/account/info -> 'isolated' | 'cross' | 'portfolio', or None when it does not say.
+
+    Classic (non-unified) accounts (``unifiedMarginStatus`` 1) set the mode per position: None then, so
+    the position's ``tradeMode`` decides."""
+    result = raw.get("result") if isinstance(raw, Mapping) else None
+    if not isinstance(result, Mapping):
+        return None
+    if str(result.get("unifiedMarginStatus", "")) == "1":
+        return None
+    return BYBIT_ACCOUNT_MARGIN.get(str(result.get("marginMode", "")).upper())
+
+
+async def bybit_account_margin_mode(exchange: Any) -> str | None:
+    try:
+        return parse_bybit_account_info(await exchange.privateGetV5AccountInfo())
+    except Exception:  # an older key without account-read permission: the position's tradeMode stays the fallback
+        return None
 
 
 def fetch_positions(account: AccountInfo, secret: ApiSecret, urls_override: Any = None, timeout_s: float = DEFAULT_TIMEOUT_S) -> list[Position]:

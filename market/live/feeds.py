@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import Callable, Iterable, Optional
 
 from market.series import MINUTE_MS
-from market.source import FEED_FAILED, FEED_OFFLINE, FEED_OK, FEED_RETRYING, FEED_STALE, FeedState
+from market.source import FEED_FAILED, FEED_OFFLINE, FEED_OK, FEED_RETRYING, FEED_SILENT, FEED_STALE, FeedState
 
 LIVE_SERIES = ("candles", "open_interest", "funding", "long_short", "liquidations")
 CANDLE_STREAM = "candles_stream"  # the WebSocket candle feed (the REST candle feed is "candles")
@@ -61,6 +61,14 @@ class FeedBoard:
     def offline(self, feed: str, reason: str = "no connection", in_s: Optional[float] = None) -> None:
         detail = reason if in_s is None else f"{reason}, retrying in {in_s:.0f} s"
         self._set(feed, status=FEED_OFFLINE, detail=detail, retry_in_s=in_s)
+
+    def silent(self, feed: str, reason: str) -> None:
+        """Connected, yet nothing arrived through a move that should have brought events (see silence.py)."""
+        self._set(feed, status=FEED_SILENT, detail=reason, retry_in_s=None)
+
+    def history_from(self, feed: str, ts: Optional[int]) -> None:
+        """Since when the venue's history of this series exists (shown beside the feed)."""
+        self._set(feed, history_from_ms=ts)
 
     def failed(self, feed: str, reason: str) -> None:
         self._set(feed, status=FEED_FAILED, detail=f"failed: {reason}", retry_in_s=None)

@@ -61,7 +61,12 @@ class PrivateState:
     liquidation: float = 72_140.5
     leverage: float = 10.0
     margin_mode: str = "cross"
+    open_order_margin: float = 0.0  # initial margin of resting orders (Binance adds it to initialMargin)
+    bybit_unified: bool = True  # a unified trading account: tradeMode deprecated (always 0), mode in account/info
     requests: list[tuple[str, str]] = field(default_factory=list)  # (method, path) of every signed call
+    # Exchanges echo what they received in error bodies: when set, every OKX error repeats the passphrase
+    # sent, JSON-escaped (and once more with every symbol as \uXXXX, as some gateways write it).
+    echo_passphrase: bool = False
 
     def find(self, key: str) -> ApiKey | None:
         return next((k for k in self.keys if k.key == key), None)
@@ -138,10 +143,10 @@ def _binance_positions(state: PrivateState, _key: ApiKey):
             "notional": str(notional),
             "marginAsset": "USDT",
             "isolatedWallet": "0" if state.margin_mode == "cross" else str(abs(notional) / state.leverage),
-            "initialMargin": str(abs(notional) / state.leverage),
+            "initialMargin": str(abs(notional) / state.leverage + state.open_order_margin),
             "maintMargin": str(abs(notional) * 0.004),
             "positionInitialMargin": str(abs(notional) / state.leverage),
-            "openOrderInitialMargin": "0",
+            "openOrderInitialMargin": str(state.open_order_margin),
             "adl": 1,
             "bidNotional": "0",
             "askNotional": "0",
@@ -235,7 +240,27 @@ def _parse_okx_ts(text: str) -> int | None:
         return None
 
 
+def _u_escaped(text: str) -> str:
+    return "".join(c if c.isascii() and c.isalnum() else "".join(f"\\u{u:04X}" for u in _utf16(c)) for c in text)
+
+
+def _utf16(c: str) -> list[int]:
+    b = c.encode("utf-16-be", "surrogatepass")
+    return [int.from_bytes(b[i:i + 2], "big") for i in range(0, len(b), 2)]
+
+
 async def _okx_check(state: PrivateState, request: web.Request) -> web.Response | ApiKey:
+    checked = await _okx_check_signed(state, request)
+    if isinstance(checked, web.Response) and state.echo_passphrase:
+        sent = request.headers.get("OK-ACCESS-PASSPHRASE", "")
+        body = json.loads(checked.text)
+        body["msg"] = f"{body['msg']} (OK-ACCESS-PASSPHRASE received: {sent})"
+        text = json.dumps(body)[:-1] + ', "echo": "' + _u_escaped(sent) + '"}'
+        return web.Response(text=text, status=checked.status, content_type="application/json")
+    return checked
+
+
+async def _okx_check_signed(state: PrivateState, request: web.Request) -> web.Response | ApiKey:
     h = request.headers
     ts_text = h.get("OK-ACCESS-TIMESTAMP", "")
     ts = _parse_okx_ts(ts_text)
@@ -384,7 +409,8 @@ def _bybit_positions(state: PrivateState, _key: ApiKey, request: web.Request):
                 "size": f"{abs(q):g}",
                 "avgPrice": str(state.entry),
                 "positionValue": str(abs(q) * state.entry),
-                "tradeMode": 0 if state.margin_mode == "cross" else 1,
+                # Bybit docs (v5/position): tradeMode is deprecated for unified accounts and always 0 there.
+                "tradeMode": 0 if state.bybit_unified or state.margin_mode == "cross" else 1,
                 "positionStatus": "Normal",
                 "autoAddMargin": 0,
                 "leverage": f"{state.leverage:g}",
@@ -588,6 +614,13 @@ async def _bybit_instruments(request):
 # -------------------------------------------------------------------------------------------- assembly
 
 
+def _bybit_account_info(state: PrivateState, _key: ApiKey, request: web.Request):
+    # Shape of Bybit's docs example (https://bybit-exchange.github.io/docs/v5/account/account-info).
+    mode = {"cross": "REGULAR_MARGIN", "isolated": "ISOLATED_MARGIN"}.get(state.margin_mode, "REGULAR_MARGIN")
+    return {"marginMode": mode, "updatedTime": str(state.now_ms()), "unifiedMarginStatus": 4 if state.bybit_unified else 1,
+            "dcpStatus": "OFF", "timeWindow": 10, "smpGroup": 0, "isMasterTrader": False, "spotHedgingStatus": "OFF"}
+
+
 def private_routes(state: PrivateState) -> list[web.RouteDef]:
     """The signed routes only (for plugging into the shared FakeExchange)."""
     return [
@@ -603,6 +636,7 @@ def private_routes(state: PrivateState) -> list[web.RouteDef]:
         web.get("/v5/position/list", _bybit_route(state, _bybit_positions)),
         web.get("/v5/account/wallet-balance", _bybit_route(state, _bybit_balance)),
         web.get("/v5/user/query-api", _bybit_route(state, _bybit_query_api)),
+        web.get("/v5/account/info", _bybit_route(state, _bybit_account_info)),
     ]
 
 

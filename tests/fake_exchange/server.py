@@ -26,6 +26,7 @@ from aiohttp import web
 from market.series import MINUTE_MS, MarketFrames, per_exchange
 from tests.fake_exchange import binance, bybit, okx
 from tests.fake_exchange.data import generate
+from tests.fake_exchange.edges import RoughEdges
 from tests.fake_exchange.faults import (CANNED, DELAY, GARBAGE, HTTP, TRUNCATE, WS_DROP, WS_DUPLICATE, WS_REORDER, Fault,
                                         FaultBook)
 
@@ -60,6 +61,12 @@ class FakeState:
         self.sockets: dict[str, list[web.WebSocketResponse]] = {v: [] for v in VENUES}
         self.subscribed: Counter[str] = Counter()  # liquidation subscriptions accepted, per venue
         self.subscribed_candles: Counter[str] = Counter()  # 1m kline subscriptions accepted, per venue
+        self.unrouted_subscriptions: Counter[str] = Counter()  # acked on a path that never serves them
+        self.empty_answers: Counter[str] = Counter()  # "venue path" of history answers that held no row
+        self.okx_rubik_entries = 1440  # OKX rubik history: rows served per period (the real cap)
+        self.edges = RoughEdges()
+        self.ws_connections: Counter[str] = Counter()  # WebSocket connections accepted, per venue
+        self.ws_cuts: Counter[str] = Counter()  # "venue reason" of connections the fake closed (age, idle)
         self.pushed_liquidations: dict[str, list[pd.DataFrame]] = {v: [] for v in VENUES}
         self.lock = threading.Lock()
         self._cache: dict[tuple[str, str], pd.DataFrame] = {}
@@ -143,22 +150,48 @@ def ws_route(venue: str, on_message):
 async def ws_session(request: web.Request, venue: str, on_message) -> web.WebSocketResponse:
     """Shared WebSocket loop: register the socket, answer the client's messages via ``on_message(state, text, ws)``."""
     state: FakeState = request.app[STATE]
-    ws = web.WebSocketResponse(autoping=True)
+    edges = state.edges
+    # heartbeat: aiohttp pings every N s and closes the socket when no pong comes back within N/2 s.
+    ws = web.WebSocketResponse(autoping=True, heartbeat=edges.ping_every_s.get(venue))
     try:
         await ws.prepare(request)
     except ConnectionError:  # the client went away during the handshake (a source closing)
         return ws
+    loop = asyncio.get_running_loop()
+    ws.cascade_active = loop.time()
+    with state.lock:
+        state.ws_connections[venue] += 1
     state.sockets[venue].append(ws)
+    watchdog = asyncio.ensure_future(_watchdog(state, venue, ws, loop.time()))
     try:
         async for msg in ws:
             if msg.type.name == "TEXT":
+                ws.cascade_active = loop.time()
                 replies = on_message(state, msg.data, ws)
                 for r in replies:
                     await ws.send_str(r if isinstance(r, str) else json.dumps(r))
     finally:
+        watchdog.cancel()
         if ws in state.sockets[venue]:
             state.sockets[venue].remove(ws)
     return ws
+
+
+async def _watchdog(state: FakeState, venue: str, ws: web.WebSocketResponse, opened: float) -> None:
+    """Close the connection at its maximum age, or after too long without traffic either way."""
+    loop = asyncio.get_running_loop()
+    while not ws.closed:
+        await asyncio.sleep(0.02)
+        max_age, idle = state.edges.max_age_s.get(venue), state.edges.idle_cut_s.get(venue)
+        now = loop.time()
+        reason = "age" if max_age and now - opened >= max_age else "idle" if idle and now - ws.cascade_active >= idle else None
+        if reason:
+            with state.lock:
+                state.ws_cuts[f"{venue} {reason}"] += 1
+            if ws in state.sockets[venue]:
+                state.sockets[venue].remove(ws)  # no push goes to a socket being cut
+            await ws.close()
+            return
 
 
 async def _push(state: FakeState, venue: str, events: pd.DataFrame, channel: str = "liquidations") -> None:
@@ -169,7 +202,7 @@ async def _push(state: FakeState, venue: str, events: pd.DataFrame, channel: str
     faults = state.faults.take_ws(venue, channel)
     kinds = {f.kind for f in faults}
     module = VENUES[venue]
-    messages = module.liquidation_messages(events) if channel == "liquidations" else module.candle_messages(events)
+    messages = module.liquidation_messages(events, state.edges) if channel == "liquidations" else module.candle_messages(events)
     if WS_REORDER in kinds:
         messages = list(reversed(messages))
     if WS_DUPLICATE in kinds:
@@ -181,6 +214,7 @@ async def _push(state: FakeState, venue: str, events: pd.DataFrame, channel: str
             if drop_after is not None and i >= drop_after:
                 break
             await ws.send_str(json.dumps(msg))
+            ws.cascade_active = asyncio.get_running_loop().time()
             sent_rows.append(rows)
         if drop_after is not None:
             await ws.close()  # the drop: mid-stream when there were more messages to send
@@ -300,6 +334,14 @@ class FakeExchange:
                 df = self.state.venue_rows("candles", venue)
                 closes = df["ts"] + MINUTE_MS
                 await _push(self.state, venue, df[(closes > after_ms) & (closes <= until_ms)].reset_index(drop=True), "candles")
+
+        self.call(go)
+
+    def push_events(self, venue: str, events: pd.DataFrame) -> None:
+        """Push these liquidation rows (the market's columns) to ``venue``'s subscribers, as its messages."""
+
+        async def go() -> None:
+            await _push(self.state, venue, events.reset_index(drop=True))
 
         self.call(go)
 
