@@ -2,48 +2,44 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from gui.main_window import MainWindow
+from gui.services import WindowServices
 
 
-def ask_heatmap_style(win: "MainWindow"):
+def ask_heatmap_style(sv: WindowServices):
     from gui.dialogs.heatmap_controls import HeatmapControls
 
-    dlg = HeatmapControls(win.terminal.price.heatmap.style, win)
-    dlg.style_changed.connect(win.terminal.set_heatmap_style)
+    dlg = HeatmapControls(sv.terminal.heatmap_style, sv.parent_widget)
+    dlg.style_changed.connect(sv.terminal.set_heatmap_style)
     dlg.show()
-    win.heatmap_dialog = dlg
-    return dlg
+    return sv.keep("heatmap_dialog", dlg)
 
 
-def ask_model_settings(win: "MainWindow"):
+def ask_model_settings(sv: WindowServices):
     from gui.dialogs.model_settings import ModelSettingsDialog
 
-    dlg = ModelSettingsDialog(win.model, win, calibrate=lambda params, done: calibrate_in_background(win, params, done),
-                              calibrate_oi=lambda params, done: calibrate_oi_in_background(win, params, done),
-                              fit=getattr(win, "model_fit", None))
+    dlg = ModelSettingsDialog(sv.state.model, sv.parent_widget,
+                              calibrate=lambda params, done: calibrate_in_background(sv, params, done),
+                              calibrate_oi=lambda params, done: calibrate_oi_in_background(sv, params, done),
+                              fit=sv.kept("model_fit"))
 
     def accepted() -> None:
         # The fit is kept beside the model while the model is the fit's, so the dialog can say what it rests on.
-        win.model_fit = dlg.fit if dlg.fit_is_current() else None
-        win.set_model(dlg.params)
+        sv.keep("model_fit", dlg.fit if dlg.fit_is_current() else None)
+        sv.state.update(model=dlg.params)
 
     dlg.accepted.connect(accepted)
     dlg.open()
-    win.model_dialog = dlg
-    return dlg
+    return sv.keep("model_dialog", dlg)
 
 
-def _shown_frames(win: "MainWindow"):
-    frames = win.frames
-    return frames.only(tuple(win.exchanges)) if frames is not None else None
+def _shown_frames(sv: WindowServices):
+    frames = sv.state.frames
+    return frames.only(tuple(sv.state.exchanges)) if frames is not None else None
 
 
-def calibrate_in_background(win: "MainWindow", params, done) -> None:
+def calibrate_in_background(sv: WindowServices, params, done) -> None:
     """Fit mix, sink, scale and holding time to the recorded liquidations on screen, in the background."""
-    frames = _shown_frames(win)
+    frames = _shown_frames(sv)
     if frames is None or len(frames.liquidations) == 0:
         done(None, "No recorded liquidations to calibrate on: kept the settings (try candles and OI)")
         return
@@ -60,12 +56,12 @@ def calibrate_in_background(win: "MainWindow", params, done) -> None:
         else:
             done(summary, "Calibrated: press OK to use the fitted settings")
 
-    win._calibration = run_in_background(fit, finished, lambda msg: done(None, f"Calibration failed: {msg}"), win)
+    sv.keep("calibration", run_in_background(fit, finished, lambda msg: done(None, f"Calibration failed: {msg}"), sv.parent_widget))
 
 
-def calibrate_oi_in_background(win: "MainWindow", params, done) -> None:
+def calibrate_oi_in_background(sv: WindowServices, params, done) -> None:
     """Fit the holding time (and, where OI shows the sweeps, the mix) from candles and OI alone."""
-    frames = _shown_frames(win)
+    frames = _shown_frames(sv)
     if frames is None or len(frames.candles) == 0 or len(frames.open_interest) < 2:
         done(None, "No candles and open interest to calibrate on: kept the settings")
         return
@@ -82,13 +78,13 @@ def calibrate_oi_in_background(win: "MainWindow", params, done) -> None:
         else:
             done(summary, "Calibrated from candles and OI: press OK to use the fitted settings")
 
-    win._calibration = run_in_background(fit, finished, lambda msg: done(None, f"Calibration failed: {msg}"), win)
+    sv.keep("calibration", run_in_background(fit, finished, lambda msg: done(None, f"Calibration failed: {msg}"), sv.parent_widget))
 
 
-def ask_scorecard(win: "MainWindow"):
+def ask_scorecard(sv: WindowServices):
     from gui.dialogs.scorecard import ScorecardDialog
 
-    dlg = ScorecardDialog(win.frames, win.model, tuple(win.exchanges), win)
+    state = sv.state
+    dlg = ScorecardDialog(state.frames, state.model, tuple(state.exchanges), sv.parent_widget)
     dlg.show()
-    win.scorecard_dialog = dlg
-    return dlg
+    return sv.keep("scorecard_dialog", dlg)

@@ -14,16 +14,16 @@ FIT_TIMEOUT_MS = 240_000
 def _open(qtbot, win):
     win.activateWindow()
     qtbot.keyClick(win, QtCore.Qt.Key.Key_M, QtCore.Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: getattr(win, "model_dialog", None) is not None and win.model_dialog.isVisible(), timeout=5_000)
-    return win.model_dialog
+    qtbot.waitUntil(lambda: win.services.kept("model_dialog") is not None and win.services.kept("model_dialog").isVisible(), timeout=5_000)
+    return win.services.kept("model_dialog")
 
 
 def _reopen(qtbot, win):
     """Tools → Liquidation model settings… from the menu (its action, as a click on the menu item runs it)."""
-    old = win.model_dialog
+    old = win.services.kept("model_dialog")
     win.actions_by_name["model"].trigger()
-    qtbot.waitUntil(lambda: win.model_dialog is not old and win.model_dialog.isVisible(), timeout=5_000)
-    return win.model_dialog
+    qtbot.waitUntil(lambda: win.services.kept("model_dialog") is not old and win.services.kept("model_dialog").isVisible(), timeout=5_000)
+    return win.services.kept("model_dialog")
 
 
 def _ok(qtbot, dlg):
@@ -33,7 +33,7 @@ def _ok(qtbot, dlg):
 
 def test_calibrating_on_recorded_liquidations_says_what_was_fitted_and_is_kept(qtbot, demo_window):
     win = demo_window
-    win.model_dialog = None
+    win.services.keep("model_dialog", None)
     dlg = _open(qtbot, win)
     assert dlg.fit_label.text() == NOT_FITTED
     qtbot.mouseClick(dlg.calibrate_button, QtCore.Qt.MouseButton.LeftButton)
@@ -69,7 +69,7 @@ def test_calibrating_on_recorded_liquidations_says_what_was_fitted_and_is_kept(q
 
 def test_calibrating_from_candles_and_oi_alone(qtbot, demo_window):
     win = demo_window
-    win.model_dialog = None
+    win.services.keep("model_dialog", None)
     dlg = _open(qtbot, win)
     qtbot.mouseClick(dlg.calibrate_oi_button, QtCore.Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dlg.fit is not None or "kept" in dlg.status.text() or "failed" in dlg.status.text(),
