@@ -7,6 +7,12 @@ mix gives, per time bucket and side, each tier's estimated liquidated USD per un
 of ``X``); the observed liquidations ``y`` are fitted by ``X w ≈ y`` with ``w >= 0`` (NNLS), lightly
 pulled towards the prior mix so tiers that never liquidate in the window keep a sensible weight, and
 the design is rebuilt at the fitted mix a few times so the linearization is taken where the fit is.
+
+The holding time is not linear in anything: each candidate (8 / 24 / 72 h) gets a design run of its own
+and the events' likelihood picks one. A sink tier (2x) stands for mass no ordinary move liquidates
+(hedges, market makers): the events cannot see it, so its weight is what the liquidating tiers leave of
+the OI-implied mass. With ``train_share`` < 1 the fit sees only the first part of the record and is
+scored on the rest.
 """
 
 from __future__ import annotations
