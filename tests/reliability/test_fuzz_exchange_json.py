@@ -100,7 +100,7 @@ def record_bodies() -> dict:
             adapter.point_at(ex, fake.base_url, None)
             try:
                 await ex.load_markets()
-                market = ex.market(SYMBOL)
+                market = ex.market(adapter.listing(SYMBOL))  # a USDC-settled venue lists it as BTC/USDC:USDC
                 for method in METHODS:
                     log: dict = {}
                     await _call(venue, method, _Recorder(ex, log), market, fake.now_ms)

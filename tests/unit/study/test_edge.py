@@ -38,7 +38,8 @@ def test_no_feedback_market_shows_no_edge(seed):
 
 @pytest.mark.parametrize("seed", [7, 1])
 def test_demo_market_shows_an_edge_when_one_side_is_much_heavier(seed):
-    f = simulate(SimConfig(seed=seed, days=20, truth_every_minutes=0)).frames
+    # The three venues these seeds were chosen on: a fourth registered venue redraws the whole market.
+    f = simulate(SimConfig(seed=seed, days=20, truth_every_minutes=0, venues=("binance", "okx", "bybit"))).frames
     r = run_study(f.candles, f.open_interest, **SETTINGS, thresholds=STRONG)
     assert r.n > 1500
     low, _middle, high = r.buckets
