@@ -1,7 +1,7 @@
 """The long/short account ratio per exchange: long accounts ÷ short accounts, as the venues publish it.
 
-Every venue reports it (Binance's globalLongShortAccountRatio, OKX's long-short-account-ratio, Bybit's
-account-ratio), the demo simulates it; it counts accounts, not position sizes, so 2.0 means twice as
+Binance (globalLongShortAccountRatio), OKX (long-short-account-ratio) and Bybit (account-ratio) publish
+it, Hyperliquid does not ("not available"), the demo simulates it; it counts accounts, not position sizes, so 2.0 means twice as
 many accounts long as short, not twice the money.
 """
 
