@@ -34,7 +34,11 @@ class LongShortPanel(LinesPanel):
         return series_per_exchange(frames.long_short, "ratio", chart.exchanges, chart.timeframe_ms)
 
     def set_view(self, view: PanelView) -> None:
-        self.show_series(view.data or {})
+        lines = view.data or {}
+        self.show_series(lines)
+        missing = [EXCHANGE_NAMES.get(e, e) for e in view.chart.exchanges if e not in lines]
+        title = self.title + (" — not available: " + ", ".join(missing) if missing else "")
+        self.title_item.setHtml(f"<span style='color:{self.theme.muted};font-size:9pt'>{title}</span>")
 
     def fit_y(self, x0: float, x1: float) -> None:
         super().fit_y(x0, x1)
