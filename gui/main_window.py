@@ -15,7 +15,7 @@ from typing import Optional
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from gui import settings as st
-from gui import file_actions, tool_actions, window_state
+from gui import features, file_actions, tool_actions, window_state
 from gui.alerts_feature import AlertsFeature
 from gui.analytics_bridge import ModelSettings
 from gui.menus import build_menus
@@ -95,12 +95,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._connect_controls()
         window_state.restore(self.services, self, self.toolbar, self.alerts, self.set_time_zone)
         apply_qt_theme(QtWidgets.QApplication.instance(), self.theme)
-        from gui.positions import install_positions_ui  # the trader's own positions (accounts, what-if)
-        from gui.study import install_study_ui  # Tools → Signal study…
-        from gui.symbol_search import install_symbol_search
-
-        for install in (install_positions_ui, install_study_ui, install_symbol_search):
-            install(self)
+        features.install_all(self)  # positions, study, symbol search, ...: gui/features.py
         self.open_spec(spec)
 
     def _single_shot(self, ms: int, slot) -> QtCore.QTimer:

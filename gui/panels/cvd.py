@@ -1,9 +1,9 @@
 """CVD, cumulative volume delta, per exchange: taker buys minus taker sells (base asset), summed from
 the first bar of the shown data.
 
-Only where the venue says which side was the taker: Binance's klines carry the taker buy volume, OKX's
-and Bybit's candles do not (live data there shows "not available", never a guessed split); the demo
-simulates it for every venue.
+Only where the venue says which side was the taker: Binance's klines carry the taker buy volume, OKX's,
+Bybit's and Hyperliquid's candles do not (live data there shows "not available", never a guessed
+split); the demo simulates it for every venue.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The long/short account ratio per exchange: long accounts ÷ short accounts, as the venues publish it.
 
-Every venue reports it (Binance's globalLongShortAccountRatio, OKX's long-short-account-ratio, Bybit's
-account-ratio), the demo simulates it; it counts accounts, not position sizes, so 2.0 means twice as
+Binance (globalLongShortAccountRatio), OKX (long-short-account-ratio) and Bybit (account-ratio) publish
+it, Hyperliquid does not ("not available"), the demo simulates it; it counts accounts, not position sizes, so 2.0 means twice as
 many accounts long as short, not twice the money.
 """
 
@@ -34,7 +34,11 @@ class LongShortPanel(LinesPanel):
         return series_per_exchange(frames.long_short, "ratio", chart.exchanges, chart.timeframe_ms)
 
     def set_view(self, view: PanelView) -> None:
-        self.show_series(view.data or {})
+        lines = view.data or {}
+        self.show_series(lines)
+        missing = [EXCHANGE_NAMES.get(e, e) for e in view.chart.exchanges if e not in lines]
+        title = self.title + (" — not available: " + ", ".join(missing) if missing else "")
+        self.title_item.setHtml(f"<span style='color:{self.theme.muted};font-size:9pt'>{title}</span>")
 
     def fit_y(self, x0: float, x1: float) -> None:
         super().fit_y(x0, x1)

@@ -145,3 +145,29 @@ def test_a_new_panel_is_kept_in_the_layout_and_reset_layout_hides_it_again(make_
     click_menu_item(qtbot, again, again.actions_by_name["reset_layout"])
     assert not again.terminal.panel_visible("cvd") and not again.actions_by_name["panel_cvd"].isChecked()
     assert all(again.terminal.panel_visible(n) for n in ("volume", "open_interest", "funding", "liquidations"))
+
+
+def test_long_short_says_not_available_for_a_venue_that_publishes_none(make_window, qtbot, tmp_path):
+    """A venue without account ratios (live Hyperliquid publishes none; here OKX's rows are removed): its
+    row and the title say so, and no line is drawn for it."""
+    from dataclasses import replace
+
+    from market.simulator import DemoSource
+    from market.store import save_snapshot
+
+    src = DemoSource(seed=5, history_days=1)
+    frames = src.history(src.info().symbols[0])
+    src.close()
+    ls = frames.long_short
+    path = save_snapshot(replace(frames, long_short=ls[ls["exchange"] != "okx"].reset_index(drop=True)),
+                         tmp_path / "no-okx-ratio.cascade", source_kind="live")
+    win = make_window(SourceSpec("snapshot", path=str(path)))
+    qtbot.waitUntil(lambda: win.terminal.has_drawn_data(), timeout=20000)
+    click_menu_item(qtbot, win, win.actions_by_name["panel_long_short"])
+    qtbot.waitUntil(lambda: win.terminal.chart is not None and "long_short" in win.terminal.chart.panel_data, timeout=15000)
+    panel = win.terminal.panels["long_short"]
+    assert "okx" not in panel.curves and "binance" in panel.curves
+    assert "not available: OKX" in plain(panel.title_item.toHtml())
+    win.terminal._fit_all()
+    rows = {label: value for label, value, _ in win.terminal.side_info["long_short"].rows}
+    assert rows["OKX"] == "not available" and rows["Binance"].endswith("% long")
