@@ -172,6 +172,17 @@ def taker_buy_share(volume, taker_buy_volume, params: ModelParams) -> np.ndarray
     return np.where(np.isfinite(s) & (v > 0), np.clip(s, 0.0, 1.0), 0.5)
 
 
+def liq_prices(entry: np.ndarray, params: ModelParams, out: np.ndarray) -> np.ndarray:
+    """Liquidation prices of the cohorts opened at these entries, written into ``out`` (openings, 2, tiers)."""
+    lev = np.asarray(params.leverages, dtype=float)
+    mmr = params.mmr()
+    num = np.array([1.0 - LONG * (1.0 / lev), 1.0 - SHORT * (1.0 / lev)])[None, :, :]
+    den = np.array([1.0 - LONG * mmr, 1.0 - SHORT * mmr])[None, :, None]
+    np.multiply(np.asarray(entry, float)[:, None, None], num, out=out)
+    np.divide(out, den, out=out)
+    return out
+
+
 def cohort_grid(d_oi: np.ndarray, share: np.ndarray, entry: np.ndarray, params: ModelParams,
                 out_liq: np.ndarray | None = None, out_qty: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Liquidation prices and sizes of the cohorts opened by these candles, shape (candles, 2, tiers).
@@ -518,9 +529,17 @@ class LiquidationModel:
             # Room for about a day of updates, so the first updates do not copy the history.
             for buf in (v.c_liq, v.c_qty, v.c_rem):
                 buf.reserve(len(rising) * 2 * k + 4096 * 2 * k)
-            liq3, rem3 = v.add_openings(rising, np.zeros(len(rising)), entry, np.zeros(len(rising)), share, p)
+            r, k2 = len(rising), 2 * k
+            v.o_bar.append(rising)
+            v.o_g.append(np.zeros(r))
+            v.o_entry.append(entry)
+            liq3 = v.c_liq.grow(r * k2).reshape(r, 2, k)
+            v.c_qty.grow(r * k2)  # written by _settle_sizes
+            rem3 = v.c_rem.grow(r * k2).reshape(r, 2, k)
             self._venues[name] = v
-            if not self._copy_crossings(crossings_from, v, entry, rem3):
+            if not self._copy_crossings(crossings_from, v, entry, liq3, rem3):
+                liq_prices(entry, p, liq3)
+                rem3[:] = NEVER
                 self._consume_all([(v, liq3, rem3)])
             self._settle_sizes(v, rising, entry, share, keep, lam)
             # The open sets of the incremental path are built by the first update that needs them:
@@ -534,7 +553,7 @@ class LiquidationModel:
             v.settle_cache = {}
 
     def _copy_crossings(self, other: "LiquidationModel | None", v: _Venue, entry: np.ndarray,
-                        rem3: np.ndarray) -> bool:
+                        liq3: np.ndarray, rem3: np.ndarray) -> bool:
         """Take ``v``'s crossings from the same venue of ``other`` if they are certainly the same."""
         if other is None or other.tf != self.tf or other.params.entry != self.params.entry \
                 or other.params.mmr() != self.params.mmr():
@@ -553,9 +572,11 @@ class LiquidationModel:
         tiers = [theirs.index(lev) for lev in self.params.leverages]
         if tiers == list(range(o.k)):
             rem3[:] = o.c_rem.view.reshape(o.n_open, 2, o.k)
+            liq3[:] = o.c_liq.view.reshape(o.n_open, 2, o.k)
             v.settle_cache = o.settle_cache  # the same cohorts, consumed at the same candles
         else:
             rem3[:] = o.c_rem.view.reshape(o.n_open, 2, o.k)[:, :, tiers]
+            liq3[:] = o.c_liq.view.reshape(o.n_open, 2, o.k)[:, :, tiers]
         return True
 
     _FIXED_POINT_PASSES = 30
@@ -588,34 +609,33 @@ class LiquidationModel:
             return log_p, (log_p - decay if lam else log_p)
 
         rem = v.c_rem.view
-        consumed = np.flatnonzero(rem != NEVER)
         liq = np.zeros(n)
         w = p.normalized_weights()
-        if len(consumed) and n:
+        # What follows from the crossings alone is shared by models that share them (the ensemble).
+        sc = v.settle_cache
+        if not sc:
+            consumed = np.flatnonzero(rem != NEVER)
+            c_bar = rem[consumed]
+            o_bar = rising[consumed // k2]  # candle of each consumed cohort's opening
+            is_ev = np.bincount(c_bar, minlength=n) > 0 if n else np.zeros(0, bool)
+            rank = np.cumsum(is_ev) - 1
+            chain = is_ev[o_bar]  # openings whose own size depends on a credit
+            e_of = rank[c_bar]
+            fixed = np.flatnonzero(~chain)
+            # Fixed part (openings without credit) grouped by (consuming candle, stretch of D): a stable
+            # sort by candle keeps each candle's cohorts in opening order, so stretches are runs.
+            if len(fixed):
+                fixed = fixed[_stable_order(e_of[fixed], int(rank[-1]) + 1)]
+            chain = np.flatnonzero(chain)
+            sc.update(events=np.flatnonzero(is_ev), f_cons=consumed[fixed], f_bar=c_bar[fixed], f_o=o_bar[fixed],
+                      f_e=e_of[fixed], c_cons=consumed[chain], c_bar=c_bar[chain], c_o=o_bar[chain],
+                      c_e=e_of[chain], ev_pos=rank[o_bar[chain]])
+        if len(sc["f_cons"]) + len(sc["c_cons"]) and n:
             unit = np.empty((len(rising), 2, v.k))  # size per unit opened, per cohort
             np.multiply(share[:, None], w[None, :], out=unit[:, 0, :])
             np.multiply((1.0 - share)[:, None], w[None, :], out=unit[:, 1, :])
-            coef = unit.ravel()[consumed]
-            del unit
-            # What follows from the crossings alone is shared by models that share them (the ensemble).
-            sc = v.settle_cache
-            if sc.get("n") != (n, len(consumed)):
-                sc.clear()
-                c_bar = rem[consumed]
-                o_bar = rising[consumed // k2]  # candle of each consumed cohort's opening
-                is_ev = np.bincount(c_bar, minlength=n) > 0
-                rank = np.cumsum(is_ev) - 1
-                chain = is_ev[o_bar]  # openings whose own size depends on a credit
-                e_of = rank[c_bar]
-                fixed = np.flatnonzero(~chain)
-                # Fixed part (openings without credit) grouped by (consuming candle, stretch of D): a
-                # stable sort by candle keeps each candle's cohorts in opening order, so stretches are runs.
-                fixed = fixed[_stable_order(e_of[fixed], int(rank[-1]) + 1)]
-                chain = np.flatnonzero(chain)
-                sc.update(n=(n, len(consumed)), events=np.flatnonzero(is_ev), c_bar=c_bar, o_bar=o_bar,
-                          chain=chain, ev_pos=rank[o_bar[chain]], fixed=fixed, e_of=e_of)
-            events, c_bar, o_bar, e_of = sc["events"], sc["c_bar"], sc["o_bar"], sc["e_of"]
-            chain, ev_pos, fixed = sc["chain"], sc["ev_pos"], sc["fixed"]
+            unit = unit.ravel()
+            events, ev_pos = sc["events"], sc["ev_pos"]
             ne = len(events)
             _log_p0, g0 = survival(lf0)
             # Candles where the credit can change survival: OI falls faster than turnover (a credit
@@ -631,12 +651,15 @@ class LiquidationModel:
             is_f = np.zeros(n, np.int64)
             is_f[f_at] = 1
             b_of_bar = np.cumsum(is_f)
-            c_o, c_e = o_bar[chain], e_of[chain]
-            c_w = coef[chain] * np.exp(g0[c_bar[chain] - 1] - g0[c_o])
+            c_o, c_e = sc["c_o"], sc["c_e"]
+            c_w = unit[sc["c_cons"]] * np.exp(g0[sc["c_bar"] - 1] - g0[c_o])
             c_b = b_of_bar[c_o]
-            f_o, f_e = o_bar[fixed], e_of[fixed]
-            f_b = b_of_bar[f_o]
-            f_w = coef[fixed] * d0[f_o] * np.exp(g0[c_bar[fixed] - 1] - g0[f_o])
+            f_o, f_e = sc["f_o"], sc["f_e"]
+            f_b = b_of_bar[f_o] if nf else None
+            f_w = unit[sc["f_cons"]]
+            f_w *= d0[f_o]
+            f_w *= np.exp(g0[sc["f_bar"] - 1] - g0[f_o])
+            del unit
             run = np.empty(len(f_e), bool)
             if len(run):
                 run[0] = True
@@ -644,7 +667,8 @@ class LiquidationModel:
                 if nf:
                     run[1:] |= f_b[1:] != f_b[:-1]
             k_w = np.bincount(np.cumsum(run) - 1, f_w) if len(run) else np.zeros(0)
-            k_e, k_b = f_e[run], f_b[run]
+            k_e = f_e[run]
+            k_b = f_b[run] if nf else np.zeros(len(k_e), np.int64)
             k_a = a_ev[k_e]
             c_a = a_ev[c_e]
             f_pos = np.flatnonzero(can)
