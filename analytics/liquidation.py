@@ -21,8 +21,8 @@ Steps 3 and 5 are one multiplicative weight per candle, so a cohort's size at ca
 ``qty × exp(G[i] - G[open])`` with ``G`` a running sum; consumption does not depend on sizes, so each
 cohort's consumption candle is found independently by a range-minimum query (``analytics.crossing``).
 Sizes do depend on ``L``, which depends on earlier sizes: the full computation solves that by a fixed
-point over whole-history vector passes (the crossings are found once), the incremental one exactly,
-candle by candle.
+point on the consuming candles only (the crossings are found once, see ``_settle_sizes``), the
+incremental one exactly, candle by candle.
 That makes the full computation a handful of vector passes, and an update with one new candle touches
 only the open cohorts near the new high and low.
 
@@ -32,6 +32,7 @@ with ``ts <= t``, exactly what ``MarketFrames.known_at(t)`` keeps.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
@@ -415,6 +416,12 @@ def _by_exchange(df: pd.DataFrame | None, cols: Iterable[str]) -> dict[str, dict
     return out
 
 
+def _oi_scalar(v: "_Venue", at: int) -> float:
+    """``oi_asof`` of one instant: the last measurement at or before it, NaN before the first."""
+    i = int(v.oi_ts.view.searchsorted(at, side="right")) - 1
+    return float(v.oi_base.data[i]) if i >= 0 else math.nan
+
+
 def _column(df: pd.DataFrame, name: str) -> np.ndarray:
     """One column as an array. ``df[name]`` builds a Series first, which costs more than the per-candle
     update itself; pandas' column accessor is used where it exists."""
@@ -477,10 +484,19 @@ class LiquidationModel:
         self.params = params or ModelParams()
         self.tf = int(timeframe_ms)
         self._venues: dict[str, _Venue] = {}
-        # How many whole-history passes settle the liquidation credit (see ``_settle_sizes``): the default
+        self._parts: tuple | None = None  # the frames of the last ingest split by venue, while kept as scratch
+        # How many passes settle the liquidation credit (see ``_settle_sizes``): the default
         # runs to float precision, so ``ingest`` equals candle-by-candle ``update``; fewer passes trade a
         # small error for speed where the result is an approximation anyway (the ranges' ensemble).
         self.fixed_point_passes = self._FIXED_POINT_PASSES if fixed_point_passes is None else max(1, int(fixed_point_passes))
+        # Per-candle constants of the incremental path.
+        p = self.params
+        self._keep = p.turnover_keep(self.tf)
+        self._lam = p.decay_rate_per_ms()
+        self._w = p.normalized_weights()
+        lev = np.asarray(p.leverages, dtype=float)
+        self._liq_num = np.array([1.0 - LONG * (1.0 / lev), 1.0 - SHORT * (1.0 / lev)])
+        self._liq_den = np.array([1.0 - LONG * p.mmr(), 1.0 - SHORT * p.mmr()])[:, None]
 
     # -- building ---------------------------------------------------------------------------
 
@@ -504,8 +520,13 @@ class LiquidationModel:
         lam = p.decay_rate_per_ms()
         keep = p.turnover_keep(self.tf)
         k = len(p.leverages)
-        cparts = _by_exchange(candles, [c for c in _CANDLE_COLS if candles is not None and c in candles.columns])
-        oparts = _by_exchange(open_interest, ["ts", "oi_base"])
+        shared = getattr(crossings_from, "_parts", None)
+        if shared is not None and shared[0] is candles and shared[1] is open_interest:
+            cparts, oparts = shared[2], shared[3]  # the same frames, split by venue already
+        else:
+            cparts = _by_exchange(candles, [c for c in _CANDLE_COLS if candles is not None and c in candles.columns])
+            oparts = _by_exchange(open_interest, ["ts", "oi_base"])
+        self._parts = (candles, open_interest, cparts, oparts) if keep_scratch else None
         self._venues = {}
         empty = {c: np.empty(0, np.int64 if c == "ts" else float) for c in _CANDLE_COLS}
         pending = []
@@ -549,6 +570,7 @@ class LiquidationModel:
             self.release_scratch()
 
     def release_scratch(self) -> None:
+        self._parts = None
         for v in self._venues.values():
             v.settle_cache = {}
 
@@ -755,27 +777,61 @@ class LiquidationModel:
         return self._venues[name]
 
     def _step(self, v: _Venue, bar: Mapping[str, np.ndarray]) -> None:
-        """One new candle: consume what it reaches, then weigh and open as the full computation does."""
+        """One new candle: consume what it reaches, then weigh and open as the full computation does.
+
+        Scalar arithmetic (the same formulas as ``oi_step``, ``entry_prices``, ``taker_buy_share`` and
+        ``cohort_grid``): on one candle, numpy's per-call overhead would be most of the cost."""
         p = self.params
-        ts = bar["ts"]
+        t = int(bar["ts"][0])
+        low, high, close = float(bar["low"][0]), float(bar["high"][0]), float(bar["close"][0])
         m = v.n_bars
         if m == 0:
-            v.ref_ms = int(ts[0]) + self.tf
-        hit = v.consume(m, float(bar["low"][0]), float(bar["high"][0]))
-        credit = np.array([v.liquidated_base(hit, m - 1)])
-        d, frac = oi_change(ts, self.tf, v.oi_ts.view, v.oi_base.view, p.turnover_keep(self.tf), credit)
-        log_p = (v.log_p.view[-1] if m else 0.0) + np.log(frac)
-        lam = p.decay_rate_per_ms()
-        g = log_p - lam * (ts + self.tf - v.ref_ms).astype(float) if lam else log_p
-        for buf, arr in ((v.bar_ts, ts), (v.low, bar["low"]), (v.high, bar["high"]), (v.close, bar["close"]),
-                         (v.log_p, log_p), (v.g, g)):
-            buf.push(arr[0])
-        if d[0] > 0:
-            entry = entry_prices(bar["high"], bar["low"], bar["close"], bar["volume"], bar["quote_volume"], p)
-            share = taker_buy_share(bar["volume"], bar["taker_buy_volume"], p)
+            v.ref_ms = t + self.tf
+        hit = v.consume(m, low, high)
+        credit = v.liquidated_base(hit, m - 1)
+        before, after = _oi_scalar(v, t), _oi_scalar(v, t + self.tf)
+        keep = self._keep
+        d, frac = 0.0, 1.0
+        if math.isfinite(before) and math.isfinite(after):
+            # Never credit more than the OI there was: the model's mass can exceed a glitching OI feed.
+            before -= min(credit, before if before > 0 else 0.0)
+            d = max(after - before * keep, 0.0)
+            frac = min(keep, after / before if before > 0 else 1.0)
+            frac = min(max(frac, 1e-12), 1.0) if frac == frac else 1.0
+        log_p = (float(v.log_p.view[-1]) if m else 0.0) + math.log(frac)
+        g = log_p - self._lam * float(t + self.tf - v.ref_ms) if self._lam else log_p
+        v.bar_ts.push(t)
+        v.low.push(low)
+        v.high.push(high)
+        v.close.push(close)
+        v.log_p.push(log_p)
+        v.g.push(g)
+        if d > 0:
+            volume = float(bar["volume"][0])
+            entry = (high + low + close) / 3.0
+            if p.entry == ENTRY_VWAP and volume > 0:
+                vwap = float(bar["quote_volume"][0]) / volume
+                if math.isfinite(vwap) and low <= vwap <= high:
+                    entry = vwap
+            share = 0.5
+            if p.taker_split and volume > 0:
+                s = float(bar["taker_buy_volume"][0]) / volume
+                if math.isfinite(s):
+                    share = min(max(s, 0.0), 1.0)
             first = v.n_open
-            liq3, rem3 = v.add_openings(np.array([m], np.int64), g, entry, d, share, p)
-            v.index_alive(first, liq3, rem3, new_candle=True)
+            v.o_bar.push(m)
+            v.o_g.push(g)
+            v.o_entry.push(entry)
+            k2 = 2 * v.k
+            liq = v.c_liq.grow(k2).reshape(1, 2, v.k)
+            np.multiply(entry, self._liq_num, out=liq[0])
+            np.divide(liq[0], self._liq_den, out=liq[0])
+            qty = v.c_qty.grow(k2).reshape(2, v.k)
+            np.multiply(d * share, self._w, out=qty[0])
+            np.multiply(d * (1.0 - share), self._w, out=qty[1])
+            rem = v.c_rem.grow(k2)
+            rem[:] = NEVER
+            v.index_alive(first, liq, rem.reshape(1, 2, v.k), new_candle=True)
 
     # -- reading ----------------------------------------------------------------------------
 
