@@ -92,6 +92,7 @@ def _one(days: int, d: Path) -> dict:
 
 def run() -> dict:
     rows = []
+    child.warm_bytecode()
     with tempfile.TemporaryDirectory(prefix="cascade-bench-scale-") as tmp:
         for days in _sizes():
             try:
