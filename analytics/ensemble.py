@@ -39,8 +39,8 @@ PASSIVE_SHARES: tuple[float, ...] = (0.1, 0.4)
 PASSIVE_LEVERAGE = 2.0
 RANGE_QUANTILES = (0.1, 0.9)
 # Passes of the liquidation credit's fixed point in the ensemble's runs: 6 leave at-risk figures within
-# about 3e-5 of the settled ones on a 30-day demo (3 passes: 0.4 %) at 60 % of the cost; the reweighting
-# itself is a percent-level approximation, so settling further buys nothing.
+# about 3e-5 of the settled ones on a 30-day demo (3 passes: 0.4 %); the reweighting itself is a
+# percent-level approximation, so settling further (about 20 more passes per venue and run) buys nothing.
 ENSEMBLE_PASSES = 6
 
 

@@ -21,8 +21,8 @@ Steps 3 and 5 are one multiplicative weight per candle, so a cohort's size at ca
 ``qty × exp(G[i] - G[open])`` with ``G`` a running sum; consumption does not depend on sizes, so each
 cohort's consumption candle is found independently by a range-minimum query (``analytics.crossing``).
 Sizes do depend on ``L``, which depends on earlier sizes: the full computation solves that by a fixed
-point over whole-history vector passes (the crossings are found once), the incremental one exactly,
-candle by candle.
+point on the consuming candles only (the crossings are found once, see ``_settle_sizes``), the
+incremental one exactly, candle by candle.
 That makes the full computation a handful of vector passes, and an update with one new candle touches
 only the open cohorts near the new high and low.
 
@@ -32,6 +32,7 @@ with ``ts <= t``, exactly what ``MarketFrames.known_at(t)`` keeps.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
@@ -168,6 +169,17 @@ def taker_buy_share(volume, taker_buy_volume, params: ModelParams) -> np.ndarray
     with np.errstate(divide="ignore", invalid="ignore"):
         s = np.asarray(taker_buy_volume, float) / v
     return np.where(np.isfinite(s) & (v > 0), np.clip(s, 0.0, 1.0), 0.5)
+
+
+def liq_prices(entry: np.ndarray, params: ModelParams, out: np.ndarray) -> np.ndarray:
+    """Liquidation prices of the cohorts opened at these entries, written into ``out`` (openings, 2, tiers)."""
+    lev = np.asarray(params.leverages, dtype=float)
+    mmr = params.mmr()
+    num = np.array([1.0 - LONG * (1.0 / lev), 1.0 - SHORT * (1.0 / lev)])[None, :, :]
+    den = np.array([1.0 - LONG * mmr, 1.0 - SHORT * mmr])[None, :, None]
+    np.multiply(np.asarray(entry, float)[:, None, None], num, out=out)
+    np.divide(out, den, out=out)
+    return out
 
 
 def cohort_grid(d_oi: np.ndarray, share: np.ndarray, entry: np.ndarray, params: ModelParams,
@@ -402,6 +414,12 @@ def _by_exchange(df: pd.DataFrame | None, cols: Iterable[str]) -> dict[str, dict
     return out
 
 
+def _oi_scalar(v: "_Venue", at: int) -> float:
+    """``oi_asof`` of one instant: the last measurement at or before it, NaN before the first."""
+    i = int(v.oi_ts.view.searchsorted(at, side="right")) - 1
+    return float(v.oi_base.data[i]) if i >= 0 else math.nan
+
+
 def _column(df: pd.DataFrame, name: str) -> np.ndarray:
     """One column as an array. ``df[name]`` builds a Series first, which costs more than the per-candle
     update itself; pandas' column accessor is used where it exists."""
@@ -464,10 +482,19 @@ class LiquidationModel:
         self.params = params or ModelParams()
         self.tf = int(timeframe_ms)
         self._venues: dict[str, _Venue] = {}
-        # How many whole-history passes settle the liquidation credit (see ``_settle_sizes``): the default
+        self._parts: tuple | None = None  # the frames of the last ingest split by venue, while kept as scratch
+        # How many passes settle the liquidation credit (see ``_settle_sizes``): the default
         # runs to float precision, so ``ingest`` equals candle-by-candle ``update``; fewer passes trade a
         # small error for speed where the result is an approximation anyway (the ranges' ensemble).
         self.fixed_point_passes = self._FIXED_POINT_PASSES if fixed_point_passes is None else max(1, int(fixed_point_passes))
+        # Per-candle constants of the incremental path.
+        p = self.params
+        self._keep = p.turnover_keep(self.tf)
+        self._lam = p.decay_rate_per_ms()
+        self._w = p.normalized_weights()
+        lev = np.asarray(p.leverages, dtype=float)
+        self._liq_num = np.array([1.0 - LONG * (1.0 / lev), 1.0 - SHORT * (1.0 / lev)])
+        self._liq_den = np.array([1.0 - LONG * p.mmr(), 1.0 - SHORT * p.mmr()])[:, None]
 
     # -- building ---------------------------------------------------------------------------
 
@@ -491,8 +518,13 @@ class LiquidationModel:
         lam = p.decay_rate_per_ms()
         keep = p.turnover_keep(self.tf)
         k = len(p.leverages)
-        cparts = _by_exchange(candles, [c for c in _CANDLE_COLS if candles is not None and c in candles.columns])
-        oparts = _by_exchange(open_interest, ["ts", "oi_base"])
+        shared = getattr(crossings_from, "_parts", None)
+        if shared is not None and shared[0] is candles and shared[1] is open_interest:
+            cparts, oparts = shared[2], shared[3]  # the same frames, split by venue already
+        else:
+            cparts = _by_exchange(candles, [c for c in _CANDLE_COLS if candles is not None and c in candles.columns])
+            oparts = _by_exchange(open_interest, ["ts", "oi_base"])
+        self._parts = (candles, open_interest, cparts, oparts) if keep_scratch else None
         self._venues = {}
         empty = {c: np.empty(0, np.int64 if c == "ts" else float) for c in _CANDLE_COLS}
         pending = []
@@ -516,9 +548,17 @@ class LiquidationModel:
             # Room for about a day of updates, so the first updates do not copy the history.
             for buf in (v.c_liq, v.c_qty, v.c_rem):
                 buf.reserve(len(rising) * 2 * k + 4096 * 2 * k)
-            liq3, rem3 = v.add_openings(rising, np.zeros(len(rising)), entry, np.zeros(len(rising)), share, p)
+            r, k2 = len(rising), 2 * k
+            v.o_bar.append(rising)
+            v.o_g.append(np.zeros(r))
+            v.o_entry.append(entry)
+            liq3 = v.c_liq.grow(r * k2).reshape(r, 2, k)
+            v.c_qty.grow(r * k2)  # written by _settle_sizes
+            rem3 = v.c_rem.grow(r * k2).reshape(r, 2, k)
             self._venues[name] = v
-            if not self._copy_crossings(crossings_from, v, entry, rem3):
+            if not self._copy_crossings(crossings_from, v, entry, liq3, rem3):
+                liq_prices(entry, p, liq3)
+                rem3[:] = NEVER
                 self._consume_all([(v, liq3, rem3)])
             self._settle_sizes(v, rising, entry, share, keep, lam)
             # The open sets of the incremental path are built by the first update that needs them:
@@ -528,11 +568,12 @@ class LiquidationModel:
             self.release_scratch()
 
     def release_scratch(self) -> None:
+        self._parts = None
         for v in self._venues.values():
             v.settle_cache = {}
 
     def _copy_crossings(self, other: "LiquidationModel | None", v: _Venue, entry: np.ndarray,
-                        rem3: np.ndarray) -> bool:
+                        liq3: np.ndarray, rem3: np.ndarray) -> bool:
         """Take ``v``'s crossings from the same venue of ``other`` if they are certainly the same."""
         if other is None or other.tf != self.tf or other.params.entry != self.params.entry \
                 or other.params.mmr() != self.params.mmr():
@@ -551,9 +592,11 @@ class LiquidationModel:
         tiers = [theirs.index(lev) for lev in self.params.leverages]
         if tiers == list(range(o.k)):
             rem3[:] = o.c_rem.view.reshape(o.n_open, 2, o.k)
+            liq3[:] = o.c_liq.view.reshape(o.n_open, 2, o.k)
             v.settle_cache = o.settle_cache  # the same cohorts, consumed at the same candles
         else:
             rem3[:] = o.c_rem.view.reshape(o.n_open, 2, o.k)[:, :, tiers]
+            liq3[:] = o.c_liq.view.reshape(o.n_open, 2, o.k)[:, :, tiers]
         return True
 
     _FIXED_POINT_PASSES = 30
@@ -586,34 +629,33 @@ class LiquidationModel:
             return log_p, (log_p - decay if lam else log_p)
 
         rem = v.c_rem.view
-        consumed = np.flatnonzero(rem != NEVER)
         liq = np.zeros(n)
         w = p.normalized_weights()
-        if len(consumed) and n:
+        # What follows from the crossings alone is shared by models that share them (the ensemble).
+        sc = v.settle_cache
+        if not sc:
+            consumed = np.flatnonzero(rem != NEVER)
+            c_bar = rem[consumed]
+            o_bar = rising[consumed // k2]  # candle of each consumed cohort's opening
+            is_ev = np.bincount(c_bar, minlength=n) > 0 if n else np.zeros(0, bool)
+            rank = np.cumsum(is_ev) - 1
+            chain = is_ev[o_bar]  # openings whose own size depends on a credit
+            e_of = rank[c_bar]
+            fixed = np.flatnonzero(~chain)
+            # Fixed part (openings without credit) grouped by (consuming candle, stretch of D): a stable
+            # sort by candle keeps each candle's cohorts in opening order, so stretches are runs.
+            if len(fixed):
+                fixed = fixed[_stable_order(e_of[fixed], int(rank[-1]) + 1)]
+            chain = np.flatnonzero(chain)
+            sc.update(events=np.flatnonzero(is_ev), f_cons=consumed[fixed], f_bar=c_bar[fixed], f_o=o_bar[fixed],
+                      f_e=e_of[fixed], c_cons=consumed[chain], c_bar=c_bar[chain], c_o=o_bar[chain],
+                      c_e=e_of[chain], ev_pos=rank[o_bar[chain]])
+        if len(sc["f_cons"]) + len(sc["c_cons"]) and n:
             unit = np.empty((len(rising), 2, v.k))  # size per unit opened, per cohort
             np.multiply(share[:, None], w[None, :], out=unit[:, 0, :])
             np.multiply((1.0 - share)[:, None], w[None, :], out=unit[:, 1, :])
-            coef = unit.ravel()[consumed]
-            del unit
-            # What follows from the crossings alone is shared by models that share them (the ensemble).
-            sc = v.settle_cache
-            if sc.get("n") != (n, len(consumed)):
-                sc.clear()
-                c_bar = rem[consumed]
-                o_bar = rising[consumed // k2]  # candle of each consumed cohort's opening
-                is_ev = np.bincount(c_bar, minlength=n) > 0
-                rank = np.cumsum(is_ev) - 1
-                chain = is_ev[o_bar]  # openings whose own size depends on a credit
-                e_of = rank[c_bar]
-                fixed = np.flatnonzero(~chain)
-                # Fixed part (openings without credit) grouped by (consuming candle, stretch of D): a
-                # stable sort by candle keeps each candle's cohorts in opening order, so stretches are runs.
-                fixed = fixed[_stable_order(e_of[fixed], int(rank[-1]) + 1)]
-                chain = np.flatnonzero(chain)
-                sc.update(n=(n, len(consumed)), events=np.flatnonzero(is_ev), c_bar=c_bar, o_bar=o_bar,
-                          chain=chain, ev_pos=rank[o_bar[chain]], fixed=fixed, e_of=e_of)
-            events, c_bar, o_bar, e_of = sc["events"], sc["c_bar"], sc["o_bar"], sc["e_of"]
-            chain, ev_pos, fixed = sc["chain"], sc["ev_pos"], sc["fixed"]
+            unit = unit.ravel()
+            events, ev_pos = sc["events"], sc["ev_pos"]
             ne = len(events)
             _log_p0, g0 = survival(lf0)
             # Candles where the credit can change survival: OI falls faster than turnover (a credit
@@ -629,12 +671,15 @@ class LiquidationModel:
             is_f = np.zeros(n, np.int64)
             is_f[f_at] = 1
             b_of_bar = np.cumsum(is_f)
-            c_o, c_e = o_bar[chain], e_of[chain]
-            c_w = coef[chain] * np.exp(g0[c_bar[chain] - 1] - g0[c_o])
+            c_o, c_e = sc["c_o"], sc["c_e"]
+            c_w = unit[sc["c_cons"]] * np.exp(g0[sc["c_bar"] - 1] - g0[c_o])
             c_b = b_of_bar[c_o]
-            f_o, f_e = o_bar[fixed], e_of[fixed]
-            f_b = b_of_bar[f_o]
-            f_w = coef[fixed] * d0[f_o] * np.exp(g0[c_bar[fixed] - 1] - g0[f_o])
+            f_o, f_e = sc["f_o"], sc["f_e"]
+            f_b = b_of_bar[f_o] if nf else None
+            f_w = unit[sc["f_cons"]]
+            f_w *= d0[f_o]
+            f_w *= np.exp(g0[sc["f_bar"] - 1] - g0[f_o])
+            del unit
             run = np.empty(len(f_e), bool)
             if len(run):
                 run[0] = True
@@ -642,7 +687,8 @@ class LiquidationModel:
                 if nf:
                     run[1:] |= f_b[1:] != f_b[:-1]
             k_w = np.bincount(np.cumsum(run) - 1, f_w) if len(run) else np.zeros(0)
-            k_e, k_b = f_e[run], f_b[run]
+            k_e = f_e[run]
+            k_b = f_b[run] if nf else np.zeros(len(k_e), np.int64)
             k_a = a_ev[k_e]
             c_a = a_ev[c_e]
             f_pos = np.flatnonzero(can)
@@ -729,27 +775,61 @@ class LiquidationModel:
         return self._venues[name]
 
     def _step(self, v: _Venue, bar: Mapping[str, np.ndarray]) -> None:
-        """One new candle: consume what it reaches, then weigh and open as the full computation does."""
+        """One new candle: consume what it reaches, then weigh and open as the full computation does.
+
+        Scalar arithmetic (the same formulas as ``oi_step``, ``entry_prices``, ``taker_buy_share`` and
+        ``cohort_grid``): on one candle, numpy's per-call overhead would be most of the cost."""
         p = self.params
-        ts = bar["ts"]
+        t = int(bar["ts"][0])
+        low, high, close = float(bar["low"][0]), float(bar["high"][0]), float(bar["close"][0])
         m = v.n_bars
         if m == 0:
-            v.ref_ms = int(ts[0]) + self.tf
-        hit = v.consume(m, float(bar["low"][0]), float(bar["high"][0]))
-        credit = np.array([v.liquidated_base(hit, m - 1)])
-        d, frac = oi_change(ts, self.tf, v.oi_ts.view, v.oi_base.view, p.turnover_keep(self.tf), credit)
-        log_p = (v.log_p.view[-1] if m else 0.0) + np.log(frac)
-        lam = p.decay_rate_per_ms()
-        g = log_p - lam * (ts + self.tf - v.ref_ms).astype(float) if lam else log_p
-        for buf, arr in ((v.bar_ts, ts), (v.low, bar["low"]), (v.high, bar["high"]), (v.close, bar["close"]),
-                         (v.log_p, log_p), (v.g, g)):
-            buf.push(arr[0])
-        if d[0] > 0:
-            entry = entry_prices(bar["high"], bar["low"], bar["close"], bar["volume"], bar["quote_volume"], p)
-            share = taker_buy_share(bar["volume"], bar["taker_buy_volume"], p)
+            v.ref_ms = t + self.tf
+        hit = v.consume(m, low, high)
+        credit = v.liquidated_base(hit, m - 1)
+        before, after = _oi_scalar(v, t), _oi_scalar(v, t + self.tf)
+        keep = self._keep
+        d, frac = 0.0, 1.0
+        if math.isfinite(before) and math.isfinite(after):
+            # Never credit more than the OI there was: the model's mass can exceed a glitching OI feed.
+            before -= min(credit, before if before > 0 else 0.0)
+            d = max(after - before * keep, 0.0)
+            frac = min(keep, after / before if before > 0 else 1.0)
+            frac = min(max(frac, 1e-12), 1.0) if frac == frac else 1.0
+        log_p = (float(v.log_p.view[-1]) if m else 0.0) + math.log(frac)
+        g = log_p - self._lam * float(t + self.tf - v.ref_ms) if self._lam else log_p
+        v.bar_ts.push(t)
+        v.low.push(low)
+        v.high.push(high)
+        v.close.push(close)
+        v.log_p.push(log_p)
+        v.g.push(g)
+        if d > 0:
+            volume = float(bar["volume"][0])
+            entry = (high + low + close) / 3.0
+            if p.entry == ENTRY_VWAP and volume > 0:
+                vwap = float(bar["quote_volume"][0]) / volume
+                if math.isfinite(vwap) and low <= vwap <= high:
+                    entry = vwap
+            share = 0.5
+            if p.taker_split and volume > 0:
+                s = float(bar["taker_buy_volume"][0]) / volume
+                if math.isfinite(s):
+                    share = min(max(s, 0.0), 1.0)
             first = v.n_open
-            liq3, rem3 = v.add_openings(np.array([m], np.int64), g, entry, d, share, p)
-            v.index_alive(first, liq3, rem3, new_candle=True)
+            v.o_bar.push(m)
+            v.o_g.push(g)
+            v.o_entry.push(entry)
+            k2 = 2 * v.k
+            liq = v.c_liq.grow(k2).reshape(1, 2, v.k)
+            np.multiply(entry, self._liq_num, out=liq[0])
+            np.divide(liq[0], self._liq_den, out=liq[0])
+            qty = v.c_qty.grow(k2).reshape(2, v.k)
+            np.multiply(d * share, self._w, out=qty[0])
+            np.multiply(d * (1.0 - share), self._w, out=qty[1])
+            rem = v.c_rem.grow(k2)
+            rem[:] = NEVER
+            v.index_alive(first, liq, rem.reshape(1, 2, v.k), new_candle=True)
 
     # -- reading ----------------------------------------------------------------------------
 

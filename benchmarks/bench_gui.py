@@ -159,6 +159,7 @@ def run() -> dict:
 
     out: dict = {"load_average_1m_start": round(os.getloadavg()[0], 2), "pairs": PAIRS}
     note = child.finplot_available()
+    child.warm_bytecode()
     if note:
         out["finplot_note"] = note
     with tempfile.TemporaryDirectory(prefix="cascade-bench-gui-") as tmp:

@@ -26,6 +26,15 @@ DAY_S = 86_400.0
 
 
 def _rss_mb() -> float:
+    """Peak RSS of this process: VmHWM, since ru_maxrss starts from the launching process's own peak
+    (a bench process that has grown would lend its size to every probe)."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
