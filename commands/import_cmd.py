@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from analytics.report import utc_minute
+from commands.argtypes import positive_float
 from commands.errors import CommandError, printable
 from market.archive import ArchiveError, ImportProblem, binance_symbol, import_files
 from market.series import EXCHANGES, SERIES_COLUMNS, MarketFrames
@@ -44,6 +45,22 @@ def describe_frames(frames: MarketFrames) -> str:
         ends.append(rng[1])
     span = f"{utc_minute(min(starts))} to {utc_minute(max(ends))} UTC" if starts else "no rows"
     return f"{', '.join(parts) or 'no rows'}; {span}; {', '.join(frames.exchanges()) or '-'}; {frames.symbol}"
+
+
+HELP = "import Binance archive, Coinalyze, OHLCV or open-interest files into a snapshot"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("paths", nargs="+", metavar="FILES_OR_DIRS")
+    p.add_argument("--out", required=True, metavar="FILE.cascade")
+    p.add_argument("--exchange", default=None)
+    p.add_argument("--symbol", default=None)
+    p.add_argument("--oi-unit", choices=("base", "contracts", "usd"), default=None,
+                   help="what a plain open-interest CSV counts (with --exchange and --symbol)")
+    p.add_argument("--contract-size", type=positive_float, default=None, metavar="SIZE",
+                   help="one contract: base asset if linear, USD if inverse (with --oi-unit contracts)")
+    p.add_argument("--liq-unit", choices=("base", "usd"), default=None,
+                   help="what a t,l,s liquidation CSV not named after its Coinalyze symbol counts")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -13,6 +13,7 @@ import re
 from analytics.params import ModelParams
 from analytics.report import utc_minute
 from analytics.study import CAVEAT, StudyResult, duration_text, edge_word, run_study
+from commands.argtypes import non_negative_int, positive_float
 from commands.errors import CommandError
 from commands.inputs import demo_frames, parse_utc, snapshot_frames
 
@@ -33,6 +34,23 @@ def parse_duration(text: str, option: str) -> int:
 def parse_time(text: str, option: str) -> int:
     """ISO 8601 (with Z or an offset) or 'YYYY-MM-DD HH:MM' (UTC) -> UTC ms."""
     return parse_utc(text, option, TIME_FORMATS, hint=TIME_HINT)
+
+
+HELP = "did the liquidation imbalance predict the next move?"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    sts = p.add_mutually_exclusive_group(required=True)
+    sts.add_argument("--demo", action="store_true")
+    sts.add_argument("--open", metavar="FILE")
+    p.add_argument("--seed", type=non_negative_int, default=7)
+    p.add_argument("--from", dest="start", metavar="TIME")
+    p.add_argument("--to", dest="end", metavar="TIME")
+    p.add_argument("--every", default="1h")
+    p.add_argument("--band", type=positive_float, default=10.0)
+    p.add_argument("--horizon", default="24h")
+    p.add_argument("--days", type=positive_float, default=None, help="demo: days of history to simulate")
+    p.add_argument("--json", action="store_true")
 
 
 def run(args: argparse.Namespace) -> int:
