@@ -10,6 +10,7 @@ from dataclasses import replace
 from typing import Optional
 
 from PySide6 import QtCore, QtGui, QtWidgets
+from superqt.utils import qdebounced, qthrottled
 
 from gui import settings as st
 from gui import tool_actions, window_state
@@ -26,7 +27,7 @@ from gui.toolbar import Toolbar
 from gui.widgets.feeds import FeedStatus
 from gui.widgets.imbalance import ImbalanceCard
 from gui.widgets.readout import ReadoutLabel
-from gui.workers import MarketWorker, ViewRequest, ViewResult, ViewWorker, WorkerThread
+from gui.workers import MarketWorker, ViewRequest, ViewResult, ViewWorker
 from market.series import EXCHANGES, MINUTE_MS
 from market.source import SourceInfo
 
@@ -49,17 +50,15 @@ class Session:
         self.id = Session._ids
         self.spec = spec
         self.worker = MarketWorker(spec.factory(), spec.symbol, poll_ms=spec.poll_ms)
-        self.thread = WorkerThread(self.worker, f"market-{spec.kind}")
         self.info: Optional[SourceInfo] = None
         self.model_settings: Optional[dict] = None  # a snapshot's saved model settings
         self.frames = None
 
     def start(self) -> None:
-        self.thread.start(self.worker.start)
+        self.worker.start()
 
     def stop(self) -> None:
-        self.worker.request_stop()
-        self.thread.shutdown("stop")
+        self.worker.stop()
 
 
 class MainWindow(QtWidgets.QMainWindow):
@@ -123,14 +122,9 @@ class MainWindow(QtWidgets.QMainWindow):
         sb.addPermanentWidget(self.analytics_label)
 
         self._latest_result: Optional[ViewResult] = None
-        self._last_redraw = 0.0
-        self._redraw_timer = QtCore.QTimer(self)
-        self._redraw_timer.setSingleShot(True)
-        self._redraw_timer.timeout.connect(self._apply_latest)
-        self.view_worker = ViewWorker()
-        self.view_thread = WorkerThread(self.view_worker, "analytics")
+        self._redraw = qthrottled(self._apply_latest, timeout=REDRAW_MS, leading=True, parent=self)
+        self.view_worker = ViewWorker(self)
         self.view_worker.result.connect(self._on_result)
-        self.view_thread.start()
 
         self.alerts_dock = AlertsDock(self)
         self.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, self.alerts_dock)
@@ -171,11 +165,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.terminal.targets_moved.connect(self.set_targets)
         self.terminal.hovered.connect(self.readout.set_readout)
         # Re-run the heatmap for the new visible span once panning/zooming pauses.
-        self._range_debounce = QtCore.QTimer(self)
-        self._range_debounce.setSingleShot(True)
-        self._range_debounce.setInterval(300)
-        self._range_debounce.timeout.connect(self.request_view)
-        self.terminal.user_range_changed.connect(self._range_debounce.start)
+        self._range_debounce = qdebounced(self.request_view, timeout=300, parent=self)
+        self.terminal.user_range_changed.connect(self._range_debounce)
         self.replay.as_of_changed.connect(self.set_as_of)
 
     # -- sources ---------------------------------------------------------------------------------
@@ -422,15 +413,12 @@ class MainWindow(QtWidgets.QMainWindow):
     def _on_result(self, result: ViewResult) -> None:
         """Keep only the newest result and redraw at most REDRAW_MS apart (bursts cost one redraw)."""
         self._latest_result = result
-        if not self._redraw_timer.isActive():
-            wait = max(0.0, REDRAW_MS - (time.monotonic() - self._last_redraw) * 1000.0)
-            self._redraw_timer.start(int(wait))
+        self._redraw()
 
     def _apply_latest(self) -> None:
         result, self._latest_result = self._latest_result, None
         if result is None:
             return
-        self._last_redraw = time.monotonic()
         self.terminal.set_result(result)
         self._check_alerts(result)
         self.card.set_view(result.imbalance)
@@ -502,4 +490,6 @@ class MainWindow(QtWidgets.QMainWindow):
             if s is not None:
                 s.stop()
         self.pending = self.session = None
-        self.view_thread.shutdown()
+        self._redraw.cancel()
+        self._range_debounce.cancel()
+        self.view_worker.shutdown()

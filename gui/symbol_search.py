@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from gui.background import run_in_background
 from gui.sources import SourceSpec
+from market.source import ListsSymbols
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
@@ -29,8 +30,7 @@ def list_symbols(spec: SourceSpec) -> tuple[str, ...]:
     else:
         source = spec.factory()()
     try:
-        lister = getattr(source, "list_symbols", None)
-        return tuple(lister()) if callable(lister) else tuple(source.info().symbols)
+        return tuple(source.list_symbols()) if isinstance(source, ListsSymbols) else tuple(source.info().symbols)
     finally:
         source.close()
 

@@ -8,7 +8,7 @@ backfill), ``poll`` returns promptly with whatever arrived since the last call. 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Optional, Protocol, Sequence, runtime_checkable
+from typing import Any, Callable, Optional, Protocol, Sequence, runtime_checkable
 
 from market.series import MarketFrames
 
@@ -73,3 +73,28 @@ class MarketSource(Protocol):
 
     def close(self) -> None:
         """Release sockets, threads and files. Idempotent."""
+
+
+# Optional capabilities: a source may offer these beyond the Protocol above. Callers test with isinstance
+# (runtime_checkable) instead of probing with getattr, so a checker sees the names and types.
+@runtime_checkable
+class HasModelSettings(Protocol):
+    """A source that was saved with the model settings its map was drawn with (a snapshot)."""
+
+    model_settings: Optional[dict]
+
+
+@runtime_checkable
+class HasSentiment(Protocol):
+    """A source that can read a market sentiment index (live: the Fear & Greed index)."""
+
+    def fear_greed(self) -> Any:
+        """A ``market.live.FearGreed``, or raises when the index is unavailable."""
+
+
+@runtime_checkable
+class ListsSymbols(Protocol):
+    """A source that can list every symbol it could show (not only those it has loaded)."""
+
+    def list_symbols(self) -> Sequence[str]:
+        """Every symbol this source can open."""

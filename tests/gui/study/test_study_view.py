@@ -50,13 +50,8 @@ def same_result(a, b) -> None:
 @pytest.fixture
 def worker(qtbot):
     w = StudyWorker()
-    thread = QtCore.QThread()
-    w.moveToThread(thread)
-    thread.start()
     yield w
-    w.cancel()
-    thread.quit()
-    assert thread.wait(10000)
+    assert w.shutdown(10000)
 
 
 @pytest.fixture
@@ -70,7 +65,7 @@ def view(qtbot, frames):
     v.show()
     yield v
     v.shutdown()
-    assert not v.thread.isRunning()
+    assert not v.worker.busy
 
 
 def run_view(qtbot, v):
@@ -260,7 +255,7 @@ def test_menu_opens_the_study_and_a_click_moves_the_replay_there(make_window, qt
     assert longs_at_risk(m, m.price * (1 - BAND / 100)) == pytest.approx(o.longs_at_risk_usd[k], rel=1e-6)
     assert r.chart.candles.x[-1] * 1000 + frames.timeframe_ms <= t  # nothing after t on the chart
     win.close()
-    assert not v.thread.isRunning()
+    assert not v.worker.busy
 
 
 def test_on_the_demo_market_a_jump_shows_the_replay_bar(demo_window, qtbot):
