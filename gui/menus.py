@@ -46,6 +46,12 @@ def _action(win: "MainWindow", menu: QtWidgets.QMenu, text: str, slot, shortcut:
     return a
 
 
+def _open_log_folder() -> None:
+    from gui.crash import open_log_folder
+
+    open_log_folder()
+
+
 def build_menus(win: "MainWindow") -> dict[str, QtGui.QAction]:
     bar = win.menuBar()
     named: dict[str, QtGui.QAction] = {}
@@ -97,5 +103,6 @@ def build_menus(win: "MainWindow") -> dict[str, QtGui.QAction]:
     named["shortcuts"] = _action(
         win, h, "&Keyboard shortcuts", lambda: QtWidgets.QMessageBox.information(win, "Keyboard shortcuts", SHORTCUTS_HELP)
     )
+    named["open_log_folder"] = _action(win, h, "Open &log folder", _open_log_folder)
     named["about"] = _action(win, h, "&About Cascade", lambda: file_actions.about(win))
     return named

@@ -431,6 +431,7 @@ class Engine:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # never let a bug in one cycle kill the feed
+                log.warning("%s: a poll cycle failed; retrying", name, exc_info=True)
                 f = classify(exc)
                 for s in HISTORY_SERIES:
                     self.board.retrying(feed_name(name, s), f.reason, delay)
