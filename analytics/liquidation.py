@@ -248,16 +248,22 @@ class _Venue:
     def bins(self, edges: np.ndarray, n: int) -> np.ndarray:
         """Price bin of cohorts ``[0, n)`` (out of range -> the extra last bin ``len(edges) - 1``)."""
         grid = self.fill_bins(edges, n)
+        cache = self._bin_cache()
         if grid is None:
-            return self._bins[1].view[:n]
-        return self._grid_bins(self._bins[1].view[:n], grid[1], len(edges) - 1)
+            return cache.view[:n]
+        return self._grid_bins(cache.view[:n], grid[1], len(edges) - 1)
 
     def bins_range(self, edges: np.ndarray, a: int, b: int) -> np.ndarray:
         """``bins(edges, b)[a:b]`` without materializing the rest (cohorts ``[a, b)``)."""
         grid = self.fill_bins(edges, b)
+        cache = self._bin_cache()
         if grid is None:
-            return self._bins[1].view[a:b]
-        return self._grid_bins(self._bins[1].view[a:b], grid[1], len(edges) - 1)
+            return cache.view[a:b]
+        return self._grid_bins(cache.view[a:b], grid[1], len(edges) - 1)
+
+    def _bin_cache(self) -> "_Grow":
+        assert self._bins is not None, "fill_bins fills it"
+        return self._bins[1]
 
     @staticmethod
     def _grid_bins(gid: np.ndarray, i0: int, nb: int) -> np.ndarray:
@@ -499,7 +505,7 @@ class LiquidationModel:
         consumed = np.flatnonzero(rem != NEVER)
         c_open = consumed // k2
         c_bar = rem[consumed]
-        liq = np.zeros(n)
+        liq: np.ndarray = np.zeros(n)
         qty_view = v.c_qty.view
         liq_scratch = np.empty(len(rising) * k2)
         for _ in range(self.fixed_point_passes):

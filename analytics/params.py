@@ -74,7 +74,7 @@ class ModelParams:
         if not isinstance(settings, dict):
             return cls()
         names = {f.name for f in fields(cls)} - {"brackets"}
-        given = {k: (tuple(v) if isinstance(v, list) else v) for k, v in settings.items() if k in names}
+        given: dict[str, Any] = {k: (tuple(v) if isinstance(v, list) else v) for k, v in settings.items() if k in names}
         try:
             return cls(**given)
         except (TypeError, ValueError):

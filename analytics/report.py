@@ -123,7 +123,7 @@ class MarketReport:
                 else:
                     moves.append(f"{_pct(self.drawdown_pct)} from the {self.days}-day high")
             parts.append(f"{base} {_price(self.price)}" + (f" ({', '.join(moves)})." if moves else "."))
-        if self.sweep is not None and self.sweep.swept:
+        if self.sweep is not None and self.sweep.swept and self.sweep.low is not None and self.sweep.high is not None:
             lo, hi = self.sweep.low, self.sweep.high
             zone = _price(lo) if abs(hi - lo) < 0.5 else f"{_price(lo)}\u2013{_price(hi)}"
             parts.append(f"Swept swing lows {zone}.")
@@ -147,8 +147,8 @@ class MarketReport:
             name = EXCHANGE_NAMES.get(ex, ex)
             if self.oi_since_ms is not None and o.change_since_pct is not None:
                 ch = f" ({_pct(o.change_since_pct)} since {iso_date(self.oi_since_ms)})"
-            elif o.change_pct.get("30d") is not None:
-                ch = f" ({_pct(o.change_pct['30d'])} over 30 days)"
+            elif (month := o.change_pct.get("30d")) is not None:
+                ch = f" ({_pct(month)} over 30 days)"
             else:
                 ch = ""
             oi_bits.append(f"{name} OI {o.base:,.0f} {base}{ch}")
@@ -229,7 +229,7 @@ def build_report(candles: pd.DataFrame, open_interest: pd.DataFrame, funding: Op
             # weigh less); the prior's equal weights otherwise.
             narrowed = ensemble.member_weights(at_ms, liquidations)
             em = ensemble.maps_at(at_ms, m.bin_edges, m.price, member_weights=narrowed)
-            if narrowed is not None:
+            if narrowed is not None and liquidations is not None:
                 notes.append(f"the at-risk ranges are narrowed by the {len(liquidations):,} recorded liquidation events "
                              "(crowds that explain them badly weigh less)")
             up_r = figure_range(em.shorts_at_risk(imb.up), em.weights, imb.shorts_at_risk_usd)
@@ -316,7 +316,7 @@ def _known(df: Optional[pd.DataFrame], at_ms: int, tf: int, is_candles: bool = F
 
 
 def _exchanges(*frames) -> list[str]:
-    seen = set()
+    seen: set[str] = set()
     for f in frames:
         if f is not None and len(f):
             seen.update(str(e) for e in f["exchange"].unique())

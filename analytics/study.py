@@ -528,8 +528,8 @@ def summarize(obs: StudyObservations, *, every_ms: int, horizon_ms: int, band_pc
 
     point = stats(np.ones(n))
     rng = np.random.default_rng(seed)
-    boot = {key: [] for key in ("rate", "edge", "ret")}
-    rho_boot = []
+    boot: dict[str, list[np.ndarray]] = {key: [] for key in ("rate", "edge", "ret")}
+    rho_boot: list[Optional[float]] = []
     batch = max(1, min(n_boot, 2_000_000 // max(n, 1)))
     done = 0
     blocks = block_indices(n, block_len, n_boot, rng)
@@ -543,7 +543,7 @@ def summarize(obs: StudyObservations, *, every_ms: int, horizon_ms: int, band_pc
             rho_boot.append(spearman(lr[i], ret[i]))
         done += len(idxs)
     bt = {key: np.concatenate(v) if v else np.empty((0, k)) for key, v in boot.items()}
-    out = []
+    out: list[Any] = []
     widened = 0
     position = np.full(k, -1, np.int64)
     for j in range(k):

@@ -36,7 +36,7 @@ def _pool() -> QtCore.QThreadPool:
 def start(worker: WorkerBase, long_lived: bool = False) -> WorkerBase:
     """Start ``worker`` on the global pool now (see the module docstring); returns it."""
     pool = _pool()
-    # superqt keeps running workers referenced in this set (a QRunnable's Python side must outlive run()).
+    # superqt keeps running workers referenced in this set (a pool task's Python side must outlive run()).
     WorkerBase._worker_set.add(worker)
     worker._finished.connect(WorkerBase._set_discard)
     if long_lived:

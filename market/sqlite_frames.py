@@ -151,7 +151,7 @@ def write_frames(conn: sqlite3.Connection, frames: MarketFrames) -> dict[str, in
         if not len(df):
             continue
         cols = table_columns(series)
-        lead = [repeat(frames.symbol)]
+        lead: list[Any] = [repeat(frames.symbol)]
         if series == "candles":
             lead.append(repeat(int(frames.timeframe_ms)))
         # tolist() turns numpy scalars into Python ints/floats; NaN binds as NULL ("unknown").

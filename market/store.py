@@ -212,7 +212,8 @@ class Store:
         """The newest ``ts`` stored for one feed (where a backfill resumes), or None if there is none."""
         if series not in SERIES_COLUMNS:
             raise ValueError(f"unknown series {series!r}")
-        where, params = "symbol = ? AND exchange = ?", [symbol, exchange]
+        where = "symbol = ? AND exchange = ?"
+        params: list[Any] = [symbol, exchange]
         if series == "candles":
             where += " AND timeframe_ms = ?"
             params.append(int(timeframe_ms))

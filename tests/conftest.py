@@ -22,13 +22,9 @@ import pytest  # noqa: E402
 DANGLING_GRACE_S = 2.0
 
 
-@pytest.fixture(autouse=True)
-def no_dangling_threads():
-    """Fail a test that leaves a thread or a Qt pool task (a superqt worker) running, as napari's
-    ``dangling_qthreads`` does: a worker must be stopped by whatever started it."""
-    before = set(threading.enumerate())
-    yield
-    deadline = time.monotonic() + DANGLING_GRACE_S
+def dangling(before: set, grace_s: float = DANGLING_GRACE_S) -> list[str]:
+    """Threads started since ``before`` and Qt pool tasks still running after ``grace_s``, by name."""
+    deadline = time.monotonic() + grace_s
     leaks = []
     for t in threading.enumerate():
         # _DummyThread: Python's record of a thread it did not start (a Qt pool thread that ran Python
@@ -44,5 +40,15 @@ def no_dangling_threads():
         pool = QtCore.QThreadPool.globalInstance()
         if not pool.waitForDone(max(1, int((deadline - time.monotonic()) * 1000))):
             leaks.append(f"{pool.activeThreadCount()} Qt pool task(s)")
+    return leaks
+
+
+@pytest.fixture(autouse=True)
+def no_dangling_threads():
+    """Fail a test that leaves a thread or a Qt pool task (a superqt worker) running, as napari's
+    ``dangling_qthreads`` does: a worker must be stopped by whatever started it."""
+    before = set(threading.enumerate())
+    yield
+    leaks = dangling(before)
     if leaks:
         pytest.fail("left running after the test: " + ", ".join(leaks), pytrace=False)

@@ -13,7 +13,7 @@ import logging
 import queue
 import random
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable, Optional
+from typing import Any, Awaitable, Callable, Optional
 
 import numpy as np
 import pandas as pd
@@ -55,7 +55,7 @@ class Gap:
 
 @dataclass
 class _VenueState:
-    ex: object = None
+    ex: Any = None  # a ccxt.pro exchange (untyped)
     market: Optional[dict] = None
     failure: Optional[Failure] = None
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
