@@ -50,11 +50,11 @@ class _Handler(logging.handlers.RotatingFileHandler):
 
 
 def _scrubbing(handler: logging.Handler) -> logging.Handler:
-    from market.accounts import scrub
+    # Every secret the credential store has handed out is registered with the scrubber; the filter
+    # masks each of them (in every escaped spelling) in the message, the arguments and the traceback.
+    from market.accounts.scrub import SecretFilter
 
-    secret_filter = getattr(scrub, "SecretFilter", None)
-    if secret_filter is not None:
-        handler.addFilter(secret_filter())
+    handler.addFilter(SecretFilter())
     return handler
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
+import threading
 import urllib.parse
 
 import pytest
@@ -46,10 +48,7 @@ def log_file(tmp_path):
     root.setLevel(saved[0])
 
 
-# Fails until the scrubber knows every escaped spelling of a secret (repr of a header dict doubles the
-# backslash and escapes the quote): the fix lands with the scrubbing work in market/accounts/scrub.py.
-@pytest.mark.xfail(reason="repr-escaped passphrase in ccxt's DEBUG header line", strict=False)
-def test_every_private_call_at_debug_leaves_no_secret_in_the_log_file(log_file):
+def test_every_private_call_at_debug_leaves_no_secret_in_the_log_file(log_file, monkeypatch):
     state = PrivateState(keys=[ApiKey(KEY, SECRET, PASSPHRASE)])
     store = CredentialStore(backend=MemoryKeyring())
     log = logging.getLogger("market.test")
@@ -70,10 +69,22 @@ def test_every_private_call_at_debug_leaves_no_secret_in_the_log_file(log_file):
             if exchange == "okx":
                 accounts.test_connection(account, ApiSecret(KEY, SECRET, PASSPHRASE + "x"), urls, timeout_s=5)
             store.remove(account.id)
+    # A crash whose message quotes the passphrase: the excepthook writes the traceback to the same file.
+    monkeypatch.setattr(threading, "excepthook", threading.excepthook)
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    logs.install_excepthooks()
+
+    def crash() -> None:
+        raise ValueError(f"could not parse {PASSPHRASE!r} in {SECRET}")
+
+    t = threading.Thread(target=crash, name="crashing")
+    t.start()
+    t.join()
     for handler in logging.getLogger().handlers:
         handler.flush()
     text = log_file.read_text(encoding="utf-8")
     assert "GET" in text or "POST" in text, "ccxt's request lines should be in a DEBUG log: else this proves nothing"
+    assert "ValueError: could not parse" in text and "Traceback" in text
     for planted in (KEY, SECRET, PASSPHRASE):
         for form in spellings(planted):
             assert form not in text, f"a secret ({planted[:6]}…) is in the log file as {form!r}"
