@@ -20,7 +20,7 @@ import pandas as pd
 from analytics.liquidation import LiquidationModel
 from analytics.params import ModelParams
 
-HOUR_MS = 3_600_000
+from cascade_vocab.units import HOUR_MS, MINUTE_MS
 
 
 def nnls(a: np.ndarray, b: np.ndarray, max_iter: Optional[int] = None) -> np.ndarray:
@@ -73,7 +73,7 @@ _DESIGN_PASSES = 3
 
 
 def tier_design(candles: pd.DataFrame, open_interest: pd.DataFrame, liquidations: pd.DataFrame, params: ModelParams,
-                bucket_ms: int = HOUR_MS, timeframe_ms: int = 60_000, exchanges=None,
+                bucket_ms: int = HOUR_MS, timeframe_ms: int = MINUTE_MS, exchanges=None,
                 at_weights: np.ndarray | None = None):
     """(X, y, keys): estimated USD per (bucket, exchange, side) and tier per unit of weight, and the observed USD.
 
@@ -124,7 +124,7 @@ CALIBRATION_GRID = (3.0, 5.0, 10.0, 20.0, 35.0, 50.0, 75.0, 100.0)  # finer tier
 
 def calibrate(candles: pd.DataFrame, open_interest: pd.DataFrame, liquidations: pd.DataFrame,
               params: ModelParams | None = None, bucket_ms: int = HOUR_MS, prior_strength: float = 0.05,
-              timeframe_ms: int = 60_000, leverages: tuple[float, ...] | None = None) -> Optional[Calibration]:
+              timeframe_ms: int = MINUTE_MS, leverages: tuple[float, ...] | None = None) -> Optional[Calibration]:
     """Fit the tier weights to the observed ``liquidations``; None without observed liquidations.
 
     The tiers are ``params``' own, or ``leverages`` (e.g. ``CALIBRATION_GRID``) with an even prior.

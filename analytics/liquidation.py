@@ -43,7 +43,7 @@ from analytics.levels import Heatmap, LiquidationMap, auto_bin_edges, bin_index,
 from analytics.liqprice import isolated_liq_price
 from analytics.params import ENTRY_VWAP, ModelParams
 
-MINUTE_MS = 60_000
+from cascade_vocab.units import MINUTE_MS
 NEVER = np.iinfo(np.int64).max  # consumption candle of a cohort still open
 _BLOCK = 16384  # openings per block of crossing queries (about 80,000 queries: temporaries stay small)
 _HEAT_BLOCK = 8192  # openings per block of heatmap cohorts (about 80,000 scatter-adds per block)

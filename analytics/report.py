@@ -25,7 +25,9 @@ from analytics.structure import PriceMove, Sweep, price_move, reference_ohlc, sw
 from analytics.volume import VolumeShare, lowest_since, monthly_volume, volume_share
 from analytics.volume_map import RELATIVE_NOTE, RelativeClusters, relative, relative_clusters, volume_model
 
-DAY_MS = 86_400_000
+from cascade_vocab.units import DAY_MS, MINUTE_MS
+from cascade_vocab.formatting import format_ratio, format_usd, format_usd_range
+from cascade_vocab.utc import iso_date, iso_utc, utc_minute
 VOLUME_DAYS = 30
 EXCHANGE_NAMES = {"binance": "Binance", "okx": "OKX", "bybit": "Bybit"}
 MINUS = "\u2212"
@@ -138,7 +140,7 @@ class MarketReport:
             sentence = "; ".join(risk)
             sentence = sentence[0].upper() + sentence[1:]
             if self.ratio is not None:
-                sentence += f"; {self.ratio:.1f} : 1"
+                sentence += f"; {format_ratio(self.ratio)}"
             parts.append(sentence + ".")
         if self.relative_map is not None:
             parts.append(self.relative_map.text())
@@ -177,7 +179,7 @@ class MarketReport:
 def build_report(candles: pd.DataFrame, open_interest: pd.DataFrame, funding: Optional[pd.DataFrame],
                  liquidations: Optional[pd.DataFrame], at_ms: int, days: int = 16, up: float | None = None,
                  down: float | None = None, params: ModelParams | None = None, symbol: str = "BTC/USDT:USDT",
-                 timeframe_ms: int = 60_000, model: LiquidationModel | None = None, oi_since_ms: int | None = None,
+                 timeframe_ms: int = MINUTE_MS, model: LiquidationModel | None = None, oi_since_ms: int | None = None,
                  real_liquidation_exchanges=None, ensemble: EnsembleModel | None = None,
                  liquidations_simulated: bool = False) -> MarketReport:
     """The report as of ``at_ms`` from the frames (market.series columns), using only data known then.
@@ -336,17 +338,7 @@ def _num(v) -> Optional[float]:
     return v if math.isfinite(v) else None
 
 
-def iso_utc(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def utc_minute(ms: int) -> str:
-    """'2026-01-30 21:00' (UTC, no zone suffix: the caller says UTC where it matters)."""
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M")
-
-
-def iso_date(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%d")
+# iso_utc, utc_minute and iso_date come from cascade_vocab.utc (imported above; callers still import them here).
 
 
 def _pct(v: float) -> str:
@@ -357,18 +349,7 @@ def _price(v: float) -> str:
     return f"{v:,.0f}"
 
 
-def usd_range(low: float, high: float) -> str:
-    """"0.9–2.8B": both ends in the unit of the larger one, the dollar sign once (it follows a "$" figure)."""
-    a = max(abs(low), abs(high))
-    for div, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if a >= div:
-            return f"{low / div:.1f}\u2013{high / div:.1f}{suffix}"
-    return f"{low:,.0f}\u2013{high:,.0f}"
+usd_range = format_usd_range  # (cascade_vocab)
 
 
-def _usd(v: float) -> str:
-    a = abs(v)
-    for div, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if a >= div:
-            return f"${v / div:.1f}{suffix}"
-    return f"${v:,.0f}"
+_usd = format_usd  # the one compact dollar format (cascade_vocab)

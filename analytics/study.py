@@ -40,9 +40,7 @@ from analytics.levels import LiquidationMap, auto_bin_edges
 from analytics.liquidation import LiquidationModel
 from analytics.params import ModelParams
 
-MINUTE_MS = 60_000
-HOUR_MS = 3_600_000
-DAY_MS = 86_400_000
+from cascade_vocab.units import MINUTE_MS, HOUR_MS, DAY_MS
 DEFAULT_WARMUP_MS = DAY_MS  # first step a day after the first candle, so the model has positions to show
 MAX_HEAT_CELLS = 4_000_000  # steps x price bins per heatmap call
 FORWARD_CELLS = 1_000_000  # steps x candles per pass over the forward windows

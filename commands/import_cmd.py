@@ -21,10 +21,12 @@ from commands.errors import CommandError, printable
 from market.archive import ArchiveError, ImportProblem, binance_symbol, import_files
 from market.series import EXCHANGES, SERIES_COLUMNS, MarketFrames
 from market.snapshot_file import SnapshotError, check_output_path, save_snapshot
+from cascade_vocab.units import MINUTE_MS, HOUR_MS, DAY_MS
+from cascade_vocab.names import Series
 
 
 def _timeframe(ms: int) -> str:
-    for unit, size in (("d", 86_400_000), ("h", 3_600_000), ("m", 60_000)):
+    for unit, size in (("d", DAY_MS), ("h", HOUR_MS), ("m", MINUTE_MS)):
         if ms % size == 0:
             return f"{ms // size}{unit}"
     return f"{ms / 1000:g}s"
@@ -36,7 +38,7 @@ def describe_frames(frames: MarketFrames) -> str:
     parts = []
     for name in SERIES_COLUMNS:
         if counts[name]:
-            extra = f" ({_timeframe(frames.timeframe_ms)})" if name == "candles" else ""
+            extra = f" ({_timeframe(frames.timeframe_ms)})" if name == Series.CANDLES else ""
             parts.append(f"{name} {counts[name]:,}{extra}")
     starts = [int(frames.series(n)["ts"].iloc[0]) for n in SERIES_COLUMNS if counts[n]]
     ends = [int(frames.series(n)["ts"].iloc[-1]) for n in SERIES_COLUMNS if counts[n]]

@@ -24,7 +24,7 @@ from market.snapshot_file import SnapshotError, check_output_path, save_snapshot
 from market.store import Store, StoreError, default_store_path
 
 LIVE_STALL_S = 45.0  # longest wait without any progress report before a live download is given up
-DAY_MS = 86_400_000
+from cascade_vocab.units import DAY_MS
 
 
 class _Progress:

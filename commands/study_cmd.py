@@ -16,9 +16,11 @@ from analytics.study import CAVEAT, StudyResult, duration_text, edge_word, run_s
 from commands.argtypes import non_negative_int, positive_float
 from commands.errors import CommandError
 from commands.inputs import demo_frames, parse_utc, snapshot_frames
+from cascade_vocab.units import MINUTE_MS, HOUR_MS, DAY_MS
+from cascade_vocab.formatting import format_ratio
 
 DEMO_DAYS = 60.0
-UNITS_MS = {"m": 60_000, "h": 3_600_000, "d": 86_400_000}
+UNITS_MS = {"m": MINUTE_MS, "h": HOUR_MS, "d": DAY_MS}
 TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d")
 TIME_HINT = '"2026-01-30 21:00", UTC, or ISO 8601'
 
@@ -72,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     tf = frames.timeframe_ms
     for option, value in (("--every", every), ("--horizon", horizon)):
         if value % tf:
-            raise CommandError(f"{option} must be a multiple of the candles' timeframe ({tf // 60_000} min)")
+            raise CommandError(f"{option} must be a multiple of the candles' timeframe ({tf // MINUTE_MS} min)")
     if start is not None and start >= span[1]:
         raise CommandError(f"--from {utc_minute(start)} is after the data ends ({utc_minute(span[1])})")
     if end is not None and end <= span[0]:
@@ -100,7 +102,7 @@ def _pct(x) -> str:
 
 
 def _ratio(x: float) -> str:
-    return f"{x:.2f}" if x < 100 else f"{x:.0f}"
+    return format_ratio(x, 2)
 
 
 def to_text(r: StudyResult, symbol: str) -> str:

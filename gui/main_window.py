@@ -30,6 +30,8 @@ from gui.widgets.readout import ReadoutLabel
 from gui.workers import MarketWorker, ViewRequest, ViewResult, ViewWorker
 from market.series import EXCHANGES, MINUTE_MS
 from market.source import SourceInfo
+from cascade_vocab.utc import utc_hhmm
+from cascade_vocab.names import FEED_DOWN, SourceKind
 
 
 OFFLINE_NOTE = (
@@ -232,7 +234,7 @@ class MainWindow(QtWidgets.QMainWindow):
         session = self._session_of(self.sender())
         if session is None or session is not self.pending:
             return
-        if session.info is not None and session.info.kind == "live" and frames.is_empty():
+        if session.info is not None and session.info.kind == SourceKind.LIVE and frames.is_empty():
             # No exchange answered (offline): say so and show the demo rather than an empty chart.
             self.pending = None
             session.stop()
@@ -246,12 +248,12 @@ class MainWindow(QtWidgets.QMainWindow):
         self.progress.hide()
         info = session.info
         self.terminal.real_liquidations = bool(info and info.has_real_liquidations)
-        self.terminal.liquidations_simulated = bool(info and (info.kind == "demo" or info.liquidations_simulated))
+        self.terminal.liquidations_simulated = bool(info and (info.kind == SourceKind.DEMO or info.liquidations_simulated))
         symbols = info.symbols if info else (session.spec.symbol,)
         self.toolbar.set_symbols(tuple(symbols), frames.symbol)
         self.as_of_ms = None
         self.targets = None
-        is_snapshot = info is not None and info.kind == "snapshot"
+        is_snapshot = info is not None and info.kind == SourceKind.SNAPSHOT
         self.replay.setVisible(is_snapshot)
         if is_snapshot and session.model_settings:
             # Review a snapshot with the model it was saved with, so the map matches what was seen then.
@@ -268,7 +270,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def _set_banner(self, session: Session) -> None:
         info = session.info
         text = ""
-        if info is not None and info.kind == "snapshot":
+        if info is not None and info.kind == SourceKind.SNAPSHOT:
             text = f"Showing a {info.label[0].lower()}{info.label[1:]}"
             if not text.lower().startswith("showing a snapshot of"):
                 text = "Showing a snapshot: " + info.label
@@ -290,16 +292,16 @@ class MainWindow(QtWidgets.QMainWindow):
         session = self._session_of(self.sender())
         if session is not None and session is self.session:
             self.feed_status.set_states(states, now_ms)
-            if session.info is not None and session.info.kind == "live":
+            if session.info is not None and session.info.kind == SourceKind.LIVE:
                 self._live_banner(states)
 
     def _live_banner(self, states) -> None:
         """While every live feed is down, explain it above the (last) data instead of leaving it stale."""
-        down = [s for s in states if s.status in ("offline", "failed", "retrying")]
+        down = [s for s in states if s.status in FEED_DOWN]
         if states and len(down) == len(states):
             last = max((s.last_update_ms for s in states if s.last_update_ms), default=None)
             retry = min((s.retry_in_s for s in down if s.retry_in_s), default=None)
-            when = time.strftime("%H:%M UTC", time.gmtime(last / 1000)) if last else "—"
+            when = utc_hhmm(last) if last else "—"
             text = "No connection to the exchanges"
             if retry:
                 text += f" — retrying in {retry:.0f} s"
@@ -344,9 +346,9 @@ class MainWindow(QtWidgets.QMainWindow):
         info = session.info
         age = time.time() - self._last_update_wall if self._last_update_wall else None
         label = info.label
-        if info.kind == "demo" and DEMO_LABEL not in label:
+        if info.kind == SourceKind.DEMO and DEMO_LABEL not in label:
             label = f"{DEMO_LABEL} ({label})"
-        if info.kind != "snapshot" and age is not None:
+        if info.kind != SourceKind.SNAPSHOT and age is not None:
             label += f" · updated {age:.0f} s ago"
         self.source_label.setText(label)
 
@@ -356,7 +358,7 @@ class MainWindow(QtWidgets.QMainWindow):
             return
         self._seq += 1
         session = self.session
-        live = session is not None and session.info is not None and session.info.kind != "snapshot"
+        live = session is not None and session.info is not None and session.info.kind != SourceKind.SNAPSHOT
         self.view_worker.submit(
             ViewRequest(
                 self.frames,

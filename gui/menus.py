@@ -8,6 +8,7 @@ from PySide6 import QtGui, QtWidgets
 
 from gui import file_actions, tool_actions
 from gui.terminal import PANEL_NAMES
+from market.series import TIMEFRAMES_MS
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
@@ -81,7 +82,7 @@ def build_menus(win: "MainWindow") -> dict[str, QtGui.QAction]:
     v.addSeparator()
     named["reset_layout"] = _action(win, v, "&Reset layout", lambda: file_actions.reset_layout(win))
     tf = v.addMenu("Timeframe")
-    for i, (label, ms) in enumerate((("1m", 60_000), ("5m", 300_000), ("15m", 900_000), ("1h", 3_600_000), ("4h", 14_400_000), ("1d", 86_400_000))):
+    for i, (label, ms) in enumerate(TIMEFRAMES_MS.items()):
         named[f"tf_{label}"] = _action(win, tf, label, lambda ms=ms: win.set_timeframe(ms), str(i + 1))
     play = _action(win, v, "Play / pause replay", lambda: win.replay.set_playing(not win.replay.play_button.isChecked()), "Space")
     named["play"] = play

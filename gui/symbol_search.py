@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from gui.background import run_in_background
 from gui.sources import SourceSpec
 from market.source import ListsSymbols
+from cascade_vocab.names import SourceKind
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
@@ -21,9 +22,9 @@ SOURCE_NAMES = {"demo": "the demo market", "live": "the live venues", "snapshot"
 
 def list_symbols(spec: SourceSpec) -> tuple[str, ...]:
     """Blocking (live: the venues' market lists over the network): call it off the GUI thread."""
-    if spec.kind == "snapshot":
+    if spec.kind == SourceKind.SNAPSHOT:
         return ()
-    if spec.kind == "live":
+    if spec.kind == SourceKind.LIVE:
         from market.live import LiveSource
 
         source = LiveSource(symbol=spec.symbol, history_days=spec.history_days, store=None)
@@ -55,7 +56,7 @@ class SymbolSearch:
         current = session.frames.symbol if session.frames is not None else spec.symbol
         own = tuple(session.info.symbols) if session.info else (current,)
         self.win.toolbar.set_symbols(own, current, name)
-        if spec.kind == "snapshot":
+        if spec.kind == SourceKind.SNAPSHOT:
             return
 
         def show(symbols: tuple[str, ...]) -> None:

@@ -41,6 +41,8 @@ class MarketWorker(QtCore.QObject):
     """The source in a superqt generator worker: what the generator yields becomes these signals (emitted in
     the GUI thread, so ``sender()`` is this worker). Start with ``start()``, end with ``stop()``."""
 
+    failed_signal = "failed"  # the one message a stopped feed still delivers
+
     info_ready = QtCore.Signal(object)  # SourceInfo
     model_settings_ready = QtCore.Signal(object)  # dict: the model settings a snapshot was saved with
     sentiment = QtCore.Signal(object)  # FearGreed or None (live only; optional, absent without error)
@@ -90,7 +92,7 @@ class MarketWorker(QtCore.QObject):
 
     # -- in the GUI thread ----------------------------------------------------------------------------
     def _deliver(self, message: tuple) -> None:
-        if self._cancel.is_set() and message[0] != "failed":
+        if self._cancel.is_set() and message[0] != self.failed_signal:
             return  # a stopped feed says nothing more
         getattr(self, message[0]).emit(*message[1:])
 

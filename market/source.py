@@ -10,16 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, Protocol, Sequence, runtime_checkable
 
+from cascade_vocab.names import FeedStatus, SourceKind
 from market.series import MarketFrames
 
-SOURCE_KINDS = ("demo", "live", "snapshot")
+SOURCE_KINDS: tuple[SourceKind, ...] = tuple(SourceKind)
 
-# Feed states shown in the status bar.
-FEED_OK = "ok"
-FEED_RETRYING = "retrying"
-FEED_STALE = "stale"
-FEED_FAILED = "failed"
-FEED_OFFLINE = "offline"
+# Feed states shown in the status bar (the names other modules import; the values are FeedStatus members).
+FEED_OK = FeedStatus.OK
+FEED_RETRYING = FeedStatus.RETRYING
+FEED_STALE = FeedStatus.STALE
+FEED_FAILED = FeedStatus.FAILED
+FEED_OFFLINE = FeedStatus.OFFLINE
 
 ProgressFn = Callable[[float, str], None]  # fraction 0..1, what is being done
 

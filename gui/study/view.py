@@ -18,7 +18,8 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from analytics.params import ModelParams
 from analytics.report import utc_minute
 from analytics.study import DAY_MS, HOUR_MS, MINUTE_MS, StudyResult
-from gui.study.axis import RatioAxis, format_ratio
+from cascade_vocab.formatting import format_ratio
+from gui.study.axis import RatioAxis
 from gui.study.summary import summary_lines
 from gui.study.worker import StudyRequest, StudyWorker
 from gui.theme import DARK, Theme

@@ -20,6 +20,7 @@ from analytics.liquidation import LiquidationModel
 from analytics.params import ModelParams
 from analytics.study import StudyResult, run_study
 from market.series import MarketFrames
+from cascade_vocab.units import MINUTE_MS
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ def study_steps(request: StudyRequest) -> Generator[str, None, StudyResult]:
         raise ValueError("no candles in the data: nothing to study")
     for name, value in (("every", request.every_ms), ("horizon", request.horizon_ms)):
         if value <= 0 or value % tf:
-            raise ValueError(f"{name} must be a positive multiple of the candles' timeframe ({tf // 60_000} min)")
+            raise ValueError(f"{name} must be a positive multiple of the candles' timeframe ({tf // MINUTE_MS} min)")
     if not 0 < request.band_pct < 100:
         raise ValueError(f"band {request.band_pct:g} %: must be between 0 and 100 %")
     if request.start_ms is not None and request.end_ms is not None and request.start_ms > request.end_ms:

@@ -25,6 +25,8 @@ from market.live.venues.base import DAY_MS, FUNDING_PERIOD_MS, OI_PERIOD_MS
 from market.series import MINUTE_MS, MarketFrames, normalize
 from market.store_schema import absurd_mask
 from market.source import ProgressFn
+from cascade_vocab.units import HOUR_MS
+from cascade_vocab.names import Series
 
 HISTORY_SERIES = ("candles", "open_interest", "long_short", "funding")
 HISTORY_MARKS_META = "history_until"  # store meta: {"symbol|exchange|series": ms the real history was fetched to}
@@ -117,7 +119,7 @@ class Engine:
 
     def _mark_history(self, name: str, series: str, end: int) -> None:
         self.history_until[(name, series)] = end
-        if series != "open_interest":
+        if series != Series.OPEN_INTEREST:
             return  # only OI has 'current' rows newer than its history
         try:
             saved = self.store.meta().get(HISTORY_MARKS_META)
@@ -258,19 +260,19 @@ class Engine:
         v = VENUES[name]
         last = self.store.last_ts(self.cfg.symbol, name, series)
         mark = self.history_until.get((name, series))
-        if series == "open_interest" and mark is not None and last is not None:
+        if series == Series.OPEN_INTEREST and mark is not None and last is not None:
             last = min(last, mark)  # a 'current OI' row is not history
-        if series == "candles":
+        if series == Series.CANDLES:
             step, limit = MINUTE_MS, v.candle_limit
             first = start - start % MINUTE_MS
-        elif series == "funding":
+        elif series == Series.FUNDING:
             step, limit = FUNDING_PERIOD_MS, v.funding_limit
             first = start
             if last is not None:  # the stored 'current' rate may sit at the next funding time: look back one period
                 last = min(last, end) - FUNDING_PERIOD_MS
         else:
             step = OI_PERIOD_MS
-            limit = v.oi_limit if series == "open_interest" else v.ls_limit
+            limit = v.oi_limit if series == Series.OPEN_INTEREST else v.ls_limit
             first = _align_up(start, step)
             if v.oi_history_ms is not None:
                 first = max(first, _align_up(end - v.oi_history_ms + step, step))
@@ -295,18 +297,18 @@ class Engine:
         for _ in range(n):
             lo, hi = cursor, min(cursor + window - 1, end)
             df = await self._fetch(name, series, lambda lo=lo, hi=hi: fetch(ex, market, lo, hi))
-            if series == "open_interest" and len(df) and df["oi_usd"].isna().any():
+            if series == Series.OPEN_INTEREST and len(df) and df["oi_usd"].isna().any():
                 px = self._price_at(name, df["ts"].to_numpy())
                 df = df.assign(oi_usd=np.where(df["oi_usd"].isna(), df["oi_base"].to_numpy() * px, df["oi_usd"].to_numpy()))
             df = df[(df["ts"] >= lo) & (df["ts"] <= hi)]
-            self._write(series, df, live, new_from=None if series == "funding" else last_before)
+            self._write(series, df, live, new_from=None if series == Series.FUNDING else last_before)
             if len(df):
                 got_any = True
                 newest = int(df["ts"].max())
             cursor += window
             tick(f"{v.label} {series.replace('_', ' ')}")
         self._mark_history(name, series, end)
-        if live and series == "candles" and last_before is not None and newest is not None and newest - last_before > 2 * MINUTE_MS:
+        if live and series == Series.CANDLES and last_before is not None and newest is not None and newest - last_before > 2 * MINUTE_MS:
             self.gaps.append(Gap(name, series, last_before + MINUTE_MS, newest))
             self.board.ok(feed, newest, detail=f"refilled {int((newest - last_before) // MINUTE_MS) - 1} missing candles")
         else:
@@ -450,7 +452,7 @@ class Engine:
             if fresh:
                 vs.seen[k] = k[0]
         if len(vs.seen) > 50_000:
-            cut = max(vs.seen.values()) - 3_600_000
+            cut = max(vs.seen.values()) - HOUR_MS
             vs.seen = {k: t for k, t in vs.seen.items() if t >= cut}
         return df[np.array(keep, dtype=bool)]
 

@@ -19,7 +19,7 @@ from market.series import MINUTE_MS, SERIES_COLUMNS
 
 OI_PERIOD_MS = 5 * MINUTE_MS  # finest OI / long-short history period all three venues serve
 FUNDING_PERIOD_MS = 8 * 60 * MINUTE_MS
-DAY_MS = 1440 * MINUTE_MS
+from cascade_vocab.units import DAY_MS
 
 
 def frame(series: str, exchange: str, rows: list[dict]) -> pd.DataFrame:
