@@ -63,6 +63,15 @@ def command_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _warn_old_ccxt() -> None:
+    """Live mode with a ccxt too old for the venues' stream routes: say so on the command line too."""
+    from market.live.ccxt_version import problem
+
+    text = problem()
+    if text:
+        sys.stderr.write(f"cascade: warning: {text}\n")
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in COMMANDS:
@@ -71,6 +80,8 @@ def run(argv: Sequence[str] | None = None) -> int:
 
         return run_command(commands.load(args.command).run, args)
     args = gui_parser().parse_args(argv)
+    if not args.demo and not args.open:
+        _warn_old_ccxt()
     from gui.app import run_app  # Qt is imported only on this path
 
     return run_app(args, app_version())

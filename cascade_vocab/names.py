@@ -28,6 +28,8 @@ class FeedStatus(str, Enum):
     STALE = "stale"
     FAILED = "failed"
     OFFLINE = "offline"
+    SILENT = "silent"  # a liquidation stream connected but quiet through a move that should have produced events
+    UNAVAILABLE = "unavailable"  # the venue does not publish this series at all
 
     def __str__(self) -> str:
         return self.value

@@ -1,7 +1,10 @@
 """`cascade liqprice`: the liquidation price of one USDⓈ-M position, for checking against the exchanges'
 own calculators and worked examples. The number is always the last line of output (or JSON).
 
-Margin mode: for Binance and OKX one formula covers both modes (isolated = --wallet is the position's
+Hyperliquid: its published formula (docs "Liquidations" → "Computing liquidation price") with its BTC
+margin tiers; --wallet is the account value (cross) or the isolated margin, --cum its maintenance deduction.
+
+Margin mode: for Binance, OKX and Hyperliquid one formula covers both modes (isolated = --wallet is the position's
 margin and no --other-*). For Bybit the isolated rule differs (maintenance margin fixed at entry), so the
 Bybit isolated rule is used unless --other-mm/--other-upnl are given, which means cross.
 """
@@ -11,7 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from analytics.liqprice import LiqResult, bracket_for_notional, brackets_for, canonical_symbol, liquidation_price
+from analytics.liqprice import EXCHANGE_RULES, LiqResult, bracket_for_notional, brackets_for, canonical_symbol, liquidation_price
 from commands.argtypes import finite_float, positive_float
 from commands.errors import CommandError
 
@@ -21,6 +24,8 @@ def _price_text(value: float) -> str:
 
 
 def compute(args: argparse.Namespace) -> LiqResult:
+    if args.exchange not in EXCHANGE_RULES:
+        raise CommandError(f"no published liquidation-price rule for {args.exchange} here (known: {', '.join(EXCHANGE_RULES)})")
     side = 1 if args.side == "long" else -1
     cross = bool(args.other_mm or args.other_upnl)
     margin_mode = "cross" if (cross or args.exchange != "bybit") else "isolated"
@@ -70,7 +75,13 @@ def compute(args: argparse.Namespace) -> LiqResult:
         raise CommandError(str(exc)) from None
 
 
-HELP = "liquidation price of a USDⓈ-M position (Binance formula)"
+def _venue_names() -> tuple[str, ...]:
+    from market.venues import VENUE_NAMES  # plain data, no ccxt: cheap at parse time
+
+    return VENUE_NAMES
+
+
+HELP = "liquidation price of a perpetual position (each exchange's published formula)"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -82,7 +93,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cum", type=finite_float)
     p.add_argument("--leverage", type=positive_float)
     p.add_argument("--symbol", default=None)
-    p.add_argument("--exchange", choices=("binance", "okx", "bybit"), default="binance")
+    p.add_argument("--exchange", choices=_venue_names(), default="binance")
     p.add_argument("--other-mm", type=finite_float, default=0.0)
     p.add_argument("--other-upnl", type=finite_float, default=0.0)
     p.add_argument("--json", action="store_true")
