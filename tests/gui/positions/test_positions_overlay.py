@@ -134,7 +134,7 @@ def test_positions_on_other_symbols_are_listed_not_drawn(qtbot):
     [d] = overlay.drawn
     assert (d.entry_line.value(), d.liq_line.value()) == (90_000.0, 99_000.0)
     text = overlay.card_text()
-    assert "OKX · main: SHORT 0.3 BTC @ 90,000 · 20x isolated · uPnL +$300.00 · liq 99,000 (11.2% / $10K away)" in text
+    assert "OKX · main: SHORT 0.3 BTC @ 90,000 · 20x isolated · uPnL +$300.00 · liq 99,000 (11.2% / $10.0K away)" in text
     assert "1 open position on other symbols: ETHUSDT" in text
     # A short's liquidation above the price: its label hangs below the line, toward the price.
     assert d.liq_line.label.anchors[0] == (0, 0) and d.entry_line.label.anchors[0] == (0, 1)
@@ -151,7 +151,7 @@ def test_positions_on_other_symbols_are_listed_not_drawn(qtbot):
     assert w.liquidation_price() == pytest.approx(8_100 / 0.0996)
     pct = (94_500 - w.liquidation_price()) / 94_500 * 100
     assert f"{pct:.1f}% / $13.2K away" in what_if.liq_line.label.format and pct == pytest.approx(13.9415, abs=1e-3)
-    assert "11.2% / $10K away" in real.liq_line.label.format
+    assert "11.2% / $10.0K away" in real.liq_line.label.format
 
 
 def test_what_if_is_drawn_dashed_at_the_analytics_liquidation_price(make_window, qtbot):
