@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test bench lint package package-smoke soak clean
+.PHONY: run test bench lint typecheck package package-smoke soak clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -19,9 +19,13 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/lint-imports
 
+# Types of analytics/, market/ and cascade_vocab/ (config in pyproject.toml [tool.mypy]).
+typecheck: $(STAMP)
+	$(BIN)/python -m mypy
+
 # pytest exits 5 when it collected nothing: that is a failure here, not a pass.
 # The real-keyring tests run first, in their own D-Bus session; the whole suite's summary comes last.
-test: $(STAMP) lint
+test: $(STAMP) lint typecheck
 	sh tests/integration/run_real_keyring.sh $(BIN)/python
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -p no:cacheprovider; rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "no tests were collected" >&2; exit 1; fi; exit $$rc

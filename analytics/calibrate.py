@@ -26,7 +26,7 @@ import pandas as pd
 from analytics.liquidation import LiquidationModel
 from analytics.params import ModelParams
 
-HOUR_MS = 3_600_000
+from cascade_vocab.units import DAY_MS, HOUR_MS, MINUTE_MS
 
 
 def nnls(a: np.ndarray, b: np.ndarray, max_iter: Optional[int] = None) -> np.ndarray:
@@ -95,11 +95,10 @@ HOLD_CANDIDATES_HOURS: tuple[float, ...] = (8.0, 24.0, 72.0)
 # price is half the entry away, so the recorded events cannot see it; its weight is what is left of the
 # OI-implied mass once the liquidating tiers have taken what the events say they hold.
 SINK_LEVERAGE = 2.0
-DAY_MS = 24 * HOUR_MS
 
 
 def tier_design(candles: pd.DataFrame, open_interest: pd.DataFrame, liquidations: pd.DataFrame, params: ModelParams,
-                bucket_ms: int = HOUR_MS, timeframe_ms: int = 60_000, exchanges=None,
+                bucket_ms: int = HOUR_MS, timeframe_ms: int = MINUTE_MS, exchanges=None,
                 at_weights: np.ndarray | None = None):
     """(X, y, keys): estimated USD per (bucket, exchange, side) and tier per unit of weight, and the observed USD.
 
@@ -190,7 +189,7 @@ def _with_sink(params: ModelParams) -> ModelParams:
 
 def calibrate(candles: pd.DataFrame, open_interest: pd.DataFrame, liquidations: pd.DataFrame,
               params: ModelParams | None = None, bucket_ms: int = HOUR_MS, prior_strength: float = 0.05,
-              timeframe_ms: int = 60_000, leverages: tuple[float, ...] | None = None,
+              timeframe_ms: int = MINUTE_MS, leverages: tuple[float, ...] | None = None,
               holds_hours: tuple[float, ...] | None = None, sink: bool = False,
               train_share: float = 1.0) -> Optional[Calibration]:
     """Fit the tier weights (and the scale) to the observed ``liquidations``; None without observed liquidations.

@@ -23,7 +23,7 @@ falls explained).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Optional
+from typing import Any, Optional
 
 import numpy as np
 import pandas as pd
@@ -31,6 +31,7 @@ import pandas as pd
 from analytics.calibrate import (CALIBRATION_GRID, DAY_MS, HOLD_CANDIDATES_HOURS, HOUR_MS, SINK_LEVERAGE, _design,
                                  _r2, _with_sink, fit_tiers, profile_weights)
 from analytics.params import ModelParams
+from cascade_vocab.units import MINUTE_MS
 
 _WARMUP_HOURS = 24  # the filtered volume needs about a holding time of history before it means anything
 _PASSES = 2
@@ -150,7 +151,7 @@ def _unexplained_falls(series, keys, nb: int, lo: int, bucket_ms: int) -> tuple[
 def calibrate_from_oi(candles: pd.DataFrame, open_interest: pd.DataFrame, params: ModelParams | None = None,
                       leverages: tuple[float, ...] = CALIBRATION_GRID,
                       holds_hours: tuple[float, ...] = HOLD_CANDIDATES_HOURS, bucket_ms: int = HOUR_MS,
-                      prior_strength: float = 0.05, timeframe_ms: int = 60_000) -> Optional[OICalibration]:
+                      prior_strength: float = 0.05, timeframe_ms: int = MINUTE_MS) -> Optional[OICalibration]:
     """Fit holding time, leverage mix and scale from candles and OI alone; None where they cannot say."""
     base = params or ModelParams()
     if candles is None or open_interest is None or len(candles) == 0 or len(open_interest) < 2:
@@ -173,8 +174,10 @@ def calibrate_from_oi(candles: pd.DataFrame, open_interest: pd.DataFrame, params
     nb = max(1, (hi - lo + bucket_ms - 1) // bucket_ms)
     no_events = pd.DataFrame({"ts": pd.Series([], dtype="int64"), "exchange": pd.Series([], dtype=object),
                               "side": pd.Series([], dtype=object), "notional_usd": pd.Series([], dtype=float)})
-    at = None
-    w = s0 = None
+    # Set by the loop's first pass that gets that far (the loop runs at least once).
+    at: Any = None
+    w: Any = None
+    s0: Any = None
     r2_sweeps = float("nan")
     for _ in range(_PASSES):
         x, _y0, keys, row_ts = _design(candles, open_interest, no_events, p, bucket_ms, timeframe_ms,

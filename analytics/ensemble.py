@@ -31,7 +31,7 @@ import pandas as pd
 from analytics.liquidation import MINUTE_MS, LiquidationModel
 from analytics.params import ModelParams
 
-HOUR_MS = 3_600_000
+from cascade_vocab.units import HOUR_MS
 LEVERAGE_STOPS: tuple[float, ...] = (2.0, 3.0, 5.0, 10.0, 20.0, 25.0, 50.0, 75.0, 100.0, 125.0)
 HOLD_HOURS: tuple[float, ...] = (8.0, 24.0, 72.0)
 MEDIAN_LEVERAGES: tuple[float, ...] = (5.0, 15.0, 40.0)
@@ -163,7 +163,8 @@ class EnsembleModel:
         for model, _mix in self._runs.values():
             model.ingest(candles, open_interest, crossings_from=first, keep_scratch=first is None)
             first = first or model
-        first.release_scratch()
+        if first is not None:
+            first.release_scratch()
 
     @property
     def crossing_model(self) -> LiquidationModel:

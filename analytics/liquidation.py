@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -44,7 +44,7 @@ from analytics.levels import Heatmap, LiquidationMap, auto_bin_edges, bin_index,
 from analytics.liqprice import isolated_liq_price
 from analytics.params import ENTRY_VWAP, ModelParams
 
-MINUTE_MS = 60_000
+from cascade_vocab.units import MINUTE_MS
 NEVER = np.iinfo(np.int64).max  # consumption candle of a cohort still open
 _BLOCK = 16384  # openings per block of crossing queries (about 80,000 queries: temporaries stay small)
 _HEAT_BLOCK = 8192  # openings per block of heatmap cohorts (about 80,000 scatter-adds per block)
@@ -266,16 +266,22 @@ class _Venue:
     def bins(self, edges: np.ndarray, n: int) -> np.ndarray:
         """Price bin of cohorts ``[0, n)`` (out of range -> the extra last bin ``len(edges) - 1``)."""
         grid = self.fill_bins(edges, n)
+        cache = self._bin_cache()
         if grid is None:
-            return self._bins[1].view[:n]
-        return self._grid_bins(self._bins[1].view[:n], grid[1], len(edges) - 1)
+            return cache.view[:n]
+        return self._grid_bins(cache.view[:n], grid[1], len(edges) - 1)
 
     def bins_range(self, edges: np.ndarray, a: int, b: int) -> np.ndarray:
         """``bins(edges, b)[a:b]`` without materializing the rest (cohorts ``[a, b)``)."""
         grid = self.fill_bins(edges, b)
+        cache = self._bin_cache()
         if grid is None:
-            return self._bins[1].view[a:b]
-        return self._grid_bins(self._bins[1].view[a:b], grid[1], len(edges) - 1)
+            return cache.view[a:b]
+        return self._grid_bins(cache.view[a:b], grid[1], len(edges) - 1)
+
+    def _bin_cache(self) -> "_Grow":
+        assert self._bins is not None, "fill_bins fills it"
+        return self._bins[1]
 
     @staticmethod
     def _grid_bins(gid: np.ndarray, i0: int, nb: int) -> np.ndarray:
@@ -527,7 +533,7 @@ class LiquidationModel:
         self._parts = (candles, open_interest, cparts, oparts) if keep_scratch else None
         self._venues = {}
         empty = {c: np.empty(0, np.int64 if c == "ts" else float) for c in _CANDLE_COLS}
-        pending = []
+        pending: list[Any] = []
         for name in _venue_order(set(cparts) | set(oparts)):
             c = _candle_arrays(cparts.get(name, empty))
             v = _Venue(name, self.tf, k)
@@ -624,12 +630,12 @@ class LiquidationModel:
         lf0 = np.log(f0)
         decay = lam * ((ts + self.tf - v.ref_ms).astype(float)) if lam else None
 
-        def survival(lf: np.ndarray) -> np.ndarray:
+        def survival(lf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             log_p = np.cumsum(lf)
             return log_p, (log_p - decay if lam else log_p)
 
         rem = v.c_rem.view
-        liq = np.zeros(n)
+        liq: np.ndarray = np.zeros(n)
         w = p.normalized_weights()
         # What follows from the crossings alone is shared by models that share them (the ensemble).
         sc = v.settle_cache
@@ -694,7 +700,7 @@ class LiquidationModel:
             f_pos = np.flatnonzero(can)
             lf0_f = lf0[f_at]
             fixed_sum = np.bincount(k_e, k_w, minlength=ne)
-            l_ev = np.zeros(ne)
+            l_ev: np.ndarray = np.zeros(ne)
             dcum = np.zeros(nf + 1)
             for _ in range(self.fixed_point_passes):
                 d_ev, f_ev = oi_step(eb, ea, keep, l_ev)

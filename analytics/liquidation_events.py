@@ -7,7 +7,7 @@ from typing import Iterable, Mapping, Optional
 
 import pandas as pd
 
-DAY_MS = 86_400_000
+from cascade_vocab.units import DAY_MS
 REAL = "real"
 SIMULATED = "simulated"  # the demo's events: exact for its market, never "real"
 ESTIMATED = "estimated"

@@ -8,8 +8,7 @@ from typing import Mapping, Optional
 import numpy as np
 import pandas as pd
 
-HOUR_MS = 3_600_000
-DAY_MS = 24 * HOUR_MS
+from cascade_vocab.units import HOUR_MS, DAY_MS
 WINDOWS_MS: Mapping[str, int] = {"1h": HOUR_MS, "24h": DAY_MS, "7d": 7 * DAY_MS, "30d": 30 * DAY_MS}
 
 

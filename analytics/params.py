@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from analytics.liqprice import BTCUSDT_BRACKETS, Bracket, isolated_liq_price, mmr_for_notional
+from cascade_vocab.units import DAY_MS
 
 ENTRY_TYPICAL = "typical"  # (high + low + close) / 3
 ENTRY_VWAP = "vwap"  # quote_volume / volume, typical price where the venue gives no quote volume
@@ -39,7 +40,7 @@ class ModelParams:
     position_usd: float = 10_000.0
     brackets: tuple[Bracket, ...] = BTCUSDT_BRACKETS
     half_life_ms: float | None = None
-    mean_hold_ms: float | None = 24 * 3_600_000.0
+    mean_hold_ms: float | None = float(DAY_MS)
     bin_usd: float | None = None
     scale: float = 1.0
 
@@ -74,7 +75,7 @@ class ModelParams:
         if not isinstance(settings, dict):
             return cls()
         names = {f.name for f in fields(cls)} - {"brackets"}
-        given = {k: (tuple(v) if isinstance(v, list) else v) for k, v in settings.items() if k in names}
+        given: dict[str, Any] = {k: (tuple(v) if isinstance(v, list) else v) for k, v in settings.items() if k in names}
         try:
             return cls(**given)
         except (TypeError, ValueError):

@@ -9,6 +9,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from analytics.liqprice import Bracket, LiqResult, bracket_for_notional, brackets_for, liquidation_price
+from cascade_vocab.formatting import format_usd
 
 SIDES = {"long": 1, "short": -1}
 
@@ -96,15 +97,6 @@ def distance_to_liquidation(position: Any, mark: float) -> tuple[float, float] |
     usd = s * (mark - liq)
     return usd / mark * 100.0, usd
 
-
-def format_usd(value: float) -> str:
-    """$1.1B, $350M, $12K, $950."""
-    a = abs(value)
-    for scale, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if a >= scale:
-            text = f"{a / scale:.1f}".rstrip("0").rstrip(".")
-            return f"{'-' if value < 0 else ''}${text}{suffix}"
-    return f"{'-' if value < 0 else ''}${a:,.0f}"
 
 
 def format_price(price: float) -> str:

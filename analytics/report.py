@@ -25,7 +25,9 @@ from analytics.structure import PriceMove, Sweep, price_move, reference_ohlc, sw
 from analytics.volume import VolumeShare, lowest_since, monthly_volume, volume_share
 from analytics.volume_map import RELATIVE_NOTE, RelativeClusters, relative, relative_clusters, volume_model
 
-DAY_MS = 86_400_000
+from cascade_vocab.units import DAY_MS, MINUTE_MS
+from cascade_vocab.formatting import format_ratio, format_usd, format_usd_range
+from cascade_vocab.utc import iso_date, iso_utc, utc_minute
 VOLUME_DAYS = 30
 MINUS = "\u2212"
 
@@ -125,7 +127,7 @@ class MarketReport:
                 else:
                     moves.append(f"{_pct(self.drawdown_pct)} from the {self.days}-day high")
             parts.append(f"{base} {_price(self.price)}" + (f" ({', '.join(moves)})." if moves else "."))
-        if self.sweep is not None and self.sweep.swept:
+        if self.sweep is not None and self.sweep.swept and self.sweep.low is not None and self.sweep.high is not None:
             lo, hi = self.sweep.low, self.sweep.high
             zone = _price(lo) if abs(hi - lo) < 0.5 else f"{_price(lo)}\u2013{_price(hi)}"
             parts.append(f"Swept swing lows {zone}.")
@@ -140,7 +142,7 @@ class MarketReport:
             sentence = "; ".join(risk)
             sentence = sentence[0].upper() + sentence[1:]
             if self.ratio is not None:
-                sentence += f"; {self.ratio:.1f} : 1"
+                sentence += f"; {format_ratio(self.ratio)}"
             parts.append(sentence + ".")
         if self.relative_map is not None:
             parts.append(self.relative_map.text())
@@ -149,8 +151,8 @@ class MarketReport:
             name = self.venue_labels.get(ex, ex)
             if self.oi_since_ms is not None and o.change_since_pct is not None:
                 ch = f" ({_pct(o.change_since_pct)} since {iso_date(self.oi_since_ms)})"
-            elif o.change_pct.get("30d") is not None:
-                ch = f" ({_pct(o.change_pct['30d'])} over 30 days)"
+            elif (month := o.change_pct.get("30d")) is not None:
+                ch = f" ({_pct(month)} over 30 days)"
             else:
                 ch = ""
             oi_bits.append(f"{name} OI {o.base:,.0f} {base}{ch}")
@@ -179,7 +181,7 @@ class MarketReport:
 def build_report(candles: pd.DataFrame, open_interest: pd.DataFrame, funding: Optional[pd.DataFrame],
                  liquidations: Optional[pd.DataFrame], at_ms: int, days: int = 16, up: float | None = None,
                  down: float | None = None, params: ModelParams | None = None, symbol: str = "BTC/USDT:USDT",
-                 timeframe_ms: int = 60_000, model: LiquidationModel | None = None, oi_since_ms: int | None = None,
+                 timeframe_ms: int = MINUTE_MS, model: LiquidationModel | None = None, oi_since_ms: int | None = None,
                  real_liquidation_exchanges=None, ensemble: EnsembleModel | None = None,
                  liquidations_simulated: bool = False, venue_labels: Optional[Mapping[str, str]] = None) -> MarketReport:
     """The report as of ``at_ms`` from the frames (market.series columns), using only data known then.
@@ -233,7 +235,7 @@ def build_report(candles: pd.DataFrame, open_interest: pd.DataFrame, funding: Op
             # weigh less); the prior's equal weights otherwise.
             narrowed = ensemble.member_weights(at_ms, liquidations)
             em = ensemble.maps_at(at_ms, m.bin_edges, m.price, member_weights=narrowed)
-            if narrowed is not None:
+            if narrowed is not None and liquidations is not None:
                 notes.append(f"the at-risk ranges are narrowed by the {len(liquidations):,} recorded liquidation events "
                              "(crowds that explain them badly weigh less)")
             up_r = figure_range(em.shorts_at_risk(imb.up), em.weights, imb.shorts_at_risk_usd)
@@ -320,7 +322,7 @@ def _known(df: Optional[pd.DataFrame], at_ms: int, tf: int, is_candles: bool = F
 
 
 def _exchanges(order: Iterable[str], *frames) -> list[str]:
-    seen = set()
+    seen: set[str] = set()
     for f in frames:
         if f is not None and len(f):
             seen.update(str(e) for e in f["exchange"].unique())
@@ -339,17 +341,7 @@ def _num(v) -> Optional[float]:
     return v if math.isfinite(v) else None
 
 
-def iso_utc(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def utc_minute(ms: int) -> str:
-    """'2026-01-30 21:00' (UTC, no zone suffix: the caller says UTC where it matters)."""
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M")
-
-
-def iso_date(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%d")
+# iso_utc, utc_minute and iso_date come from cascade_vocab.utc (imported above; callers still import them here).
 
 
 def _pct(v: float) -> str:
@@ -360,18 +352,7 @@ def _price(v: float) -> str:
     return f"{v:,.0f}"
 
 
-def usd_range(low: float, high: float) -> str:
-    """"0.9–2.8B": both ends in the unit of the larger one, the dollar sign once (it follows a "$" figure)."""
-    a = max(abs(low), abs(high))
-    for div, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if a >= div:
-            return f"{low / div:.1f}\u2013{high / div:.1f}{suffix}"
-    return f"{low:,.0f}\u2013{high:,.0f}"
+usd_range = format_usd_range  # (cascade_vocab)
 
 
-def _usd(v: float) -> str:
-    a = abs(v)
-    for div, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if a >= div:
-            return f"${v / div:.1f}{suffix}"
-    return f"${v:,.0f}"
+_usd = format_usd  # the one compact dollar format (cascade_vocab)

@@ -12,8 +12,7 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
-DAY_MS = 86_400_000
-HOUR_MS = 3_600_000
+from cascade_vocab.units import HOUR_MS, DAY_MS
 
 
 def reference_ohlc(candles: pd.DataFrame) -> pd.DataFrame:

@@ -40,9 +40,7 @@ from analytics.levels import LiquidationMap, auto_bin_edges
 from analytics.liquidation import LiquidationModel
 from analytics.params import ModelParams
 
-MINUTE_MS = 60_000
-HOUR_MS = 3_600_000
-DAY_MS = 86_400_000
+from cascade_vocab.units import MINUTE_MS, HOUR_MS, DAY_MS
 DEFAULT_WARMUP_MS = DAY_MS  # first step a day after the first candle, so the model has positions to show
 MAX_HEAT_CELLS = 4_000_000  # steps x price bins per heatmap call
 FORWARD_CELLS = 1_000_000  # steps x candles per pass over the forward windows
@@ -528,8 +526,8 @@ def summarize(obs: StudyObservations, *, every_ms: int, horizon_ms: int, band_pc
 
     point = stats(np.ones(n))
     rng = np.random.default_rng(seed)
-    boot = {key: [] for key in ("rate", "edge", "ret")}
-    rho_boot = []
+    boot: dict[str, list[np.ndarray]] = {key: [] for key in ("rate", "edge", "ret")}
+    rho_boot: list[Optional[float]] = []
     batch = max(1, min(n_boot, 2_000_000 // max(n, 1)))
     done = 0
     blocks = block_indices(n, block_len, n_boot, rng)
@@ -543,7 +541,7 @@ def summarize(obs: StudyObservations, *, every_ms: int, horizon_ms: int, band_pc
             rho_boot.append(spearman(lr[i], ret[i]))
         done += len(idxs)
     bt = {key: np.concatenate(v) if v else np.empty((0, k)) for key, v in boot.items()}
-    out = []
+    out: list[Any] = []
     widened = 0
     position = np.full(k, -1, np.int64)
     for j in range(k):

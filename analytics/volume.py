@@ -8,7 +8,7 @@ from typing import Mapping, Optional
 import numpy as np
 import pandas as pd
 
-DAY_MS = 86_400_000
+from cascade_vocab.units import DAY_MS, MINUTE_MS
 
 
 def _usd(candles: pd.DataFrame) -> np.ndarray:
@@ -28,7 +28,7 @@ class VolumeShare:
     covered_days: float  # days of the window with data (less than asked when history is short)
 
 
-def volume_share(candles: pd.DataFrame, at_ms: int, days: float = 30.0, tf_ms: int = 60_000) -> Optional[VolumeShare]:
+def volume_share(candles: pd.DataFrame, at_ms: int, days: float = 30.0, tf_ms: int = MINUTE_MS) -> Optional[VolumeShare]:
     """USD volume per exchange over the candles closed in ``(at_ms - days, at_ms]``; None without any."""
     start = at_ms - int(days * DAY_MS)
     if candles is None or len(candles) == 0:

@@ -23,6 +23,7 @@ import pandas as pd
 from analytics.levels import LiquidationMap
 from analytics.liquidation import MINUTE_MS, LiquidationModel
 from analytics.params import ModelParams
+from cascade_vocab.units import DAY_MS
 
 RELATIVE_NOTE = ("no open interest: the map is RELATIVE, built from traded volume (where positions were likely "
                  "opened, not how much): no USD figure can be read from it")
@@ -57,7 +58,7 @@ def volume_model(candles: pd.DataFrame, params: ModelParams | None = None,
     """The liquidation model run on the volume stand-in (holding time as in ``params``, 24 h if none)."""
     params = params or ModelParams()
     if params.mean_hold_ms is None:
-        params = replace(params, mean_hold_ms=24 * 3_600_000.0)
+        params = replace(params, mean_hold_ms=float(DAY_MS))
     return LiquidationModel.from_history(candles, pseudo_open_interest(candles, params, timeframe_ms), params, timeframe_ms)
 
 

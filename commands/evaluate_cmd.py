@@ -16,6 +16,9 @@ from commands.inputs import snapshot_frames
 from commands.study_cmd import parse_time
 
 
+HELP = "score the map on recorded liquidations"
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--open", metavar="FILE", required=True, help="a snapshot or live store with candles, OI and liquidations")
     p.add_argument("--from", dest="start", metavar="TIME")

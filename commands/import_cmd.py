@@ -16,14 +16,17 @@ import sys
 from pathlib import Path
 
 from analytics.report import utc_minute
+from commands.argtypes import positive_float
 from commands.errors import CommandError, printable
 from market.archive import ArchiveError, ImportProblem, binance_symbol, import_files
 from market.series import EXCHANGES, SERIES_COLUMNS, MarketFrames
 from market.snapshot_file import SnapshotError, check_output_path, save_snapshot
+from cascade_vocab.units import MINUTE_MS, HOUR_MS, DAY_MS
+from cascade_vocab.names import Series
 
 
 def _timeframe(ms: int) -> str:
-    for unit, size in (("d", 86_400_000), ("h", 3_600_000), ("m", 60_000)):
+    for unit, size in (("d", DAY_MS), ("h", HOUR_MS), ("m", MINUTE_MS)):
         if ms % size == 0:
             return f"{ms // size}{unit}"
     return f"{ms / 1000:g}s"
@@ -35,7 +38,7 @@ def describe_frames(frames: MarketFrames) -> str:
     parts = []
     for name in SERIES_COLUMNS:
         if counts[name]:
-            extra = f" ({_timeframe(frames.timeframe_ms)})" if name == "candles" else ""
+            extra = f" ({_timeframe(frames.timeframe_ms)})" if name == Series.CANDLES else ""
             parts.append(f"{name} {counts[name]:,}{extra}")
     starts = [int(frames.series(n)["ts"].iloc[0]) for n in SERIES_COLUMNS if counts[n]]
     ends = [int(frames.series(n)["ts"].iloc[-1]) for n in SERIES_COLUMNS if counts[n]]
@@ -44,6 +47,22 @@ def describe_frames(frames: MarketFrames) -> str:
         ends.append(rng[1])
     span = f"{utc_minute(min(starts))} to {utc_minute(max(ends))} UTC" if starts else "no rows"
     return f"{', '.join(parts) or 'no rows'}; {span}; {', '.join(frames.exchanges()) or '-'}; {frames.symbol}"
+
+
+HELP = "import Binance archive, Coinalyze, OHLCV or open-interest files into a snapshot"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("paths", nargs="+", metavar="FILES_OR_DIRS")
+    p.add_argument("--out", required=True, metavar="FILE.cascade")
+    p.add_argument("--exchange", default=None)
+    p.add_argument("--symbol", default=None)
+    p.add_argument("--oi-unit", choices=("base", "contracts", "usd"), default=None,
+                   help="what a plain open-interest CSV counts (with --exchange and --symbol)")
+    p.add_argument("--contract-size", type=positive_float, default=None, metavar="SIZE",
+                   help="one contract: base asset if linear, USD if inverse (with --oi-unit contracts)")
+    p.add_argument("--liq-unit", choices=("base", "usd"), default=None,
+                   help="what a t,l,s liquidation CSV not named after its Coinalyze symbol counts")
 
 
 def run(args: argparse.Namespace) -> int:

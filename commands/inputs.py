@@ -9,6 +9,7 @@ from typing import Any, Optional
 from analytics.params import ModelParams
 from commands.errors import CommandError
 from market.series import DEFAULT_SYMBOL, MarketFrames
+from market.source import HasModelSettings
 
 TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d")
 TIME_HINT = '"2026-01-30 21:00", UTC'
@@ -80,7 +81,7 @@ def snapshot_frames_info(path: str, symbol: Optional[str] = None):
         if have and sym not in have:
             raise CommandError(f"{path}: has {', '.join(have)}, not {sym}")
         frames = src.history(sym)
-        params = saved_params(getattr(src, "model_settings", None))
+        params = saved_params(src.model_settings if isinstance(src, HasModelSettings) else None)
         info = src.info()
     finally:
         src.close()

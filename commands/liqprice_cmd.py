@@ -15,6 +15,7 @@ import argparse
 import json
 
 from analytics.liqprice import EXCHANGE_RULES, LiqResult, bracket_for_notional, brackets_for, canonical_symbol, liquidation_price
+from commands.argtypes import finite_float, positive_float
 from commands.errors import CommandError
 
 
@@ -72,6 +73,30 @@ def compute(args: argparse.Namespace) -> LiqResult:
         )
     except ValueError as exc:
         raise CommandError(str(exc)) from None
+
+
+def _venue_names() -> tuple[str, ...]:
+    from market.venues import VENUE_NAMES  # plain data, no ccxt: cheap at parse time
+
+    return VENUE_NAMES
+
+
+HELP = "liquidation price of a perpetual position (each exchange's published formula)"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--side", choices=("long", "short"), required=True)
+    p.add_argument("--qty", type=positive_float, required=True)
+    p.add_argument("--entry", type=positive_float, required=True)
+    p.add_argument("--wallet", type=finite_float, required=True)
+    p.add_argument("--mmr", type=finite_float)
+    p.add_argument("--cum", type=finite_float)
+    p.add_argument("--leverage", type=positive_float)
+    p.add_argument("--symbol", default=None)
+    p.add_argument("--exchange", choices=_venue_names(), default="binance")
+    p.add_argument("--other-mm", type=finite_float, default=0.0)
+    p.add_argument("--other-upnl", type=finite_float, default=0.0)
+    p.add_argument("--json", action="store_true")
 
 
 def run(args: argparse.Namespace) -> int:

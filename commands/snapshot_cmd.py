@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Callable, Optional
 
+from commands.argtypes import non_negative_int, positive_float
 from commands.errors import CommandError, printable
 from commands.import_cmd import describe_frames
 from commands.inputs import demo_frames
@@ -23,7 +24,7 @@ from market.snapshot_file import SnapshotError, check_output_path, save_snapshot
 from market.store import Store, StoreError, default_store_path
 
 LIVE_STALL_S = 45.0  # longest wait without any progress report before a live download is given up
-DAY_MS = 86_400_000
+from cascade_vocab.units import DAY_MS
 
 
 class _Progress:
@@ -126,6 +127,19 @@ def _live_frames(args: argparse.Namespace) -> MarketFrames:
         why = f" ({'; '.join(failed[:3])})" if failed else ""
         raise CommandError(f"no live data received from any exchange{why}; no file written")
     return frames
+
+
+HELP = "write a snapshot file"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    ss = p.add_mutually_exclusive_group(required=True)
+    ss.add_argument("--demo", action="store_true")
+    ss.add_argument("--live", action="store_true")
+    p.add_argument("--days", type=positive_float, default=30)
+    p.add_argument("--out", required=True, metavar="FILE.cascade")
+    p.add_argument("--seed", type=non_negative_int, default=7)
+    p.add_argument("--symbol", default="BTC/USDT:USDT")
 
 
 def run(args: argparse.Namespace) -> int:

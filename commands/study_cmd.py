@@ -13,11 +13,14 @@ import re
 from analytics.params import ModelParams
 from analytics.report import utc_minute
 from analytics.study import CAVEAT, StudyResult, duration_text, edge_word, run_study
+from commands.argtypes import non_negative_int, positive_float
 from commands.errors import CommandError
 from commands.inputs import demo_frames, parse_utc, snapshot_frames
+from cascade_vocab.units import MINUTE_MS, HOUR_MS, DAY_MS
+from cascade_vocab.formatting import format_ratio
 
 DEMO_DAYS = 60.0
-UNITS_MS = {"m": 60_000, "h": 3_600_000, "d": 86_400_000}
+UNITS_MS = {"m": MINUTE_MS, "h": HOUR_MS, "d": DAY_MS}
 TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d")
 TIME_HINT = '"2026-01-30 21:00", UTC, or ISO 8601'
 
@@ -33,6 +36,23 @@ def parse_duration(text: str, option: str) -> int:
 def parse_time(text: str, option: str) -> int:
     """ISO 8601 (with Z or an offset) or 'YYYY-MM-DD HH:MM' (UTC) -> UTC ms."""
     return parse_utc(text, option, TIME_FORMATS, hint=TIME_HINT)
+
+
+HELP = "did the liquidation imbalance predict the next move?"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    sts = p.add_mutually_exclusive_group(required=True)
+    sts.add_argument("--demo", action="store_true")
+    sts.add_argument("--open", metavar="FILE")
+    p.add_argument("--seed", type=non_negative_int, default=7)
+    p.add_argument("--from", dest="start", metavar="TIME")
+    p.add_argument("--to", dest="end", metavar="TIME")
+    p.add_argument("--every", default="1h")
+    p.add_argument("--band", type=positive_float, default=10.0)
+    p.add_argument("--horizon", default="24h")
+    p.add_argument("--days", type=positive_float, default=None, help="demo: days of history to simulate")
+    p.add_argument("--json", action="store_true")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -54,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     tf = frames.timeframe_ms
     for option, value in (("--every", every), ("--horizon", horizon)):
         if value % tf:
-            raise CommandError(f"{option} must be a multiple of the candles' timeframe ({tf // 60_000} min)")
+            raise CommandError(f"{option} must be a multiple of the candles' timeframe ({tf // MINUTE_MS} min)")
     if start is not None and start >= span[1]:
         raise CommandError(f"--from {utc_minute(start)} is after the data ends ({utc_minute(span[1])})")
     if end is not None and end <= span[0]:
@@ -82,7 +102,7 @@ def _pct(x) -> str:
 
 
 def _ratio(x: float) -> str:
-    return f"{x:.2f}" if x < 100 else f"{x:.0f}"
+    return format_ratio(x, 2)
 
 
 def to_text(r: StudyResult, symbol: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import time
@@ -99,6 +100,10 @@ def run_app(args, version: str) -> int:
 
     app = make_app()
     app.setApplicationVersion(version)
+    from gui.crash import install_crash_reporting
+
+    install_crash_reporting(app)
+    logging.getLogger(__name__).info("Cascade %s starting", version)
     window = MainWindow(spec_from_args(args))
     window.setWindowTitle(f"Cascade {version} — liquidation map terminal")
     window.show()
@@ -119,6 +124,10 @@ def run_app(args, version: str) -> int:
     code = app.exec()
     window.save_settings()
     window.shutdown()
+    # Python must not be torn down under a pool task still running (a symbol listing, a save): wait for them.
+    pool = QtCore.QThreadPool.globalInstance()
+    if pool is not None and not pool.waitForDone(10_000):
+        logging.getLogger(__name__).warning("%d background task(s) still running at exit", pool.activeThreadCount())
     if os.environ.get("CASCADE_TEST") != "1":
         window.deleteLater()
     return int(code)

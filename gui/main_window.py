@@ -8,11 +8,11 @@ computing the workers. Features get the services, never this window.
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 from typing import Optional
 
 from PySide6 import QtCore, QtGui, QtWidgets
+from superqt.utils import qdebounced, qthrottled
 
 from gui import settings as st
 from gui import features, file_actions, tool_actions, window_state
@@ -30,7 +30,7 @@ from gui.toolbar import Toolbar
 from gui.widgets.imbalance import ImbalanceCard
 from gui.widgets.readout import ReadoutLabel
 from gui.widgets.status_bar import StatusWidgets
-from gui.workers import ViewRequest, ViewResult, ViewWorker, WorkerThread
+from gui.workers import ViewRequest, ViewResult, ViewWorker
 from market.series import EXCHANGES, MINUTE_MS
 
 __all__ = ["MainWindow", "OFFLINE_NOTE", "REDRAW_MS", "Session"]
@@ -77,15 +77,12 @@ class MainWindow(QtWidgets.QMainWindow):
         self.sources = SourceControl(self.services, self.status, self.banner, self.toolbar, self.card)
 
         self._latest_result: Optional[ViewResult] = None
-        self._last_redraw = 0.0
-        self._redraw_timer = self._single_shot(0, self._apply_latest)
+        self._redraw = qthrottled(self._apply_latest, timeout=REDRAW_MS, leading=True, parent=self)
         # State changes in one turn of the event loop (a new source sets frames, clock, targets, ...) cost one request.
         self._view_timer = self._single_shot(0, self.request_view)
-        self._range_debounce = self._single_shot(RANGE_PAUSE_MS, self.request_view)
-        self.view_worker = ViewWorker()
-        self.view_thread = WorkerThread(self.view_worker, "analytics")
+        self._range_debounce = qdebounced(self.request_view, timeout=RANGE_PAUSE_MS, parent=self)
+        self.view_worker = ViewWorker(self)
         self.view_worker.result.connect(self._on_result)
-        self.view_thread.start()
 
         self.alerts = AlertsFeature(self.services)
         build_menus(self.services, set_theme=self.set_theme, set_time_zone=self.set_time_zone, quit=self.close,
@@ -115,7 +112,7 @@ class MainWindow(QtWidgets.QMainWindow):
         tb.symbol_changed.connect(self.set_symbol)
         self.terminal.targets_moved.connect(lambda up, down: state.update(targets=(float(up), float(down))))
         self.terminal.hovered.connect(self.readout.set_readout)
-        self.terminal.user_range_changed.connect(self._range_debounce.start)
+        self.terminal.user_range_changed.connect(self._range_debounce)
         self.terminal.panels_changed.connect(lambda names: state.update(panels=tuple(names)))
         self.replay.as_of_changed.connect(lambda ms: state.update(as_of_ms=ms))
         state.on({"exchanges"}, lambda: tb.set_exchanges(state.exchanges))
@@ -173,15 +170,12 @@ class MainWindow(QtWidgets.QMainWindow):
     def _on_result(self, result: ViewResult) -> None:
         """Keep only the newest result and redraw at most REDRAW_MS apart (bursts cost one redraw)."""
         self._latest_result = result
-        if not self._redraw_timer.isActive():
-            wait = max(0.0, REDRAW_MS - (time.monotonic() - self._last_redraw) * 1000.0)
-            self._redraw_timer.start(int(wait))
+        self._redraw()
 
     def _apply_latest(self) -> None:
         result, self._latest_result = self._latest_result, None
         if result is None:
             return
-        self._last_redraw = time.monotonic()
         self.terminal.set_result(result)
         self.card.set_view(result.imbalance)
         self.status.show_analytics(result)
@@ -229,7 +223,9 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def shutdown(self) -> None:
         self.sources.shutdown()
-        self.view_thread.shutdown()
+        self._redraw.cancel()
+        self._range_debounce.cancel()
+        self.view_worker.shutdown()
 
 
 # Read-only views of the state for older callers; every write goes through ``window.state``.

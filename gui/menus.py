@@ -11,6 +11,7 @@ from gui import file_actions, tool_actions
 from gui.panels.registry import PANELS
 from gui.services import WindowServices
 from market.venues import VENUES
+from market.series import TIMEFRAMES_MS
 
 SHORTCUTS_HELP = """<table>
 <tr><td>Ctrl+O</td><td>Open snapshot…</td></tr>
@@ -29,6 +30,12 @@ SHORTCUTS_HELP = """<table>
 <tr><td>Ctrl+Shift+A</td><td>Alerts</td></tr>
 <tr><td>Ctrl+Q</td><td>Quit</td></tr>
 </table>"""
+
+
+def _open_log_folder() -> None:
+    from gui.crash import open_log_folder
+
+    open_log_folder()
 
 
 def _action(sv: WindowServices, menu_id: str | None, name: str, text: str, slot, shortcut: str | None = None, checkable: bool = False) -> QtGui.QAction:
@@ -69,7 +76,7 @@ def build_menus(sv: WindowServices, *, set_theme: Callable[[str], None], set_tim
     v.addSeparator()
     _action(sv, "view", "reset_layout", "&Reset layout", lambda: file_actions.reset_layout(sv))
     tf = v.addMenu("Timeframe")
-    for i, (label, ms) in enumerate((("1m", 60_000), ("5m", 300_000), ("15m", 900_000), ("1h", 3_600_000), ("4h", 14_400_000), ("1d", 86_400_000))):
+    for i, (label, ms) in enumerate(TIMEFRAMES_MS.items()):
         tf.addAction(_action(sv, None, f"tf_{label}", label, lambda ms=ms: sv.state.update(timeframe_ms=ms), str(i + 1)))
     replay = sv.replay
     _action(sv, "view", "play", "Play / pause replay", lambda: replay.set_playing(not replay.play_button.isChecked()), "Space")
@@ -87,5 +94,6 @@ def build_menus(sv: WindowServices, *, set_theme: Callable[[str], None], set_tim
 
     parent = sv.parent_widget
     _action(sv, "help", "shortcuts", "&Keyboard shortcuts", lambda: QtWidgets.QMessageBox.information(parent, "Keyboard shortcuts", SHORTCUTS_HELP))
+    _action(sv, "help", "open_log_folder", "Open &log folder", _open_log_folder)
     _action(sv, "help", "about", "&About Cascade", lambda: file_actions.about(sv))
     return sv.actions

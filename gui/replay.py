@@ -8,10 +8,11 @@ from __future__ import annotations
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from analytics.report import utc_minute
+from cascade_vocab.units import MINUTE_MS
 
 SPEEDS = (1, 10, 60, 100, 300, 1000)
 TICK_MS = 100
-STEP_MS = 60_000  # slider resolution: one minute
+STEP_MS = MINUTE_MS  # slider resolution: one minute
 
 
 class JumpSlider(QtWidgets.QSlider):

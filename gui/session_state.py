@@ -10,6 +10,8 @@ headless; the window turns "state changed" into "debounce, then submit a view re
 from __future__ import annotations
 
 from typing import Any, Callable, Optional
+from cascade_vocab.names import SourceKind
+from cascade_vocab.units import MINUTE_MS
 
 Slot = Callable[..., Any]
 
@@ -38,7 +40,7 @@ class Signal:
 # a new object is new data); everything else by value.
 FIELDS: dict[str, Any] = {
     "symbol": "",
-    "timeframe_ms": 60_000,
+    "timeframe_ms": MINUTE_MS,
     "lookback_s": 24 * 3600.0,
     "exchanges": (),
     "panels": (),  # the shown lower panels, by registry name
@@ -126,4 +128,4 @@ class SessionState:
     @property
     def is_live_view(self) -> bool:
         """The data still grows (demo or live), unlike a snapshot."""
-        return self.source is not None and self.source_kind != "snapshot"
+        return self.source is not None and self.source_kind != SourceKind.SNAPSHOT

@@ -18,9 +18,11 @@ from gui.analytics_bridge import ModelSettings
 from gui.services import WindowServices
 from gui.sources import DEMO_LABEL, SourceSpec
 from gui.widgets.status_bar import StatusWidgets
-from gui.workers import MarketWorker, WorkerThread
+from gui.workers import MarketWorker
 from market.source import SourceInfo
 from market.venues import labels_text
+from cascade_vocab.names import FEED_DOWN, SourceKind
+from cascade_vocab.utc import utc_hhmm
 
 OFFLINE_NOTE = (
     f"Offline — no connection to {labels_text('or')}. Showing the demo market (simulated data); "
@@ -29,23 +31,21 @@ OFFLINE_NOTE = (
 
 
 class Session:
-    """One source in its worker thread. A new session replaces the shown one only once it has data."""
+    """One source in its worker (a superqt generator worker). A new session replaces the shown one only once it has data."""
 
     def __init__(self, spec: SourceSpec, session_id: int) -> None:
         self.id = session_id
         self.spec = spec
         self.worker = MarketWorker(spec.factory(), spec.symbol, poll_ms=spec.poll_ms)
-        self.thread = WorkerThread(self.worker, f"market-{spec.kind}")
         self.info: Optional[SourceInfo] = None
         self.model_settings: Optional[dict] = None  # a snapshot's saved model settings
         self.frames = None
 
     def start(self) -> None:
-        self.thread.start(self.worker.start)
+        self.worker.start()
 
     def stop(self) -> None:
-        self.worker.request_stop()
-        self.thread.shutdown("stop")
+        self.worker.stop()
 
 
 class SourceControl(QtCore.QObject):
@@ -120,7 +120,7 @@ class SourceControl(QtCore.QObject):
         session = self._session_of(self.sender())
         if session is None or session is not self.pending:
             return
-        if session.info is not None and session.info.kind == "live" and frames.is_empty():
+        if session.info is not None and session.info.kind == SourceKind.LIVE and frames.is_empty():
             # No exchange answered (offline): say so and show the demo rather than an empty chart.
             self.pending = None
             session.stop()
@@ -135,10 +135,10 @@ class SourceControl(QtCore.QObject):
         info = session.info
         terminal = self.services.terminal
         terminal.real_liquidations = bool(info and info.has_real_liquidations)
-        terminal.liquidations_simulated = bool(info and (info.kind == "demo" or info.liquidations_simulated))
+        terminal.liquidations_simulated = bool(info and (info.kind == SourceKind.DEMO or info.liquidations_simulated))
         symbols = info.symbols if info else (session.spec.symbol,)
         self.toolbar.set_symbols(tuple(symbols), frames.symbol)
-        is_snapshot = info is not None and info.kind == "snapshot"
+        is_snapshot = info is not None and info.kind == SourceKind.SNAPSHOT
         replay = self.services.replay
         replay.setVisible(is_snapshot)
         model = self.state.model
@@ -157,7 +157,7 @@ class SourceControl(QtCore.QObject):
     def _set_banner(self, session: Session) -> None:
         info = session.info
         text = ""
-        if info is not None and info.kind == "snapshot":
+        if info is not None and info.kind == SourceKind.SNAPSHOT:
             text = f"Showing a {info.label[0].lower()}{info.label[1:]}"
             if not text.lower().startswith("showing a snapshot of"):
                 text = "Showing a snapshot: " + info.label
@@ -178,16 +178,16 @@ class SourceControl(QtCore.QObject):
         session = self._session_of(self.sender())
         if session is not None and session is self.session:
             self.status.feed_status.set_states(states, now_ms)
-            if session.info is not None and session.info.kind == "live":
+            if session.info is not None and session.info.kind == SourceKind.LIVE:
                 self._live_banner(states)
 
     def _live_banner(self, states) -> None:
         """While every live feed is down, explain it above the (last) data instead of leaving it stale."""
-        down = [s for s in states if s.status in ("offline", "failed", "retrying")]
+        down = [s for s in states if s.status in FEED_DOWN]
         if states and len(down) == len(states):
             last = max((s.last_update_ms for s in states if s.last_update_ms), default=None)
             retry = min((s.retry_in_s for s in down if s.retry_in_s), default=None)
-            when = time.strftime("%H:%M UTC", time.gmtime(last / 1000)) if last else "—"
+            when = utc_hhmm(last) if last else "—"
             text = "No connection to the exchanges"
             if retry:
                 text += f" — retrying in {retry:.0f} s"
@@ -221,9 +221,9 @@ class SourceControl(QtCore.QObject):
         info = session.info
         age = time.time() - self._last_update_wall if self._last_update_wall else None
         label = info.label
-        if info.kind == "demo" and DEMO_LABEL not in label:
+        if info.kind == SourceKind.DEMO and DEMO_LABEL not in label:
             label = f"{DEMO_LABEL} ({label})"
-        if info.kind != "snapshot" and age is not None:
+        if info.kind != SourceKind.SNAPSHOT and age is not None:
             label += f" · updated {age:.0f} s ago"
         self.status.source_label.setText(label)
 

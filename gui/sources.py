@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from market.source import MarketSource
+from cascade_vocab.names import SourceKind
 
 DEMO_LABEL = "Demo market — simulated data"
 
@@ -27,11 +28,11 @@ class SourceSpec:
         spec = self
 
         def make() -> MarketSource:
-            if spec.kind == "snapshot":
+            if spec.kind == SourceKind.SNAPSHOT:
                 from market.store import open_snapshot
 
                 return open_snapshot(spec.path)
-            if spec.kind == "live":
+            if spec.kind == SourceKind.LIVE:
                 from market.live import LiveSource  # lazily: ccxt costs a second to import
                 from market.store import Store, default_store_path
 

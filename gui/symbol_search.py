@@ -11,23 +11,24 @@ from gui.background import run_in_background
 from gui.services import WindowServices
 from gui.sources import SourceSpec
 from gui.toolbar import Toolbar
+from market.source import ListsSymbols
+from cascade_vocab.names import SourceKind
 
 SOURCE_NAMES = {"demo": "the demo market", "live": "the live venues", "snapshot": "this snapshot"}
 
 
 def list_symbols(spec: SourceSpec) -> tuple[str, ...]:
     """Blocking (live: the venues' market lists over the network): call it off the GUI thread."""
-    if spec.kind == "snapshot":
+    if spec.kind == SourceKind.SNAPSHOT:
         return ()
-    if spec.kind == "live":
+    if spec.kind == SourceKind.LIVE:
         from market.live import LiveSource
 
         source = LiveSource(symbol=spec.symbol, history_days=spec.history_days, store=None)
     else:
         source = spec.factory()()
     try:
-        lister = getattr(source, "list_symbols", None)
-        return tuple(lister()) if callable(lister) else tuple(source.info().symbols)
+        return tuple(source.list_symbols()) if isinstance(source, ListsSymbols) else tuple(source.info().symbols)
     finally:
         source.close()
 
@@ -52,7 +53,7 @@ class SymbolSearch:
         current = state.frames.symbol if state.frames is not None else spec.symbol
         own = tuple(state.source.symbols) if state.source else (current,)
         self.toolbar.set_symbols(own, current, name)
-        if spec.kind == "snapshot":
+        if spec.kind == SourceKind.SNAPSHOT:
             return
 
         def show(symbols: tuple[str, ...]) -> None:

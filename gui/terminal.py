@@ -24,6 +24,7 @@ from gui.theme import Theme
 from gui.widgets.readout import Readout, readout_at
 from gui.widgets.side_info import SideInfo
 from gui.workers import ViewResult
+from cascade_vocab.units import MINUTE_MS
 
 SIDE_WIDTH = 230
 MIN_BARS_IN_VIEW = 40  # after a timeframe change, widen the span to at least this many of the new bars
@@ -238,7 +239,7 @@ class Terminal(QtWidgets.QWidget):
 
     def panel_view(self, name: str) -> PanelView:
         """What panel ``name`` draws from: the shown result, the source's facts, its own data."""
-        chart = self.chart if self.chart is not None else ChartData("", 60_000, "", ())
+        chart = self.chart if self.chart is not None else ChartData("", MINUTE_MS, "", ())
         return PanelView(chart, self.result, self.real_liquidations, self.liquidations_simulated, chart.panel_data.get(name))
 
     def _update_side_info(self, x0: float, x1: float) -> None:

@@ -1,30 +1,33 @@
 """Worker threads: the GUI thread never calls a source or the analytics.
 
-MarketWorker owns the source: it backfills history (reporting progress), then polls on a timer in its
-own thread and hands the merged, immutable MarketFrames to the window by signal.
+MarketWorker owns the source in a superqt generator worker: it backfills history (reporting progress),
+then polls in its own pool thread and hands the merged, immutable MarketFrames to the window by signal.
 
 ViewWorker turns (frames, selections, as-of time) into everything the panels draw (ChartData and the
-liquidation-model view) off the GUI thread. Requests are coalesced: while one runs, newer requests replace
-each other and only the newest is computed next, so bursts of ticks cost one redraw.
+liquidation-model view) off the GUI thread. Requests are coalesced (gui.threads.LatestOnly): while one
+runs, newer requests replace each other and only the newest is computed next, so bursts of ticks cost one
+redraw.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
-import traceback
 from dataclasses import dataclass, field, replace
-from typing import Callable, Optional
+from typing import Callable, Generator, Optional
 
-from PySide6 import QtCore
-
-from gui import analytics_bridge
 import numpy as np
+from PySide6 import QtCore
+from superqt.utils import GeneratorWorker, create_worker
 
+from gui import analytics_bridge, threads
 from gui.chart_data import ChartData, append_frames, build_chart_data, liquidation_events
 from gui.panels.registry import panel_data
 from market.series import MarketFrames
-from market.source import MarketSource
+from market.source import HasModelSettings, HasSentiment, MarketSource
+
+log = logging.getLogger(__name__)
 
 
 MAX_RUNS_PER_S = 5.0
@@ -36,6 +39,11 @@ class _Cancelled(Exception):
 
 
 class MarketWorker(QtCore.QObject):
+    """The source in a superqt generator worker: what the generator yields becomes these signals (emitted in
+    the GUI thread, so ``sender()`` is this worker). Start with ``start()``, end with ``stop()``."""
+
+    failed_signal = "failed"  # the one message a stopped feed still delivers
+
     info_ready = QtCore.Signal(object)  # SourceInfo
     model_settings_ready = QtCore.Signal(object)  # dict: the model settings a snapshot was saved with
     sentiment = QtCore.Signal(object)  # FearGreed or None (live only; optional, absent without error)
@@ -50,118 +58,152 @@ class MarketWorker(QtCore.QObject):
         self._make_source = make_source
         self._symbol = symbol
         self._poll_ms = poll_ms
-        self._source: Optional[MarketSource] = None
-        self._frames: Optional[MarketFrames] = None
-        self._timer: Optional[QtCore.QTimer] = None
         self._cancel = threading.Event()
-        self._deltas: list[MarketFrames] = []
-        self._last_emit = 0.0
-        self._last_feeds = 0.0
+        self._ended = threading.Event()
+        self._ended.set()  # not started: nothing to wait for
+        self._worker: Optional[GeneratorWorker] = None
         self.polls = 0
 
-    @QtCore.Slot()
     def start(self) -> None:
+        """Start the feed in a pool thread of its own (returns at once)."""
+        if self._worker is not None:
+            return
+        self._ended.clear()
+        worker = create_worker(self._feed, _start_thread=False, _ignore_errors=True)
+        worker.yielded.connect(self._deliver)
+        worker.errored.connect(self._on_error)
+        self._worker = worker
+        threads.start(worker, long_lived=True)
+
+    def request_stop(self) -> None:
+        """Thread-safe, returns at once: a running backfill gives up at its next progress report, polling stops."""
+        self._cancel.set()
+
+    def stop(self, timeout_ms: int = 10_000) -> bool:
+        """Stop and wait (at most ``timeout_ms``) until the source is closed; True if it was."""
+        self.request_stop()
+        ok = self._ended.wait(timeout_ms / 1000.0)
+        if not ok:
+            log.warning("the %s feed did not stop within %d ms", self._symbol, timeout_ms)
+        return ok
+
+    @property
+    def running(self) -> bool:
+        return not self._ended.is_set()
+
+    # -- in the GUI thread ----------------------------------------------------------------------------
+    def _deliver(self, message: tuple) -> None:
+        if self._cancel.is_set() and message[0] != self.failed_signal:
+            return  # a stopped feed says nothing more
+        getattr(self, message[0]).emit(*message[1:])
+
+    def _on_error(self, exc: BaseException) -> None:
+        if isinstance(exc, threads.JobFailed) and exc.__cause__ is not None:
+            exc = exc.__cause__
+        log.error("market feed failed", exc_info=exc)
+        self.failed.emit(f"{type(exc).__name__}: {exc}")
+
+    # -- in the worker's thread -----------------------------------------------------------------------
+    def _feed(self) -> Generator[tuple, None, None]:
+        """Open the source, backfill, then poll until stopped; each yield is (signal name, *arguments)."""
         try:
-            self._source = self._make_source()
-            self.info_ready.emit(self._source.info())
-            saved = getattr(self._source, "model_settings", None)
-            if isinstance(saved, dict) and saved:
-                self.model_settings_ready.emit(dict(saved))
+            yield from threads.guarded(self._run())
+        finally:
+            self._ended.set()
 
-            def progress(fraction: float, what: str) -> None:
-                if self._cancel.is_set():
-                    raise _Cancelled()
-                self.progress.emit(float(fraction), str(what))
+    def _run(self) -> Generator[tuple, None, None]:
+        source: Optional[MarketSource] = None
+        try:
+            try:
+                source = self._make_source()
+                yield ("info_ready", source.info())
+                saved = source.model_settings if isinstance(source, HasModelSettings) else None
+                if isinstance(saved, dict) and saved:
+                    yield ("model_settings_ready", dict(saved))
+                worker = self._worker
 
-            frames = self._source.history(self._symbol, progress=progress)
-        except _Cancelled:
-            return
-        except Exception as exc:  # a source that cannot start is explained, not fatal
-            if type(exc).__module__.startswith("market."):
-                # The market package's own errors are already one plain line (bad file, no network).
-                self.failed.emit(str(exc))
-            else:
-                traceback.print_exc()
-                self.failed.emit(f"{type(exc).__name__}: {exc}")
-            return
-        if self._cancel.is_set():
-            return
-        self._frames = frames
-        self.history_ready.emit(frames, self._clock(frames))
-        self._emit_feeds()
-        self._emit_sentiment()
-        # No parent: dropped in stop(), so it is destroyed in this thread, which owns it.
-        self._timer = QtCore.QTimer()
-        self._timer.setInterval(self._poll_ms)
-        self._timer.timeout.connect(self._poll)
-        self._timer.start()
+                def progress(fraction: float, what: str) -> None:
+                    if self._cancel.is_set():
+                        raise _Cancelled()
+                    # history() is one blocking call of the source Protocol that reports through this
+                    # callback; its reports go out on the same channel as everything this generator yields.
+                    if worker is not None:
+                        worker.yielded.emit(("progress", float(fraction), str(what)))
 
-    def _emit_sentiment(self) -> None:
+                frames = source.history(self._symbol, progress=progress)
+            except _Cancelled:
+                return
+            except Exception as exc:  # a source that cannot start is explained, not fatal
+                if type(exc).__module__.startswith("market."):
+                    # The market package's own errors are already one plain line (bad file, no network).
+                    yield ("failed", str(exc))
+                else:
+                    log.exception("the source could not start")
+                    yield ("failed", f"{type(exc).__name__}: {exc}")
+                return
+            if self._cancel.is_set():
+                return
+            yield ("history_ready", frames, self._clock(source, frames))
+            yield from self._feeds(source)
+            yield from self._sentiment(source)
+            yield from self._poll_loop(source, frames)
+        finally:
+            if source is not None:
+                try:
+                    source.close()
+                except Exception:  # closing is best effort; the feed is over either way
+                    log.exception("closing the source failed")
+
+    def _poll_loop(self, source: MarketSource, frames: MarketFrames) -> Generator[tuple, None, None]:
+        deltas: list[MarketFrames] = []
+        last_emit = last_feeds = 0.0
+        while not self._cancel.wait(self._poll_ms / 1000.0):
+            try:
+                delta = source.poll(self._symbol)
+            except Exception as exc:
+                yield ("failed", f"update failed: {type(exc).__name__}: {exc}")
+                continue
+            self.polls += 1
+            if not delta.is_empty():
+                deltas.append(delta)
+            now = time.monotonic()
+            if deltas and now - last_emit >= EMIT_INTERVAL_S:
+                # Fast sources (50 polls/s) are merged and handed on at most 10 times a second.
+                merged = deltas[0]
+                for d in deltas[1:]:
+                    merged = append_frames(merged, d)
+                deltas = []
+                frames = append_frames(frames, merged)
+                last_emit = now
+                yield ("updated", frames, self._clock(source, frames))
+            if now - last_feeds >= EMIT_INTERVAL_S:
+                last_feeds = now
+                yield from self._feeds(source)
+
+    def _sentiment(self, source: MarketSource) -> Generator[tuple, None, None]:
         """Optional market sentiment where the source offers it (live: the Fear & Greed index)."""
-        fetch = getattr(self._source, "fear_greed", None)
-        if fetch is None:
+        if not isinstance(source, HasSentiment):
             return
         try:
-            self.sentiment.emit(fetch())
+            value = source.fear_greed()
         except Exception:  # sentiment is decoration: never let it disturb the market feed
-            self.sentiment.emit(None)
+            value = None
+        yield ("sentiment", value)
 
-    def _clock(self, frames: MarketFrames) -> int:
+    @staticmethod
+    def _clock(source: MarketSource, frames: MarketFrames) -> int:
         try:
-            return int(self._source.now_ms())
+            return int(source.now_ms())
         except Exception:
             rng = frames.time_range()
             return rng[1] if rng else 0
 
-    def _emit_feeds(self) -> None:
-        if self._source is not None:
-            try:
-                self.feeds.emit(tuple(self._source.feed_states()), int(self._source.now_ms()))
-            except Exception as exc:
-                self.failed.emit(f"feed state: {exc}")
-
-    @QtCore.Slot()
-    def _poll(self) -> None:
-        if self._source is None or self._frames is None or self._cancel.is_set():
-            return
+    @staticmethod
+    def _feeds(source: MarketSource) -> Generator[tuple, None, None]:
         try:
-            delta = self._source.poll(self._symbol)
+            yield ("feeds", tuple(source.feed_states()), int(source.now_ms()))
         except Exception as exc:
-            self.failed.emit(f"update failed: {type(exc).__name__}: {exc}")
-            return
-        self.polls += 1
-        if not delta.is_empty():
-            self._deltas.append(delta)
-        now = time.monotonic()
-        if self._deltas and now - self._last_emit >= EMIT_INTERVAL_S:
-            # Fast sources (50 polls/s) are merged and handed on at most 10 times a second.
-            merged = self._deltas[0]
-            for d in self._deltas[1:]:
-                merged = append_frames(merged, d)
-            self._deltas = []
-            self._frames = append_frames(self._frames, merged)
-            self._last_emit = now
-            self.updated.emit(self._frames, self._clock(self._frames))
-        if now - self._last_feeds >= EMIT_INTERVAL_S:
-            self._last_feeds = now
-            self._emit_feeds()
-
-    def request_stop(self) -> None:
-        """Thread-safe: make a running backfill give up at its next progress report."""
-        self._cancel.set()
-
-    @QtCore.Slot()
-    def stop(self) -> None:
-        self._cancel.set()
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
-        if self._source is not None:
-            try:
-                self._source.close()
-            except Exception:
-                traceback.print_exc()
-            self._source = None
+            yield ("failed", f"feed state: {exc}")
 
 
 @dataclass(frozen=True)
@@ -193,44 +235,40 @@ class ViewResult:
 
 
 class ViewWorker(QtCore.QObject):
-    result = QtCore.Signal(object)  # ViewResult
-    _kick = QtCore.Signal()
+    """Computes ViewResults off the GUI thread, latest request wins (gui.threads.LatestOnly), at most
+    MAX_RUNS_PER_S runs a second. Live in and call from the GUI thread; ``result`` arrives there."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._lock = threading.Lock()
-        self._pending: Optional[ViewRequest] = None
-        self._scheduled = False
-        self.keeper = analytics_bridge.ModelKeeper()
+    result = QtCore.Signal(object)  # ViewResult
+
+    def __init__(self, parent: Optional[QtCore.QObject] = None) -> None:
+        super().__init__(parent)
+        self.keeper = analytics_bridge.ModelKeeper()  # used by one job at a time, never two at once
         self.runs = 0
-        self._kick.connect(self._run, QtCore.Qt.ConnectionType.QueuedConnection)
+        self._latest: threads.LatestOnly[ViewRequest] = threads.LatestOnly(self._job, min_interval_s=1.0 / MAX_RUNS_PER_S, parent=self)
+        self._latest.yielded.connect(self.result)
+        self._latest.errored.connect(self._on_error)
 
     def submit(self, request: ViewRequest) -> None:
-        """Called from the GUI thread; returns at once. Only the newest pending request is computed."""
-        with self._lock:
-            self._pending = request
-            if self._scheduled:
-                return
-            self._scheduled = True
-        self._kick.emit()
+        """Returns at once. Only the newest pending request is computed."""
+        self._latest.submit(request)
 
-    @QtCore.Slot()
-    def _run(self) -> None:
-        with self._lock:
-            request, self._pending, self._scheduled = self._pending, None, False
-        if request is None:
-            return
-        t0 = time.perf_counter()
+    @property
+    def busy(self) -> bool:
+        return self._latest.busy
+
+    def shutdown(self, timeout_ms: int = 10_000) -> bool:
+        """Drop what waits and wait for a running computation to end (the window is closing)."""
+        return self._latest.shutdown(timeout_ms)
+
+    def _job(self, request: ViewRequest) -> Generator[ViewResult, None, None]:
         if self.keeper.needs_rebuild(request.session_id, request.frames, request.model):
             # Building the model takes a while on a month of data: draw the market first.
-            self.result.emit(compute_view(request, None))
-        self.result.emit(compute_view(request, self.keeper))
+            yield compute_view(request, None)
+        yield compute_view(request, self.keeper)
         self.runs += 1
-        # At most MAX_RUNS_PER_S: the GUI thread shares the interpreter lock with this one, so a
-        # worker computing back to back would stall the event loop. Newer requests coalesce meanwhile.
-        rest = 1.0 / MAX_RUNS_PER_S - (time.perf_counter() - t0)
-        if rest > 0:
-            time.sleep(rest)
+
+    def _on_error(self, _request: ViewRequest, exc: BaseException) -> None:
+        log.error("the view computation failed", exc_info=exc)  # compute_view catches its own: this is a bug
 
 
 def compute_view(request: ViewRequest, keeper: Optional[analytics_bridge.ModelKeeper]) -> ViewResult:
@@ -245,7 +283,7 @@ def compute_view(request: ViewRequest, keeper: Optional[analytics_bridge.ModelKe
         chart = build_chart_data(chosen, request.exchanges, request.timeframe_ms)
         chart = replace(chart, panel_data=panel_data(chosen, chart, request.panels))
     except Exception as exc:
-        traceback.print_exc()
+        log.exception("building the chart data failed")
         chart = ChartData(frames.symbol, request.timeframe_ms, "", request.exchanges)
         error = f"chart: {exc}"
     if keeper is None:  # the market only; the model follows
@@ -270,29 +308,6 @@ def compute_view(request: ViewRequest, keeper: Optional[analytics_bridge.ModelKe
             est = keeper.model.estimated_liquidations(int(grid[0]), request.as_of_ms)
             chart = replace(chart, liquidations=liquidation_events(est, request.exchanges, grid, chart.timeframe_ms))
     except Exception as exc:
-        traceback.print_exc()
+        log.exception("the analytics failed")
         error = f"analytics: {type(exc).__name__}: {exc}"
     return ViewResult(request, chart, liquidity, imbalance, time.time(), (time.perf_counter() - t0) * 1000.0, error)
-
-
-class WorkerThread:
-    """A QObject worker moved to its own QThread, stopped cleanly on shutdown."""
-
-    def __init__(self, worker: QtCore.QObject, name: str) -> None:
-        self.worker = worker
-        self.thread = QtCore.QThread()
-        self.thread.setObjectName(name)
-        worker.moveToThread(self.thread)
-
-    def start(self, slot: Optional[Callable[[], None]] = None) -> None:
-        if slot is not None:
-            self.thread.started.connect(slot)
-        self.thread.start()
-
-    def shutdown(self, stop_slot: Optional[str] = None, timeout_ms: int = 10000) -> None:
-        if not self.thread.isRunning():
-            return
-        if stop_slot:
-            QtCore.QMetaObject.invokeMethod(self.worker, stop_slot, QtCore.Qt.ConnectionType.BlockingQueuedConnection)
-        self.thread.quit()
-        self.thread.wait(timeout_ms)

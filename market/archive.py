@@ -53,6 +53,8 @@ from market.archive_read import (
     read_regular_file,
 )
 from market.series import DEFAULT_SYMBOL, SERIES_COLUMNS, MarketFrames
+from cascade_vocab.units import MINUTE_MS
+from cascade_vocab.names import Series
 
 __all__ = [
     "BINANCE", "METRICS_SHIFT_MS", "ArchiveError", "ImportOptions", "ImportProblem", "ImportResult", "Kind",
@@ -202,7 +204,7 @@ def import_files(
     for p in kept:
         if p.timeframe_ms is not None:
             candle_rows[p.timeframe_ms] += len(p.series["candles"])
-    timeframe = min(candle_rows, key=lambda tf: (-candle_rows[tf], tf)) if candle_rows else 60_000
+    timeframe = min(candle_rows, key=lambda tf: (-candle_rows[tf], tf)) if candle_rows else MINUTE_MS
     final: list[ParsedFile] = []
     for p in kept:
         if p.timeframe_ms is not None and p.timeframe_ms != timeframe:
@@ -229,7 +231,7 @@ def _price_usd_open_interest(files: list[ParsedFile], timeframe_ms: int) -> tupl
     pending = [p for p in files if p.needs_price]
     if not pending:
         return files, []
-    candle_frames = [p.series["candles"] for p in files if "candles" in p.series]
+    candle_frames = [p.series["candles"] for p in files if Series.CANDLES in p.series]
     candles = pd.concat(candle_frames, ignore_index=True) if candle_frames else pd.DataFrame(columns=["ts", "exchange", "close"])
     candles = candles.sort_values("ts", kind="stable")
     out: list[ParsedFile] = []

@@ -68,9 +68,10 @@ from market.archive_common import (
     timestamps_to_ms,
 )
 from market.series import normalize
+from cascade_vocab.units import MINUTE_MS
 
 BINANCE = "binance"
-METRICS_SHIFT_MS = 5 * 60_000
+METRICS_SHIFT_MS = 5 * MINUTE_MS
 
 KLINE_COLUMNS = (
     "open_time", "open", "high", "low", "close", "volume", "close_time", "quote_volume", "count",

@@ -12,8 +12,8 @@ import pandas as pd
 
 from market.store_schema import absurd_rows
 
-HOUR_MS = 3_600_000
-UNIT_MS = {"s": 1000, "m": 60_000, "h": HOUR_MS, "d": 24 * HOUR_MS, "w": 7 * 24 * HOUR_MS}
+from cascade_vocab.units import HOUR_MS, SECOND_MS, MINUTE_MS, DAY_MS, WEEK_MS
+UNIT_MS = {"s": SECOND_MS, "m": MINUTE_MS, "h": HOUR_MS, "d": DAY_MS, "w": WEEK_MS}
 
 # A CSV of market data has a handful of columns and short lines (a kline row is ~130 bytes). The first
 # line is checked within this many bytes before any parser runs, so a file that is one 200 MB line, or a
@@ -122,7 +122,7 @@ def infer_timeframe_ms(ts: np.ndarray) -> Optional[int]:
 
 
 def timeframe_label(ms: int) -> str:
-    for unit, size in (("w", UNIT_MS["w"]), ("d", UNIT_MS["d"]), ("h", HOUR_MS), ("m", 60_000), ("s", 1000)):
+    for unit, size in (("w", UNIT_MS["w"]), ("d", UNIT_MS["d"]), ("h", HOUR_MS), ("m", MINUTE_MS), ("s", SECOND_MS)):
         if ms % size == 0:
             return f"{ms // size}{unit}"
     return f"{ms}ms"

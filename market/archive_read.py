@@ -21,7 +21,7 @@ import os
 import stat
 import zipfile
 from pathlib import Path
-from typing import BinaryIO, Iterable, Iterator, Optional
+from typing import IO, BinaryIO, Iterable, Iterator, Optional
 
 from market.archive_common import ArchiveError
 
@@ -85,7 +85,7 @@ def open_regular(path: Path) -> BinaryIO:
         raise
 
 
-def _read_capped(fh: BinaryIO, cap: int, what: str) -> bytes:
+def _read_capped(fh: IO[bytes], cap: int, what: str) -> bytes:
     buf = bytearray()
     while True:
         chunk = fh.read(min(CHUNK, cap + 1 - len(buf)))

@@ -33,7 +33,8 @@ from market.venues import VENUE_NAMES, VENUES
 EXCHANGES: tuple[str, ...] = VENUE_NAMES
 EXCHANGE_NAMES: Mapping[str, str] = {name: v.label for name, v in VENUES.items()}
 DEFAULT_SYMBOL = "BTC/USDT:USDT"
-MINUTE_MS = 60_000
+from cascade_vocab.units import MINUTE_MS
+from cascade_vocab.names import Series
 
 TIMEFRAMES_MS: Mapping[str, int] = {
     "1m": MINUTE_MS,
@@ -227,7 +228,7 @@ class MarketFrames:
 
         def cut(n: str, df: pd.DataFrame) -> pd.DataFrame:
             ts = df["ts"].to_numpy()
-            limit = at_ms - (self.timeframe_ms if n == "candles" else _KNOWN_AFTER_MS.get(n, 0))
+            limit = at_ms - (self.timeframe_ms if n == Series.CANDLES else _KNOWN_AFTER_MS.get(n, 0))
             return df.iloc[: int(np.searchsorted(ts, limit, "right"))].reset_index(drop=True)
 
         return self._map(cut)

@@ -41,10 +41,11 @@ from market.sqlite_frames import (
 from market.store_migrations import migrate
 from market.store_schema import APP_ID, COLUMNS_STAMP_KEY, SCHEMA_VERSION, describe_absurd
 from market.venues import VENUE_NAMES
+from cascade_vocab.units import DAY_MS
 
 SNAPSHOT_SUFFIX = ".cascade"
 # The longest candle Cascade could be asked to draw is a month; a larger timeframe is a damaged file.
-MAX_TIMEFRAME_MS = 31 * 24 * 3_600_000
+MAX_TIMEFRAME_MS = 31 * DAY_MS
 # Memory one stored row takes once read into frames (measured with tracemalloc on the read path:
 # 170-270 bytes per row depending on the series; rounded up).
 BYTES_PER_ROW = 300

@@ -8,20 +8,21 @@ it is shown, and replay (``MarketFrames.known_at``) never touches the disk.
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
 from market.series import MarketFrames
 from market.source import FEED_OK, FeedState, ProgressFn, SourceInfo
 from market.snapshot_file import SnapshotError, load_snapshot_file
+from cascade_vocab.utc import utc_minute
+from cascade_vocab.names import SourceKind
 
 __all__ = ["SnapshotError", "SnapshotSource", "open_snapshot", "open_and_read"]
 
 
 def _utc_label(ms: int) -> str:
     try:
-        return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        return f"{utc_minute(ms)} UTC"
     except (ValueError, OverflowError, OSError):  # a date no calendar has: said so, never a crash
         return "an impossible date"
 
@@ -51,7 +52,7 @@ class SnapshotSource:
             has_real_liquidations=len(frames.liquidations) > 0,
             created_at_ms=self.created_at_ms,
             detail=str(path),
-            liquidations_simulated=self.source_kind == "demo",
+            liquidations_simulated=self.source_kind == SourceKind.DEMO,
         )
 
     def info(self) -> SourceInfo:

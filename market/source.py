@@ -8,24 +8,25 @@ backfill), ``poll`` returns promptly with whatever arrived since the last call. 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Optional, Protocol, Sequence, runtime_checkable
+from typing import Any, Callable, Optional, Protocol, Sequence, runtime_checkable
 
+from cascade_vocab.names import FeedStatus, SourceKind
 from market.series import MarketFrames
 
-SOURCE_KINDS = ("demo", "live", "snapshot")
+SOURCE_KINDS: tuple[SourceKind, ...] = tuple(SourceKind)
 
-# Feed states shown in the status bar.
-FEED_OK = "ok"
-FEED_RETRYING = "retrying"
-FEED_STALE = "stale"
-FEED_FAILED = "failed"
-FEED_OFFLINE = "offline"
+# Feed states shown in the status bar (the names other modules import; the values are FeedStatus members).
+FEED_OK = FeedStatus.OK
+FEED_RETRYING = FeedStatus.RETRYING
+FEED_STALE = FeedStatus.STALE
+FEED_FAILED = FeedStatus.FAILED
+FEED_OFFLINE = FeedStatus.OFFLINE
 # A liquidation stream that is connected but has said nothing through a price move that should have
 # produced events (market/live/silence.py): the worst failure for a liquidation map, so it has its own state.
-FEED_SILENT = "silent"
+FEED_SILENT = FeedStatus.SILENT
 # The venue does not publish this series at all (e.g. Hyperliquid has no public liquidation stream): not a
 # failure, and never silently "ok"; ``detail`` says so in plain words.
-FEED_UNAVAILABLE = "unavailable"
+FEED_UNAVAILABLE = FeedStatus.UNAVAILABLE
 
 ProgressFn = Callable[[float, str], None]  # fraction 0..1, what is being done
 
@@ -80,3 +81,28 @@ class MarketSource(Protocol):
 
     def close(self) -> None:
         """Release sockets, threads and files. Idempotent."""
+
+
+# Optional capabilities: a source may offer these beyond the Protocol above. Callers test with isinstance
+# (runtime_checkable) instead of probing with getattr, so a checker sees the names and types.
+@runtime_checkable
+class HasModelSettings(Protocol):
+    """A source that was saved with the model settings its map was drawn with (a snapshot)."""
+
+    model_settings: Optional[dict]
+
+
+@runtime_checkable
+class HasSentiment(Protocol):
+    """A source that can read a market sentiment index (live: the Fear & Greed index)."""
+
+    def fear_greed(self) -> Any:
+        """A ``market.live.FearGreed``, or raises when the index is unavailable."""
+
+
+@runtime_checkable
+class ListsSymbols(Protocol):
+    """A source that can list every symbol it could show (not only those it has loaded)."""
+
+    def list_symbols(self) -> Sequence[str]:
+        """Every symbol this source can open."""

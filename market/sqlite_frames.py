@@ -28,6 +28,7 @@ from market.store_schema import (
     TABLE_KEYS,
     table_columns,
 )
+from cascade_vocab.names import Series
 
 BUSY_TIMEOUT_MS = 10_000
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -160,12 +161,12 @@ def write_frames(conn: sqlite3.Connection, frames: MarketFrames) -> dict[str, in
         if not len(df):
             continue
         cols = table_columns(series)
-        lead = [repeat(frames.symbol)]
-        if series == "candles":
+        lead: list[Any] = [repeat(frames.symbol)]
+        if series == Series.CANDLES:
             lead.append(repeat(int(frames.timeframe_ms)))
         # tolist() turns numpy scalars into Python ints/floats; NaN binds as NULL ("unknown").
         data = [df[c].to_numpy().tolist() for c in SERIES_COLUMNS[series]]
-        if series == "liquidations":
+        if series == Series.LIQUIDATIONS:
             # Arrival order within equal (ts, exchange): a per-file counter, advanced in this transaction.
             row = conn.execute("SELECT value FROM meta WHERE key = ?", (SEQ_META_KEY,)).fetchone()
             base = int(json.loads(row[0])) if row else 0
@@ -210,7 +211,7 @@ def read_frames(
     for series, columns in SERIES_COLUMNS.items():
         where = ["symbol = ?"]
         params: list[Any] = [symbol]
-        if series == "candles":
+        if series == Series.CANDLES:
             where.append("timeframe_ms = ?")
             params.append(int(timeframe_ms))
         where.append("ts >= ? AND ts < ?")

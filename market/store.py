@@ -46,6 +46,7 @@ from market.sqlite_frames import (
 )
 from market.store_migrations import migrate
 from market.store_schema import SCHEMA_VERSION
+from cascade_vocab.names import Series
 
 STORE_FILE_NAME = "cascade-store.sqlite"
 
@@ -212,8 +213,9 @@ class Store:
         """The newest ``ts`` stored for one feed (where a backfill resumes), or None if there is none."""
         if series not in SERIES_COLUMNS:
             raise ValueError(f"unknown series {series!r}")
-        where, params = "symbol = ? AND exchange = ?", [symbol, exchange]
-        if series == "candles":
+        where = "symbol = ? AND exchange = ?"
+        params: list[Any] = [symbol, exchange]
+        if series == Series.CANDLES:
             where += " AND timeframe_ms = ?"
             params.append(int(timeframe_ms))
         row = self._conn().execute(f"SELECT max(ts) FROM {series} WHERE {where}", params).fetchone()

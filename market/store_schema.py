@@ -31,6 +31,7 @@ import pandas as pd
 
 from market.series import SERIES_COLUMNS, SERIES_KEYS
 from market.venues import VENUE_NAMES
+from cascade_vocab.names import Series
 
 APP_ID = "cascade"
 SCHEMA_VERSION = 4
@@ -45,17 +46,17 @@ TABLE_KEYS: Mapping[str, tuple[str, ...]] = {
     **{
         name: ("symbol", "ts", "exchange") + tuple(k for k in SERIES_KEYS[name] if k not in ("ts", "exchange"))
         for name in SERIES_COLUMNS
-        if name != "candles"
+        if name != Series.CANDLES
     },
 }
 # The extra (non-series) columns that lead every table.
 LEAD_COLUMNS: Mapping[str, tuple[str, ...]] = {
-    name: ("symbol", "timeframe_ms") if name == "candles" else ("symbol",) for name in SERIES_COLUMNS
+    name: ("symbol", "timeframe_ms") if name == Series.CANDLES else ("symbol",) for name in SERIES_COLUMNS
 }
 # Columns after the series' own: liquidations' arrival order.
-TRAIL_COLUMNS: Mapping[str, tuple[str, ...]] = {name: ("seq",) if name == "liquidations" else () for name in SERIES_COLUMNS}
+TRAIL_COLUMNS: Mapping[str, tuple[str, ...]] = {name: ("seq",) if name == Series.LIQUIDATIONS else () for name in SERIES_COLUMNS}
 # ORDER BY of a read: normalize's (ts, exchange) order, arrival order within it.
-READ_ORDER: Mapping[str, str] = {name: "ts, exchange, seq" if name == "liquidations" else "ts, exchange" for name in SERIES_COLUMNS}
+READ_ORDER: Mapping[str, str] = {name: "ts, exchange, seq" if name == Series.LIQUIDATIONS else "ts, exchange" for name in SERIES_COLUMNS}
 SEQ_META_KEY = "next_seq"
 # The file change counter (SQLite header) at which a snapshot's columns were written; see snapshot_file.
 COLUMNS_STAMP_KEY = "columns_stamp"
@@ -94,7 +95,7 @@ def _value_checks(series: str, df: pd.DataFrame,
     # holding thousands of made-up names would build thousands of them.
     unknown_name = np.array([x not in VENUE_NAMES for x in names], bool) & ~empty_name
     checks.append(("unknown exchange names", unknown_name[codes]))
-    if series == "candles":
+    if series == Series.CANDLES:
         o, h, l, c = (df[k].to_numpy("float64") for k in ("open", "high", "low", "close"))
         prices_bad = np.zeros(len(df), bool)
         for arr in (o, h, l, c):
@@ -106,21 +107,21 @@ def _value_checks(series: str, df: pd.DataFrame,
         checks.append(("negative or missing volume", _bad_float(df["volume"].to_numpy())))
         checks.append(("negative taker buy volume", _bad_float(df["taker_buy_volume"].to_numpy(), allow_nan=True)))
         checks.append(("negative quote volume", _bad_float(df["quote_volume"].to_numpy(), allow_nan=True)))
-    elif series == "open_interest":
+    elif series == Series.OPEN_INTEREST:
         checks.append(("negative or missing open interest", _bad_float(df["oi_base"].to_numpy())))
         checks.append(("negative open interest value", _bad_float(df["oi_usd"].to_numpy(), allow_nan=True)))
-    elif series == "funding":
+    elif series == Series.FUNDING:
         r = df["rate"].to_numpy("float64")
         with np.errstate(invalid="ignore"):
             checks.append(("missing or absurd funding rates (|rate| >= 100%)", ~np.isfinite(r) | (np.abs(r) >= 1.0)))
-    elif series == "liquidations":
+    elif series == Series.LIQUIDATIONS:
         checks.append(("sides other than long/short", ~df["side"].isin(["long", "short"]).to_numpy()))
         checks.append(("zero, negative or missing prices", _bad_float(df["price"].to_numpy(), positive=True)))
         checks.append(("zero, negative or missing quantities", _bad_float(df["qty_base"].to_numpy(), positive=True)))
         checks.append(("negative notionals", _bad_float(df["notional_usd"].to_numpy(), allow_nan=True)))
-    elif series == "long_short":
+    elif series == Series.LONG_SHORT:
         checks.append(("negative or missing ratios", _bad_float(df["ratio"].to_numpy())))
-    elif series == "liquidation_minutes":
+    elif series == Series.LIQUIDATION_MINUTES:
         cols = ("long_usd", "short_usd", "long_base", "short_base")
         negative = np.zeros(len(df), bool)
         for c in cols:

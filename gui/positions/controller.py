@@ -2,7 +2,7 @@
 
 Adds Settings → Exchange accounts… / What-if position…, draws the overlay on the price chart and the
 liquidation map, keeps it in step with each analytics result (price, map, symbol), and runs the
-PositionsWorker in its own thread while accounts exist. It talks to the window's services only (the
+PositionsWorker (a superqt worker) while accounts exist. It talks to the window's services only (the
 Settings menu by id, actions, settings, theme, result_applied, the status line, the chart's panels).
 """
 
@@ -18,7 +18,6 @@ from gui.positions.overlay import PositionOverlay
 from gui.positions.saved import load_accounts, load_wallets, load_what_ifs
 from gui.services import WindowServices
 from gui.positions.worker import DEFAULT_INTERVAL_MS, PositionsUpdate, PositionsWorker
-from gui.workers import WorkerThread
 from market.credentials import AccountInfo, CredentialStore
 from market.series import EXCHANGE_NAMES
 
@@ -54,8 +53,7 @@ class PositionsController(QtCore.QObject):
         self.what_ifs = tuple(load_what_ifs(self.settings))
         self.last_update: Optional[PositionsUpdate] = None
         self.worker: Optional[PositionsWorker] = None
-        self.thread: Optional[WorkerThread] = None
-        self._retired: list[tuple[PositionsWorker, WorkerThread]] = []  # stopping, not yet finished
+        self._retired: list[PositionsWorker] = []  # stopping, not yet finished
         self.accounts_dialog = None
         self.what_if_dialog = None
         self.wallets_dialog = None
@@ -187,25 +185,21 @@ class PositionsController(QtCore.QObject):
     def _start_worker(self) -> None:
         self.refresh_action.setEnabled(True)
         self.worker = PositionsWorker(self.store, self.watched(), self.interval_ms, self.urls_override, self.timeout_s)
-        self.thread = WorkerThread(self.worker, "positions")
         self.worker.updated.connect(self._on_update)
-        self.thread.start(self.worker.start)
+        self.worker.start()
 
     def _stop_worker(self, wait: bool = True) -> None:
         """Stop fetching. ``wait=False`` (from a dialog) returns at once: a fetch in flight may take up to
         its timeout, and the GUI thread must not wait for it; the thread ends after that round."""
         self.refresh_action.setEnabled(False)
-        worker, thread = self.worker, self.thread
-        self.worker = self.thread = None
-        if worker is not None and thread is not None:
+        worker, self.worker = self.worker, None
+        if worker is not None:
             worker.request_stop()
-            self._retired.append((worker, thread))
-            if thread.thread.isRunning():
-                QtCore.QMetaObject.invokeMethod(worker, "stop_and_quit", QtCore.Qt.ConnectionType.QueuedConnection)
+            self._retired.append(worker)
         if wait:
-            for _worker, old in self._retired:
-                old.thread.wait(int((self.timeout_s * 2 + 5) * 1000))
-        self._retired = [(w, t) for w, t in self._retired if t.thread.isRunning()]
+            for old in self._retired:
+                old.stop()
+        self._retired = [w for w in self._retired if w.running]
 
     def _on_update(self, update: PositionsUpdate) -> None:
         if self.worker is None or self.sender() is not self.worker:

@@ -1,6 +1,6 @@
 """Run one blocking account call (keyring, signed request) off the GUI thread, without leaking secrets.
 
-The same pool task as gui/background.py, but a failure never prints a traceback: a keyring or ccxt
+The same pool task as gui/background.py, but a failure is never logged with its traceback: a keyring or ccxt
 exception could quote what it was handling. Only messages of Cascade's own scrubbed exceptions (CredentialError, AccountError) are
 passed on; anything else is reported by its type name.
 """
@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 from PySide6 import QtCore
 
-from gui.background import run_in_background
+from gui.background import BackgroundTask, run_in_background
 from market.credentials import CredentialError
 
 
@@ -27,6 +27,6 @@ def safe_message(exc: BaseException) -> str:
     return f"unexpected error ({type(exc).__name__})"
 
 
-def run_task(fn: Callable[[], Any], on_done: Callable[[Any], None], on_failed: Callable[[str], None], parent: QtCore.QObject) -> QtCore.QObject:
+def run_task(fn: Callable[[], Any], on_done: Callable[[Any], None], on_failed: Callable[[str], None], parent: QtCore.QObject) -> BackgroundTask:
     """Start ``fn`` on Qt's thread pool; ``on_done``/``on_failed`` run on ``parent``'s (the GUI) thread."""
     return run_in_background(fn, on_done, on_failed, parent, describe=safe_message)

@@ -7,18 +7,23 @@ and emits one frozen ``PositionsUpdate``. Failures become a scrubbed sentence pe
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Generator, Optional
 
 from PySide6 import QtCore
+from superqt.utils import GeneratorWorker, create_worker
 
+from gui import threads
 from gui.positions.tasks import safe_message
 from market.credentials import AccountInfo, CredentialStore
 
 if TYPE_CHECKING:  # market.accounts (ccxt client, asyncio) is loaded by the first fetch, not at start-up
     from market.accounts import Balance, Position
+
+log = logging.getLogger(__name__)  # never given an exception's text: a ccxt error could quote a request
 
 DEFAULT_INTERVAL_MS = 30_000  # positions change slowly; well within every exchange's private rate limits
 
@@ -70,10 +75,10 @@ def fetch_account(store: CredentialStore, account: AccountInfo, urls_override: A
 
 
 class PositionsWorker(QtCore.QObject):
-    """Lives in a QThread (gui.workers.WorkerThread). ``updated`` carries a PositionsUpdate."""
+    """Rounds of fetches in a superqt generator worker (a pool thread of its own while it runs): each round
+    is yielded and arrives in the GUI thread as ``updated`` (a PositionsUpdate)."""
 
     updated = QtCore.Signal(object)
-    _refresh_now = QtCore.Signal()
 
     def __init__(self, store: CredentialStore, account_list: tuple[AccountInfo, ...] = (), interval_ms: int = DEFAULT_INTERVAL_MS,
                  urls_override: Any = None, timeout_s: float = 10.0) -> None:
@@ -84,55 +89,71 @@ class PositionsWorker(QtCore.QObject):
         self._interval_ms = int(interval_ms)
         self._urls = urls_override
         self._timeout_s = timeout_s
-        self._timer: Optional[QtCore.QTimer] = None
         self._stopped = threading.Event()
+        self._wake = threading.Event()
+        self._ended = threading.Event()
+        self._ended.set()
+        self._worker: Optional[GeneratorWorker] = None
         self.rounds = 0
-        self._refresh_now.connect(self.fetch_round, QtCore.Qt.ConnectionType.QueuedConnection)
 
     def set_accounts(self, account_list: tuple[AccountInfo, ...]) -> None:
         """Thread-safe: the next round uses these accounts; a round is started at once."""
         with self._lock:
             self._accounts = tuple(account_list)
-        self._refresh_now.emit()
+        self._wake.set()
 
     def refresh(self) -> None:
         """Thread-safe: fetch now instead of waiting for the interval."""
-        self._refresh_now.emit()
+        self._wake.set()
 
-    @QtCore.Slot()
     def start(self) -> None:
-        self._timer = QtCore.QTimer(self)
-        self._timer.setInterval(self._interval_ms)
-        self._timer.timeout.connect(self.fetch_round)
-        self._timer.start()
-        self.fetch_round()
-
-    @QtCore.Slot()
-    def fetch_round(self) -> None:
-        if self._stopped.is_set():
+        """The first round at once, then one per interval (returns at once)."""
+        if self._worker is not None:
             return
+        self._ended.clear()
+        worker = create_worker(self._rounds, _start_thread=False, _ignore_errors=True)
+        worker.yielded.connect(self.updated)
+        worker.errored.connect(lambda exc: log.error("positions worker failed (%s)", type(exc).__name__))
+        self._worker = worker
+        threads.start(worker, long_lived=True)
+
+    def request_stop(self) -> None:
+        """Thread-safe, returns at once: no round starts after this; a fetch in flight ends by its timeout."""
+        self._stopped.set()
+        self._wake.set()
+
+    def stop(self, timeout_ms: Optional[int] = None) -> bool:
+        """Stop and wait until the round in flight ended (default: twice the fetch timeout); True if it did."""
+        self.request_stop()
+        wait_s = timeout_ms / 1000.0 if timeout_ms is not None else self._timeout_s * 2 + 5
+        return self._ended.wait(wait_s)
+
+    @property
+    def running(self) -> bool:
+        return not self._ended.is_set()
+
+    def _rounds(self) -> Generator[PositionsUpdate, None, None]:
+        try:
+            while not self._stopped.is_set():
+                self._wake.clear()
+                update = self.fetch_round()
+                if update is None:
+                    return
+                yield update
+                self._wake.wait(self._interval_ms / 1000.0)
+        finally:
+            self._ended.set()
+
+    def fetch_round(self) -> Optional[PositionsUpdate]:
+        """One round over every account (blocking); None when stopped meanwhile."""
         with self._lock:
             todo = self._accounts
         snaps = []
         for account in todo:
             if self._stopped.is_set():
-                return
+                return None
             snaps.append(fetch_account(self._store, account, self._urls, self._timeout_s))
+        if self._stopped.is_set():
+            return None
         self.rounds += 1
-        self.updated.emit(PositionsUpdate(tuple(snaps), self.rounds))
-
-    def request_stop(self) -> None:
-        self._stopped.set()
-
-    @QtCore.Slot()
-    def stop(self) -> None:
-        self._stopped.set()
-        if self._timer is not None:
-            self._timer.stop()
-
-    @QtCore.Slot()
-    def stop_and_quit(self) -> None:
-        """Queued from the GUI thread: runs after a round in flight, stops the timer in its own thread
-        (Qt timers cannot be stopped from another one), then ends the thread's event loop."""
-        self.stop()
-        QtCore.QThread.currentThread().quit()
+        return PositionsUpdate(tuple(snaps), self.rounds)

@@ -1,4 +1,4 @@
-"""The imbalance axis: the view holds ln(shorts / longs), the ticks read as ratios (1/3, 1, 3).
+"""The imbalance axis: the view holds ln(shorts / longs), the ticks read as ratios (1 : 3, 1 : 1, 3 : 1).
 
 A log axis keeps 1 : 3 and 3 : 1 the same distance from balance, so neither side looks more extreme.
 """
@@ -8,19 +8,10 @@ from __future__ import annotations
 import math
 
 import pyqtgraph as pg
+from cascade_vocab.formatting import format_ratio
 
 NICE = (1.0, 2.0, 3.0, 5.0)
 
-
-def format_ratio(ratio: float) -> str:
-    """Shorts / longs as a short label: ``3``, ``1.5``, ``1/3``, ``1/1.5``, ``1``."""
-    if not math.isfinite(ratio) or ratio <= 0:
-        return ""
-    if ratio < 1:
-        return "1/" + format_ratio(1.0 / ratio)
-    if ratio >= 100:
-        return f"{ratio:,.0f}"
-    return f"{ratio:.2g}" if ratio < 10 else f"{ratio:.0f}"
 
 
 def ratio_ticks(lo: float, hi: float, max_ticks: int = 9) -> list[float]:
@@ -51,4 +42,4 @@ class RatioAxis(pg.AxisItem):
         return [(1.0, ratio_ticks(min(minVal, maxVal), max(minVal, maxVal), max_ticks))]
 
     def tickStrings(self, values, scale, spacing):
-        return [format_ratio(math.exp(v)) for v in values]
+        return [format_ratio(math.exp(v), None) for v in values]

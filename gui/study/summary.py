@@ -7,7 +7,7 @@ from typing import Optional
 
 from analytics.report import utc_minute
 from analytics.study import StudyResult, duration_text, edge_word
-from gui.study.axis import format_ratio
+from cascade_vocab.formatting import format_ratio
 
 SHORT_CAVEAT = ("An estimate of an estimate (the map is a model of positions, not the positions); past \u2260 future; "
                 "observations overlap \u2014 intervals use a block bootstrap.")

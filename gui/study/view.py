@@ -3,7 +3,7 @@ bucket means and their intervals, the heavier-side-first rate against its base r
 
 Clicking a point emits ``jump_requested(at_ms)``: the main window moves its replay to that moment, so the
 trader sees the map exactly as it stood when the observation was made. The study runs in a StudyWorker
-thread; the view only submits requests and draws frozen results.
+(a superqt worker); the view only submits requests and draws frozen results.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from analytics.params import ModelParams
 from analytics.report import utc_minute
 from analytics.study import DAY_MS, HOUR_MS, MINUTE_MS, StudyResult
-from gui.study.axis import RatioAxis, format_ratio
+from cascade_vocab.formatting import format_ratio
+from gui.study.axis import RatioAxis
 from gui.study.summary import summary_lines
 from gui.study.worker import StudyRequest, StudyWorker
 from gui.theme import DARK, Theme
@@ -71,10 +72,8 @@ class StudyView(QtWidgets.QWidget):
         lay.addWidget(self.plots, 1)
         lay.addWidget(self.summary)
 
-        self.worker = StudyWorker()
-        self.thread = QtCore.QThread()
-        self.thread.setObjectName("study")
-        self.worker.moveToThread(self.thread)
+        self.worker = StudyWorker(self)
+        self.worker.progressed.connect(self._on_progress)
         self.worker.finished.connect(self._on_finished)
         self.worker.failed.connect(self._on_failed)
         self.worker.cancelled.connect(self._on_cancelled)
@@ -207,8 +206,6 @@ class StudyView(QtWidgets.QWidget):
         if request is None:
             self.status.setText("No data to study yet: wait for the history to load.")
             return None
-        if not self.thread.isRunning():
-            self.thread.start()
         self._job = request.job
         self._t0 = time.monotonic()
         self.status.setText("Running\u2026 (the model is built once, then read as of each step)")
@@ -225,6 +222,10 @@ class StudyView(QtWidgets.QWidget):
         self.cancel_button.setEnabled(False)
         self.status.setText(f"Done in {time.monotonic() - self._t0:.1f} s.")
         self.show_result(result, self.frames.symbol if self.frames is not None else "")
+
+    def _on_progress(self, what: str) -> None:
+        if self.cancel_button.isEnabled():
+            self.status.setText(f"Running\u2026 {what} ({time.monotonic() - self._t0:.1f} s)")
 
     def _on_failed(self, job: int, message: str) -> None:
         if job == self._job:
@@ -311,12 +312,9 @@ class StudyView(QtWidgets.QWidget):
 
     # -- lifetime -------------------------------------------------------------------------------------
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
-        self.worker.cancel()  # a hidden view computes nothing; the thread stays for the next Run
+        self.worker.cancel()  # a hidden view computes nothing
         super().closeEvent(event)
 
     def shutdown(self, timeout_ms: int = SHUTDOWN_WAIT_MS) -> None:
-        """Stop the worker thread (the window is closing). Waits for the running stage at most ``timeout_ms``."""
-        self.worker.cancel()
-        if self.thread.isRunning():
-            self.thread.quit()
-            self.thread.wait(timeout_ms)
+        """Stop the worker (the window is closing). Waits for the running stage at most ``timeout_ms``."""
+        self.worker.shutdown(timeout_ms)

@@ -10,29 +10,20 @@ import math
 from PySide6 import QtWidgets
 
 from gui.analytics_bridge import ImbalanceView
-from gui.items.axes import format_compact
 from gui.theme import Theme
+from cascade_vocab.formatting import format_ratio, format_usd, format_usd_range
 
 
 def signed_pct(value: float) -> str:
     return f"{value:+.1f}%".replace("-", "−")
 
 
-def format_ratio(ratio: float) -> str:
-    if math.isnan(ratio):
-        return "—"
-    if math.isinf(ratio):
-        return "∞ : 1"
-    if ratio >= 1:
-        return f"{ratio:.1f} : 1"
-    return f"1 : {1 / ratio:.1f}" if ratio > 0 else "0 : 1"
-
 
 def range_text(r: tuple[float, float] | None) -> str:
     """" (0.9–2.8B)": the 80 % range over plausible crowds, or nothing without one."""
     if r is None:
         return ""
-    return f" ({format_compact(r[0])}–{format_compact(r[1])})"
+    return f" ({format_usd_range(r[0], r[1])})"
 
 
 def _relative_level(level: float | None, price: float) -> str:
@@ -44,8 +35,8 @@ def imbalance_text(v: ImbalanceView) -> str:
         return (f"RELATIVE map (no open interest, from traded volume; no USD): heaviest shorts {_relative_level(v.short_cluster, v.price)}"
                 f" · heaviest longs {_relative_level(v.long_cluster, v.price)}")
     return (
-        f"↑ ${v.up:,.0f} ({signed_pct(v.up_pct)}): ${format_compact(v.shorts_at_risk_usd)}{range_text(v.shorts_range)} shorts at risk · "
-        f"↓ ${v.down:,.0f} ({signed_pct(v.down_pct)}): ${format_compact(v.longs_at_risk_usd)}{range_text(v.longs_range)} longs at risk · "
+        f"↑ ${v.up:,.0f} ({signed_pct(v.up_pct)}): {format_usd(v.shorts_at_risk_usd)}{range_text(v.shorts_range)} shorts at risk · "
+        f"↓ ${v.down:,.0f} ({signed_pct(v.down_pct)}): {format_usd(v.longs_at_risk_usd)}{range_text(v.longs_range)} longs at risk · "
         f"ratio {format_ratio(v.ratio)}"
     )
 
@@ -87,9 +78,9 @@ class ImbalanceCard(QtWidgets.QFrame):
             self.label.setToolTip(imbalance_text(view))
             return
         up = (f"<span style='color:{t.short_liq}'>↑ ${view.up:,.0f} ({signed_pct(view.up_pct)}): "
-              f"<b>${format_compact(view.shorts_at_risk_usd)}</b>{range_text(view.shorts_range)} shorts at risk</span>")
+              f"<b>{format_usd(view.shorts_at_risk_usd)}</b>{range_text(view.shorts_range)} shorts at risk</span>")
         down = (f"<span style='color:{t.long_liq}'>↓ ${view.down:,.0f} ({signed_pct(view.down_pct)}): "
-                f"<b>${format_compact(view.longs_at_risk_usd)}</b>{range_text(view.longs_range)} longs at risk</span>")
+                f"<b>{format_usd(view.longs_at_risk_usd)}</b>{range_text(view.longs_range)} longs at risk</span>")
         self.label.setText(f"{up} · {down} · ratio <b>{format_ratio(view.ratio)}</b>")
         self.label.setToolTip(imbalance_text(view))
 

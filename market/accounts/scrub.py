@@ -187,7 +187,7 @@ def _record_text(record: logging.LogRecord) -> str:
     try:
         return record.getMessage()
     except Exception:  # bad %-args: keep every part, never the traceback of the failed formatting
-        return " ".join(str(x) for x in (record.msg, *(record.args or ())))  # type: ignore[union-attr]
+        return " ".join(str(x) for x in (record.msg, *(record.args or ())))
 
 
 class SecretFilter(logging.Filter):

@@ -14,7 +14,7 @@ import queue
 import random
 import time
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable, Optional
+from typing import Any, Awaitable, Callable, Optional
 
 import numpy as np
 import pandas as pd
@@ -29,6 +29,8 @@ from market.live.venues.base import DAY_MS, OI_PERIOD_MS
 from market.series import MINUTE_MS, MarketFrames, normalize
 from market.store_schema import absurd_mask
 from market.source import FEED_OK, FEED_SILENT, ProgressFn
+from cascade_vocab.units import HOUR_MS
+from cascade_vocab.names import Series
 
 HISTORY_SERIES = ("candles", "open_interest", "long_short", "funding")
 HISTORY_MARKS_META = "history_until"  # store meta: {"symbol|exchange|series": ms the real history was fetched to}
@@ -61,7 +63,7 @@ class Gap:
 
 @dataclass
 class _VenueState:
-    ex: object = None
+    ex: Any = None  # a ccxt.pro exchange (untyped)
     market: Optional[dict] = None
     failure: Optional[Failure] = None
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -132,7 +134,7 @@ class Engine:
 
     def _mark_history(self, name: str, series: str, end: int) -> None:
         self.history_until[(name, series)] = end
-        if series != "open_interest":
+        if series != Series.OPEN_INTEREST:
             return  # only OI has 'current' rows newer than its history
         try:
             saved = self.store.meta().get(HISTORY_MARKS_META)
@@ -286,19 +288,19 @@ class Engine:
         v = VENUES[name]
         last = self.store.last_ts(self.cfg.symbol, name, series)
         mark = self.history_until.get((name, series))
-        if series == "open_interest" and mark is not None and last is not None:
+        if series == Series.OPEN_INTEREST and mark is not None and last is not None:
             last = min(last, mark)  # a 'current OI' row is not history
-        if series == "candles":
+        if series == Series.CANDLES:
             step, limit = MINUTE_MS, v.candle_limit
             first = start - start % MINUTE_MS
-        elif series == "funding":
+        elif series == Series.FUNDING:
             step, limit = v.funding_period_ms, v.funding_limit
             first = start
             if last is not None:  # the stored 'current' rate may sit at the next funding time: look back one period
                 last = min(last, end) - v.funding_period_ms
         else:
             step = OI_PERIOD_MS
-            limit = v.oi_limit if series == "open_interest" else v.ls_limit
+            limit = v.oi_limit if series == Series.OPEN_INTEREST else v.ls_limit
             first = _align_up(start, step)
         depth = v.history_depth_ms(series)
         if depth is not None:  # the venue serves only the latest span: asking further back gets empty pages
@@ -318,7 +320,7 @@ class Engine:
         fetchers = {"candles": v.candles, "open_interest": v.oi_history, "long_short": v.long_short,
                     "funding": v.funding_history}
         fetch = fetchers[series]
-        if series in ("open_interest", "long_short"):
+        if series in (Series.OPEN_INTEREST, Series.LONG_SHORT):
             await self._backfill_coarse(name, series, ex, market, fetch, start, end, live, tick)
         got_any = False
         newest = None
@@ -326,19 +328,19 @@ class Engine:
         for _ in range(n):
             lo, hi = cursor, min(cursor + window - 1, end)
             df = await self._fetch(name, series, lambda lo=lo, hi=hi: fetch(ex, market, lo, hi))
-            if series == "open_interest":
+            if series == Series.OPEN_INTEREST:
                 df = self._priced(name, df)
             df = df[(df["ts"] >= lo) & (df["ts"] <= hi)]
-            self._write(series, df, live, new_from=None if series == "funding" else last_before)
+            self._write(series, df, live, new_from=None if series == Series.FUNDING else last_before)
             if len(df):
                 got_any = True
                 newest = int(df["ts"].max())
             cursor += window
             tick(f"{v.label} {series.replace('_', ' ')}")
         self._mark_history(name, series, end)
-        if series == "open_interest":
+        if series == Series.OPEN_INTEREST:
             self._note_depth(name, series, start, end)
-        if live and series == "candles" and last_before is not None and newest is not None and newest - last_before > 2 * MINUTE_MS:
+        if live and series == Series.CANDLES and last_before is not None and newest is not None and newest - last_before > 2 * MINUTE_MS:
             self.gaps.append(Gap(name, series, last_before + MINUTE_MS, newest))
             self.board.ok(feed, newest, detail=f"refilled {int((newest - last_before) // MINUTE_MS) - 1} missing candles")
         elif v.history_depth_ms(series) == 0:
@@ -364,7 +366,7 @@ class Engine:
         key = (name, series)
         if not tiers or key in self._coarse_done:
             return
-        limit = v.oi_limit if series == "open_interest" else v.ls_limit
+        limit = v.oi_limit if series == Series.OPEN_INTEREST else v.ls_limit
         for span in coarse_spans(tiers, start, end):
             tier, lo, hi = span
             have = self.store.read(self.cfg.symbol, lo, hi + 1, [name]).series(series)["ts"].to_numpy()
@@ -375,7 +377,7 @@ class Engine:
                     tick(f"{v.label} {series.replace('_', ' ')} ({tier.period})")
                     continue  # an earlier session stored rows here (finer ones, while they were the newest)
                 df = await self._fetch(name, series, lambda a=a, b=b, p=tier.period: fetch(ex, market, a, b, period=p))
-                if series == "open_interest":
+                if series == Series.OPEN_INTEREST:
                     df = self._priced(name, df)
                 self._write(series, df[(df["ts"] >= a) & (df["ts"] <= b)], live)
                 tick(f"{v.label} {series.replace('_', ' ')} ({tier.period})")
@@ -384,9 +386,9 @@ class Engine:
     def _coarse_requests(self, name: str, series: str, start: int, end: int) -> int:
         v: Venue = VENUES[name]
         tiers = getattr(v, "history_tiers", ())
-        if series not in ("open_interest", "long_short") or not tiers or (name, series) in self._coarse_done:
+        if series not in (Series.OPEN_INTEREST, Series.LONG_SHORT) or not tiers or (name, series) in self._coarse_done:
             return 0
-        limit = v.oi_limit if series == "open_interest" else v.ls_limit
+        limit = v.oi_limit if series == Series.OPEN_INTEREST else v.ls_limit
         return sum(requests_for(span, limit) for span in coarse_spans(tiers, start, end))
 
     def _note_depth(self, name: str, series: str, start: int, end: int) -> None:
@@ -492,7 +494,7 @@ class Engine:
         self.live_started = True
         for name in self.cfg.exchanges:
             self.tasks.append(asyncio.ensure_future(self._poll_loop(name)))
-            if self.cfg.stream_liquidations and "liquidations" not in VENUES[name].not_published:
+            if self.cfg.stream_liquidations and Series.LIQUIDATIONS not in VENUES[name].not_published:
                 self.tasks.append(asyncio.ensure_future(self._liquidation_loop(name)))
             if self.cfg.stream_candles:
                 self.tasks.append(asyncio.ensure_future(self._candle_stream_loop(name)))
@@ -527,6 +529,7 @@ class Engine:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # never let a bug in one cycle kill the feed
+                log.warning("%s: a poll cycle failed; retrying", name, exc_info=True)
                 f = classify(exc)
                 for s in HISTORY_SERIES:
                     self.board.retrying(feed_name(name, s), f.reason, delay)
@@ -572,7 +575,7 @@ class Engine:
             if fresh:
                 vs.seen[k] = k[0]
         if len(vs.seen) > 50_000:
-            cut = max(vs.seen.values()) - 3_600_000
+            cut = max(vs.seen.values()) - HOUR_MS
             vs.seen = {k: t for k, t in vs.seen.items() if t >= cut}
         return df[np.array(keep, dtype=bool)]
 

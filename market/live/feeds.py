@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections import deque
 from dataclasses import replace
 from typing import Callable, Iterable, Optional
@@ -11,6 +10,7 @@ from typing import Callable, Iterable, Optional
 from market.series import MINUTE_MS
 from market.source import (FEED_FAILED, FEED_OFFLINE, FEED_OK, FEED_RETRYING, FEED_SILENT, FEED_STALE, FEED_UNAVAILABLE,
                            FeedState)
+from cascade_vocab.utc import utc_hhmm
 
 LIVE_SERIES = ("candles", "open_interest", "funding", "long_short", "liquidations")
 CANDLE_STREAM = "candles_stream"  # the WebSocket candle feed (the REST candle feed is "candles")
@@ -24,8 +24,7 @@ def feed_name(exchange: str, series: str) -> str:
     return f"{exchange}:{series}"
 
 
-def _hhmm(ms: int) -> str:
-    return time.strftime("%H:%M UTC", time.gmtime(ms / 1000))
+_hhmm = utc_hhmm
 
 
 class FeedBoard:

@@ -10,7 +10,7 @@ import asyncio
 import random
 import socket
 from dataclasses import dataclass
-from typing import Awaitable, Callable, Optional, TypeVar
+from typing import Awaitable, Callable, Iterator, Optional, TypeVar
 
 T = TypeVar("T")
 
@@ -50,7 +50,7 @@ class Failure:
     retry_after_s: Optional[float] = None
 
 
-def _causes(exc: BaseException):
+def _causes(exc: Optional[BaseException]) -> Iterator[BaseException]:
     seen = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 import numpy as np
 import pandas as pd
@@ -684,7 +684,7 @@ class MarketSimulator:
     # ----- truth ----------------------------------------------------------------------------------
     def _snapshot(self, g: int) -> TruthSnapshot:
         """Every open position row at the end of minute g (settled)."""
-        parts = {1: [], -1: []}
+        parts: dict[int, list[Any]] = {1: [], -1: []}
         for b in range(self._B):
             side = 1 if b % 2 == 0 else -1
             for F, e in self._rosters(b):

@@ -89,6 +89,7 @@ class DemoSource:
         with self._lock:
             self._ensure_history(progress)
             frames = self._history
+            assert frames is not None, "_ensure_history sets it"
             if self._live:
                 frames = frames.merge(_concat(self._live))
                 self._history, self._live = frames, []
@@ -182,12 +183,14 @@ class DemoSource:
     def _release(self, n: int) -> MarketFrames:
         """Release n closed minutes: the pending one and n - 1 more simulated in one batch (one frame
         build, so even a day per poll stays prompt), then simulate the next pending minute."""
-        parts = [self._pending]
+        sim, pending = self._sim, self._pending
+        assert sim is not None and pending is not None, "released only after _ensure_history"
+        parts = [pending]
         if n > 1:
-            parts.append(self._sim.step_minutes(n - 1))
+            parts.append(sim.step_minutes(n - 1))
         self._released_ms += n * MINUTE_MS
-        self._truth_at_release = self._sim.truth_now()
-        self._pending = self._sim.step_minutes(1)
+        self._truth_at_release = sim.truth_now()
+        self._pending = sim.step_minutes(1)
         out = _concat(parts)
         self._live.append(out)
         if len(self._live) > 256:  # a long session polls often: keep the released rows in few frames
@@ -196,6 +199,7 @@ class DemoSource:
 
     def _partial(self, f: float) -> MarketFrames:
         """The minute in progress at fraction f of its duration: a candle that grows into the final one."""
+        assert self._pending is not None, "a partial minute only after _ensure_history"
         c = self._pending.candles
         o, h, l, cl = (c[k].to_numpy() for k in ("open", "high", "low", "close"))
         close = o + (cl - o) * f

@@ -52,7 +52,7 @@ def make_window(qtbot):
     yield make
     for win in made:
         win.close()
-        assert not win.view_thread.thread.isRunning()
+        assert not win.view_worker.busy
 
 
 @pytest.fixture

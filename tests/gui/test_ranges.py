@@ -17,7 +17,7 @@ def test_card_and_map_show_the_ensemble_range(qtbot, demo_window):
     assert lo <= view.shorts_at_risk_usd <= hi and lo < hi
     text = win.card.text()
     # "$1.8B (468M–2.2B) shorts at risk"
-    assert re.search(r"\$[\d.]+[kMBT]? \([\d.]+[kMBT]?–[\d.]+[kMBT]?\) shorts at risk", text), text
+    assert re.search(r"\$[\d.]+[KMBT]? \([\d.]+[KMBT]?–[\d.]+[KMBT]?\) shorts at risk", text), text
     liqmap = win.terminal.liqmap
     assert liqmap.ensemble is not None
     xs, _ = liqmap._band_curves[1].getData()  # the long side's upper bound, drawn as a band

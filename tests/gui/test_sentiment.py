@@ -8,16 +8,15 @@ from tests.gui.conftest import wait_drawn
 
 
 def _worker_sentiment(qtbot, make_source):
-    from gui.workers import MarketWorker, WorkerThread
+    from gui.workers import MarketWorker
 
     worker = MarketWorker(make_source, "BTC/USDT:USDT", poll_ms=200)
-    thread = WorkerThread(worker, "market-test")
     try:
         with qtbot.waitSignal(worker.sentiment, timeout=30000) as sig:
-            thread.start(worker.start)
+            worker.start()
         return sig.args[0]
     finally:
-        thread.shutdown("stop")
+        assert worker.stop()
 
 
 def test_live_worker_reads_the_fear_and_greed_index(qtbot):

@@ -19,7 +19,8 @@ from market.series import MINUTE_MS, SERIES_COLUMNS
 
 OI_PERIOD_MS = 5 * MINUTE_MS  # finest OI / long-short history period all three venues serve
 FUNDING_PERIOD_MS = 8 * 60 * MINUTE_MS
-DAY_MS = 1440 * MINUTE_MS
+from cascade_vocab.units import DAY_MS
+from cascade_vocab.names import Series
 
 
 def frame(series: str, exchange: str, rows: list[dict]) -> pd.DataFrame:
@@ -84,9 +85,9 @@ class Venue:
 
     def history_depth_ms(self, series: str) -> Optional[int]:
         """How far back before now the venue serves ``series`` history (None: as far as asked; 0: none)."""
-        if series in ("open_interest", "long_short"):
+        if series in (Series.OPEN_INTEREST, Series.LONG_SHORT):
             return self.oi_history_ms
-        return self.candle_history_ms if series == "candles" else None
+        return self.candle_history_ms if series == Series.CANDLES else None
 
     def point_at(self, ex, rest: Optional[str], ws: Optional[str]) -> None:
         raise NotImplementedError

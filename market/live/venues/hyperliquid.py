@@ -27,8 +27,9 @@ import pandas as pd
 
 from market.live.venues.base import Venue, expect_dict, expect_list, fnum, frame
 from market.series import MINUTE_MS
+from cascade_vocab.names import Series
+from cascade_vocab.units import HOUR_MS
 
-HOUR_MS = 60 * MINUTE_MS
 CANDLES_SERVED = 5000  # "only the most recent 5000 candles are available" (candleSnapshot)
 
 
@@ -121,7 +122,7 @@ class Hyperliquid(Venue):
     def stamp(self, series: str, df: pd.DataFrame, now_ms: int) -> pd.DataFrame:
         if len(df) == 0:
             return df
-        if series == "funding":  # the current rate settles at the next full hour
+        if series == Series.FUNDING:  # the current rate settles at the next full hour
             return df.assign(ts=(now_ms // HOUR_MS + 1) * HOUR_MS)
         return df.assign(ts=int(now_ms))
 

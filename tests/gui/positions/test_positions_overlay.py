@@ -12,7 +12,6 @@ from analytics.positions import WhatIfPosition, cluster_context, distance_to_liq
 from gui.positions import install_positions_ui
 from gui.positions.saved import load_what_ifs, save_accounts
 from gui.positions.worker import PositionsWorker
-from gui.workers import WorkerThread
 from market import accounts
 from market.credentials import ApiSecret
 from tests.gui.conftest import wait_drawn
@@ -25,15 +24,13 @@ SOLID = QtCore.Qt.PenStyle.SolidLine
 def test_worker_fetches_positions_and_balance_in_its_thread(qtbot, store, fake):
     info = stored_account(store, "okx")
     worker = PositionsWorker(store, (info,), interval_ms=60_000, urls_override=fake.urls, timeout_s=5)
-    thread = WorkerThread(worker, "positions-test")
     try:
         with qtbot.waitSignal(worker.updated, timeout=20000) as sig:
-            thread.start(worker.start)
+            worker.start()
         update = sig.args[0]
     finally:
-        worker.request_stop()
-        thread.shutdown("stop")
-    assert not thread.thread.isRunning()
+        worker.stop()
+    assert not worker.running
     [snap] = update.accounts
     assert snap.error == "" and snap.account == info
     want = accounts.fetch_positions(info, ApiSecret(KEY.key, KEY.secret, KEY.passphrase), fake.urls, timeout_s=5)
@@ -48,13 +45,11 @@ def test_worker_turns_a_failure_into_a_sentence_per_account(qtbot, store, fake):
     bad = stored_account(store, "binance", label="bad")
     store.remove(bad.id)  # the key vanished from the keyring
     worker = PositionsWorker(store, (good, bad), interval_ms=60_000, urls_override=fake.urls, timeout_s=5)
-    thread = WorkerThread(worker, "positions-test")
     try:
         with qtbot.waitSignal(worker.updated, timeout=20000) as sig:
-            thread.start(worker.start)
+            worker.start()
     finally:
-        worker.request_stop()
-        thread.shutdown("stop")
+        worker.stop()
     g, b = sig.args[0].accounts
     assert g.error == "" and len(g.positions) == 1
     assert b.positions == () and "no stored key" in b.error
@@ -113,7 +108,7 @@ def test_a_removed_account_takes_its_positions_off_the_chart(make_window, qtbot,
     ctl.set_accounts(())  # returns at once (a fetch in flight is not waited for); the thread then ends
     assert ctl.overlay.drawn == [] and ctl.worker is None
     assert not win.actions_by_name["refresh_positions"].isEnabled()
-    qtbot.waitUntil(lambda: all(not t.thread.isRunning() for _w, t in ctl._retired), timeout=15000)
+    qtbot.waitUntil(lambda: all(not w.running for w in ctl._retired), timeout=15000)
 
 
 def test_positions_on_other_symbols_are_listed_not_drawn(qtbot):
@@ -139,7 +134,7 @@ def test_positions_on_other_symbols_are_listed_not_drawn(qtbot):
     [d] = overlay.drawn
     assert (d.entry_line.value(), d.liq_line.value()) == (90_000.0, 99_000.0)
     text = overlay.card_text()
-    assert "OKX · main: SHORT 0.3 BTC @ 90,000 · 20x isolated · uPnL +$300.00 · liq 99,000 (11.2% / $10K away)" in text
+    assert "OKX · main: SHORT 0.3 BTC @ 90,000 · 20x isolated · uPnL +$300.00 · liq 99,000 (11.2% / $10.0K away)" in text
     assert "1 open position on other symbols: ETHUSDT" in text
     # A short's liquidation above the price: its label hangs below the line, toward the price.
     assert d.liq_line.label.anchors[0] == (0, 0) and d.entry_line.label.anchors[0] == (0, 1)
@@ -156,7 +151,7 @@ def test_positions_on_other_symbols_are_listed_not_drawn(qtbot):
     assert w.liquidation_price() == pytest.approx(8_100 / 0.0996)
     pct = (94_500 - w.liquidation_price()) / 94_500 * 100
     assert f"{pct:.1f}% / $13.2K away" in what_if.liq_line.label.format and pct == pytest.approx(13.9415, abs=1e-3)
-    assert "11.2% / $10K away" in real.liq_line.label.format
+    assert "11.2% / $10.0K away" in real.liq_line.label.format
 
 
 def test_what_if_is_drawn_dashed_at_the_analytics_liquidation_price(make_window, qtbot):

@@ -12,7 +12,8 @@ from PySide6 import QtCore
 from analytics.imbalance import longs_at_risk, shorts_at_risk
 from analytics.study import HOUR_MS, run_study
 from gui.study import install_study_ui
-from gui.study.axis import format_ratio, ratio_ticks, RatioAxis
+from cascade_vocab.formatting import format_ratio
+from gui.study.axis import ratio_ticks, RatioAxis
 from gui.study.summary import summary_lines
 from gui.study.view import StudyView
 from gui.study.worker import StudyCancelled, StudyRequest, StudyWorker, compute_study
@@ -50,13 +51,8 @@ def same_result(a, b) -> None:
 @pytest.fixture
 def worker(qtbot):
     w = StudyWorker()
-    thread = QtCore.QThread()
-    w.moveToThread(thread)
-    thread.start()
     yield w
-    w.cancel()
-    thread.quit()
-    assert thread.wait(10000)
+    assert w.shutdown(10000)
 
 
 @pytest.fixture
@@ -70,7 +66,7 @@ def view(qtbot, frames):
     v.show()
     yield v
     v.shutdown()
-    assert not v.thread.isRunning()
+    assert not v.worker.busy
 
 
 def run_view(qtbot, v):
@@ -204,10 +200,10 @@ def test_clicking_a_point_asks_for_its_moment(qtbot, view):
 
 
 def test_ratio_axis_reads_as_ratios():
-    assert [format_ratio(r) for r in (3.0, 1.0, 1 / 3, 2.5, 1 / 20, 250.0)] == ["3", "1", "1/3", "2.5", "1/20", "250"]
+    assert [format_ratio(r, None) for r in (3.0, 1.0, 1 / 3, 2.5, 1 / 20, 250.0)] == ["3 : 1", "1 : 1", "1 : 3", "2.5 : 1", "1 : 20", "250 : 1"]
     ticks = ratio_ticks(math.log(1 / 10), math.log(10), max_ticks=20)
-    assert [format_ratio(math.exp(t)) for t in ticks] == ["1/10", "1/5", "1/3", "1/2", "1", "2", "3", "5", "10"]
-    assert RatioAxis().tickStrings([math.log(3), 0.0, math.log(1 / 3)], 1.0, 1.0) == ["3", "1", "1/3"]
+    assert [format_ratio(math.exp(t), None) for t in ticks] == ["1 : 10", "1 : 5", "1 : 3", "1 : 2", "1 : 1", "2 : 1", "3 : 1", "5 : 1", "10 : 1"]
+    assert RatioAxis().tickStrings([math.log(3), 0.0, math.log(1 / 3)], 1.0, 1.0) == ["3 : 1", "1 : 1", "1 : 3"]
     thin = ratio_ticks(math.log(1 / 1000), math.log(1000), max_ticks=6)
     assert 0.0 in thin and len(thin) <= 7
 
@@ -260,7 +256,7 @@ def test_menu_opens_the_study_and_a_click_moves_the_replay_there(make_window, qt
     assert longs_at_risk(m, m.price * (1 - BAND / 100)) == pytest.approx(o.longs_at_risk_usd[k], rel=1e-6)
     assert r.chart.candles.x[-1] * 1000 + frames.timeframe_ms <= t  # nothing after t on the chart
     win.close()
-    assert not v.thread.isRunning()
+    assert not v.worker.busy
 
 
 def test_on_the_demo_market_a_jump_shows_the_replay_bar(demo_window, qtbot):

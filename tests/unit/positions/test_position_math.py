@@ -101,4 +101,4 @@ def test_cluster_context_none_cases_and_shape_check():
 
 
 def test_format_usd():
-    assert [format_usd(v) for v in (1.1e9, 2e9, 3.5e8, 12_300, 950)] == ["$1.1B", "$2B", "$350M", "$12.3K", "$950"]
+    assert [format_usd(v) for v in (1.1e9, 2e9, 3.5e8, 12_300, 950)] == ["$1.1B", "$2.0B", "$350M", "$12.3K", "$950"]
