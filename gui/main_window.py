@@ -260,6 +260,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.toolbar.set_symbols(tuple(symbols), frames.symbol)
         self.as_of_ms = None
         self.targets = None
+        self.terminal.price.heatmap.reset_scale()  # another market: the absolute colour scale is fixed anew
         is_snapshot = info is not None and info.kind == "snapshot"
         self.replay.setVisible(is_snapshot)
         if is_snapshot and session.model_settings:

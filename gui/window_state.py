@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from enum import Enum
 from typing import TYPE_CHECKING
 
 from PySide6 import QtCore
@@ -40,7 +41,10 @@ def _heatmap_style_from_settings(s: QtCore.QSettings, default):
         if raw is None:
             continue
         try:
-            values[f.name] = str(raw) if f.name == "colormap" else float(raw)
+            if isinstance(getattr(default, f.name), Enum):
+                values[f.name] = type(getattr(default, f.name))(str(raw))
+            else:
+                values[f.name] = str(raw) if f.name == "colormap" else float(raw)
         except (TypeError, ValueError):
             continue
     return replace(default, **values)
@@ -98,5 +102,5 @@ def save(win: "MainWindow") -> None:
         s.setValue(f"view/{name}", win.actions_by_name[name].isChecked())
     style = win.terminal.price.heatmap.style
     for key, value in style.__dict__.items():
-        s.setValue(f"heatmap/{key}", value)
+        s.setValue(f"heatmap/{key}", value.value if isinstance(value, Enum) else value)
     s.sync()
