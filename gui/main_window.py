@@ -433,6 +433,11 @@ class MainWindow(QtWidgets.QMainWindow):
             return
         self._last_redraw = time.monotonic()
         self.terminal.set_result(result)
+        if result.liquidity is not None and result.request.heat_range_ms != self._heat_range_ms():
+            # Drawing it moved the view (a new source's first data, a timeframe change): its heatmap
+            # covers the old span, and no user range change follows to recompute it (a snapshot opened
+            # from the demo stayed blank over its last hours until the slider moved).
+            self.request_view()
         self._check_alerts(result)
         self.card.set_view(result.imbalance)
         when = time.strftime("%H:%M:%S", time.localtime(result.computed_at))
