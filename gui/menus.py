@@ -68,6 +68,8 @@ def build_menus(win: "MainWindow") -> dict[str, QtGui.QAction]:
         )
     v.addSeparator()
     named["oi_usd"] = _action(win, v, "Open interest in USD", lambda on: win.terminal.panels["open_interest"].set_usd(on), checkable=True)
+    named["map_by_exchange"] = _action(win, v, "Liquidation map stacked by exchange", win.terminal.liqmap.set_by_exchange, checkable=True)
+    named["map_by_exchange"].setChecked(True)
     named["log_scale"] = _action(win, v, "&Log price scale", win.terminal.set_log_scale, "Ctrl+L", checkable=True)
     named["zone_local"] = _action(win, v, "Local time (instead of UTC)", lambda on: win.set_time_zone("local" if on else "UTC"), checkable=True)
     named["theme_light"] = _action(win, v, "Light &theme", lambda on: win.set_theme("light" if on else "dark"), "Ctrl+T", checkable=True)

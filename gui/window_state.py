@@ -80,6 +80,7 @@ def restore(win: "MainWindow") -> None:
     for name in ("log_scale", "oi_usd"):
         win.actions_by_name[name].setChecked(st.read_bool(s, f"view/{name}", False))
     win.terminal.set_heatmap_style(_heatmap_style_from_settings(s, win.terminal.price.heatmap.style))
+    win.actions_by_name["map_by_exchange"].setChecked(st.read_bool(s, "view/map_by_exchange", True))
 
 
 def save(win: "MainWindow") -> None:
@@ -100,6 +101,7 @@ def save(win: "MainWindow") -> None:
     s.setValue("model/taker_split", win.model.taker_split)
     for name in ("log_scale", "oi_usd"):
         s.setValue(f"view/{name}", win.actions_by_name[name].isChecked())
+    s.setValue("view/map_by_exchange", win.actions_by_name["map_by_exchange"].isChecked())
     style = win.terminal.price.heatmap.style
     for key, value in style.__dict__.items():
         s.setValue(f"heatmap/{key}", value.value if isinstance(value, Enum) else value)
