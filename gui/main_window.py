@@ -158,6 +158,9 @@ class MainWindow(QtWidgets.QMainWindow):
         from gui.symbol_search import install_symbol_search
 
         install_symbol_search(self)
+        from gui.widgets.liq_feed import install_liquidation_feed  # View → Liquidation feed
+
+        install_liquidation_feed(self)
         self.open_spec(spec)
 
     # -- wiring -----------------------------------------------------------------------------------
