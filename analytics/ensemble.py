@@ -157,8 +157,19 @@ class EnsembleModel:
         return ens
 
     def ingest(self, candles: pd.DataFrame, open_interest: pd.DataFrame) -> None:
+        # The runs differ in mix and holding time only: their liquidation prices, and so where price
+        # first reaches each cohort, are the same, so the first run's crossings serve the others.
+        first = None
         for model, _mix in self._runs.values():
-            model.ingest(candles, open_interest)
+            model.ingest(candles, open_interest, crossings_from=first, keep_scratch=first is None)
+            first = first or model
+        first.release_scratch()
+
+    @property
+    def crossing_model(self) -> LiquidationModel:
+        """A run whose crossings cover every leverage stop: ``LiquidationModel.ingest(..., crossings_from=)``
+        of the central model on the same frames can take its crossings from it."""
+        return next(iter(self._runs.values()))[0]
 
     def update(self, candles: pd.DataFrame | None, open_interest: pd.DataFrame | None = None) -> None:
         for model, _mix in self._runs.values():

@@ -133,6 +133,12 @@ def oi_change(bar_ts: np.ndarray, tf_ms: int, oi_ts: np.ndarray, oi_base: np.nda
     """
     before = oi_asof(oi_ts, oi_base, bar_ts)
     after = oi_asof(oi_ts, oi_base, bar_ts + tf_ms)
+    return oi_step(before, after, keep, liquidated)
+
+
+def oi_step(before: np.ndarray, after: np.ndarray, keep: float,
+            liquidated: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``oi_change`` from the OI as of each candle's open (``before``) and close (``after``), NaN unknown."""
     known = np.isfinite(before) & np.isfinite(after)
     if liquidated is not None:
         # Never credit more than the OI there was: the model's mass can exceed a glitching OI feed.
@@ -225,6 +231,8 @@ class _Venue:
         # Open cohorts per (side, tier): indices and liquidation prices, with the extreme price as a
         # guard so a candle that reaches none of them costs one comparison.
         self.alive: dict[tuple[int, int], list] = {}
+        self.alive_stale = False  # True: ``alive`` is to be built from the cohorts before use
+        self.settle_cache: dict = {}  # the credit's fixed point: what depends on the crossings only
         self._bins: tuple[tuple, _Grow] | None = None  # cached price binning of the cohorts
 
     def fill_bins(self, edges: np.ndarray, n: int) -> tuple[float, int] | None:
@@ -297,10 +305,10 @@ class _Venue:
         liq3, _qty3 = cohort_grid(d_oi, share, entry, params, liq, qty)
         return liq3, rem.reshape(r, 2, self.k)
 
-    def index_alive(self, first_opening: int, liq3: np.ndarray, rem3: np.ndarray) -> None:
+    def index_alive(self, first_opening: int, liq3: np.ndarray, rem3: np.ndarray, new_candle: bool = False) -> None:
         """Register the still-open cohorts of openings ``first_opening...`` in the per-(side, tier) sets."""
         k2 = 2 * self.k
-        if len(rem3) == 1:  # one new candle: all its cohorts are open
+        if new_candle:  # one new candle: all its cohorts are open
             base = first_opening * k2
             for side in (0, 1):
                 for tier in range(self.k):
@@ -329,6 +337,10 @@ class _Venue:
 
     def consume(self, bar: int, low: float, high: float) -> np.ndarray:
         """Mark the open cohorts reached by candle ``bar``; returns their indices."""
+        if self.alive_stale:
+            self.alive_stale = False
+            r = self.n_open
+            self.index_alive(0, self.c_liq.view.reshape(r, 2, self.k), self.c_rem.view.reshape(r, 2, self.k))
         rem = self.c_rem.data
         hits = []
         for (side, _tier), slot in self.alive.items():
@@ -361,15 +373,20 @@ class _Venue:
 def _by_exchange(df: pd.DataFrame | None, cols: Iterable[str]) -> dict[str, dict[str, np.ndarray]]:
     if df is None or len(df) == 0:
         return {}
-    ex = df["exchange"].to_numpy()
-    codes, names = pd.factorize(ex)
-    if len(names) > 16:  # many names: one stable sort; few (venues): one comparison each is cheaper
-        order = np.argsort(codes, kind="stable")
-        bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
-        rows = [order[bounds[k] : bounds[k + 1]] for k in range(len(names))]
+    ex = _column(df, "exchange")
+    if len(ex) <= 64:  # an update's few rows: grouping in Python beats hashing them in pandas
+        listed = ex.tolist()
+        names = list(dict.fromkeys(listed))
+        rows = [np.array([i for i, e in enumerate(listed) if e == n], np.int64) for n in names]
     else:
-        rows = [np.flatnonzero(codes == k) for k in range(len(names))]
-    arrays = {c: df[c].to_numpy() for c in cols}
+        codes, names = pd.factorize(ex)
+        if len(names) > 16:  # many names: one stable sort; few (venues): one comparison each is cheaper
+            order = np.argsort(codes, kind="stable")
+            bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
+            rows = [order[bounds[k] : bounds[k + 1]] for k in range(len(names))]
+        else:
+            rows = [np.flatnonzero(codes == k) for k in range(len(names))]
+    arrays = {c: _column(df, c) for c in cols}
     out = {}
     for k, name in enumerate(names):
         sel = rows[k]
@@ -387,6 +404,18 @@ def _by_exchange(df: pd.DataFrame | None, cols: Iterable[str]) -> dict[str, dict
     return out
 
 
+def _column(df: pd.DataFrame, name: str) -> np.ndarray:
+    """One column as an array. ``df[name]`` builds a Series first, which costs more than the per-candle
+    update itself; pandas' column accessor is used where it exists."""
+    get = getattr(df, "_get_column_array", None)
+    if get is not None and df.columns.is_unique:
+        try:
+            return np.asarray(get(df.columns.get_loc(name)))
+        except (KeyError, TypeError, IndexError):
+            pass
+    return df[name].to_numpy()
+
+
 def _venue_order(names: Iterable[str]) -> list[str]:
     names = set(names)
     return [e for e in EXCHANGE_ORDER if e in names] + sorted(names - set(EXCHANGE_ORDER))
@@ -400,6 +429,16 @@ def _candle_arrays(part: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     for c in _CANDLE_COLS[1:]:  # parts are already fresh arrays: convert without copying float64
         out[c] = np.asarray(part[c], dtype=float) if c in part else np.full(len(part["ts"]), np.nan)
     return out
+
+
+def _stable_order(keys: np.ndarray, bound: int) -> np.ndarray:
+    """Stable sorting order of non-negative integer keys below ``bound``: radix sorts of 16-bit digits
+    (numpy sorts 16-bit integers stably in linear time; a general sort of 10^5..10^6 keys costs far more)."""
+    if bound <= 1 << 16:
+        return np.argsort(keys.astype(np.uint16), kind="stable")
+    order = np.argsort((keys & 0xFFFF).astype(np.uint16), kind="stable")
+    high = (keys >> 16)[order]
+    return order[np.argsort(high.astype(np.uint16) if bound <= 1 << 32 else high, kind="stable")]
 
 
 def _trash_bins(prices: np.ndarray, edges: np.ndarray) -> np.ndarray:
@@ -441,8 +480,15 @@ class LiquidationModel:
         model.ingest(candles, open_interest)
         return model
 
-    def ingest(self, candles: pd.DataFrame, open_interest: pd.DataFrame) -> None:
-        """Replace the state with the one computed from this full history."""
+    def ingest(self, candles: pd.DataFrame, open_interest: pd.DataFrame,
+               crossings_from: "LiquidationModel | None" = None, keep_scratch: bool = False) -> None:
+        """Replace the state with the one computed from this full history.
+
+        ``crossings_from``: a model just built from the same frames whose leverage tiers include
+        these (same entry prices and maintenance margin): its crossings are taken instead of searched
+        again, where its venues hold the very same candles and openings (checked, else searched).
+        ``keep_scratch``: keep what the credit's fixed point derived from the crossings, for models that
+        take the same crossings next (``release_scratch`` frees it)."""
         p = self.params
         lam = p.decay_rate_per_ms()
         keep = p.turnover_keep(self.tf)
@@ -474,11 +520,43 @@ class LiquidationModel:
                 buf.reserve(len(rising) * 2 * k + 4096 * 2 * k)
             liq3, rem3 = v.add_openings(rising, np.zeros(len(rising)), entry, np.zeros(len(rising)), share, p)
             self._venues[name] = v
-            self._consume_all([(v, liq3, rem3)])
+            if not self._copy_crossings(crossings_from, v, entry, rem3):
+                self._consume_all([(v, liq3, rem3)])
             self._settle_sizes(v, rising, entry, share, keep, lam)
-            pending.append((v, liq3, rem3))
-        for v, liq3, rem3 in pending:
-            v.index_alive(0, liq3, rem3)
+            # The open sets of the incremental path are built by the first update that needs them:
+            # a full recompute that is only read (a snapshot, a replay) never pays for them.
+            v.alive_stale = True
+        if not keep_scratch:
+            self.release_scratch()
+
+    def release_scratch(self) -> None:
+        for v in self._venues.values():
+            v.settle_cache = {}
+
+    def _copy_crossings(self, other: "LiquidationModel | None", v: _Venue, entry: np.ndarray,
+                        rem3: np.ndarray) -> bool:
+        """Take ``v``'s crossings from the same venue of ``other`` if they are certainly the same."""
+        if other is None or other.tf != self.tf or other.params.entry != self.params.entry \
+                or other.params.mmr() != self.params.mmr():
+            return False
+        theirs = list(other.params.leverages)
+        if any(lev not in theirs for lev in self.params.leverages):
+            return False
+        o = other._venues.get(v.name)
+        if o is None or o.n_open != v.n_open or o.n_bars != v.n_bars or o.c_rem.n != o.n_open * 2 * o.k:
+            return False
+        same = (np.array_equal(o.bar_ts.view, v.bar_ts.view) and np.array_equal(o.low.view, v.low.view)
+                and np.array_equal(o.high.view, v.high.view) and np.array_equal(o.o_bar.view, v.o_bar.view)
+                and np.array_equal(o.o_entry.view, entry))
+        if not same:
+            return False
+        tiers = [theirs.index(lev) for lev in self.params.leverages]
+        if tiers == list(range(o.k)):
+            rem3[:] = o.c_rem.view.reshape(o.n_open, 2, o.k)
+            v.settle_cache = o.settle_cache  # the same cohorts, consumed at the same candles
+        else:
+            rem3[:] = o.c_rem.view.reshape(o.n_open, 2, o.k)[:, :, tiers]
+        return True
 
     _FIXED_POINT_PASSES = 30
 
@@ -486,35 +564,118 @@ class LiquidationModel:
                       keep: float, lam: float) -> None:
         """Sizes, survival and openings of one venue with the liquidation credit, to its fixed point.
 
-        ``L`` (base liquidated per candle) depends on sizes that depend on earlier ``L``; each pass is
-        a handful of whole-history vector operations. Each pass settles one more link of a chain of
-        liquidations (a credit reopens positions that a later candle liquidates), so reaching float
-        precision takes about twenty passes on a month of 1-minute data: the model's main cost, which
-        a single sequential scan in compiled code would remove.
+        ``L`` (base liquidated per candle) depends on sizes that depend on earlier ``L``. The crossings
+        are known, so only the candles where something is consumed (about one in eight) have a credit,
+        and only those with OI falling faster than turnover can change the survival ``G``: everything
+        else is computed once with ``L = 0``. The fixed point then runs on those few unknowns: what
+        the other openings contribute to each consuming candle is summed once per (candle, stretch of
+        constant ``G`` correction), and only the chains through reopened credit are re-evaluated, so a
+        pass costs a few operations on some 10^4 values instead of whole-history passes over every
+        cohort. Each pass settles one more link of a chain (a credit reopens positions that a later
+        candle liquidates), to float precision in about twenty.
         """
         p = self.params
         n, k2 = v.n_bars, 2 * v.k
         ts = v.bar_ts.view
+        before = oi_asof(v.oi_ts.view, v.oi_base.view, ts)
+        after = oi_asof(v.oi_ts.view, v.oi_base.view, ts + self.tf)
+        d0, f0 = oi_step(before, after, keep)
+        lf0 = np.log(f0)
+        decay = lam * ((ts + self.tf - v.ref_ms).astype(float)) if lam else None
+
+        def survival(lf: np.ndarray) -> np.ndarray:
+            log_p = np.cumsum(lf)
+            return log_p, (log_p - decay if lam else log_p)
+
         rem = v.c_rem.view
         consumed = np.flatnonzero(rem != NEVER)
-        c_open = consumed // k2
-        c_bar = rem[consumed]
         liq = np.zeros(n)
-        qty_view = v.c_qty.view
-        liq_scratch = np.empty(len(rising) * k2)
-        for _ in range(self.fixed_point_passes):
-            d, frac = oi_change(ts, self.tf, v.oi_ts.view, v.oi_base.view, keep, liq)
-            log_p = np.cumsum(np.log(frac))
-            g = log_p - lam * ((ts + self.tf - v.ref_ms).astype(float)) if lam else log_p
-            cohort_grid(d[rising], share, entry, p, liq_scratch, qty_view)
-            size = qty_view[consumed] * np.exp(g[c_bar - 1] - g[rising][c_open])
-            new = np.bincount(c_bar, size, minlength=n) if len(consumed) else np.zeros(n)
-            # Per candle and relative: OI can span many orders of magnitude over a history, and a credit
-            # on a tiny-OI candle must settle as surely as one on a large-OI candle.
-            settled = bool(np.all(np.abs(new - liq) <= 1e-12 * np.maximum(np.abs(new), np.abs(liq)))) if n else True
-            liq = new
-            if settled:
-                break
+        w = p.normalized_weights()
+        if len(consumed) and n:
+            unit = np.empty((len(rising), 2, v.k))  # size per unit opened, per cohort
+            np.multiply(share[:, None], w[None, :], out=unit[:, 0, :])
+            np.multiply((1.0 - share)[:, None], w[None, :], out=unit[:, 1, :])
+            coef = unit.ravel()[consumed]
+            del unit
+            # What follows from the crossings alone is shared by models that share them (the ensemble).
+            sc = v.settle_cache
+            if sc.get("n") != (n, len(consumed)):
+                sc.clear()
+                c_bar = rem[consumed]
+                o_bar = rising[consumed // k2]  # candle of each consumed cohort's opening
+                is_ev = np.bincount(c_bar, minlength=n) > 0
+                rank = np.cumsum(is_ev) - 1
+                chain = is_ev[o_bar]  # openings whose own size depends on a credit
+                e_of = rank[c_bar]
+                fixed = np.flatnonzero(~chain)
+                # Fixed part (openings without credit) grouped by (consuming candle, stretch of D): a
+                # stable sort by candle keeps each candle's cohorts in opening order, so stretches are runs.
+                fixed = fixed[_stable_order(e_of[fixed], int(rank[-1]) + 1)]
+                chain = np.flatnonzero(chain)
+                sc.update(n=(n, len(consumed)), events=np.flatnonzero(is_ev), c_bar=c_bar, o_bar=o_bar,
+                          chain=chain, ev_pos=rank[o_bar[chain]], fixed=fixed, e_of=e_of)
+            events, c_bar, o_bar, e_of = sc["events"], sc["c_bar"], sc["o_bar"], sc["e_of"]
+            chain, ev_pos, fixed = sc["chain"], sc["ev_pos"], sc["fixed"]
+            ne = len(events)
+            _log_p0, g0 = survival(lf0)
+            # Candles where the credit can change survival: OI falls faster than turnover (a credit
+            # only raises the ratio after / before, so elsewhere frac stays at keep).
+            eb, ea = before[events], after[events]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                can = np.isfinite(eb) & np.isfinite(ea) & (eb > 0) & (ea / np.where(eb > 0, eb, 1.0) < keep)
+            f_at = events[can]
+            nf = len(f_at)
+            # The G correction D(m) (sum of the survival changes at f_at up to m) as an index into
+            # their cumulative sum: just before each consuming candle, and at each opening.
+            a_ev = np.searchsorted(f_at, events, side="left")
+            is_f = np.zeros(n, np.int64)
+            is_f[f_at] = 1
+            b_of_bar = np.cumsum(is_f)
+            c_o, c_e = o_bar[chain], e_of[chain]
+            c_w = coef[chain] * np.exp(g0[c_bar[chain] - 1] - g0[c_o])
+            c_b = b_of_bar[c_o]
+            f_o, f_e = o_bar[fixed], e_of[fixed]
+            f_b = b_of_bar[f_o]
+            f_w = coef[fixed] * d0[f_o] * np.exp(g0[c_bar[fixed] - 1] - g0[f_o])
+            run = np.empty(len(f_e), bool)
+            if len(run):
+                run[0] = True
+                np.not_equal(f_e[1:], f_e[:-1], out=run[1:])
+                if nf:
+                    run[1:] |= f_b[1:] != f_b[:-1]
+            k_w = np.bincount(np.cumsum(run) - 1, f_w) if len(run) else np.zeros(0)
+            k_e, k_b = f_e[run], f_b[run]
+            k_a = a_ev[k_e]
+            c_a = a_ev[c_e]
+            f_pos = np.flatnonzero(can)
+            lf0_f = lf0[f_at]
+            fixed_sum = np.bincount(k_e, k_w, minlength=ne)
+            l_ev = np.zeros(ne)
+            dcum = np.zeros(nf + 1)
+            for _ in range(self.fixed_point_passes):
+                d_ev, f_ev = oi_step(eb, ea, keep, l_ev)
+                if nf:
+                    np.cumsum(np.log(f_ev[f_pos]) - lf0_f, out=dcum[1:])
+                if nf and dcum.any():
+                    new = np.bincount(k_e, k_w * np.exp(dcum[k_a] - dcum[k_b]), minlength=ne)
+                    new += np.bincount(c_e, c_w * d_ev[ev_pos] * np.exp(dcum[c_a] - dcum[c_b]), minlength=ne)
+                else:
+                    new = fixed_sum + np.bincount(c_e, c_w * d_ev[ev_pos], minlength=ne)
+                # Per candle and relative: OI can span many orders of magnitude over a history, and a
+                # credit on a tiny-OI candle must settle as surely as one on a large-OI candle.
+                settled = bool(np.all(np.abs(new - l_ev) <= 1e-12 * np.maximum(np.abs(new), np.abs(l_ev))))
+                if settled:
+                    break
+                last, l_ev = l_ev, new
+            else:
+                l_ev = last  # out of passes: the state of the last pass's input, as a settled one
+            liq[events] = l_ev
+        d, frac = oi_step(before, after, keep, liq)
+        log_p, g = survival(np.log(frac))
+        qty = v.c_qty.view.reshape(len(rising), 2, v.k)
+        d_open = d[rising]
+        np.multiply((d_open * share)[:, None], w[None, :], out=qty[:, 0, :])
+        np.multiply((d_open * (1.0 - share))[:, None], w[None, :], out=qty[:, 1, :])
         v.log_p.view[:] = log_p
         v.g.view[:] = g
         v.o_g.view[:] = g[rising]
@@ -590,7 +751,7 @@ class LiquidationModel:
             share = taker_buy_share(bar["volume"], bar["taker_buy_volume"], p)
             first = v.n_open
             liq3, rem3 = v.add_openings(np.array([m], np.int64), g, entry, d, share, p)
-            v.index_alive(first, liq3, rem3)
+            v.index_alive(first, liq3, rem3, new_candle=True)
 
     # -- reading ----------------------------------------------------------------------------
 

@@ -30,8 +30,8 @@ MINUTE = 60_000
 
 GOALS = {
     "full_recompute_ms": "<= 150 ms (30 d x 1 m x 3 exchanges: model + map + 800-column heatmap)",
-    "full_recompute_with_ranges_ms": "<= 50 ms (with the ranges' ensemble)",
-    "incremental_update_ms": "<= 2 ms (median; one new candle on all 3 exchanges)",
+    "full_recompute_with_ranges_ms": "<= 50 ms (what the window does: ranges' ensemble, model, map, heatmap, ranges)",
+    "incremental_update_ms": "<= 0.5 ms (median; one new candle on all 3 exchanges)",
     "speedup_vs_reference": ">= 100x",
     "peak_rss_mb": "<= 300 MB",
 }
@@ -72,6 +72,24 @@ def full_recompute(candles, oi):
     start = int(candles["ts"].iloc[0])
     te = np.linspace(start, model.last_ms(), 801).astype(np.int64)
     h = model.heatmap(te, m.bin_edges)  # the GUI draws the heatmap on the map's price bins
+    return model, m, h
+
+
+def full_recompute_with_ranges(candles, oi):
+    """The window's rebuild (``gui.analytics_bridge.ModelKeeper``): the ensemble first, the central model
+    taking its crossings from it, then the map, the heatmap and the members' maps for the ranges."""
+    from analytics.ensemble import EnsembleModel
+    from analytics.liquidation import LiquidationModel
+
+    ens = EnsembleModel.from_history(candles, oi)
+    model = LiquidationModel()
+    model.ingest(candles, oi, crossings_from=ens.crossing_model)
+    m = model.map_at()
+    start = int(candles["ts"].iloc[0])
+    te = np.linspace(start, model.last_ms(), 801).astype(np.int64)
+    h = model.heatmap(te, m.bin_edges)
+    em = ens.maps_at(None, m.bin_edges, m.price)
+    em.cumulative_ranges()
     return model, m, h
 
 
@@ -186,6 +204,7 @@ def run() -> dict:
     peak, before = _peak_rss(candles, oi)
     n_cohorts = sum(v.c_liq.n for v in model._venues.values())
     ens_ms, ens_read_ms, ens_inc_ms = _ensemble(candles, oi, _m)
+    ranges_ms = _median_ms(lambda: full_recompute_with_ranges(candles, oi), 5)
     return {
         "data": source,
         "candles": int(len(candles)),
@@ -201,7 +220,7 @@ def run() -> dict:
         "reference_1d_ms": round(ref_ms, 1),
         "fast_1d_ms": round(fast_ms, 2),
         "ensemble_recompute_ms": round(ens_ms, 1),  # the at-risk ranges: 3 model runs on 10 leverage stops
-        "full_recompute_with_ranges_ms": round(full_ms + ens_ms + ens_read_ms, 1),
+        "full_recompute_with_ranges_ms": round(ranges_ms, 1),
         "ensemble_read_ms": round(ens_read_ms, 2),  # 18 crowds' maps on the map's bins, reweighted
         "ensemble_incremental_update_ms": round(ens_inc_ms, 3),
         "peak_rss_mb": round(peak, 1),

@@ -131,8 +131,9 @@ class ModelKeeper:
                 self.model = volume_model(known.candles, params, frames.timeframe_ms)
                 self.ensemble = None
             else:
-                self.model = LiquidationModel.from_history(known.candles, known.open_interest, params, frames.timeframe_ms)
                 self.ensemble = EnsembleModel.from_history(known.candles, known.open_interest, params, frames.timeframe_ms)
+                self.model = LiquidationModel(params, frames.timeframe_ms)
+                self.model.ingest(known.candles, known.open_interest, crossings_from=self.ensemble.crossing_model)
             self._key, self._heat = key, None
             self.rebuilds += 1
             return self.model

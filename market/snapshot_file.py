@@ -19,7 +19,9 @@ from typing import Any, Iterable, Mapping, Optional
 from market.series import DEFAULT_SYMBOL, MINUTE_MS, SERIES_COLUMNS, MarketFrames
 from market.sqlite_frames import (
     SQLITE_MAGIC,
+    ColumnsUnusable,
     StoreError,
+    UnknownExchanges,
     app_version,
     check_layout,
     check_no_secrets,
@@ -27,14 +29,17 @@ from market.sqlite_frames import (
     connect,
     file_version,
     plain_sqlite_message,
+    file_change_counter,
+    read_columns,
     read_frames,
     read_meta,
     set_meta_rows,
     table_names,
+    write_columns,
     write_frames,
 )
 from market.store_migrations import migrate
-from market.store_schema import APP_ID, SCHEMA_VERSION, describe_absurd
+from market.store_schema import APP_ID, COLUMNS_STAMP_KEY, SCHEMA_VERSION, describe_absurd
 from market.venues import VENUE_NAMES
 
 SNAPSHOT_SUFFIX = ".cascade"
@@ -142,7 +147,19 @@ def save_snapshot(
             migrate(conn, 0)
             set_meta_rows(conn, meta)
             write_frames(conn, frames)
+            try:
+                write_columns(conn, frames)
+                columns = True
+            except ColumnsUnusable:  # cannot happen for normalized frames; the rows alone still do
+                columns = False
             conn.execute("COMMIT")
+            # The columns are read only while the file is as written here: its change counter, which
+            # SQLite advances on every write, is recorded by the last write (so it names its own).
+            counter = file_change_counter(tmp) if columns else None
+            if counter is not None:
+                conn.execute("BEGIN")
+                set_meta_rows(conn, {COLUMNS_STAMP_KEY: counter + 1})
+                conn.execute("COMMIT")
         finally:
             conn.close()
         with open(tmp, "rb+") as fh:
@@ -323,6 +340,31 @@ def _check_fits_in_memory(conn: sqlite3.Connection, name: str, *, copy_bytes: in
 
 
 
+def _columns_trusted(path: Path, meta: Mapping[str, Any]) -> bool:
+    """The file is byte for byte as ``save_snapshot`` wrote it (rows and columns agree): its change
+    counter is still the one the save recorded. Any later write (a hand edit in an SQL tool, another
+    program) advances the counter, and the rows, the record, are read instead."""
+    stamp = meta.get(COLUMNS_STAMP_KEY)
+    if not isinstance(stamp, int) or isinstance(stamp, bool):
+        return False
+    return file_change_counter(path) == stamp
+
+
+def _read_columns(conn: sqlite3.Connection, symbol: str, timeframe_ms: int, name: str) -> Optional[MarketFrames]:
+    """The frames from the column arrays, or None where they do not check out (then the rows are read)."""
+    try:
+        series = read_columns(conn, symbol, timeframe_ms, VENUE_NAMES)
+    except ColumnsUnusable:
+        return None
+    except UnknownExchanges as unknown:
+        count, example = len(unknown.names), unknown.names[0][:40]
+        raise SnapshotError(
+            f"{name}: table {unknown.series} names {count:,} exchange{'s' if count != 1 else ''} Cascade does not know "
+            f"(e.g. {example!r}); it shows {', '.join(VENUE_NAMES)}"
+        ) from None
+    return MarketFrames(symbol, int(timeframe_ms), **series)
+
+
 def load_snapshot_file(path: Path) -> tuple[dict[str, Any], MarketFrames]:
     """Check a snapshot file end to end and read it whole: (meta, frames). Raises SnapshotError.
 
@@ -356,10 +398,16 @@ def load_snapshot_file(path: Path) -> tuple[dict[str, Any], MarketFrames]:
             migrate(conn, version)
             conn.execute("COMMIT")
         check_layout(conn, name, SnapshotError)
+        conn.execute("BEGIN")  # one read transaction: no writer can change the file between the checks and the read
         meta = read_meta(conn)
         symbol, timeframe_ms = _snapshot_symbol_and_timeframe(conn, meta, name)
-        _check_venues(conn, symbol, name)
-        frames = read_frames(conn, symbol, timeframe_ms=timeframe_ms)
+        frames = None
+        if version == SCHEMA_VERSION and _columns_trusted(path, meta):
+            frames = _read_columns(conn, symbol, timeframe_ms, name)
+        if frames is None:
+            _check_venues(conn, symbol, name)
+            frames = read_frames(conn, symbol, timeframe_ms=timeframe_ms)
+        conn.execute("COMMIT")
     except sqlite3.DatabaseError as exc:
         msg = plain_sqlite_message(exc)
         if "not a database" in msg or "file is encrypted" in msg:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import stat
+import zlib
 from itertools import repeat
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional, Sequence
@@ -18,13 +19,21 @@ import numpy as np
 import pandas as pd
 
 from market.series import MINUTE_MS, SERIES_COLUMNS, MarketFrames, empty_frame
-from market.store_schema import APP_ID, READ_ORDER, SCHEMA_VERSION, SEQ_META_KEY, TABLE_KEYS, table_columns
+from market.store_schema import (
+    APP_ID,
+    COLUMNS_STAMP_KEY,
+    READ_ORDER,
+    SCHEMA_VERSION,
+    SEQ_META_KEY,
+    TABLE_KEYS,
+    table_columns,
+)
 
 BUSY_TIMEOUT_MS = 10_000
 SQLITE_MAGIC = b"SQLite format 3\x00"
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 # Meta keys written by Cascade itself; set_meta may not overwrite them.
-RESERVED_META = frozenset({"app", "schema_version", SEQ_META_KEY})
+RESERVED_META = frozenset({"app", "schema_version", SEQ_META_KEY, COLUMNS_STAMP_KEY})
 # Keys that would hold credentials. Nothing in Cascade puts them in settings or positions; this guards
 # against a future caller passing a whole config dict by mistake.
 _SECRET_WORDS = ("secret", "api_key", "apikey", "password", "passphrase", "token", "private")
@@ -216,6 +225,117 @@ def read_frames(
         sql = f"SELECT {', '.join(columns)} FROM {series} WHERE {' AND '.join(where)} ORDER BY {READ_ORDER[series]}"
         frames[series] = frame_from_cursor(series, conn.execute(sql, params))
     return MarketFrames(symbol, int(timeframe_ms), **frames)
+
+
+# ------------------------------------------------------------------------------------------ columns
+
+class ColumnsUnusable(Exception):
+    """The file's column arrays are missing or do not check out: read the rows instead."""
+
+
+def write_columns(conn: sqlite3.Connection, frames: MarketFrames) -> None:
+    """Every series of ``frames`` as typed column arrays (``series_columns``), in the caller's transaction.
+
+    Numbers as their little-endian bytes; object columns (exchange, side) as uint8/uint16 codes into
+    ``labels`` (JSON), so reading them back builds each string once, not once per row."""
+    symbol, tf = frames.symbol, int(frames.timeframe_ms)
+    conn.execute("DELETE FROM series_columns WHERE symbol = ? AND timeframe_ms = ?", (symbol, tf))
+    rows = []
+    for series, columns in SERIES_COLUMNS.items():
+        df = frames.series(series)
+        for name, dtype in columns.items():
+            labels = None
+            if dtype == "object":
+                codes, uniques = pd.factorize(df[name].to_numpy(), use_na_sentinel=False)
+                labels_list = [str(u) for u in uniques]
+                if len(set(labels_list)) != len(labels_list) or any(not isinstance(u, str) for u in uniques):
+                    raise ColumnsUnusable(f"{series}.{name}: values that are not distinct strings")
+                arr = codes.astype(np.uint8 if len(uniques) <= 255 else np.uint16)
+                labels = json.dumps(labels_list, separators=(",", ":"))
+            else:
+                arr = np.ascontiguousarray(df[name].to_numpy(dtype))
+            data = arr.astype(arr.dtype.newbyteorder("<"), copy=False).tobytes()
+            rows.append((symbol, tf, series, name, arr.dtype.str.replace(">", "<").replace("=", "<"), len(arr),
+                         zlib.crc32(data), labels, data))
+    conn.executemany(
+        "INSERT INTO series_columns (symbol, timeframe_ms, series, name, dtype, n, crc, labels, data) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+def read_columns(conn: sqlite3.Connection, symbol: str, timeframe_ms: int,
+                 known_exchanges: Sequence[str]) -> dict[str, pd.DataFrame]:
+    """The series of ``symbol`` from ``series_columns``; ColumnsUnusable unless every column is there,
+    of the expected type and length, with a matching CRC-32 and known exchange labels.
+    Raises ``UnknownExchanges(names)`` for labels outside ``known_exchanges`` (the caller's message)."""
+    got: dict[tuple[str, str], tuple] = {}
+    for series, name, dtype, n, crc, labels, data in conn.execute(
+            "SELECT series, name, dtype, n, crc, labels, data FROM series_columns WHERE symbol = ? AND timeframe_ms = ?",
+            (symbol, int(timeframe_ms))):
+        got[(series, name)] = (dtype, n, crc, labels, data)
+    frames: dict[str, pd.DataFrame] = {}
+    known = set(known_exchanges)
+    for series, columns in SERIES_COLUMNS.items():
+        out: dict[str, Any] = {}
+        length = None
+        for name, dtype in columns.items():
+            entry = got.get((series, name))
+            if entry is None:
+                raise ColumnsUnusable(f"{series}.{name} missing")
+            kind, n, crc, labels, data = entry
+            if not isinstance(data, bytes) or not isinstance(n, int) or zlib.crc32(data) != crc:
+                raise ColumnsUnusable(f"{series}.{name}: damaged")
+            if length is not None and n != length:
+                raise ColumnsUnusable(f"{series}.{name}: length differs")
+            length = n
+            try:
+                dt = np.dtype(kind)
+            except TypeError:
+                raise ColumnsUnusable(f"{series}.{name}: bad type") from None
+            if dt.byteorder not in ("<", "|", "=") or dt.kind not in "iuf" or len(data) != n * dt.itemsize:
+                raise ColumnsUnusable(f"{series}.{name}: bad type or size")
+            arr = np.frombuffer(data, dt)
+            if dtype == "object":
+                try:
+                    names = json.loads(labels) if labels is not None else None
+                except (TypeError, ValueError, RecursionError):
+                    names = None
+                if not isinstance(names, list) or not all(isinstance(x, str) for x in names) or dt.kind != "u":
+                    raise ColumnsUnusable(f"{series}.{name}: bad labels")
+                if n and int(arr.max()) >= len(names):
+                    raise ColumnsUnusable(f"{series}.{name}: codes beyond labels")
+                if name == "exchange":
+                    unknown = sorted(set(names) - known)
+                    if unknown:
+                        raise UnknownExchanges(series, unknown)
+                out[name] = pd.Series(np.array(names, dtype=object)[arr] if names else np.empty(n, object),
+                                      dtype=object, copy=False)
+            else:
+                if dt != np.dtype(dtype):
+                    raise ColumnsUnusable(f"{series}.{name}: type {dt} for {dtype}")
+                out[name] = arr.copy()  # a writable array of its own, not a view of SQLite's bytes
+        frames[series] = pd.DataFrame(out, copy=False) if length else empty_frame(series)
+    return frames
+
+
+class UnknownExchanges(Exception):
+    def __init__(self, series: str, names: list[str]) -> None:
+        super().__init__(series)
+        self.series, self.names = series, names
+
+
+def file_change_counter(path: Path) -> Optional[int]:
+    """The SQLite header's file change counter, or None where it does not track every write (WAL mode,
+    a -wal file beside it, a counter not valid for this version)."""
+    try:
+        with open(path, "rb") as fh:
+            header = fh.read(100)
+    except OSError:
+        return None
+    if len(header) < 100 or header[18] != 1 or header[19] != 1 or header[24:28] != header[92:96]:
+        return None
+    if path.with_name(path.name + "-wal").exists():
+        return None
+    return int.from_bytes(header[24:28], "big")
 
 
 def check_no_secrets(what: str, value: Any) -> None:

@@ -14,6 +14,9 @@ History:
   ``long_short`` account-ratio table is added; liquidations become WITHOUT ROWID with an explicit
   ``seq`` (arrival order), half the size of table + unique index.
 - v3: the ``liquidation_minutes`` table (per-minute liquidation sums from aggregators, no price) is added.
+- v4: the ``series_columns`` table: a snapshot's series also as typed column arrays (one BLOB per
+  column), so opening one copies bytes instead of converting rows. The rows stay the record; the
+  columns are read only while the file is byte for byte as Cascade wrote it (see ``market.snapshot_file``).
 """
 
 from __future__ import annotations
@@ -58,6 +61,13 @@ CREATE TABLE liquidation_minutes (symbol TEXT NOT NULL, ts INTEGER NOT NULL, exc
 """
 
 
+_V4 = """
+CREATE TABLE series_columns (symbol TEXT NOT NULL, timeframe_ms INTEGER NOT NULL, series TEXT NOT NULL,
+    name TEXT NOT NULL, dtype TEXT NOT NULL, n INTEGER NOT NULL, crc INTEGER NOT NULL, labels TEXT,
+    data BLOB NOT NULL, PRIMARY KEY (symbol, timeframe_ms, series, name));
+"""
+
+
 def _script(conn: sqlite3.Connection, sql: str) -> None:
     # executescript() would COMMIT the caller's transaction first; run the statements one by one instead.
     for statement in sql.split(";"):
@@ -80,7 +90,11 @@ def _to_v3(conn: sqlite3.Connection) -> None:
     _script(conn, _V3)
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_to_v1, _to_v2, _to_v3)
+def _to_v4(conn: sqlite3.Connection) -> None:
+    _script(conn, _V4)
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_to_v1, _to_v2, _to_v3, _to_v4)
 assert len(MIGRATIONS) == SCHEMA_VERSION, "one migration step per schema version"
 
 

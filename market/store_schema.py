@@ -16,6 +16,9 @@ Layout (schema version ``SCHEMA_VERSION``):
   later position" rule as ``normalize``'s ``keep="last"``, so a save/open round trip is exact.
 - ``liquidation_minutes`` (since v3) holds per-minute liquidation sums from aggregators, keyed like the
   other per-venue series; NULL is "not counted in this unit".
+- ``series_columns`` (since v4): a snapshot's series once more as typed column arrays, one BLOB per
+  column with its CRC-32; object columns as small integer codes with their labels. The live store
+  leaves it empty.
 - Value checks accept only the venues registered in ``market.venues``.
 """
 
@@ -30,7 +33,7 @@ from market.series import SERIES_COLUMNS, SERIES_KEYS
 from market.venues import VENUE_NAMES
 
 APP_ID = "cascade"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Values outside these bounds are not market data but a unit mix-up (seconds, microseconds) or garbage.
 MIN_TS_MS = 1_230_768_000_000  # 2009-01-01
@@ -54,6 +57,8 @@ TRAIL_COLUMNS: Mapping[str, tuple[str, ...]] = {name: ("seq",) if name == "liqui
 # ORDER BY of a read: normalize's (ts, exchange) order, arrival order within it.
 READ_ORDER: Mapping[str, str] = {name: "ts, exchange, seq" if name == "liquidations" else "ts, exchange" for name in SERIES_COLUMNS}
 SEQ_META_KEY = "next_seq"
+# The file change counter (SQLite header) at which a snapshot's columns were written; see snapshot_file.
+COLUMNS_STAMP_KEY = "columns_stamp"
 
 
 def table_columns(series: str) -> tuple[str, ...]:
@@ -74,17 +79,21 @@ def _bad_float(values: np.ndarray, *, positive: bool = False, allow_nan: bool = 
     return bad
 
 
-def _value_checks(series: str, df: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
+def _value_checks(series: str, df: pd.DataFrame,
+                  exchange_codes: tuple[np.ndarray, list[str]] | None = None) -> list[tuple[str, np.ndarray]]:
     """``[(what is wrong, row mask), ...]``: the checks of each row's own values (not order or duplicates)."""
     checks: list[tuple[str, np.ndarray]] = []
     ts = df["ts"].to_numpy()
     checks.append(("timestamps outside 2009-2100", (ts < MIN_TS_MS) | (ts >= MAX_TS_MS)))
-    exchange = df["exchange"].astype(str)
-    empty = exchange.str.len().to_numpy() == 0
+    # Judged once per distinct name (a handful), not once per row.
+    codes, names = exchange_codes if exchange_codes is not None else _exchange_codes(df)
+    empty_name = np.array([len(x) == 0 for x in names], bool)
+    empty = empty_name[codes]
     checks.append(("empty exchange names", empty))
     # Only venues Cascade knows: a name is a colour, a toggle and a panel line in the window, so a file
     # holding thousands of made-up names would build thousands of them.
-    checks.append(("unknown exchange names", ~empty & ~exchange.isin(VENUE_NAMES).to_numpy()))
+    unknown_name = np.array([x not in VENUE_NAMES for x in names], bool) & ~empty_name
+    checks.append(("unknown exchange names", unknown_name[codes]))
     if series == "candles":
         o, h, l, c = (df[k].to_numpy("float64") for k in ("open", "high", "low", "close"))
         prices_bad = np.zeros(len(df), bool)
@@ -125,6 +134,25 @@ def _value_checks(series: str, df: pd.DataFrame) -> list[tuple[str, np.ndarray]]
     return checks
 
 
+def _exchange_codes(df: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
+    """Per row the index of its exchange name, and the names as text (None and NaN as 'None', 'nan')."""
+    codes, uniques = pd.factorize(df["exchange"].to_numpy(), use_na_sentinel=False)
+    return codes, [str(u) for u in uniques]
+
+
+def _duplicates(series: str, df: pd.DataFrame, exchange_codes: tuple[np.ndarray, list[str]]) -> np.ndarray:
+    """Rows repeating an earlier row's key. Rows strictly increasing in (ts, exchange), the order a
+    read gives, cannot repeat a key: that O(n) test spares the hashing of every key in the usual case."""
+    codes, names = exchange_codes
+    rank = np.empty(len(names), np.int64)
+    rank[np.argsort(np.array(names, dtype=object), kind="stable")] = np.arange(len(names))
+    r = rank[codes]
+    ts = df["ts"].to_numpy()
+    if len(ts) < 2 or bool(np.all((ts[1:] > ts[:-1]) | ((ts[1:] == ts[:-1]) & (r[1:] > r[:-1])))):
+        return np.zeros(len(df), bool)
+    return df.duplicated(list(SERIES_KEYS[series])).to_numpy()
+
+
 def absurd_mask(series: str, df: pd.DataFrame) -> np.ndarray:
     """Rows whose own values are absurd: what a live feed drops before storing (a snapshot would refuse them)."""
     mask = np.zeros(len(df), bool)
@@ -138,9 +166,9 @@ def absurd_rows(series: str, df: pd.DataFrame) -> list[tuple[str, int]]:
     if len(df) == 0:
         return []
     ts = df["ts"].to_numpy()
-    checks = _value_checks(series, df)
-    checks[1:1] = [("timestamps out of order", np.diff(ts) < 0),
-                   ("duplicate rows", df.duplicated(list(SERIES_KEYS[series])).to_numpy())]
+    codes = _exchange_codes(df)
+    checks = _value_checks(series, df, codes)
+    checks[1:1] = [("timestamps out of order", np.diff(ts) < 0), ("duplicate rows", _duplicates(series, df, codes))]
     return [(what, int(np.count_nonzero(bad))) for what, bad in checks if np.count_nonzero(bad)]
 
 

@@ -17,7 +17,7 @@ from typing import Any, Mapping
 
 from analytics.liqprice import Bracket, canonical_symbol
 from market.accounts.model import Balance, ConnectionResult, Position
-from market.accounts.scrub import AccountError, ScrubbingLogger, scrub
+from market.accounts.scrub import AccountError, ScrubbingLogger, register_secrets, scrub
 from market.accounts.venues import STATUS_MESSAGES, Venue, binance_permissions, bybit_permissions, okx_permissions, venue
 from market.credentials import AccountInfo, ApiSecret
 
@@ -79,6 +79,9 @@ def _open(account: AccountInfo, secret: ApiSecret, urls_override: Any, timeout_s
     }
     if secret.passphrase:
         config["password"] = secret.passphrase
+    # Any log handler with a SecretFilter (the app's log file) masks these from now on, whatever logger
+    # (aiohttp, asyncio) a spelling of them reaches.
+    register_secrets(secret.values())
     # ccxt logs request headers (key, OKX passphrase) at DEBUG through exchange.logger: scrub them.
     config["logger"] = ScrubbingLogger(logging.getLogger("market.accounts.ccxt"), secret.values())
     exchange = getattr(ccxt_async, v.ccxt_id)(config)

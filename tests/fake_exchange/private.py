@@ -62,6 +62,9 @@ class PrivateState:
     leverage: float = 10.0
     margin_mode: str = "cross"
     requests: list[tuple[str, str]] = field(default_factory=list)  # (method, path) of every signed call
+    # Exchanges echo what they received in error bodies: when set, every OKX error repeats the passphrase
+    # sent, JSON-escaped (and once more with every symbol as \uXXXX, as some gateways write it).
+    echo_passphrase: bool = False
 
     def find(self, key: str) -> ApiKey | None:
         return next((k for k in self.keys if k.key == key), None)
@@ -235,7 +238,27 @@ def _parse_okx_ts(text: str) -> int | None:
         return None
 
 
+def _u_escaped(text: str) -> str:
+    return "".join(c if c.isascii() and c.isalnum() else "".join(f"\\u{u:04X}" for u in _utf16(c)) for c in text)
+
+
+def _utf16(c: str) -> list[int]:
+    b = c.encode("utf-16-be", "surrogatepass")
+    return [int.from_bytes(b[i:i + 2], "big") for i in range(0, len(b), 2)]
+
+
 async def _okx_check(state: PrivateState, request: web.Request) -> web.Response | ApiKey:
+    checked = await _okx_check_signed(state, request)
+    if isinstance(checked, web.Response) and state.echo_passphrase:
+        sent = request.headers.get("OK-ACCESS-PASSPHRASE", "")
+        body = json.loads(checked.text)
+        body["msg"] = f"{body['msg']} (OK-ACCESS-PASSPHRASE received: {sent})"
+        text = json.dumps(body)[:-1] + ', "echo": "' + _u_escaped(sent) + '"}'
+        return web.Response(text=text, status=checked.status, content_type="application/json")
+    return checked
+
+
+async def _okx_check_signed(state: PrivateState, request: web.Request) -> web.Response | ApiKey:
     h = request.headers
     ts_text = h.get("OK-ACCESS-TIMESTAMP", "")
     ts = _parse_okx_ts(ts_text)

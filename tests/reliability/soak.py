@@ -1,6 +1,6 @@
 """Soak: the real window, offscreen, against the fake exchange under random faults, for a bounded time.
 
-    python -m tests.reliability.soak [--seconds 600] [--speed 150] [--seed 1]     (make soak)
+    python -m tests.reliability.soak [--seconds 600 | --hours 2] [--speed 150] [--seed 1]     (make soak)
 
 What runs: MainWindow (the app's own window and workers) showing a LiveSource that caches into a real
 SQLite store and talks real ccxt HTTP and WebSocket to the FakeExchange on 127.0.0.1. The fake runs in a
@@ -17,12 +17,18 @@ feed retries; candle gaps the engine detected and refilled; and, after the fault
 up, rows stored vs rows served per series: nothing lost, nothing duplicated, values exact. Liquidations
 are compared with what the fake actually sent on a socket (exchanges never re-send them).
 
+The memory timeline samples RSS every ``--sample-s`` seconds (30 s on long runs) together with the bytes
+the session's data really occupies (the frames' own sizes, soak_memory.py); after warm-up the slope of
+RSS minus data held is what the session leaks. ``--trace-malloc`` adds tracemalloc and object-count diffs
+between the end of warm-up and the end of the soak (slow: for short runs that look for a leak).
+
 Prints a table and writes .bench/soak.json. Exit 1 when rows were lost or duplicated, else 0.
 """
 
 from __future__ import annotations
 
 import argparse
+import array
 import json
 import os
 import random
@@ -77,6 +83,23 @@ class SoakConfig:
     recovery_s: float = 90.0  # after the faults stop: how long the feeds get to catch up
     ws_garbage: bool = True
     out: Path = ROOT / ".bench" / "soak.json"
+    sample_s: float = 0.0  # 0: 5 s up to 10 minutes, 30 s beyond
+    trace_malloc: bool = False
+    census_s: float = 0.0  # live objects by type every this many seconds (0: 600 s on runs past 30 minutes, else never)
+
+    @property
+    def census_every_s(self) -> float:
+        return self.census_s if self.census_s > 0 else (600.0 if self.seconds > 1800 else 0.0)
+
+    @property
+    def sample_every_s(self) -> float:
+        return self.sample_s if self.sample_s > 0 else (SAMPLE_EVERY_S if self.seconds <= 600 else 30.0)
+
+    @property
+    def warmup_s(self) -> float:
+        # The window's first model fits and the caches of ccxt and pandas settle within minutes; a long soak
+        # gets 10 minutes before its slope counts.
+        return min(600.0, max(10.0, self.seconds * 0.1))
 
 
 # ------------------------------------------------------------------------------------------ handles
@@ -121,18 +144,24 @@ def _tcp_ports_by_inode() -> dict[int, tuple[int, int]]:
     return out
 
 
-def sample_handles(window, fake_port: int) -> dict:
-    """One sample of what must stay flat: memory, threads, descriptors, sockets, Qt objects."""
+def sample_handles(window, fake_port: int, source=None) -> dict:
+    """One sample of what must stay flat: memory (beyond the data held), threads, descriptors, sockets, Qt objects."""
     from PySide6 import QtCore, QtWidgets
+
+    from tests.reliability.soak_memory import data_held_bytes, malloc_stats, session_roots, sqlite_memory_mb
 
     inodes = _socket_inodes()
     ports = _tcp_ports_by_inode()
     server = sum(1 for i in inodes if i in ports and ports[i][0] == fake_port)
     app_side = sum(1 for i in inodes if i in ports and ports[i][1] == fake_port)
     views = window.findChildren(QtWidgets.QGraphicsView)
+    rss = (_proc_status("VmRSS") or 0) / 1024.0
+    held = data_held_bytes(session_roots(window, source)) / 2**20
     return {
         "t": time.monotonic(),
-        "rss_mb": (_proc_status("VmRSS") or 0) / 1024.0,
+        "rss_mb": rss,
+        "data_held_mb": held,
+        "rss_minus_data_mb": rss - held,
         "threads_python": threading.active_count(),
         "threads_os": len(os.listdir("/proc/self/task")),
         "fds": len(os.listdir("/proc/self/fd")),
@@ -142,6 +171,8 @@ def sample_handles(window, fake_port: int) -> dict:
         "qt_objects": len(window.findChildren(QtCore.QObject)),
         "qt_scene_items": sum(len(v.scene().items()) for v in views if v.scene() is not None),
         "qt_widgets": len(QtWidgets.QApplication.allWidgets()),
+        **malloc_stats(),
+        **sqlite_memory_mb(),
     }
 
 
@@ -297,7 +328,7 @@ class Chaos:
             weights.pop("ws_garbage")
         self.kinds, self.weights = list(weights), list(weights.values())
         self.injected: dict[str, int] = {k: 0 for k in self.kinds}
-        self.faults: list = []
+        self.last_fault: Optional[dict] = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="soak-chaos", daemon=True)
 
@@ -345,7 +376,7 @@ class Chaos:
             f = None
             self._push_garbage(venue)
         if f is not None:
-            self.faults.append(f)
+            self.last_fault = f
         self.injected[kind] += 1
 
     def _push_garbage(self, venue: str) -> None:
@@ -431,7 +462,7 @@ class DrawTimer:
     """Wraps the terminal's set_result (called on the GUI thread per redraw) to time each redraw."""
 
     def __init__(self, terminal) -> None:
-        self.ms: list[float] = []
+        self.ms = array.array("f")
         inner = terminal.set_result
 
         def timed(result, *a, **kw):
@@ -452,7 +483,7 @@ class StallProbe:
     def __init__(self) -> None:
         from PySide6 import QtCore
 
-        self.late_ms: list[float] = []
+        self.late_ms = array.array("f")  # compact: 20 ticks a second for hours must not be the leak we measure
         self.active = False
         self._last = time.perf_counter()
         self.timer = QtCore.QTimer()
@@ -530,24 +561,47 @@ def run(cfg: SoakConfig, log: Callable[[str], None] = print) -> dict:
     clock.start()
     chaos.start()
     probe.active = True
-    draws.ms.clear()
+    del draws.ms[:]
     samples: list[dict] = []
-    warmup_s = min(30.0, max(10.0, cfg.seconds * 0.1))
+    warmup_s = cfg.warmup_s
+    tracer = None
+    if cfg.trace_malloc:
+        from tests.reliability.soak_memory import Tracer
+
+        tracer = Tracer()
+        tracer.start()
+    marked = False
+    census: list[dict] = []
     t_start = time.monotonic()
     next_sample = t_start
+    next_census = t_start + warmup_s if cfg.census_every_s else float("inf")
     next_note = t_start + 60
     while time.monotonic() - t_start < cfg.seconds:
         app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 20)
         now = time.monotonic()
         if now >= next_sample:
-            s = sample_handles(window, fake.port)
+            s = sample_handles(window, fake.port, made.get("source"))
             s["phase"] = "warmup" if now - t_start < warmup_s else "soak"
+            s["wall_s"] = now - t_start
+            s["simulated_h"] = clock.simulated_ms / 3_600_000
             samples.append(s)
-            next_sample = now + SAMPLE_EVERY_S
+            next_sample = now + cfg.sample_every_s
+            if tracer is not None and not marked and s["phase"] == "soak":
+                tracer.mark()
+                marked = True
+        if now >= next_census:
+            from tests.reliability.soak_memory import type_counts
+
+            census.append({"wall_s": round(now - t_start, 1), "types": type_counts(25)})
+            next_census = now + cfg.census_every_s
         if now >= next_note:
-            log(f"  {now - t_start:4.0f} s: rss {samples[-1]['rss_mb']:.0f} MB, faults {sum(chaos.injected.values())}, "
-                f"redraws {redraws[0]}, simulated {clock.simulated_ms / 3_600_000:.1f} h")
-            next_note = now + 60
+            last = samples[-1]
+            log(f"  {now - t_start:4.0f} s: rss {last['rss_mb']:.0f} MB, data held {last['data_held_mb']:.1f} MB, "
+                f"threads {last['threads_os']}, sockets {last['sockets_app']}, Qt objects {last['qt_objects']}, "
+                f"faults {sum(chaos.injected.values())}, redraws {redraws[0]}, "
+                f"simulated {clock.simulated_ms / 3_600_000:.1f} h")
+            next_note = now + (60 if cfg.seconds <= 1800 else 300)
+    trace = tracer.diff() if tracer is not None and marked else None
     probe.active = False
     draw_ms = list(draws.ms)
     chaos.stop()
@@ -567,10 +621,16 @@ def run(cfg: SoakConfig, log: Callable[[str], None] = print) -> dict:
     end_wait = time.monotonic() + 3.0
     while time.monotonic() < end_wait:  # the window takes the last updates
         app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 50)
-    final = sample_handles(window, fake.port)
+    final = sample_handles(window, fake.port, made.get("source"))
     final["phase"] = "end"
+    final["wall_s"] = time.monotonic() - t_start
+    final["simulated_h"] = simulated_ms / 3_600_000
     samples.append(final)
 
+    # How much of RSS is heap glibc keeps free (fragmentation) rather than memory in use: give it back once.
+    from tests.reliability.soak_memory import trim_heap
+
+    final.update(trim_heap())
     src = made["source"]
     gaps = src.gaps_refilled()
     feed_log = src.feed_log()
@@ -607,7 +667,7 @@ def run(cfg: SoakConfig, log: Callable[[str], None] = print) -> dict:
     }
     soak = [s for s in samples if s["phase"] != "warmup"]
     first, last = soak[0], samples[-1]
-    for key in ("rss_mb", "threads_python", "threads_os", "fds", "sockets_app", "sockets_other", "qt_objects",
+    for key in ("rss_mb", "data_held_mb", "rss_minus_data_mb", "threads_python", "threads_os", "fds", "sockets_app", "sockets_other", "qt_objects",
                 "qt_scene_items", "qt_widgets"):
         series = [s[key] for s in soak]
         result[key] = {"start": round(first[key], 1), "end": round(last[key], 1), "growth": round(last[key] - first[key], 1),
@@ -616,6 +676,15 @@ def run(cfg: SoakConfig, log: Callable[[str], None] = print) -> dict:
         t = np.array([s["t"] for s in soak]) - soak[0]["t"]
         slope = np.polyfit(t, np.array([s["rss_mb"] for s in soak]), 1)[0]
         result["rss_slope_mb_per_hour"] = round(float(slope) * 3600, 1)
+        held = np.array([s["data_held_mb"] for s in soak])
+        result["data_held_slope_mb_per_hour"] = round(float(np.polyfit(t, held, 1)[0]) * 3600, 1)
+        beyond = np.array([s["rss_minus_data_mb"] for s in soak])
+        result["rss_minus_data_slope_mb_per_hour"] = round(float(np.polyfit(t, beyond, 1)[0]) * 3600, 1)
+    result["warmup_s"] = warmup_s
+    if trace is not None:
+        result["trace"] = trace
+    if census:
+        result["census"] = census
     result["timeline"] = [{k: (round(v, 2) if isinstance(v, float) else v) for k, v in s.items()} for s in samples]
 
     window.shutdown()
@@ -634,6 +703,11 @@ def format_report(r: dict) -> str:
         + ", ".join(f"{k} {v}" for k, v in r["faults_injected"].items()),
         f"  RSS            {r['rss_mb']['start']:.0f} -> {r['rss_mb']['end']:.0f} MB (growth {r['rss_mb']['growth']:+.0f} MB"
         + (f", trend {r['rss_slope_mb_per_hour']:+.0f} MB/h" if "rss_slope_mb_per_hour" in r else "") + ")",
+        f"  data held      {r['data_held_mb']['start']:.1f} -> {r['data_held_mb']['end']:.1f} MB"
+        + (f" (trend {r['data_held_slope_mb_per_hour']:+.1f} MB/h)" if "data_held_slope_mb_per_hour" in r else ""),
+        f"  RSS - data     {r['rss_minus_data_mb']['start']:.0f} -> {r['rss_minus_data_mb']['end']:.0f} MB"
+        + (f" (trend after {r['warmup_s']:.0f} s warm-up {r['rss_minus_data_slope_mb_per_hour']:+.1f} MB/h)"
+           if "rss_minus_data_slope_mb_per_hour" in r else ""),
         f"  GUI stall      worst {r['gui_stall_worst_ms']:.0f} ms, p99 {r['gui_stall_p99_ms']:.0f} ms, "
         f"p50 {r['gui_stall_p50_ms']:.0f} ms ({r['gui_probe_ticks']} probe ticks); {r['redraws']} redraws, "
         f"each p50 {r['redraw_ms_p50']} / p99 {r['redraw_ms_p99']} / worst {r['redraw_ms_worst']} ms on the GUI thread",
@@ -654,21 +728,47 @@ def format_report(r: dict) -> str:
         lines.append(f"  {label:<14} {h['start']:g} -> {h['end']:g} (max {h['max']:g})")
     bad = {k: v for k, v in r["feed_states_end"].items() if not v.startswith("ok")}
     lines.append(f"  feeds at end   {'all ok' if not bad else bad}")
+    lines.append(timeline_table(r))
     return "\n".join(lines)
+
+
+def timeline_table(r: dict, rows: int = 13) -> str:
+    """The memory timeline, thinned to about ``rows`` lines (hours on long runs, seconds on short ones)."""
+    tl = [s for s in r.get("timeline", []) if "wall_s" in s]
+    if not tl:
+        return ""
+    step = max(1, len(tl) // max(1, rows - 1))
+    picked = tl[::step]
+    if picked[-1] is not tl[-1]:
+        picked.append(tl[-1])
+    hours = tl[-1]["wall_s"] >= 3600
+    head = "  timeline       " + ("wall h" if hours else "wall s") + "  sim h    RSS MB  data MB  RSS-data  threads  sockets  Qt objects"
+    out = [head]
+    for s in picked:
+        w = s["wall_s"] / 3600 if hours else s["wall_s"]
+        out.append(f"                 {w:6.2f}  {s.get('simulated_h', 0):6.1f}  {s['rss_mb']:7.0f}  {s['data_held_mb']:7.1f}  "
+                   f"{s['rss_minus_data_mb']:8.0f}  {s['threads_os']:7d}  {s['sockets_app']:7d}  {s['qt_objects']:10d}  {s['phase']}")
+    return "\n".join(out)
 
 
 def parse_args(argv: Optional[list[str]] = None) -> SoakConfig:
     env = os.environ
     p = argparse.ArgumentParser(prog="python -m tests.reliability.soak", description=__doc__.split("\n\n")[0])
     p.add_argument("--seconds", type=float, default=float(env.get("SOAK_SECONDS", 600)), help="wall time (env SOAK_SECONDS)")
+    p.add_argument("--hours", type=float, default=None, help="wall time in hours (a long soak; overrides --seconds)")
+    p.add_argument("--sample-s", type=float, default=0.0, help="memory timeline interval (default 5 s, 30 s past 10 minutes)")
+    p.add_argument("--trace-malloc", action="store_true", help="tracemalloc and object-count diffs after warm-up (slow)")
+    p.add_argument("--census-s", type=float, default=0.0, help="live objects by type every N s (default 600 s past 30 min)")
     p.add_argument("--speed", type=float, default=float(env.get("SOAK_SPEED", 150)), help="market time factor (env SOAK_SPEED)")
     p.add_argument("--seed", type=int, default=int(env.get("SOAK_SEED", 1)))
     p.add_argument("--no-ws-garbage", action="store_true", help="no garbage WebSocket frames (they deafen ccxt.pro today)")
     p.add_argument("--out", default=str(ROOT / ".bench" / "soak.json"))
     a = p.parse_args(argv)
-    if a.seconds <= 0 or a.speed <= 0:
-        p.error("--seconds and --speed must be positive")
-    return SoakConfig(seconds=a.seconds, speed=a.speed, seed=a.seed, ws_garbage=not a.no_ws_garbage, out=Path(a.out))
+    seconds = a.hours * 3600.0 if a.hours is not None else a.seconds
+    if seconds <= 0 or a.speed <= 0 or a.sample_s < 0:
+        p.error("--seconds (or --hours) and --speed must be positive")
+    return SoakConfig(seconds=seconds, speed=a.speed, seed=a.seed, ws_garbage=not a.no_ws_garbage, out=Path(a.out),
+                      sample_s=a.sample_s, trace_malloc=a.trace_malloc, census_s=a.census_s)
 
 
 def main(argv: Optional[list[str]] = None) -> int:
