@@ -161,6 +161,9 @@ class MainWindow(QtWidgets.QMainWindow):
         from gui.widgets.liq_feed import install_liquidation_feed  # View → Liquidation feed
 
         install_liquidation_feed(self)
+        from gui.leverage_layers import install_leverage_layers  # View → Leverage layers
+
+        install_leverage_layers(self)
         self.open_spec(spec)
 
     # -- wiring -----------------------------------------------------------------------------------
@@ -384,6 +387,7 @@ class MainWindow(QtWidgets.QMainWindow):
                 self._seq,
                 self.source_clock_ms,
                 self.terminal.real_liquidations,
+                tiers=getattr(self, "leverage_tiers", None),
             )
         )
 

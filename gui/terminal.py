@@ -15,6 +15,7 @@ from PySide6 import QtCore, QtWidgets
 from gui.chart_data import ChartData
 from gui.heat_cell import heat_cell
 from gui.items.heatmap import HeatScale, HeatmapStyle
+from gui.leverage_layers import layers_text
 from gui.items.measure import Measurement, MeasureItem
 from gui.panels.events import LiquidationEventsPanel
 from gui.panels.lines import FundingPanel, OpenInterestPanel
@@ -153,6 +154,8 @@ class Terminal(QtWidgets.QWidget):
                 panel.set_data(chart)
         liq = result.liquidity
         self.price.reference_price = float(liq.map.price) if liq is not None else None
+        layers = layers_text(liq.tiers, result.request.model.leverages) if liq is not None else ""
+        self.price.layers_text = self.liqmap.layers_text = layers
         self.liqmap.set_map(liq.map if liq is not None else None, liq.ensemble if liq is not None else None,
                             bool(liq is not None and liq.relative))
         self.price.set_relative(bool(liq is not None and liq.relative))

@@ -177,6 +177,7 @@ class ViewRequest:
     seq: int = 0
     closed_until_ms: Optional[int] = None  # source clock: candles opened before it minus a bar are final
     real_liquidations: bool = True  # False: the source has no liquidation events; show the model's estimate
+    tiers: Optional[tuple[int, ...]] = None  # leverage layers shown (indices into the model's leverages); None: all
 
 
 @dataclass(frozen=True)
@@ -256,6 +257,7 @@ def compute_view(request: ViewRequest, keeper: Optional[analytics_bridge.ModelKe
             request.heat_range_ms,
             request.live,
             request.closed_until_ms,
+            request.tiers,
         )
         if liquidity is not None:
             up, down = request.targets or analytics_bridge.default_targets(liquidity)

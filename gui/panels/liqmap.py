@@ -59,6 +59,7 @@ class LiquidationMapPanel(QtWidgets.QWidget):
         self.caption.setParentItem(self.view)
         self.caption.setPos(4, 2)
         self.scale_text = ""
+        self.layers_text = ""  # the chosen leverage layers, when not all of them
         self.map: LiquidationMap | None = None
         self.log_scale = False
         self.by_exchange = True
@@ -123,6 +124,8 @@ class LiquidationMapPanel(QtWidgets.QWidget):
                          f" · ${format_compact(float(lo_l.max()))}–{format_compact(float(hi_l.max()))} (shaded)")
         if self.scale_text and not self.relative:
             text += f"<br>widest bar {self.scale_text}"
+        if self.layers_text:
+            text += f"<br><b>{self.layers_text}</b>"
         if self.stacked():
             text += "<br>stacked: " + " ".join(
                 f"<span style='color:{self.theme.exchange_color(n)}'>■ {EXCHANGE_NAMES.get(n, n)}</span>" for n in self._venues())
