@@ -164,6 +164,9 @@ class MainWindow(QtWidgets.QMainWindow):
         from gui.leverage_layers import install_leverage_layers  # View → Leverage layers
 
         install_leverage_layers(self)
+        from gui.alert_outputs import install_alert_outputs  # alerts: sound and webhook
+
+        install_alert_outputs(self)
         self.open_spec(spec)
 
     # -- wiring -----------------------------------------------------------------------------------
@@ -464,6 +467,7 @@ class MainWindow(QtWidgets.QMainWindow):
         for alert in alert_rules.evaluate(self.alerts_dock.rules, m, self._previous_map, self.alert_state):
             self.alerts_dock.add_alert(alert)
             self.notifier.notify("Cascade alert", alert.message)
+            self.alert_outputs.deliver(alert, self.frames.symbol if self.frames is not None else "")
         self._previous_map = m
 
     def _save_rules(self, rules) -> None:
