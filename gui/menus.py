@@ -29,6 +29,7 @@ SHORTCUTS_HELP = """<table>
 <tr><td>Ctrl+M</td><td>Model settings</td></tr>
 <tr><td>Ctrl+Shift+K</td><td>Model scorecard</td></tr>
 <tr><td>Ctrl+Shift+A</td><td>Alerts</td></tr>
+<tr><td>Ctrl+Shift+F</td><td>Liquidation feed</td></tr>
 <tr><td>Ctrl+Q</td><td>Quit</td></tr>
 </table>"""
 
