@@ -18,7 +18,7 @@ from gui.items.axes import format_compact
 from market.series import EXCHANGE_NAMES
 
 MAX_ROWS = 500  # the newest this many events above the minimum size
-COLUMNS = ("Time", "Venue", "Side", "Price", "Size (USD)")
+COLUMNS = ("Time", "Venue", "Liq.", "Price", "USD")
 
 
 def feed_rows(liquidations: pd.DataFrame, exchanges: tuple[str, ...], min_usd: float, limit: int = MAX_ROWS) -> pd.DataFrame:
@@ -58,15 +58,20 @@ class FeedModel(QtCore.QAbstractTableModel):
         if col == 0:
             t = int(r["ts"]) / 1000.0
             st = time.gmtime(t) if self.zone == "UTC" else time.localtime(t)
-            return time.strftime("%m-%d %H:%M:%S", st)
+            return time.strftime("%H:%M:%S", st) if self.same_day(row) else time.strftime("%m-%d %H:%M", st)
         if col == 1:
             return EXCHANGE_NAMES.get(r["exchange"], str(r["exchange"]))
         if col == 2:
-            return "Long liq." if r["side"] == "long" else "Short liq."
+            return "Long" if r["side"] == "long" else "Short"
         if col == 3:
-            return f"{float(r['price']):,.2f}"
+            return f"{float(r['price']):,.1f}" if float(r["price"]) >= 1000 else f"{float(r['price']):,.4g}"
         usd = float(r["notional_usd"])
         return "$" + format_compact(usd) if np.isfinite(usd) else "—"
+
+    def same_day(self, row: int) -> bool:
+        """Today's rows (the newest's day) show the time only; older ones their date and minute."""
+        newest = int(self.rows["ts"].iloc[0])
+        return int(self.rows["ts"].iloc[row]) // 86_400_000 == newest // 86_400_000
 
     def data(self, index, role=QtCore.Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
@@ -109,6 +114,7 @@ class LiquidationFeedDock(QtWidgets.QDockWidget):
         self.table.horizontalHeader().setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
         lay.addWidget(self.table, 1)
+        self.table.setMinimumWidth(380)  # every column readable (price and size were cut off)
         self.setWidget(body)
         self._liquidations = pd.DataFrame()
         self._exchanges: tuple[str, ...] = ()

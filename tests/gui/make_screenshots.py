@@ -54,9 +54,11 @@ def main(out_dir: str) -> int:
     shot = win.grab()
     popup = completer.popup()
     if popup.isVisible():
-        from PySide6 import QtGui
+        from PySide6 import QtCore, QtGui
 
         painter = QtGui.QPainter(shot)
+        at = popup.mapToGlobal(popup.rect().topLeft()) - win.mapToGlobal(win.rect().topLeft())
+        painter.fillRect(QtCore.QRect(at, popup.size()), popup.palette().color(QtGui.QPalette.ColorRole.Base))
         painter.drawPixmap(popup.mapToGlobal(popup.rect().topLeft()) - win.mapToGlobal(win.rect().topLeft()), popup.grab())
         painter.end()
         popup.hide()

@@ -29,6 +29,7 @@ def test_high_leverage_layers_only_then_all_again(demo_window, qtbot):
     assert r.liquidity.ensemble is None  # the ranges span every tier: not shown for a layer
     qtbot.waitUntil(lambda: "leverage layers 50x, 100x only" in win.terminal.liqmap.caption.toPlainText(), timeout=5000)
     assert "50x, 100x only" in win.terminal.price.estimate_label.toPlainText()
+    qtbot.waitUntil(lambda: "plausible crowds" not in win.card.note.text(), timeout=5000)  # no ranges: not claimed
     heat = r.liquidity.heatmap
     assert heat.values.sum() < full.heatmap.values.sum() or heat.time_edges[0] != full.heatmap.time_edges[0]
     # Untick 50x in the menu: 100x alone.

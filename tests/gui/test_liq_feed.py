@@ -24,7 +24,7 @@ def test_feed_lists_the_shown_events_newest_first_above_the_minimum(demo_window,
     assert rows["ts"].iloc[0] >= newest - 60_000  # the newest event is on top (the demo ticks on)
     assert "Simulated" in dock.note.text()
     top = dock.model.text(0, 4)
-    assert top.startswith("$") and dock.model.text(0, 2) in ("Long liq.", "Short liq.")
+    assert top.startswith("$") and dock.model.text(0, 2) in ("Long", "Short")
     # A larger minimum, typed into the box, hides the smaller ones.
     before = dock.model.rowCount()
     dock.min_size.setFocus()
