@@ -276,6 +276,7 @@ class MainWindow(QtWidgets.QMainWindow):
             # Review a snapshot with the model it was saved with, so the map matches what was seen then.
             self.model = ModelSettings.from_settings(session.model_settings)
         rng = frames.time_range()
+        self.replay.setVisible(is_snapshot and rng is not None)
         if is_snapshot and rng:
             self.replay.set_range(rng[0], rng[1])
         self._set_banner(session)
@@ -443,6 +444,13 @@ class MainWindow(QtWidgets.QMainWindow):
             return
         self._last_redraw = time.monotonic()
         self.terminal.set_result(result)
+        if not len(result.chart.candles) and self.session is not None and result.request.session_id == self.session.id:
+            # Data without candles (a file of open interest only): say so, not an empty 0–1 axis under
+            # "waiting for the liquidation model…", which never comes.
+            what = self.session.spec.path or (self.session.info.label if self.session.info else self.session.spec.kind)
+            self.terminal.show_empty(f"No candles in {what}: nothing to chart or to build a liquidation map from."
+                                     "\n\nFile → Open snapshot… (Ctrl+O) or File → Demo market (Ctrl+D)")
+            self.card.label.setText("no data: no candles")
         if result.liquidity is not None and result.request.heat_range_ms != self._heat_range_ms():
             # Drawing it moved the view (a new source's first data, a timeframe change): its heatmap
             # covers the old span, and no user range change follows to recompute it (a snapshot opened

@@ -137,7 +137,7 @@ class Terminal(QtWidgets.QWidget):
             self._applying = False
 
     def _set_result(self, result: ViewResult) -> None:
-        if hasattr(self, "empty_state"):
+        if hasattr(self, "empty_state") and len(result.chart.candles):
             self.empty_state.hide()
         first = self.chart is None or not len(self.chart.candles)
         new_tf = not first and self.chart.timeframe_ms != result.chart.timeframe_ms

@@ -33,3 +33,21 @@ def test_snapshot_opened_from_the_demo_has_its_heatmap_up_to_its_end(demo_window
     heat = win.terminal._shown_heat
     # The last columns hold levels (they were blank until the slider moved).
     assert heat.values[-1].sum() > 0 and heat.values[len(heat.values) // 2].sum() > 0
+
+
+def test_a_snapshot_without_candles_shows_a_clear_empty_state(demo_window, qtbot, tmp_path):
+    from dataclasses import replace
+
+    win = demo_window
+    path = tmp_path / "oi-only.cascade"
+    save_snapshot(replace(win.frames, candles=win.frames.candles.iloc[0:0]), path, source_kind="demo")
+    win.open_snapshot_path(str(path))
+    qtbot.waitUntil(lambda: win.session.info is not None and win.session.info.kind == "snapshot", timeout=20000)
+    qtbot.waitUntil(lambda: win.terminal.result is not None and win.terminal.result.request.session_id == win.session.id
+                    and not len(win.terminal.result.chart.candles), timeout=20000)
+    qtbot.wait(300)
+    # Not an empty 0–1 axis under "waiting for the liquidation model…", which never comes.
+    assert win.terminal.is_empty_shown() and "no candles" in win.terminal.empty_state.text().lower()
+    assert "oi-only.cascade" in win.terminal.empty_state.text()
+    assert "waiting" not in win.card.label.text()
+    assert not win.replay.isVisible() or win.replay.end_ms > 0
