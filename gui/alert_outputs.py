@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Optional
 from PySide6 import QtCore, QtWidgets
 
 from gui.background import run_in_background
+from gui.services import WindowServices
 
 if TYPE_CHECKING:
     from gui.alert_rules import Alert
-    from gui.main_window import MainWindow
 
 POST_TIMEOUT_S = 5.0
 
@@ -65,9 +65,9 @@ class AlertOutputs(QtCore.QObject):
     posted = QtCore.Signal(int)  # HTTP status of a delivered webhook
     failed = QtCore.Signal(str)
 
-    def __init__(self, win: "MainWindow") -> None:
-        super().__init__(win)
-        self.win = win
+    def __init__(self, sv: WindowServices) -> None:
+        super().__init__(sv)
+        self.services = sv
         self.sound_on = False
         self.webhook_url = ""  # this session only: it usually holds a token
         self.sounds = 0
@@ -94,9 +94,14 @@ class AlertOutputs(QtCore.QObject):
                                  lambda msg: self.failed.emit(f"Webhook to {host} failed: {msg}"), self, describe=_describe)
 
 
-def install_alert_outputs(win: "MainWindow") -> AlertOutputs:
+def install_alert_outputs(main_window) -> AlertOutputs:
     """A "Beyond the window" box in the alerts dock: sound, webhook URL, and a test button."""
-    out = AlertOutputs(win)
+    sv = main_window.services
+    if sv.kept("alert_outputs") is not None:
+        return sv.kept("alert_outputs")
+    out = AlertOutputs(sv)
+    alerts = main_window.alerts
+    alerts.alert_raised.connect(lambda alert: out.deliver(alert, sv.state.frames.symbol if sv.state.frames is not None else ""))
     box = QtWidgets.QGroupBox("Beyond the window")
     form = QtWidgets.QFormLayout(box)
     out.sound = QtWidgets.QCheckBox("Sound on each alert")
@@ -119,13 +124,12 @@ def install_alert_outputs(win: "MainWindow") -> AlertOutputs:
         if problem:
             out.status.setText(problem)
             return
-        symbol = win.frames.symbol if win.frames is not None else "—"
+        symbol = sv.state.frames.symbol if sv.state.frames is not None else "—"
         out.status.setText(f"Sending to {host_of(out.webhook_url)}…")
         out.post(alert_payload("test message: alerts reach this hook", symbol, "test", int(time.time() * 1000)))
 
     out.test_button.clicked.connect(test)
     out.posted.connect(lambda status: out.status.setText(f"Delivered (HTTP {status})"))
     out.failed.connect(out.status.setText)
-    win.alerts_dock.widget().layout().addWidget(box)
-    win.alert_outputs = out
-    return out
+    alerts.dock.widget().layout().addWidget(box)
+    return sv.keep("alert_outputs", out)

@@ -7,47 +7,29 @@ tiers' levels; both say so, and the 80 % ranges are left out (they span crowds w
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional, Sequence
+from typing import Optional, Sequence
 
 from PySide6 import QtGui, QtWidgets
 
-if TYPE_CHECKING:
-    from gui.main_window import MainWindow
-
-LOW_MAX, HIGH_MIN = 10.0, 50.0  # leverage classes: low ≤ 10x < medium < 50x ≤ high
-
-
-def leverage_classes(leverages: Sequence[float]) -> dict[str, tuple[int, ...]]:
-    """Class name → tier indices (classes without a tier are left out)."""
-    classes = {
-        f"Low leverage (≤ {LOW_MAX:g}x)": tuple(i for i, v in enumerate(leverages) if v <= LOW_MAX),
-        "Medium leverage": tuple(i for i, v in enumerate(leverages) if LOW_MAX < v < HIGH_MIN),
-        f"High leverage (≥ {HIGH_MIN:g}x)": tuple(i for i, v in enumerate(leverages) if v >= HIGH_MIN),
-    }
-    return {name: tiers for name, tiers in classes.items() if tiers}
-
-
-def layers_text(tiers: Optional[tuple[int, ...]], leverages: Sequence[float]) -> str:
-    """'' for every layer, else e.g. 'leverage layers 50x, 100x only'."""
-    if tiers is None:
-        return ""
-    chosen = [f"{leverages[i]:g}x" for i in sorted(tiers) if 0 <= i < len(leverages)]
-    return "leverage layers " + (", ".join(chosen) if chosen else "none") + " only"
-
+from gui.leverage_classes import layers_text, leverage_classes  # noqa: F401 (re-exported)
+from gui.services import WindowServices
 
 class LeverageLayers:
     """The menu and the window's chosen tiers (None: all)."""
 
-    def __init__(self, win: "MainWindow") -> None:
-        self.win = win
-        self.tiers: Optional[tuple[int, ...]] = None
-        self.menu = QtWidgets.QMenu("Leverage &layers", win)
+    def __init__(self, sv: WindowServices) -> None:
+        self.services = sv
+        self.menu = QtWidgets.QMenu("Leverage &layers", sv.parent_widget)
         self.menu.aboutToShow.connect(self.rebuild)
         self.actions: dict[str, QtGui.QAction] = {}
         self.rebuild()
 
+    @property
+    def tiers(self) -> Optional[tuple[int, ...]]:
+        return self.services.state.tiers
+
     def leverages(self) -> tuple[float, ...]:
-        return tuple(self.win.model.leverages)
+        return tuple(self.services.state.model.leverages)
 
     def rebuild(self) -> None:
         """The entries of the current leverage mix (the model settings can change it)."""
@@ -55,7 +37,7 @@ class LeverageLayers:
         self.actions = {}
         levs = self.leverages()
         if self.tiers is not None and any(t >= len(levs) for t in self.tiers):
-            self.tiers = None
+            self.services.state.update(tiers=None)  # the model's mix changed: every layer again
         every = self.menu.addAction("All layers")
         every.setCheckable(True)
         every.setChecked(self.tiers is None)
@@ -87,23 +69,21 @@ class LeverageLayers:
         chosen = None if tiers is None or set(tiers) >= set(range(n)) else tuple(sorted(set(int(t) for t in tiers)))
         if chosen == self.tiers:
             return
-        self.tiers = chosen
-        self.win.leverage_tiers = chosen
+        self.services.state.update(tiers=chosen)  # a view field: the window asks for a new view
         self.rebuild()
-        self.win.request_view()
 
 
-def install_leverage_layers(win: "MainWindow") -> LeverageLayers:
-    layers = LeverageLayers(win)
-    win.leverage_tiers = None
-    view_menu = next((a.menu() for a in win.menuBar().actions() if a.text().replace("&", "") == "View"), None)
-    (view_menu or win.menuBar()).addMenu(layers.menu)
+def install_leverage_layers(main_window) -> LeverageLayers:
+    sv = main_window.services
+    if sv.kept("leverage_layers") is not None:
+        return sv.kept("leverage_layers")
+    layers = LeverageLayers(sv)
+    sv.menu("view").addMenu(layers.menu)
     button = QtWidgets.QToolButton()
     button.setText("Layers")
     button.setToolTip("Leverage layers: show the heatmap and the map for chosen leverage tiers only")
     button.setMenu(layers.menu)
     button.setPopupMode(QtWidgets.QToolButton.ToolButtonPopupMode.InstantPopup)
-    win.toolbar.addWidget(button)
+    main_window.toolbar.addWidget(button)
     layers.button = button
-    win.leverage_layers = layers
-    return layers
+    return sv.keep("leverage_layers", layers)

@@ -143,33 +143,34 @@ class LiquidationFeedDock(QtWidgets.QDockWidget):
         self.refresh()
 
 
-def install_liquidation_feed(win) -> LiquidationFeedDock:
+def install_liquidation_feed(main_window) -> LiquidationFeedDock:
     """View → Liquidation feed (Ctrl+Shift+F): a dock fed with each applied result's events."""
-    dock = LiquidationFeedDock(win)
-    win.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, dock)
+    sv = main_window.services
+    if sv.kept("liquidation_feed") is not None:
+        return sv.kept("liquidation_feed")
+    window = sv.parent_widget
+    dock = LiquidationFeedDock(window)
+    window.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, dock)
     dock.hide()
     action = dock.toggleViewAction()
     action.setText("Liquidation &feed")
     action.setShortcut(QtGui.QKeySequence("Ctrl+Shift+F"))
-    view_menu = next((a.menu() for a in win.menuBar().actions() if a.text().replace("&", "") == "View"), None)
-    (view_menu or win.menuBar()).addAction(action)
-    win.actions_by_name["feed"] = action
+    sv.add_action("view", "feed", action)
 
     def on_result(result) -> None:
         req = result.request
         frames = req.frames.known_at(req.as_of_ms) if req.as_of_ms is not None else req.frames
-        t = win.terminal
+        t = sv.terminal
         if not t.real_liquidations:
             kind = "This source records no liquidation events (the chart's are the model's estimate)."
         elif t.liquidations_simulated:
             kind = "Simulated by the demo market."
         else:
-            info = win.session.info if win.session is not None else None
+            info = sv.state.source
             kind = ("Recorded in the snapshot." if info is not None and info.kind == "snapshot"
                     else "Reported by the venues, kept in the local store.")
         dock.model.zone = t.price.time_axis.zone
         dock.set_events(frames.liquidations, tuple(req.exchanges), kind)
 
-    win.result_applied.connect(on_result)
-    win.liquidation_feed = dock
-    return dock
+    sv.result_applied.connect(on_result)
+    return sv.keep("liquidation_feed", dock)

@@ -18,7 +18,7 @@ from typing import Any, Mapping
 from analytics.liqprice import Bracket, canonical_symbol
 from market.accounts.model import Balance, ConnectionResult, Position
 from market.accounts.scrub import AccountError, ScrubbingLogger, register_secrets, scrub
-from market.accounts.venues import STATUS_MESSAGES, Venue, binance_permissions, bybit_permissions, okx_permissions, venue
+from market.accounts.venues import STATUS_MESSAGES, VENUES, Venue, venue
 from market.credentials import AccountInfo, ApiSecret
 
 log = logging.getLogger(__name__)
@@ -145,13 +145,8 @@ async def _guarded(account: AccountInfo, secret: ApiSecret, urls_override: Any, 
 async def _permissions(exchange: Any, v: Venue) -> tuple[bool | None, bool | None]:
     """Best effort: a failure here must not turn an accepted key into a failed test."""
     try:
-        if v.name == "binance":
-            return binance_permissions(await exchange.sapiGetAccountApiRestrictions())
-        if v.name == "okx":
-            data = (await exchange.privateGetAccountConfig()).get("data") or [{}]
-            return okx_permissions(data[0])
-        if v.name == "bybit":
-            return bybit_permissions((await exchange.privateGetV5UserQueryApi()).get("result") or {})
+        if v.permissions is not None:
+            return await v.permissions(exchange)
     except Exception as exc:
         log.debug("%s: permissions not available (%s)", v.name, type(exc).__name__)
     return None, None
@@ -159,12 +154,9 @@ async def _permissions(exchange: Any, v: Venue) -> tuple[bool | None, bool | Non
 
 async def _signed_probe(exchange: Any, v: Venue) -> None:
     """One cheap signed call that needs no market metadata."""
-    if v.name == "binance":
-        await exchange.fapiPrivateV3GetAccount()
-    elif v.name == "okx":
-        await exchange.privateGetAccountBalance()
-    else:
-        await exchange.privateGetV5AccountWalletBalance({"accountType": "UNIFIED"})
+    if v.probe is None:
+        raise AccountError("error", f"{v.name}: no signed check known for this exchange")
+    await v.probe(exchange)
 
 
 async def test_connection_async(account: AccountInfo, secret: ApiSecret, urls_override: Any = None, timeout_s: float = DEFAULT_TIMEOUT_S) -> ConnectionResult:
@@ -198,8 +190,29 @@ def _f(value: Any) -> float | None:
         return None
 
 
-def normalize_position(exchange: str, p: Mapping[str, Any]) -> Position | None:
-    """A ccxt unified position -> ``Position``; None for an empty (zero-size) one."""
+# Bybit GET /v5/account/info ``marginMode`` (https://bybit-exchange.github.io/docs/v5/account/account-info):
+# ISOLATED_MARGIN, REGULAR_MARGIN (cross) or PORTFOLIO_MARGIN (cross margining across positions).
+BYBIT_ACCOUNT_MARGIN = {"ISOLATED_MARGIN": "isolated", "REGULAR_MARGIN": "cross", "PORTFOLIO_MARGIN": "portfolio"}
+
+
+def _binance_leverage(p: Mapping[str, Any], notional_usd: float) -> float | None:
+    """Binance v3 positionRisk has no leverage: notional / the position's own initial margin.
+
+    ``positionInitialMargin`` is "initial margin required for positions with current mark price";
+    ``initialMargin`` adds ``openOrderInitialMargin`` (resting orders) and would read the leverage low
+    (Binance USDⓈ-M docs, Account Information V3 / Position Information V3)."""
+    info = p.get("info") or {}
+    im = _f(info.get("positionInitialMargin"))
+    if im is None:
+        im = _f(p.get("initialMargin"))
+    return round(notional_usd / im, 2) if im else None
+
+
+def normalize_position(exchange: str, p: Mapping[str, Any], account_margin_mode: str | None = None) -> Position | None:
+    """A ccxt unified position -> ``Position``; None for an empty (zero-size) one.
+
+    ``account_margin_mode``: Bybit's account-level mode (GET /v5/account/info), used when the position
+    itself does not say (ccxt 4.5 leaves ``marginMode`` None for Bybit)."""
     contracts = _f(p.get("contracts")) or 0.0
     size = _f(p.get("contractSize")) or 1.0
     qty = abs(contracts * size)
@@ -213,11 +226,15 @@ def normalize_position(exchange: str, p: Mapping[str, Any]) -> Position | None:
     notional_usd = qty * mark if mark else (abs(notional) if notional else qty * entry)
     leverage = _f(p.get("leverage"))
     if leverage is None:
-        im = _f(p.get("initialMargin"))  # Binance v3 leaves leverage out; its initial margin is notional / leverage
-        leverage = round(notional_usd / im, 2) if im else None
+        leverage = _binance_leverage(p, notional_usd)
     liq = _f(p.get("liquidationPrice"))
     margin_mode = p.get("marginMode")
-    if margin_mode is None:  # Bybit UTA: ccxt leaves it out; tradeMode 0 = cross, 1 = isolated
+    if margin_mode is None and account_margin_mode is not None:
+        margin_mode = account_margin_mode
+    elif margin_mode is None:
+        # Bybit position list ``tradeMode`` (0 cross, 1 isolated) is meaningful only on classic accounts;
+        # on unified trading accounts it is deprecated and always 0 (docs v5/position), so it is the
+        # last resort when the account's own mode could not be read.
         trade_mode = (p.get("info") or {}).get("tradeMode")
         margin_mode = {0: "cross", 1: "isolated", "0": "cross", "1": "isolated"}.get(trade_mode)
     return Position(
@@ -238,9 +255,32 @@ def normalize_position(exchange: str, p: Mapping[str, Any]) -> Position | None:
 async def fetch_positions_async(account: AccountInfo, secret: ApiSecret, urls_override: Any = None, timeout_s: float = DEFAULT_TIMEOUT_S) -> list[Position]:
     async def work(exchange, v):
         raw = await exchange.fetch_positions()
-        return [p for p in (normalize_position(v.name, r) for r in raw) if p is not None]
+        account_mode = None
+        if v.name == "bybit" and any(r.get("marginMode") is None for r in raw):
+            account_mode = await bybit_account_margin_mode(exchange)
+        return [p for p in (normalize_position(v.name, r, account_mode) for r in raw) if p is not None]
 
     return await _guarded(account, secret, urls_override, timeout_s, work)
+
+
+def parse_bybit_account_info(raw: Any) -> str | None:
+    """GET /v5/account/info -> 'isolated' | 'cross' | 'portfolio', or None when it does not say.
+
+    Classic (non-unified) accounts (``unifiedMarginStatus`` 1) set the mode per position: None then, so
+    the position's ``tradeMode`` decides."""
+    result = raw.get("result") if isinstance(raw, Mapping) else None
+    if not isinstance(result, Mapping):
+        return None
+    if str(result.get("unifiedMarginStatus", "")) == "1":
+        return None
+    return BYBIT_ACCOUNT_MARGIN.get(str(result.get("marginMode", "")).upper())
+
+
+async def bybit_account_margin_mode(exchange: Any) -> str | None:
+    try:
+        return parse_bybit_account_info(await exchange.privateGetV5AccountInfo())
+    except Exception:  # an older key without account-read permission: the position's tradeMode stays the fallback
+        return None
 
 
 def fetch_positions(account: AccountInfo, secret: ApiSecret, urls_override: Any = None, timeout_s: float = DEFAULT_TIMEOUT_S) -> list[Position]:
@@ -251,16 +291,10 @@ def fetch_positions(account: AccountInfo, secret: ApiSecret, urls_override: Any 
 def normalize_balance(exchange: str, raw: Mapping[str, Any], currency: str = "USDT") -> Balance:
     info = raw.get("info") or {}
     wallet = equity = available = None
+    fields = VENUES[exchange].balance_fields if exchange in VENUES else None
     try:
-        if exchange == "binance":
-            a = next(x for x in info.get("assets", []) if x.get("asset") == currency)
-            wallet, equity, available = _f(a.get("walletBalance")), _f(a.get("marginBalance")), _f(a.get("availableBalance"))
-        elif exchange == "okx":
-            d = next(x for x in info["data"][0]["details"] if x.get("ccy") == currency)
-            wallet, equity, available = _f(d.get("cashBal")), _f(d.get("eq")), _f(d.get("availEq") or d.get("availBal"))
-        elif exchange == "bybit":
-            c = next(x for x in info["result"]["list"][0]["coin"] if x.get("coin") == currency)
-            wallet, equity, available = _f(c.get("walletBalance")), _f(c.get("equity")), _f(c.get("availableToWithdraw"))
+        if fields is not None:
+            wallet, equity, available = (_f(x) for x in fields(info, currency))
     except (StopIteration, KeyError, IndexError, TypeError, AttributeError):
         pass
     unified = raw.get(currency) or {}
@@ -273,8 +307,7 @@ def normalize_balance(exchange: str, raw: Mapping[str, Any], currency: str = "US
 
 async def fetch_balance_async(account: AccountInfo, secret: ApiSecret, urls_override: Any = None, timeout_s: float = DEFAULT_TIMEOUT_S) -> Balance:
     async def work(exchange, v):
-        params = {"type": "unified"} if v.name == "bybit" else {}
-        return normalize_balance(v.name, await exchange.fetch_balance(params))
+        return normalize_balance(v.name, await exchange.fetch_balance(dict(v.balance_params)))
 
     return await _guarded(account, secret, urls_override, timeout_s, work)
 

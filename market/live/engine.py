@@ -12,19 +12,23 @@ import asyncio
 import logging
 import queue
 import random
+import time
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable, Optional
 
 import numpy as np
 import pandas as pd
 
+from market.live import ccxt_version
 from market.live.feeds import CANDLE_STREAM, FeedBoard, feed_name
+from market.live.history_depth import coarse_spans, requests_for
+from market.live.silence import SilencePolicy, event_rate, silence
 from market.live.retry import FATAL, OFFLINE, Failure, GaveUp, MalformedResponse, RetryPolicy, call_with_retries, classify
 from market.live.venues import VENUES, Venue
-from market.live.venues.base import DAY_MS, FUNDING_PERIOD_MS, OI_PERIOD_MS
+from market.live.venues.base import DAY_MS, OI_PERIOD_MS
 from market.series import MINUTE_MS, MarketFrames, normalize
 from market.store_schema import absurd_mask
-from market.source import ProgressFn
+from market.source import FEED_OK, FEED_SILENT, ProgressFn
 
 HISTORY_SERIES = ("candles", "open_interest", "long_short", "funding")
 HISTORY_MARKS_META = "history_until"  # store meta: {"symbol|exchange|series": ms the real history was fetched to}
@@ -43,6 +47,8 @@ class EngineConfig:
     history_ms: int = 30 * DAY_MS
     rate_limit_ms: Optional[float] = None
     stream_candles: bool = True
+    silence: SilencePolicy = field(default_factory=SilencePolicy)
+    ws_keepalive_ms: Optional[int] = None  # ccxt.pro's ping interval (None: each venue's own, e.g. OKX 18 s)
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,9 @@ class _VenueState:
     seen: dict = field(default_factory=dict)  # liquidation key -> ts, for de-duplication
     http: tuple = (None, None)  # (status, headers) of the venue's last HTTP response
     wake: asyncio.Event = field(default_factory=asyncio.Event)  # set to make the poll loop refill now
+    listening_since: Optional[int] = None  # source clock when the liquidation stream last (re)subscribed
+    rate: Optional[float] = None  # liquidations per unit of price travel (silence.event_rate)
+    rate_at: Optional[int] = None  # when ``rate`` was computed (source clock)
 
 
 def _parse_each(parse, items: list, market) -> pd.DataFrame:
@@ -101,6 +110,12 @@ class Engine:
         # are newer, and must not become the point the history resumes from. Kept in the store's meta too,
         # so a restart during an outage of the history route still refills from there.
         self.history_until: dict[tuple[str, str], int] = self._stored_history_marks()
+        self.recorded_since: dict[tuple[str, str], int] = {}  # series without venue history: first stored row
+        for name in cfg.exchanges:
+            for series, reason in VENUES[name].not_published.items():
+                board.unavailable(feed_name(name, series), reason)
+        self._coarse_done: set[tuple[str, str]] = set()  # (venue, series) whose older coarse spans are filled
+        self.history_from: dict[tuple[str, str], int] = {}  # (venue, series) -> oldest stored row ts
 
     def _stored_history_marks(self) -> dict[tuple[str, str], int]:
         try:
@@ -157,6 +172,8 @@ class Engine:
             config = {"enableRateLimit": True, "timeout": int(self.cfg.timeout_s * 1000), "options": dict(venue.ccxt_options)}
             if self.cfg.rate_limit_ms is not None:
                 config["rateLimit"] = self.cfg.rate_limit_ms
+            if self.cfg.ws_keepalive_ms is not None:
+                config["streaming"] = {"keepAlive": int(self.cfg.ws_keepalive_ms)}
             vs.ex = getattr(ccxtpro, venue.ccxt_id)(config)
             urls = self.cfg.urls_override.get(name) or {}
             venue.point_at(vs.ex, urls.get("rest"), urls.get("ws"))
@@ -166,7 +183,7 @@ class Engine:
         await call_with_retries(lambda: ex.load_markets(reload=True), self.cfg.retry, self.rng,
                                 headers=lambda: vs.http[1], status=lambda: vs.http[0], sleep=self.sleep, attempts=2,
                                 on_retry=lambda f, d: self._mark_all(name, f, d))
-        market = ex.markets.get(self.cfg.symbol) if ex.markets else None
+        market = ex.markets.get(venue.listing(self.cfg.symbol)) if ex.markets else None
         if market is None or market.get("active") is False:
             vs.failure = Failure(FATAL, f"{self.cfg.symbol} is not listed on {venue.label} (delisted?)")
             raise GaveUp(vs.failure)
@@ -252,6 +269,17 @@ class Engine:
         out = np.where(idx >= 0, c["close"].to_numpy()[np.clip(idx, 0, None)], np.nan)
         return out
 
+    def _priced(self, name: str, df: pd.DataFrame) -> pd.DataFrame:
+        """OI rows whose USD value the venue left out: base amount x the candle close at that instant."""
+        if len(df) == 0 or not df["oi_usd"].isna().any():
+            return df
+        px = self._price_at(name, df["ts"].to_numpy())
+        if np.isnan(px).any():  # the current OI is newer than the newest stored close: use that close
+            last = self.store.read(self.cfg.symbol, int(df["ts"].min()) - 10 * MINUTE_MS, None, [name]).candles
+            if len(last):
+                px = np.where(np.isnan(px), float(last["close"].iloc[-1]), px)
+        return df.assign(oi_usd=np.where(df["oi_usd"].isna(), df["oi_base"].to_numpy() * px, df["oi_usd"].to_numpy()))
+
     # ---- one venue's history ---------------------------------------------------------------------
     def _plan(self, name: str, series: str, start: int, end: int) -> tuple[int, int, int]:
         """(first ts to fetch, window length ms, number of requests) for one series of one venue."""
@@ -264,16 +292,17 @@ class Engine:
             step, limit = MINUTE_MS, v.candle_limit
             first = start - start % MINUTE_MS
         elif series == "funding":
-            step, limit = FUNDING_PERIOD_MS, v.funding_limit
+            step, limit = v.funding_period_ms, v.funding_limit
             first = start
             if last is not None:  # the stored 'current' rate may sit at the next funding time: look back one period
-                last = min(last, end) - FUNDING_PERIOD_MS
+                last = min(last, end) - v.funding_period_ms
         else:
             step = OI_PERIOD_MS
             limit = v.oi_limit if series == "open_interest" else v.ls_limit
             first = _align_up(start, step)
-            if v.oi_history_ms is not None:
-                first = max(first, _align_up(end - v.oi_history_ms + step, step))
+        depth = v.history_depth_ms(series)
+        if depth is not None:  # the venue serves only the latest span: asking further back gets empty pages
+            first = max(first, _align_up(end - depth + step, step))
         if last is not None:
             first = max(first, last)  # re-fetch the newest stored row: it may have been a candle still open
         window = step * limit
@@ -289,15 +318,16 @@ class Engine:
         fetchers = {"candles": v.candles, "open_interest": v.oi_history, "long_short": v.long_short,
                     "funding": v.funding_history}
         fetch = fetchers[series]
+        if series in ("open_interest", "long_short"):
+            await self._backfill_coarse(name, series, ex, market, fetch, start, end, live, tick)
         got_any = False
         newest = None
         cursor = first
         for _ in range(n):
             lo, hi = cursor, min(cursor + window - 1, end)
             df = await self._fetch(name, series, lambda lo=lo, hi=hi: fetch(ex, market, lo, hi))
-            if series == "open_interest" and len(df) and df["oi_usd"].isna().any():
-                px = self._price_at(name, df["ts"].to_numpy())
-                df = df.assign(oi_usd=np.where(df["oi_usd"].isna(), df["oi_base"].to_numpy() * px, df["oi_usd"].to_numpy()))
+            if series == "open_interest":
+                df = self._priced(name, df)
             df = df[(df["ts"] >= lo) & (df["ts"] <= hi)]
             self._write(series, df, live, new_from=None if series == "funding" else last_before)
             if len(df):
@@ -306,18 +336,80 @@ class Engine:
             cursor += window
             tick(f"{v.label} {series.replace('_', ' ')}")
         self._mark_history(name, series, end)
+        if series == "open_interest":
+            self._note_depth(name, series, start, end)
         if live and series == "candles" and last_before is not None and newest is not None and newest - last_before > 2 * MINUTE_MS:
             self.gaps.append(Gap(name, series, last_before + MINUTE_MS, newest))
             self.board.ok(feed, newest, detail=f"refilled {int((newest - last_before) // MINUTE_MS) - 1} missing candles")
+        elif v.history_depth_ms(series) == 0:
+            self.board.ok(feed, self.store.last_ts(self.cfg.symbol, name, series), detail=self._recorded_since(name, series))
         else:
             self.board.ok(feed, newest if got_any else self.store.last_ts(self.cfg.symbol, name, series))
+
+    def _recorded_since(self, name: str, series: str) -> str:
+        """For a series the venue keeps no history of: since when Cascade's own recording reaches back."""
+        key = (name, series)
+        if key not in self.recorded_since:
+            rows = self.store.read(self.cfg.symbol, 0, self.clock(), [name]).series(series)
+            if len(rows) == 0:
+                return f"no history at {VENUES[name].label}: recorded from now on"
+            self.recorded_since[key] = int(rows["ts"].min())
+        since = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(self.recorded_since[key] / 1000))
+        return f"no history at {VENUES[name].label}: recorded by Cascade since {since}"
+
+    async def _backfill_coarse(self, name: str, series: str, ex, market, fetch, start: int, end: int, live: bool, tick) -> None:
+        """Spans older than the venue's finest history reach, at the coarser periods it serves (once a session)."""
+        v: Venue = VENUES[name]
+        tiers = getattr(v, "history_tiers", ())
+        key = (name, series)
+        if not tiers or key in self._coarse_done:
+            return
+        limit = v.oi_limit if series == "open_interest" else v.ls_limit
+        for span in coarse_spans(tiers, start, end):
+            tier, lo, hi = span
+            have = self.store.read(self.cfg.symbol, lo, hi + 1, [name]).series(series)["ts"].to_numpy()
+            for i in range(requests_for(span, limit)):
+                a = lo + i * tier.step_ms * limit
+                b = min(a + tier.step_ms * limit - 1, hi)
+                if np.any((have >= a) & (have <= b)):
+                    tick(f"{v.label} {series.replace('_', ' ')} ({tier.period})")
+                    continue  # an earlier session stored rows here (finer ones, while they were the newest)
+                df = await self._fetch(name, series, lambda a=a, b=b, p=tier.period: fetch(ex, market, a, b, period=p))
+                if series == "open_interest":
+                    df = self._priced(name, df)
+                self._write(series, df[(df["ts"] >= a) & (df["ts"] <= b)], live)
+                tick(f"{v.label} {series.replace('_', ' ')} ({tier.period})")
+        self._coarse_done.add(key)
+
+    def _coarse_requests(self, name: str, series: str, start: int, end: int) -> int:
+        v: Venue = VENUES[name]
+        tiers = getattr(v, "history_tiers", ())
+        if series not in ("open_interest", "long_short") or not tiers or (name, series) in self._coarse_done:
+            return 0
+        limit = v.oi_limit if series == "open_interest" else v.ls_limit
+        return sum(requests_for(span, limit) for span in coarse_spans(tiers, start, end))
+
+    def _note_depth(self, name: str, series: str, start: int, end: int) -> None:
+        """Since when the venue's history of ``series`` exists here, for the feed's side info."""
+        key = (name, series)
+        if key not in self.history_from:
+            df = self.store.read(self.cfg.symbol, start, end + 1, [name]).series(series)
+            if len(df) == 0:
+                return
+            self.history_from[key] = int(df["ts"].min())
+        self.board.history_from(feed_name(name, series), self.history_from[key])
 
     async def sync_current(self, name: str, live: bool) -> None:
         v: Venue = VENUES[name]
         ex, market = await self.exchange(name)
-        oi = await self._fetch(name, "open_interest", lambda: v.oi_now(ex, market))
-        self._write("open_interest", oi, live)
-        fu = await self._fetch(name, "funding", lambda: v.funding_now(ex, market))
+        # A failed or odd current-OI answer must not cost this cycle's funding update.
+        try:
+            oi = v.stamp("open_interest", await self._fetch(name, "open_interest", lambda: v.oi_now(ex, market)), self.clock())
+            self._write("open_interest", self._priced(name, oi), live)
+        except GaveUp as g:
+            if g.failure.kind in (FATAL, OFFLINE):
+                raise
+        fu = v.stamp("funding", await self._fetch(name, "funding", lambda: v.funding_now(ex, market)), self.clock())
         self._write("funding", fu, live)
         self.board.ok(feed_name(name, "funding"), int(fu["ts"].max()) if len(fu) else None)
 
@@ -336,6 +428,8 @@ class Engine:
         async with vs.lock:
             try:
                 for series in HISTORY_SERIES:
+                    if series in VENUES[name].not_published:
+                        continue
                     try:
                         await self.sync_series(name, series, start, end, live, tick)
                     except GaveUp as g:
@@ -365,7 +459,8 @@ class Engine:
         # Planning needs no network: it only reads the store.
         for name in exchanges:
             for s in HISTORY_SERIES:
-                plans[(name, s)] = self._plan(name, s, start, end)[2]
+                if s not in VENUES[name].not_published:
+                    plans[(name, s)] = self._plan(name, s, start, end)[2] + self._coarse_requests(name, s, start, end)
         total = max(1, sum(plans.values()) + 3 * len(exchanges))
         done = [0]
 
@@ -397,7 +492,7 @@ class Engine:
         self.live_started = True
         for name in self.cfg.exchanges:
             self.tasks.append(asyncio.ensure_future(self._poll_loop(name)))
-            if self.cfg.stream_liquidations:
+            if self.cfg.stream_liquidations and "liquidations" not in VENUES[name].not_published:
                 self.tasks.append(asyncio.ensure_future(self._liquidation_loop(name)))
             if self.cfg.stream_candles:
                 self.tasks.append(asyncio.ensure_future(self._candle_stream_loop(name)))
@@ -421,6 +516,7 @@ class Engine:
             try:
                 now = self.clock()
                 await self.sync_venue(name, now - self.cfg.history_ms, now, live=True, tick=lambda t: None)
+                self._check_silence(name)
                 attempt = 0
             except GaveUp as g:
                 if g.failure.kind == FATAL:
@@ -435,6 +531,33 @@ class Engine:
                 for s in HISTORY_SERIES:
                     self.board.retrying(feed_name(name, s), f.reason, delay)
             await self._nap(name, delay)
+
+    def _check_silence(self, name: str) -> None:
+        """A listening liquidation stream that heard nothing through a wide price move is marked silent."""
+        v: Venue = VENUES[name]
+        vs = self._vs(name)
+        if not self.cfg.stream_liquidations or not getattr(v, "reports_liquidations", True) or vs.listening_since is None:
+            return
+        feed = feed_name(name, "liquidations")
+        st = self.board.get(feed)
+        if st.status not in (FEED_OK, FEED_SILENT):
+            return  # retrying / failed already say what is wrong
+        now = self.clock()
+        since = max(st.last_update_ms or vs.listening_since, vs.listening_since)
+        if now - since < self.cfg.silence.quiet_ms:
+            return
+        candles = self.store.read(self.cfg.symbol, since - MINUTE_MS, now, [name]).candles
+        reason = silence(st.last_update_ms, vs.listening_since, now, candles, self.cfg.silence, self._event_rate(name, now))
+        if reason is not None:
+            self.board.silent(feed, reason)
+
+    def _event_rate(self, name: str, now: int) -> Optional[float]:
+        """The venue's liquidations per unit of price travel over the last week of stored data (hourly refresh)."""
+        vs = self._vs(name)
+        if vs.rate_at is None or now - vs.rate_at >= 60 * MINUTE_MS:
+            week = self.store.read(self.cfg.symbol, now - 7 * DAY_MS, now, [name])
+            vs.rate, vs.rate_at = event_rate(week.liquidations, week.candles, self.cfg.silence), now
+        return vs.rate
 
     def _new_liquidations(self, name: str, df: pd.DataFrame) -> pd.DataFrame:
         """Rows not seen before (duplicates and replays dropped); keeps the seen-set bounded."""
@@ -467,9 +590,19 @@ class Engine:
         await self.sleep(delay)
         return True
 
+    def _ccxt_too_old(self, v: Venue, feed: str) -> bool:
+        """Mark the stream failed, in plain words, when ccxt is too old to reach the venue's stream route."""
+        minimum = getattr(v, "stream_min_ccxt", None)
+        problem = ccxt_version.problem(minimum=minimum) if minimum else None
+        if problem:
+            self.board.failed(feed, problem)
+        return problem is not None
+
     async def _liquidation_loop(self, name: str) -> None:
         v: Venue = VENUES[name]
         feed = feed_name(name, "liquidations")
+        if self._ccxt_too_old(v, feed):
+            return
         attempt = 0
         listening = False
         while not self.closing:
@@ -477,6 +610,7 @@ class Engine:
                 ex, market = await self.exchange(name)
                 if not listening:
                     self.board.ok(feed, detail="listening")
+                    self._vs(name).listening_since = self.clock()
                     listening = True
                 await v.watch(ex, market)
                 items = list(getattr(ex, "liquidations", None) or [])
@@ -493,6 +627,7 @@ class Engine:
                 ex_now = self._vs(name).ex
                 if ex_now is not None:
                     ex_now.liquidations = None  # a malformed item must not break every later read
+                self._vs(name).listening_since = None
                 if not await self._stream_backoff(feed, exc, attempt):
                     return
                 attempt += 1
@@ -507,6 +642,8 @@ class Engine:
         """
         v: Venue = VENUES[name]
         feed = feed_name(name, CANDLE_STREAM)
+        if self._ccxt_too_old(v, feed):
+            return
         attempt = 0
         fresh_connection = True
         while not self.closing:

@@ -19,6 +19,7 @@ from market.live.engine import Engine, EngineConfig, Gap
 from market.live.feeds import CANDLE_STREAM, FeedBoard
 from market.live.memory_store import MemoryStore
 from market.live.retry import RetryPolicy
+from market.live.silence import SilencePolicy
 from market.live.venues import VENUES
 from market.live.venues.base import DAY_MS
 from market.series import DEFAULT_SYMBOL, EXCHANGES, EXCHANGE_NAMES, MINUTE_MS, MarketFrames
@@ -38,6 +39,7 @@ class LiveSource:
     ``rng``/``sleep``: jitter and waiting, injectable so tests are fast and deterministic.
     ``rate_limit_ms``: ccxt's minimum spacing of requests per exchange; None keeps ccxt's per-venue value
     (Binance 50 ms, OKX 110 ms, Bybit 20 ms), which respects the venues' public limits.
+    ``silence``: when a connected liquidation stream that heard nothing is called silent (silence.py).
     """
 
     def __init__(
@@ -57,6 +59,8 @@ class LiveSource:
         rate_limit_ms: Optional[float] = None,
         stream_candles: bool = True,
         owns_store: bool = False,
+        silence: Optional[SilencePolicy] = None,
+        ws_keepalive_ms: Optional[int] = None,
     ) -> None:
         unknown = [e for e in exchanges if e not in VENUES]
         if unknown:
@@ -72,7 +76,8 @@ class LiveSource:
         self._queue: "queue.Queue[MarketFrames]" = queue.Queue()
         self._board = FeedBoard(self.exchanges, clock, (CANDLE_STREAM,) if stream_candles else ())
         cfg = EngineConfig(symbol, self.exchanges, dict(urls_override or {}), timeout_s, retry, poll_interval_s,
-                           stream_liquidations, int(history_days * DAY_MS), rate_limit_ms, stream_candles)
+                           stream_liquidations, int(history_days * DAY_MS), rate_limit_ms, stream_candles,
+                           silence=silence or SilencePolicy(), ws_keepalive_ms=ws_keepalive_ms)
         self._loop = asyncio.new_event_loop()
         self._engine = Engine(cfg, self._store, self._board, self._queue, clock, rng or random.Random(),
                               sleep or asyncio.sleep)

@@ -16,10 +16,16 @@ from tests.fake_exchange.keys import STATE
 from tests.fake_exchange.wire import int_param, num, pick, resample_candles, window
 
 VENUE = "binance"
+PATH_PREFIXES = ("/fapi", "/futures", "/binance")  # the request paths this venue owns on the shared fake server
 SYMBOL_ID = "BTCUSDT"
 DAY_MS = 1440 * MINUTE_MS
 HISTORY_LIMIT_MS = 30 * DAY_MS  # /futures/data/* serve only the last 30 days
 PERIODS = {"5m": 5 * MINUTE_MS, "15m": 15 * MINUTE_MS, "30m": 30 * MINUTE_MS, "1h": 60 * MINUTE_MS, "4h": 240 * MINUTE_MS, "1d": DAY_MS}
+
+
+def urls(http: str, ws: str) -> dict[str, str]:
+    """Where a client finds this venue on the fake server (LiveSource(urls_override=...) per venue)."""
+    return {"rest": http, "ws": f"{ws}/binance/ws"}
 
 
 def error_body(status: int) -> str:
@@ -144,7 +150,9 @@ async def premium_index(request):
     nxt = fu[(fu["exchange"] == VENUE) & (fu["ts"] > st.now_ms)].sort_values("ts").iloc[0]
     return web.json_response({"symbol": SYMBOL_ID, "markPrice": num(c.close), "indexPrice": num(c.close),
                               "estimatedSettlePrice": num(c.close), "lastFundingRate": num(nxt.rate),
-                              "interestRate": "0.00010000", "nextFundingTime": int(nxt.ts), "time": st.now_ms})
+                              # times as strings, as in ccxt's recorded answer (Binance's docs example has ints;
+                              # both parse): the stricter of the two shapes
+                              "interestRate": "0.00010000", "nextFundingTime": str(int(nxt.ts)), "time": str(st.now_ms)})
 
 
 async def funding_rate(request):
@@ -154,7 +162,7 @@ async def funding_rate(request):
     limit = min(int_param(q, "limit", 100), 1000)
     start, end = int_param(q, "startTime"), int_param(q, "endTime")
     df = pick(window(st.rows("funding", VENUE), start, end), limit, newest=start is None)
-    return web.json_response([{"symbol": SYMBOL_ID, "fundingTime": int(r.ts), "fundingRate": num(r.rate), "markPrice": "60000.00"}
+    return web.json_response([{"symbol": SYMBOL_ID, "fundingTime": str(int(r.ts)), "fundingRate": num(r.rate), "markPrice": "60000.00"}
                               for r in df.itertuples()])
 
 
@@ -171,8 +179,15 @@ async def ticker_24hr(request):
                               "openTime": int(df["ts"].iloc[0]), "closeTime": st.now_ms, "firstId": 1, "lastId": 2, "count": 2})
 
 
-def liquidation_messages(events: pd.DataFrame) -> list[tuple[dict, pd.DataFrame]]:
-    """forceOrder events, one per message; ``S`` is the forced ORDER's side: SELL closes a long."""
+def liquidation_messages(events: pd.DataFrame, edges=None) -> list[tuple[dict, pd.DataFrame]]:
+    """forceOrder events, one per message; ``S`` is the forced ORDER's side: SELL closes a long.
+
+    With ``edges.binance_one_per_second`` only the latest event of each second is sent (a snapshot), as
+    the real stream does: the others are never reported.
+    """
+    if edges is not None and edges.binance_one_per_second and len(events):
+        events = events.sort_values("ts", kind="stable")
+        events = events[~(events["ts"] // 1000).duplicated(keep="last")].reset_index(drop=True)
     out = []
     for i in range(len(events)):
         r = events.iloc[i]
@@ -197,25 +212,53 @@ def candle_messages(candles: pd.DataFrame) -> list[tuple[dict, pd.DataFrame]]:
     return out
 
 
-def _on_ws_message(state, text: str, ws) -> list:
+# Binance routes USDⓈ-M streams by category since 2026-03-06: forceOrder and kline only under
+# wss://fstream.binance.com/market/...; the unrouted legacy /ws (and /public) still acknowledge a SUBSCRIBE
+# and then send nothing ("Important WebSocket Change Notice"; Tucsky/aggr PR #444, BYTEX-TRADE/bytex #7).
+MARKET_ROUTE = "market"
+LEGACY_ROUTE = "legacy"
+
+
+def route_of(path: str) -> str:
+    """'/binance/market/ws/0' -> 'market'; '/binance/ws/0' (the retired unrouted path) -> 'legacy'."""
+    tail = path[len("/binance"):] if path.startswith("/binance") else path
+    for category in ("market", "public", "private"):
+        if tail.startswith(f"/{category}/") or tail == f"/{category}":
+            return category
+    return LEGACY_ROUTE
+
+
+def _on_ws_message(state, text: str, ws, route: str = MARKET_ROUTE) -> list:
     try:
         msg = json.loads(text)
     except ValueError:
         return [{"error": {"code": 3, "msg": "Invalid JSON"}}]
     if msg.get("method") == "SUBSCRIBE":
-        if any("forceorder" in p.lower() for p in msg.get("params", [])):
+        params = [str(p).lower() for p in msg.get("params", [])]
+        wants_liq = any("forceorder" in p for p in params)
+        wants_kline = any(p == f"{SYMBOL_ID.lower()}@kline_1m" for p in params)
+        if route != MARKET_ROUTE:
+            if wants_liq or wants_kline:
+                state.unrouted_subscriptions[VENUE] += 1  # acknowledged below, never served
+            return [{"result": None, "id": msg.get("id")}]
+        if wants_liq:
             ws.cascade_subscribed = True
             state.subscribed[VENUE] += 1
-        if any(p.lower() == f"{SYMBOL_ID.lower()}@kline_1m" for p in msg.get("params", [])):
+        if wants_kline:
             ws.cascade_candles = True
             state.subscribed_candles[VENUE] += 1
         return [{"result": None, "id": msg.get("id")}]
     return []
 
 
-def register(app: web.Application, state) -> None:
-    from tests.fake_exchange.server import ws_route  # here: server imports this module
+async def _ws(request):
+    from tests.fake_exchange.server import ws_session  # here: server imports this module
 
+    route = route_of(request.path)
+    return await ws_session(request, VENUE, lambda state, text, ws: _on_ws_message(state, text, ws, route))
+
+
+def register(app: web.Application, state) -> None:
     r = app.router
     r.add_get("/fapi/v1/exchangeInfo", exchange_info)
     r.add_get("/fapi/v1/klines", klines)
@@ -225,4 +268,4 @@ def register(app: web.Application, state) -> None:
     r.add_get("/fapi/v1/premiumIndex", premium_index)
     r.add_get("/fapi/v1/fundingRate", funding_rate)
     r.add_get("/fapi/v1/ticker/24hr", ticker_24hr)
-    r.add_get("/binance/{tail:.*}", ws_route(VENUE, _on_ws_message))
+    r.add_get("/binance/{tail:.*}", _ws)

@@ -15,11 +15,17 @@ from tests.fake_exchange.keys import STATE
 from tests.fake_exchange.wire import int_param, num, pick, resample_candles, window
 
 VENUE = "bybit"
+PATH_PREFIXES = ("/v5", "/bybit")  # the request paths this venue owns on the shared fake server
 SYMBOL_ID = "BTCUSDT"
 INTERVALS = {"1": MINUTE_MS, "5": 5 * MINUTE_MS, "15": 15 * MINUTE_MS, "60": 60 * MINUTE_MS, "240": 240 * MINUTE_MS,
              "D": 1440 * MINUTE_MS}
 OI_INTERVALS = {"5min": 5 * MINUTE_MS, "15min": 15 * MINUTE_MS, "30min": 30 * MINUTE_MS, "1h": 60 * MINUTE_MS,
                 "4h": 240 * MINUTE_MS, "1d": 1440 * MINUTE_MS}
+
+
+def urls(http: str, ws: str) -> dict[str, str]:
+    """Where a client finds this venue on the fake server (LiveSource(urls_override=...) per venue)."""
+    return {"rest": http, "ws": f"{ws}/bybit/v5/public/linear"}
 
 
 def _envelope(result, now_ms: int, code: int = 0, msg: str = "OK") -> dict:
@@ -147,15 +153,19 @@ async def risk_limit(request):
          "isLowestRisk": 1 if i == 1 else 0, "maxLeverage": lev, "mmDeduction": ""} for i, v, mm, im, lev in rows]})
 
 
-def liquidation_messages(events: pd.DataFrame) -> list[tuple[dict, pd.DataFrame]]:
-    """allLiquidation pushes; ``S`` is the liquidated POSITION's side per Bybit's docs: Buy = a long was closed."""
+def liquidation_messages(events: pd.DataFrame, edges=None) -> list[tuple[dict, pd.DataFrame]]:
+    """allLiquidation pushes; ``S`` is the liquidated POSITION's side per Bybit's docs: Buy = a long was closed.
+
+    ``edges.bybit_batch`` events share one message's ``data`` list, as the real 500 ms pushes do.
+    """
+    n = max(1, int(getattr(edges, "bybit_batch", 1) or 1))
     out = []
-    for i in range(len(events)):
-        r = events.iloc[i]
-        msg = {"topic": f"allLiquidation.{SYMBOL_ID}", "type": "snapshot", "ts": int(r.ts) + 5,
-               "data": [{"T": int(r.ts), "s": SYMBOL_ID, "S": "Buy" if r.side == "long" else "Sell",
-                         "v": num(r.qty_base), "p": num(r.price)}]}
-        out.append((msg, events.iloc[i:i + 1]))
+    for i in range(0, len(events), n):
+        chunk = events.iloc[i:i + n]
+        data = [{"T": int(r.ts), "s": SYMBOL_ID, "S": "Buy" if r.side == "long" else "Sell", "v": num(r.qty_base),
+                 "p": num(r.price)} for r in chunk.itertuples()]
+        msg = {"topic": f"allLiquidation.{SYMBOL_ID}", "type": "snapshot", "ts": int(chunk["ts"].max()) + 5, "data": data}
+        out.append((msg, chunk))
     return out
 
 

@@ -16,11 +16,17 @@ from tests.fake_exchange.keys import STATE
 from tests.fake_exchange.wire import int_param, num, pick, resample_candles, window
 
 VENUE = "okx"
+PATH_PREFIXES = ("/api/v5", "/okx")  # the request paths this venue owns on the shared fake server
 INST_ID = "BTC-USDT-SWAP"
 CT_VAL = 0.01  # BTC per contract
 BARS = {"1m": MINUTE_MS, "5m": 5 * MINUTE_MS, "15m": 15 * MINUTE_MS, "1H": 60 * MINUTE_MS, "4H": 240 * MINUTE_MS,
         "1Dutc": 1440 * MINUTE_MS}
 PERIODS = {"5m": 5 * MINUTE_MS, "1H": 60 * MINUTE_MS, "1D": 1440 * MINUTE_MS}
+
+
+def urls(http: str, ws: str) -> dict[str, str]:
+    """Where a client finds this venue on the fake server (LiveSource(urls_override=...) per venue)."""
+    return {"rest": http, "ws": f"{ws}/okx/ws/v5"}
 
 
 def error_body(status: int) -> str:
@@ -96,17 +102,33 @@ async def open_interest(request):
                 "oiUsd": num(r.oi_usd), "ts": str(st.now_ms)}])
 
 
+# OKX docs (trading-statistics open-interest-history / long-short-account-ratio-contract): "can retrieve
+# the latest 1,440 data entries" per period. Configurable on the state (okx_rubik_entries) so a test can
+# scale the cap down to a few hours of market.
+RUBIK_ENTRIES = 1440
+
+
 def _rubik(request, series: str):
     st, q = _state(request), request.query
     period = PERIODS.get(q.get("period", "5m"))
     df = st.rows(series, VENUE)
-    df = df[df["ts"] % period == 0]
+    df = df[df["ts"] % period == 0].tail(getattr(st, "okx_rubik_entries", RUBIK_ENTRIES))
     limit = min(int_param(q, "limit", 100), 100)
-    return pick(window(df, int_param(q, "begin"), int_param(q, "end")), limit, newest=True).sort_values("ts", ascending=False)
+    out = pick(window(df, int_param(q, "begin"), int_param(q, "end")), limit, newest=True).sort_values("ts", ascending=False)
+    if len(out) == 0:
+        with st.lock:
+            st.empty_answers[f"{VENUE} {request.path}"] += 1
+    return out
+
+
+def _bad_period(request) -> web.Response | None:
+    if request.query.get("period", "5m") not in PERIODS:
+        return web.json_response({"code": "51000", "msg": "Parameter period error", "data": []})
+    return None
 
 
 async def open_interest_history(request):
-    if (bad := _bad_inst(request)) is not None:
+    if (bad := _bad_inst(request) or _bad_period(request)) is not None:
         return bad
     df = _rubik(request, "open_interest")
     # [ts, oi (contracts), oiCcy (base), oiUsd]
@@ -114,7 +136,7 @@ async def open_interest_history(request):
 
 
 async def long_short_ratio(request):
-    if (bad := _bad_inst(request)) is not None:
+    if (bad := _bad_inst(request) or _bad_period(request)) is not None:
         return bad
     df = _rubik(request, "long_short")
     return ok([[str(int(r.ts)), num(r.ratio)] for r in df.itertuples()])
@@ -150,21 +172,40 @@ async def position_tiers(request):
                for t, mn, mx, imr, mmr, lev in tiers])
 
 
-def liquidation_messages(events: pd.DataFrame) -> list[tuple[dict, pd.DataFrame]]:
+def _detail(r, pos: str) -> dict:
+    return {"bkLoss": "0", "bkPx": num(r.price), "ccy": "", "posSide": pos, "side": "sell" if r.side == "long" else "buy",
+            "sz": num(round(r.qty_base / CT_VAL, 4)), "ts": str(int(r.ts))}
+
+
+def _other_swap(r) -> dict:
+    """An ETH-USDT-SWAP liquidation riding in the same push (the channel carries every SWAP instrument)."""
+    return {"details": [{"bkLoss": "0", "bkPx": "3150.5", "ccy": "", "posSide": "long", "side": "sell", "sz": "7",
+                         "ts": str(int(r.ts) - 1)}], "instFamily": "ETH-USDT", "instId": "ETH-USDT-SWAP", "instType": "SWAP",
+            "uly": "ETH-USDT"}
+
+
+def liquidation_messages(events: pd.DataFrame, edges=None) -> list[tuple[dict, pd.DataFrame]]:
     """liquidation-orders pushes, one event per message.
 
     Even events use long/short position mode (posSide says the liquidated side), odd ones net mode
     (posSide "net": the forced order's side tells it, sell = a long was closed).
+    ``edges.okx_out_of_order``: three events per message, their details newest first, the messages of a
+    push in reverse order; ``edges.okx_every_instrument``: another swap's item in every message.
     """
+    shuffled = bool(getattr(edges, "okx_out_of_order", False))
+    others = bool(getattr(edges, "okx_every_instrument", False))
+    n = 3 if shuffled else 1
     out = []
-    for i in range(len(events)):
-        r = events.iloc[i]
-        pos = r.side if i % 2 == 0 else "net"
-        detail = {"bkLoss": "0", "bkPx": num(r.price), "ccy": "", "posSide": pos, "side": "sell" if r.side == "long" else "buy",
-                  "sz": num(round(r.qty_base / CT_VAL, 4)), "ts": str(int(r.ts))}
-        msg = {"arg": {"channel": "liquidation-orders", "instType": "SWAP"},
-               "data": [{"details": [detail], "instFamily": "BTC-USDT", "instId": INST_ID, "instType": "SWAP", "uly": "BTC-USDT"}]}
-        out.append((msg, events.iloc[i:i + 1]))
+    for i in range(0, len(events), n):
+        chunk = events.iloc[i:i + n]
+        details = [_detail(r, r.side if (i + j) % 2 == 0 else "net") for j, r in enumerate(chunk.itertuples())]
+        if shuffled:
+            details.reverse()
+        item = {"details": details, "instFamily": "BTC-USDT", "instId": INST_ID, "instType": "SWAP", "uly": "BTC-USDT"}
+        data = [_other_swap(chunk.iloc[0]), item] if others else [item]
+        out.append(({"arg": {"channel": "liquidation-orders", "instType": "SWAP"}, "data": data}, chunk))
+    if shuffled:
+        out.reverse()
     return out
 
 

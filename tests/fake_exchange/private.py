@@ -61,6 +61,8 @@ class PrivateState:
     liquidation: float = 72_140.5
     leverage: float = 10.0
     margin_mode: str = "cross"
+    open_order_margin: float = 0.0  # initial margin of resting orders (Binance adds it to initialMargin)
+    bybit_unified: bool = True  # a unified trading account: tradeMode deprecated (always 0), mode in account/info
     requests: list[tuple[str, str]] = field(default_factory=list)  # (method, path) of every signed call
     # Exchanges echo what they received in error bodies: when set, every OKX error repeats the passphrase
     # sent, JSON-escaped (and once more with every symbol as \uXXXX, as some gateways write it).
@@ -141,10 +143,10 @@ def _binance_positions(state: PrivateState, _key: ApiKey):
             "notional": str(notional),
             "marginAsset": "USDT",
             "isolatedWallet": "0" if state.margin_mode == "cross" else str(abs(notional) / state.leverage),
-            "initialMargin": str(abs(notional) / state.leverage),
+            "initialMargin": str(abs(notional) / state.leverage + state.open_order_margin),
             "maintMargin": str(abs(notional) * 0.004),
             "positionInitialMargin": str(abs(notional) / state.leverage),
-            "openOrderInitialMargin": "0",
+            "openOrderInitialMargin": str(state.open_order_margin),
             "adl": 1,
             "bidNotional": "0",
             "askNotional": "0",
@@ -407,7 +409,8 @@ def _bybit_positions(state: PrivateState, _key: ApiKey, request: web.Request):
                 "size": f"{abs(q):g}",
                 "avgPrice": str(state.entry),
                 "positionValue": str(abs(q) * state.entry),
-                "tradeMode": 0 if state.margin_mode == "cross" else 1,
+                # Bybit docs (v5/position): tradeMode is deprecated for unified accounts and always 0 there.
+                "tradeMode": 0 if state.bybit_unified or state.margin_mode == "cross" else 1,
                 "positionStatus": "Normal",
                 "autoAddMargin": 0,
                 "leverage": f"{state.leverage:g}",
@@ -611,6 +614,13 @@ async def _bybit_instruments(request):
 # -------------------------------------------------------------------------------------------- assembly
 
 
+def _bybit_account_info(state: PrivateState, _key: ApiKey, request: web.Request):
+    # Shape of Bybit's docs example (https://bybit-exchange.github.io/docs/v5/account/account-info).
+    mode = {"cross": "REGULAR_MARGIN", "isolated": "ISOLATED_MARGIN"}.get(state.margin_mode, "REGULAR_MARGIN")
+    return {"marginMode": mode, "updatedTime": str(state.now_ms()), "unifiedMarginStatus": 4 if state.bybit_unified else 1,
+            "dcpStatus": "OFF", "timeWindow": 10, "smpGroup": 0, "isMasterTrader": False, "spotHedgingStatus": "OFF"}
+
+
 def private_routes(state: PrivateState) -> list[web.RouteDef]:
     """The signed routes only (for plugging into the shared FakeExchange)."""
     return [
@@ -626,6 +636,7 @@ def private_routes(state: PrivateState) -> list[web.RouteDef]:
         web.get("/v5/position/list", _bybit_route(state, _bybit_positions)),
         web.get("/v5/account/wallet-balance", _bybit_route(state, _bybit_balance)),
         web.get("/v5/user/query-api", _bybit_route(state, _bybit_query_api)),
+        web.get("/v5/account/info", _bybit_route(state, _bybit_account_info)),
     ]
 
 

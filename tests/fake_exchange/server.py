@@ -1,8 +1,10 @@
-"""FakeExchange: Binance USDⓈ-M, OKX v5 and Bybit v5 public endpoints on 127.0.0.1, in their real shapes.
+"""FakeExchange: every registered venue's public endpoints on 127.0.0.1, in their real shapes.
 
-One aiohttp app serves all three venues (paths don't collide: /fapi + /futures/data are Binance,
-/api/v5 is OKX, /v5 is Bybit; WebSockets live under /binance, /okx, /bybit). It runs in its own thread
-with its own event loop so a plain (sync) pytest test can start it, point LiveSource at it and talk to it.
+One aiohttp app serves all venues. Each venue's fake is the module the registry names (``market.venues``,
+field ``fake``); it declares the path prefixes it owns (``PATH_PREFIXES``: /fapi + /futures/data are
+Binance, /api/v5 is OKX, /v5 is Bybit, /info is Hyperliquid; WebSockets live under /<venue>), where a
+client finds it (``urls``), and its routes (``register``). It runs in its own thread with its own event
+loop so a plain (sync) pytest test can start it, point LiveSource at it and talk to it.
 
 The market it serves is ``state.data`` (MarketFrames, see data.py); ``state.now_ms`` is the venue clock:
 only rows at or before it are served, and ``advance()`` moves it, pushing the liquidations of the new
@@ -23,13 +25,14 @@ import numpy as np
 import pandas as pd
 from aiohttp import web
 
+import market.venues as registry
 from market.series import MINUTE_MS, MarketFrames, per_exchange
-from tests.fake_exchange import binance, bybit, okx
 from tests.fake_exchange.data import generate
+from tests.fake_exchange.edges import RoughEdges
 from tests.fake_exchange.faults import (CANNED, DELAY, GARBAGE, HTTP, TRUNCATE, WS_DROP, WS_DUPLICATE, WS_REORDER, Fault,
                                         FaultBook)
 
-VENUES = {"binance": binance, "okx": okx, "bybit": bybit}
+VENUES = {v.name: registry.load(v.fake) for v in registry.VENUES.values() if v.fake}
 DAY_MS = 24 * 60 * MINUTE_MS
 from tests.fake_exchange.keys import STATE  # noqa: E402
 ExtraRoutes = Callable[[web.Application, "FakeState"], None]
@@ -38,12 +41,9 @@ ExtraRoutes = Callable[[web.Application, "FakeState"], None]
 def venue_of(path: str) -> str | None:
     if path.startswith("/fng"):
         return "fear_greed"
-    if path.startswith("/fapi") or path.startswith("/futures") or path.startswith("/binance"):
-        return "binance"
-    if path.startswith("/api/v5") or path.startswith("/okx"):
-        return "okx"
-    if path.startswith("/v5") or path.startswith("/bybit"):
-        return "bybit"
+    for name, module in VENUES.items():
+        if path.startswith(tuple(module.PATH_PREFIXES)):
+            return name
     return None
 
 
@@ -60,8 +60,15 @@ class FakeState:
         self.sockets: dict[str, list[web.WebSocketResponse]] = {v: [] for v in VENUES}
         self.subscribed: Counter[str] = Counter()  # liquidation subscriptions accepted, per venue
         self.subscribed_candles: Counter[str] = Counter()  # 1m kline subscriptions accepted, per venue
+        self.unrouted_subscriptions: Counter[str] = Counter()  # acked on a path that never serves them
+        self.empty_answers: Counter[str] = Counter()  # "venue path" of history answers that held no row
+        self.okx_rubik_entries = 1440  # OKX rubik history: rows served per period (the real cap)
+        self.edges = RoughEdges()
+        self.ws_connections: Counter[str] = Counter()  # WebSocket connections accepted, per venue
+        self.ws_cuts: Counter[str] = Counter()  # "venue reason" of connections the fake closed (age, idle)
         self.pushed_liquidations: dict[str, list[pd.DataFrame]] = {v: [] for v in VENUES}
         self.lock = threading.Lock()
+        self.extra: dict = {}  # per-venue fake state (e.g. hyperliquid's wallets), keyed by the venue module
         self._cache: dict[tuple[str, str], pd.DataFrame] = {}
 
     # ---- the data the venues serve -------------------------------------------------------------
@@ -84,7 +91,7 @@ class FakeState:
 
 
 def build_app(state: FakeState, extra_routes: Iterable[ExtraRoutes] = ()) -> web.Application:
-    """The aiohttp app: fault middleware, the three venues' routes, then any extra routes (private.py)."""
+    """The aiohttp app: fault middleware, every venue's routes, then any extra routes (private.py)."""
     app = web.Application(middlewares=[_fault_middleware])
     app[STATE] = state
     for module in VENUES.values():
@@ -143,22 +150,48 @@ def ws_route(venue: str, on_message):
 async def ws_session(request: web.Request, venue: str, on_message) -> web.WebSocketResponse:
     """Shared WebSocket loop: register the socket, answer the client's messages via ``on_message(state, text, ws)``."""
     state: FakeState = request.app[STATE]
-    ws = web.WebSocketResponse(autoping=True)
+    edges = state.edges
+    # heartbeat: aiohttp pings every N s and closes the socket when no pong comes back within N/2 s.
+    ws = web.WebSocketResponse(autoping=True, heartbeat=edges.ping_every_s.get(venue))
     try:
         await ws.prepare(request)
     except ConnectionError:  # the client went away during the handshake (a source closing)
         return ws
+    loop = asyncio.get_running_loop()
+    ws.cascade_active = loop.time()
+    with state.lock:
+        state.ws_connections[venue] += 1
     state.sockets[venue].append(ws)
+    watchdog = asyncio.ensure_future(_watchdog(state, venue, ws, loop.time()))
     try:
         async for msg in ws:
             if msg.type.name == "TEXT":
+                ws.cascade_active = loop.time()
                 replies = on_message(state, msg.data, ws)
                 for r in replies:
                     await ws.send_str(r if isinstance(r, str) else json.dumps(r))
     finally:
+        watchdog.cancel()
         if ws in state.sockets[venue]:
             state.sockets[venue].remove(ws)
     return ws
+
+
+async def _watchdog(state: FakeState, venue: str, ws: web.WebSocketResponse, opened: float) -> None:
+    """Close the connection at its maximum age, or after too long without traffic either way."""
+    loop = asyncio.get_running_loop()
+    while not ws.closed:
+        await asyncio.sleep(0.02)
+        max_age, idle = state.edges.max_age_s.get(venue), state.edges.idle_cut_s.get(venue)
+        now = loop.time()
+        reason = "age" if max_age and now - opened >= max_age else "idle" if idle and now - ws.cascade_active >= idle else None
+        if reason:
+            with state.lock:
+                state.ws_cuts[f"{venue} {reason}"] += 1
+            if ws in state.sockets[venue]:
+                state.sockets[venue].remove(ws)  # no push goes to a socket being cut
+            await ws.close()
+            return
 
 
 async def _push(state: FakeState, venue: str, events: pd.DataFrame, channel: str = "liquidations") -> None:
@@ -169,7 +202,7 @@ async def _push(state: FakeState, venue: str, events: pd.DataFrame, channel: str
     faults = state.faults.take_ws(venue, channel)
     kinds = {f.kind for f in faults}
     module = VENUES[venue]
-    messages = module.liquidation_messages(events) if channel == "liquidations" else module.candle_messages(events)
+    messages = module.liquidation_messages(events, state.edges) if channel == "liquidations" else module.candle_messages(events)
     if WS_REORDER in kinds:
         messages = list(reversed(messages))
     if WS_DUPLICATE in kinds:
@@ -181,6 +214,7 @@ async def _push(state: FakeState, venue: str, events: pd.DataFrame, channel: str
             if drop_after is not None and i >= drop_after:
                 break
             await ws.send_str(json.dumps(msg))
+            ws.cascade_active = asyncio.get_running_loop().time()
             sent_rows.append(rows)
         if drop_after is not None:
             await ws.close()  # the drop: mid-stream when there were more messages to send
@@ -272,12 +306,9 @@ class FakeExchange:
     def url_overrides(self) -> dict[str, dict[str, str]]:
         """Per venue: where its REST and WebSocket endpoints are (LiveSource(urls_override=...))."""
         http, ws = self.base_url, f"ws://127.0.0.1:{self.port}"
-        return {
-            "binance": {"rest": http, "ws": f"{ws}/binance/ws"},
-            "okx": {"rest": http, "ws": f"{ws}/okx/ws/v5"},
-            "bybit": {"rest": http, "ws": f"{ws}/bybit/v5/public/linear"},
-            "fear_greed": {"rest": f"{http}/fng/"},
-        }
+        out = {name: module.urls(http, ws) for name, module in VENUES.items()}
+        out["fear_greed"] = {"rest": f"{http}/fng/"}
+        return out
 
     # ---- the venue clock -----------------------------------------------------------------------
     @property
@@ -300,6 +331,14 @@ class FakeExchange:
                 df = self.state.venue_rows("candles", venue)
                 closes = df["ts"] + MINUTE_MS
                 await _push(self.state, venue, df[(closes > after_ms) & (closes <= until_ms)].reset_index(drop=True), "candles")
+
+        self.call(go)
+
+    def push_events(self, venue: str, events: pd.DataFrame) -> None:
+        """Push these liquidation rows (the market's columns) to ``venue``'s subscribers, as its messages."""
+
+        async def go() -> None:
+            await _push(self.state, venue, events.reset_index(drop=True))
 
         self.call(go)
 

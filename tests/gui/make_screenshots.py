@@ -41,8 +41,8 @@ def main(out_dir: str) -> int:
         return 1
     out = Path(out_dir)
     win.actions_by_name["feed"].trigger()
-    win.liquidation_feed.min_size.setValue(250_000)
-    _wait(app, lambda: win.liquidation_feed.model.rowCount() > 0, 30)
+    win.services.kept("liquidation_feed").min_size.setValue(250_000)
+    _wait(app, lambda: win.services.kept("liquidation_feed").model.rowCount() > 0, 30)
     # The symbol search with "s" typed: its list is a popup window of its own, painted onto the grab.
     box = win.toolbar.symbol
     box.setFocus()
@@ -65,7 +65,7 @@ def main(out_dir: str) -> int:
     shot.save(str(out / "terminal-demo-1m.png"))
     box.lineEdit().setText(win.frames.symbol)
     win.terminal.focus_chart()
-    layers = win.leverage_layers
+    layers = win.services.kept("leverage_layers")
     layers.actions["High leverage (≥ 50x)"].trigger()
     _wait(app, lambda: win.terminal.result.liquidity is not None and win.terminal.result.liquidity.tiers == (3, 4))
     _wait(app, lambda: False, 1.5)

@@ -49,8 +49,8 @@ def test_test_button_then_a_real_alert_reach_the_hook_and_the_speaker(demo_windo
     beeps = []
     monkeypatch.setattr(QtWidgets.QApplication, "beep", staticmethod(lambda: beeps.append(1)))
     win.actions_by_name["alerts"].trigger()
-    out = win.alert_outputs
-    assert win.alerts_dock.isVisible() and out.url.isVisible()
+    out = win.services.kept("alert_outputs")
+    assert win.alerts.dock.isVisible() and out.url.isVisible()
     qtbot.mouseClick(out.sound, QtCore.Qt.MouseButton.LeftButton)
     assert out.sound_on
     out.url.setFocus()
@@ -63,7 +63,7 @@ def test_test_button_then_a_real_alert_reach_the_hook_and_the_speaker(demo_windo
     qtbot.waitUntil(lambda: "Delivered (HTTP 204)" in out.status.text(), timeout=10000)
     assert bodies[0]["kind"] == "test" and paths[0] == "/hook/TOKEN123"
     # A rule that fires on the demo at once: price within 20 % of any cluster over $1M.
-    dock = win.alerts_dock
+    dock = win.alerts.dock
     dock.pct.setValue(20)
     dock.usd.setValue(1)
     qtbot.mouseClick(next(b for b in dock.findChildren(QtWidgets.QPushButton) if b.text() == "Add rule"), QtCore.Qt.MouseButton.LeftButton)

@@ -13,7 +13,7 @@ def test_high_leverage_layers_only_then_all_again(demo_window, qtbot):
     win = demo_window
     full = win.terminal.result.liquidity
     assert full.ensemble is not None and full.tiers is None
-    layers = win.leverage_layers
+    layers = win.services.kept("leverage_layers")
     assert leverage_classes(win.model.leverages)["High leverage (≥ 50x)"] == (3, 4)
     # Open the toolbar's Layers menu with the mouse and pick "High leverage".
     button = layers.button

@@ -15,6 +15,7 @@ from typing import Optional
 
 import pandas as pd
 
+from market.live.ccxt_version import MIN_CCXT
 from market.live.venues.base import DAY_MS, OI_PERIOD_MS, Venue, expect_dict, expect_list, fnum, frame, swap_host
 
 REST_KEYS = ("fapiPublic", "fapiPublicV2", "fapiPublicV3", "fapiPrivate", "fapiPrivateV2", "fapiPrivateV3", "fapiData")
@@ -32,13 +33,18 @@ class Binance(Venue):
     funding_limit = 1000
     oi_history_ms = 30 * DAY_MS
     has_taker_buy_volume = True
+    # Older ccxt subscribes on the retired /ws path: acknowledged, then silent (see ccxt_version.py).
+    stream_min_ccxt = MIN_CCXT
 
     def point_at(self, ex, rest: Optional[str], ws: Optional[str]) -> None:
         if rest:
             for k in REST_KEYS:
                 ex.urls["api"][k] = swap_host(ex.urls["api"][k], rest)
         if ws:
-            ex.urls["api"]["ws"]["linear"] = ws
+            # ccxt 4.5.44 keys the USDⓈ-M stream URL 'future', later releases 'linear'
+            for key in ("linear", "future"):
+                if key in ex.urls["api"]["ws"]:
+                    ex.urls["api"]["ws"][key] = ws
 
     async def candles(self, ex, market, start, end, tf="1m"):
         raw = await ex.fapiPublicGetKlines({"symbol": market["id"], "interval": tf, "startTime": start, "endTime": end,

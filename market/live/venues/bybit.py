@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Optional
 
+from market.live.field_units import bybit_rate
 from market.live.venues.base import Venue, expect_dict, expect_list, fnum, frame
 
 TF = {"1m": "1", "5m": "5", "15m": "15", "1h": "60", "4h": "240", "1d": "D"}
@@ -92,7 +93,9 @@ class Bybit(Venue):
 
     async def leverage_tiers(self, ex, market):
         raw = await ex.publicGetV5MarketRiskLimit({"category": "linear", "symbol": market["id"]})
-        return [{"tier": int(r["id"]), "max_notional_usd": fnum(r["riskLimitValue"]), "mmr": fnum(r["maintenanceMargin"]),
+        # maintenanceMargin is a rate in percent or as a fraction depending on the answer: see field_units.
+        return [{"tier": int(r["id"]), "max_notional_usd": fnum(r["riskLimitValue"]),
+                 "mmr": bybit_rate(fnum(r["maintenanceMargin"]), fnum(r.get("initialMargin")), fnum(r["maxLeverage"])),
                  "max_leverage": fnum(r["maxLeverage"])} for r in expect_list(_result(raw, "risk-limit").get("list"), "risk-limit")]
 
     def liquidations(self, items, market):

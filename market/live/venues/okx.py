@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from typing import Optional
 
-from market.live.venues.base import Venue, expect_dict, expect_list, fnum, frame
+from market.live.history_depth import HistoryTier
+from market.live.venues.base import DAY_MS, OI_PERIOD_MS, Venue, expect_dict, expect_list, fnum, frame
 
 TF = {"1m": "1m", "5m": "5m", "15m": "15m", "1h": "1H", "4h": "4H", "1d": "1Dutc"}
 
@@ -39,6 +40,10 @@ class Okx(Venue):
     oi_limit = 100
     ls_limit = 100
     funding_limit = 100
+    # rubik OI and long/short history: the latest 1,440 rows per period, periods 5m / 1H / 1D (history_depth.py)
+    history_tiers = (HistoryTier("5m", OI_PERIOD_MS, 1440), HistoryTier("1H", 12 * OI_PERIOD_MS, 1440),
+                     HistoryTier("1D", DAY_MS, 1440))
+    oi_history_ms = 1440 * OI_PERIOD_MS
 
     def point_at(self, ex, rest: Optional[str], ws: Optional[str]) -> None:
         if rest:
@@ -59,8 +64,8 @@ class Okx(Venue):
                          "volume": fnum(k[6]), "quote_volume": fnum(k[7])})
         return frame("candles", self.name, rows)
 
-    async def oi_history(self, ex, market, start, end):
-        raw = await ex.publicGetRubikStatContractsOpenInterestHistory({"instId": market["id"], "period": "5m",
+    async def oi_history(self, ex, market, start, end, period: str = "5m"):
+        raw = await ex.publicGetRubikStatContractsOpenInterestHistory({"instId": market["id"], "period": period,
                                                                        "begin": start, "end": end, "limit": self.oi_limit})
         ct = self._ct(market)
         rows = [{"ts": int(r[0]), "oi_base": fnum(r[1]) * ct, "oi_usd": fnum(r[3])} for r in _data(raw, "open-interest-history")]
@@ -68,8 +73,10 @@ class Okx(Venue):
 
     async def oi_now(self, ex, market):
         r = _data(await ex.publicGetPublicOpenInterest({"instType": "SWAP", "instId": market["id"]}), "open-interest")[0]
+        # oiUsd is in the current docs (#public-data-rest-api-get-open-interest) but not in older answers
+        # (ccxt's recording has instId/instType/oi/oiCcy/ts only): NaN then, priced from candles by the engine.
         return frame("open_interest", self.name, [{"ts": int(r["ts"]), "oi_base": fnum(r["oi"]) * self._ct(market),
-                                                    "oi_usd": fnum(r["oiUsd"])}])
+                                                    "oi_usd": fnum(r.get("oiUsd"))}])
 
     async def funding_history(self, ex, market, start, end):
         raw = await ex.publicGetPublicFundingRateHistory({"instId": market["id"], "before": start - 1, "after": end + 1,
@@ -84,8 +91,8 @@ class Okx(Venue):
         r = _data(await ex.publicGetPublicFundingRate({"instId": market["id"]}), "funding-rate")[0]
         return frame("funding", self.name, [{"ts": int(r["fundingTime"]), "rate": fnum(r["fundingRate"])}])
 
-    async def long_short(self, ex, market, start, end):
-        raw = await ex.publicGetRubikStatContractsLongShortAccountRatioContract({"instId": market["id"], "period": "5m",
+    async def long_short(self, ex, market, start, end, period: str = "5m"):
+        raw = await ex.publicGetRubikStatContractsLongShortAccountRatioContract({"instId": market["id"], "period": period,
                                                                                 "begin": start, "end": end, "limit": self.ls_limit})
         rows = [{"ts": int(r[0]), "ratio": fnum(r[1])} for r in _data(raw, "long-short-account-ratio")]
         return frame("long_short", self.name, rows)
