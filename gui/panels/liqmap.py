@@ -209,6 +209,10 @@ class LiquidationMapPanel(QtWidgets.QWidget):
         else:
             for curve in self._band_curves:
                 curve.setData([], [])
+        # Hidden, not only emptied: a fill between emptied curves kept drawing its last band (a map of
+        # chosen leverage layers, which has no ranges, showed the all-tier shading).
+        for band in (self.band_long, self.band_short):
+            band.setVisible(self._ranges is not None)
         self.cum_long.setData(cl[below] / norm_l * top, centres[below])
         self.cum_short.setData(cs[above] / norm_s * top, centres[above])
         self.view.setXRange(0, top * 1.05, padding=0)

@@ -27,6 +27,7 @@ def test_high_leverage_layers_only_then_all_again(demo_window, qtbot):
     np.testing.assert_allclose(m.long_usd, expect.long_usd, rtol=1e-9, atol=1e-6)
     assert m.total_long_usd() < full.map.total_long_usd()
     assert r.liquidity.ensemble is None  # the ranges span every tier: not shown for a layer
+    qtbot.waitUntil(lambda: not win.terminal.liqmap.band_long.isVisible(), timeout=5000)  # no stale shading
     qtbot.waitUntil(lambda: "leverage layers 50x, 100x only" in win.terminal.liqmap.caption.toPlainText(), timeout=5000)
     assert "50x, 100x only" in win.terminal.price.estimate_label.toPlainText()
     qtbot.waitUntil(lambda: "plausible crowds" not in win.card.note.text(), timeout=5000)  # no ranges: not claimed
@@ -39,3 +40,4 @@ def test_high_leverage_layers_only_then_all_again(demo_window, qtbot):
     layers.actions["all"].trigger()
     r = wait_result(qtbot, win, lambda r: r.request.tiers is None and r.liquidity is not None and r.liquidity.ensemble is not None)
     assert "leverage layers" not in win.terminal.liqmap.caption.toPlainText()
+    assert win.terminal.liqmap.band_long.isVisible()
