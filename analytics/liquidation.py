@@ -900,8 +900,10 @@ class LiquidationModel:
         return out
 
     def map_at(self, at_ms: int | None = None, bin_edges: np.ndarray | None = None,
-               exchanges: Iterable[str] | None = None) -> LiquidationMap:
-        """Open liquidation levels known at ``at_ms`` (default: the newest data), binned by price."""
+               exchanges: Iterable[str] | None = None, tiers: Iterable[int] | None = None) -> LiquidationMap:
+        """Open liquidation levels known at ``at_ms`` (default: the newest data), binned by price.
+
+        ``tiers``: only these leverage tiers (indices into ``params.leverages``); None: all of them."""
         at = self.last_ms() if at_ms is None else int(at_ms)
         price = self.price_at(at) if at is not None else float("nan")
         edges = np.asarray(bin_edges, float) if bin_edges is not None else auto_bin_edges(price, self.params.bin_usd)
@@ -916,7 +918,7 @@ class LiquidationModel:
             lo = np.zeros(nb)
             sh = np.zeros(nb)
             if at is not None:
-                lo, sh = self._venue_map(v, at, edges)
+                lo, sh = self._venue_map(v, at, edges, self._tier_mask(tiers))
                 lo, sh = lo * self.params.scale, sh * self.params.scale
             per[name] = (lo, sh)
             total_l += lo
@@ -924,7 +926,17 @@ class LiquidationModel:
         return LiquidationMap(at_ms=at if at is not None else 0, price=price, bin_edges=edges,
                               long_usd=total_l, short_usd=total_s, per_exchange=per)
 
-    def _venue_map(self, v: _Venue, at_ms: int, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _tier_mask(self, tiers: Iterable[int] | None) -> np.ndarray | None:
+        """1 for the chosen leverage tiers, 0 for the others; None when all are chosen."""
+        if tiers is None:
+            return None
+        k = len(self.params.leverages)
+        mask = np.zeros(k)
+        mask[[t for t in tiers if 0 <= int(t) < k]] = 1.0
+        return None if mask.all() else mask
+
+    def _venue_map(self, v: _Venue, at_ms: int, edges: np.ndarray,
+                   tier_mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(long, short) USD per bin of one venue at ``at_ms``, summed in blocks of openings."""
         nb = len(edges) - 1
         i = self._last_bar(v, at_ms)
@@ -942,6 +954,8 @@ class LiquidationModel:
             usd = (v.c_qty.view[sl] * v.c_liq.view[sl]).reshape(shape)
             usd *= np.exp(v.g.view[i] - v.o_g.view[a:b])[:, None, None]
             usd[v.c_rem.view[sl].reshape(shape) <= i] = 0.0  # consumed by then
+            if tier_mask is not None:
+                usd *= tier_mask[None, None, :]
             # Both sides in one count (shorts offset by nb + 1): contiguous inputs, no per-side copies.
             lin = np.add(v.bins_range(edges, sl.start, sl.stop).reshape(shape), side_off)
             out += np.bincount(lin.ravel(), usd.ravel(), minlength=2 * (nb + 1)).reshape(2, nb + 1)
@@ -984,8 +998,10 @@ class LiquidationModel:
         sc = self.params.scale
         return out[0, :, :nb] * sc, out[1, :, :nb] * sc, base * sc
 
-    def heatmap(self, time_edges: np.ndarray, price_edges: np.ndarray, exchanges: Iterable[str] | None = None) -> Heatmap:
-        """The map as of the end of each time column, on the given price bins (difference arrays + cumsum)."""
+    def heatmap(self, time_edges: np.ndarray, price_edges: np.ndarray, exchanges: Iterable[str] | None = None,
+                tiers: Iterable[int] | None = None) -> Heatmap:
+        """The map as of the end of each time column, on the given price bins (difference arrays + cumsum);
+        ``tiers`` as in ``map_at``."""
         te = np.asarray(time_edges, np.int64)
         pe = np.asarray(price_edges, float)
         ncol, nb = len(te) - 1, len(pe) - 1
@@ -994,7 +1010,7 @@ class LiquidationModel:
         for name in self.exchanges:
             if exchanges is not None and name not in exchanges:
                 continue
-            _heat_venue(self._venues[name], self.tf, te[1:], pe, acc, flat)
+            _heat_venue(self._venues[name], self.tf, te[1:], pe, acc, flat, self._tier_mask(tiers))
         acc *= self.params.scale
         return Heatmap(time_edges=te, price_edges=pe, long_values=acc[0].astype(np.float32),
                        short_values=acc[1].astype(np.float32))
@@ -1039,7 +1055,7 @@ class LiquidationModel:
 
 
 def _heat_venue(v: _Venue, tf: int, col_at: np.ndarray, pe: np.ndarray, acc: np.ndarray,
-                flat: np.ndarray | None = None) -> None:
+                flat: np.ndarray | None = None, tier_mask: np.ndarray | None = None) -> None:
     """Add one venue's long (acc[0]) and short (acc[1]) heatmap values.
 
     Difference arrays: each cohort adds its size in its price bin at the first column where it is open
@@ -1080,6 +1096,8 @@ def _heat_venue(v: _Venue, tf: int, col_at: np.ndarray, pe: np.ndarray, acc: np.
             lin = np.add(v.bins_range(pe, a * k2, b * k2).reshape(shape), side_off)
             w = (v.c_qty.view[a * k2 : b * k2] * v.c_liq.view[a * k2 : b * k2]).reshape(shape)
             w *= np.exp(np.minimum(gmax - g_open[a:b], 600.0))[:, None, None]  # capped: later segments cancel
+            if tier_mask is not None:
+                w *= tier_mask[None, None, :]
             # Scatter-add in place: bincount would build a full-size array per block.
             np.add.at(flat, (lin + (c0 * nb1)[:, None, None]).ravel(), w.ravel())
             c1 *= nb1  # c1 is a fresh array (gathered or clipped)

@@ -11,6 +11,8 @@ from gui.services import WindowServices
 
 
 class AlertsFeature(QtCore.QObject):
+    alert_raised = QtCore.Signal(object)  # Alert: for outputs beyond the window (sound, webhook)
+
     def __init__(self, services: WindowServices) -> None:
         super().__init__(services)
         self.services = services
@@ -31,6 +33,7 @@ class AlertsFeature(QtCore.QObject):
         for alert in alert_rules.evaluate(self.dock.rules, m, self._previous_map, self.alert_state):
             self.dock.add_alert(alert)
             self.notifier.notify("Cascade alert", alert.message)
+            self.alert_raised.emit(alert)
         self._previous_map = m
 
     def _save_rules(self, rules) -> None:

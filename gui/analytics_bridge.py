@@ -37,6 +37,8 @@ class LiquidityView:
     # No open interest: the map is the volume-based one (analytics.volume_map), in relative units where
     # the heaviest bin is 1; no USD figure may be read from it.
     relative: bool = False
+    # The leverage layers shown (indices into the model's leverages); None: all of them
+    tiers: Optional[tuple[int, ...]] = None
 
 
 @dataclass(frozen=True)
@@ -160,13 +162,18 @@ class ModelKeeper:
         heat_range_ms: Optional[tuple[int, int]],
         live: bool,
         closed_until_ms: Optional[int] = None,
+        tiers: Optional[tuple[int, ...]] = None,
     ) -> Optional[LiquidityView]:
         if len(frames.candles) == 0:
             return None
         model = self.sync(session_id, frames, params, closed_until_ms)
+        if tiers is not None and set(tiers) >= set(range(len(params.leverages))):
+            tiers = None  # every layer: the plain map (and its ranges)
         m = model.map_at(as_of_ms, exchanges=tuple(exchanges))
         if not np.isfinite(m.price):
             return None
+        if tiers is not None:  # on the full map's bins, so switching layers keeps the price grid
+            m = model.map_at(as_of_ms, m.bin_edges, exchanges=tuple(exchanges), tiers=tiers)
         end = as_of_ms if as_of_ms is not None else model.last_ms()
         first = int(frames.candles["ts"].iloc[0])
         lo, hi = heat_range_ms if heat_range_ms else (first, end)
@@ -174,19 +181,20 @@ class ModelKeeper:
         heat = None
         if hi > lo:
             edges = heat_time_edges(lo, hi, model.tf)
-            key = (self._key, tuple(exchanges), as_of_ms, int(edges[0]), int(edges[1] - edges[0]), len(edges), float(m.bin_edges[0]), float(m.bin_edges[-1]), len(m.bin_edges))
+            key = (self._key, tuple(exchanges), tiers, as_of_ms, int(edges[0]), int(edges[1] - edges[0]), len(edges), float(m.bin_edges[0]), float(m.bin_edges[-1]), len(m.bin_edges))
             now = time.monotonic()
             cached = self._heat
-            if cached is not None and (cached[0] == key or (live and cached[0][:3] == key[:3] and now - cached[1] < HEAT_REFRESH_S)):
+            if cached is not None and (cached[0] == key or (live and cached[0][:4] == key[:4] and now - cached[1] < HEAT_REFRESH_S)):
                 heat = cached[2]
             else:
-                heat = model.heatmap(edges, m.bin_edges, exchanges=tuple(exchanges))
+                heat = model.heatmap(edges, m.bin_edges, exchanges=tuple(exchanges), tiers=tiers)
                 self._heat = (key, now, heat)
         if self.relative:
             # Relative units: the heatmap's heaviest cell is 1 (as the map's heaviest bin is).
             top = float(heat.values.max(initial=0.0)) if heat is not None and heat.values.size else 0.0
             if heat is not None and top > 0:
                 heat = Heatmap(heat.time_edges, heat.price_edges, heat.long_values / top, heat.short_values / top)
-            return LiquidityView(relative(m), heat, relative=True)
-        ens = self.ensemble.maps_at(as_of_ms, m.bin_edges, m.price, exchanges=tuple(exchanges)) if self.ensemble else None
-        return LiquidityView(m, heat, ensemble=ens)
+            return LiquidityView(relative(m), heat, relative=True, tiers=tiers)
+        # The ranges are over crowds with every layer: they do not bound a chosen layer's figure.
+        ens = self.ensemble.maps_at(as_of_ms, m.bin_edges, m.price, exchanges=tuple(exchanges)) if self.ensemble and tiers is None else None
+        return LiquidityView(m, heat, ensemble=ens, tiers=tiers)

@@ -15,6 +15,10 @@ FEATURES: tuple[str, ...] = (
     "gui.positions:install_positions_ui",  # Settings → exchange accounts, what-if positions, the overlay
     "gui.study:install_study_ui",  # Tools → Signal study…
     "gui.symbol_search:install_symbol_search",  # the toolbar's symbol list, from what the source has
+    "gui.widgets.liq_feed:install_liquidation_feed",  # View → Liquidation feed
+    "gui.leverage_layers:install_leverage_layers",  # View → Leverage layers
+    "gui.alert_outputs:install_alert_outputs",  # alerts beyond the window: sound, webhook
+    "gui.view_followups:install_view_followups",  # empty data, a view moved by a redraw
 )
 
 

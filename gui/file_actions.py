@@ -68,26 +68,44 @@ def ask_export_png(sv: WindowServices) -> None:
         sv.show_error("Could not export", f"Could not write {path}")
 
 
+EXPORT_TITLE = "Export data as CSV — one zip of CSV files (candles, venues, events, map, heatmap, imbalance)"
+
+
 def ask_export_csv(sv: WindowServices) -> None:
-    if sv.terminal.chart is None:
+    t = sv.terminal
+    if t.result is None or t.chart is None or not len(t.chart.candles):
+        sv.show_error("Nothing to export", "There is no data on screen to export yet.")
         return
-    path, _ = QtWidgets.QFileDialog.getSaveFileName(sv.parent_widget, "Export data as CSV", "cascade.csv", "CSV files (*.csv)")
+    path, _ = QtWidgets.QFileDialog.getSaveFileName(sv.parent_widget, EXPORT_TITLE, "cascade-export.zip", "Zip of CSV files (*.zip)")
     if path:
         export_csv_to(sv, path)
 
 
 def export_csv_to(sv: WindowServices, path: str):
-    import pandas as pd
+    """Write what is on screen (the visible span of the newest result) as a zip of CSVs, in the background."""
+    from gui.export_tables import ExportInput, export_tables, write_zip
 
-    chart = sv.terminal.chart
-    c = chart.candles
-    total = chart.oi_base.get("total")
-    frame = pd.DataFrame({"time_utc": pd.to_datetime((c.x * 1000).astype("int64"), unit="ms", utc=True), "open": c.open, "high": c.high, "low": c.low, "close": c.close, "volume": c.volume})
-    if total is not None:
-        frame["oi_base_total"] = pd.Series(total.y, index=(total.x * 1000).astype("int64")).reindex((c.x * 1000).astype("int64"), method="ffill").to_numpy()
+    if not path.endswith(".zip"):
+        path += ".zip"
+    t = sv.terminal
+    result = t.result
+    req = result.request
+    frames = req.frames.known_at(req.as_of_ms) if req.as_of_ms is not None else req.frames
+    x0, x1 = t.visible_x()
+    if not t.real_liquidations:
+        kind = "none recorded by the source (the chart's events are the model's ESTIMATE and are not listed)"
+    else:
+        kind = "simulated by the demo market" if t.liquidations_simulated else "reported by the venues"
+    inp = ExportInput(frames, result.chart, result.liquidity, result.imbalance, tuple(req.exchanges),
+                      int(x0 * 1000), int(x1 * 1000), kind)
+
+    def write() -> str:
+        tables, tick = export_tables(inp)
+        return write_zip(tables, path, inp, tick)
+
     return sv.keep("export", run_in_background(
-        lambda: frame.to_csv(path, index=False) or path,
-        lambda p: sv.status(f"Exported {Path(p).name}", 8000),
+        write,
+        lambda p: sv.status(f"Exported {Path(p).name} (a zip of CSV files)", 8000),
         lambda msg: sv.show_error("Could not export", msg),
         sv.parent_widget,
     ))

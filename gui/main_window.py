@@ -154,7 +154,7 @@ class MainWindow(QtWidgets.QMainWindow):
             targets=state.targets, model=state.model, heat_range_ms=self._heat_range_ms(),
             session_id=self.session.id if self.session else 0, live=state.is_live_view, seq=self._seq,
             closed_until_ms=state.source_clock_ms, real_liquidations=self.terminal.real_liquidations,
-            panels=state.panels,
+            panels=state.panels, tiers=state.tiers,
         ))
 
     def _heat_range_ms(self) -> Optional[tuple[int, int]]:

@@ -28,6 +28,7 @@ SHORTCUTS_HELP = """<table>
 <tr><td>Ctrl+M</td><td>Model settings</td></tr>
 <tr><td>Ctrl+Shift+K</td><td>Model scorecard</td></tr>
 <tr><td>Ctrl+Shift+A</td><td>Alerts</td></tr>
+<tr><td>Ctrl+Shift+F</td><td>Liquidation feed</td></tr>
 <tr><td>Ctrl+Q</td><td>Quit</td></tr>
 </table>"""
 
@@ -69,6 +70,7 @@ def build_menus(sv: WindowServices, *, set_theme: Callable[[str], None], set_tim
     v = sv.menu("view")
     v.addSeparator()
     _action(sv, "view", "oi_usd", "Open interest in USD", t.set_oi_usd, checkable=True)
+    _action(sv, "view", "map_by_exchange", "Liquidation map stacked by exchange", t.liqmap.set_by_exchange, checkable=True).setChecked(True)
     _action(sv, "view", "log_scale", "&Log price scale", t.set_log_scale, "Ctrl+L", checkable=True)
     _action(sv, "view", "zone_local", "Local time (instead of UTC)", lambda on: set_time_zone("local" if on else "UTC"), checkable=True)
     light = _action(sv, "view", "theme_light", "Light &theme", lambda on: set_theme("light" if on else "dark"), "Ctrl+T", checkable=True)

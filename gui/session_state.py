@@ -51,10 +51,11 @@ FIELDS: dict[str, Any] = {
     "source_clock_ms": None,  # the shown source's clock at its last update
     "source": None,  # the shown source's SourceInfo (kind, label, capabilities), None until it has data
     "source_spec": None,  # the recipe (SourceSpec) of the shown source
+    "tiers": None,  # the leverage layers shown (indices into the model's leverages); None = all
 }
 IDENTITY_FIELDS = frozenset({"frames", "source"})
 # What the view worker's result depends on: a change of any of these asks for a new view.
-VIEW_FIELDS = frozenset({"timeframe_ms", "exchanges", "panels", "as_of_ms", "targets", "model", "frames", "source_clock_ms"})
+VIEW_FIELDS = frozenset({"timeframe_ms", "exchanges", "panels", "as_of_ms", "targets", "model", "frames", "source_clock_ms", "tiers"})
 
 
 def _same(name: str, a: Any, b: Any) -> bool:
@@ -78,6 +79,7 @@ class SessionState:
     source_clock_ms: Optional[int]
     source: Any
     source_spec: Any
+    tiers: Optional[tuple[int, ...]]
 
     def __init__(self, **values: Any) -> None:
         object.__setattr__(self, "changed", Signal())

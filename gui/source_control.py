@@ -146,8 +146,10 @@ class SourceControl(QtCore.QObject):
             # Review a snapshot with the model it was saved with, so the map matches what was seen then.
             model = ModelSettings.from_settings(session.model_settings)
         rng = frames.time_range()
+        replay.setVisible(is_snapshot and rng is not None)  # a file without candles has no time to replay
         if is_snapshot and rng:
             replay.set_range(rng[0], rng[1])
+        terminal.price.heatmap.reset_scale()  # another market: the absolute colour scale is fixed anew
         self._set_banner(session)
         session.frames = frames
         self._last_update_wall = time.time()

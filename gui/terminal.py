@@ -14,7 +14,8 @@ from PySide6 import QtCore, QtWidgets
 
 from gui.chart_data import ChartData
 from gui.heat_cell import heat_cell
-from gui.items.heatmap import HeatmapStyle
+from gui.items.heatmap import HeatScale, HeatmapStyle
+from gui.leverage_classes import layers_text
 from gui.items.measure import Measurement, MeasureItem
 from gui.panels.base import PanelView
 from gui.panels.liqmap import LiquidationMapPanel
@@ -60,6 +61,10 @@ class Terminal(QtWidgets.QWidget):
         self.price = PricePanel(theme)
         self.liqmap = LiquidationMapPanel(theme)
         self.price.set_side(self.liqmap, SIDE_WIDTH)
+        from gui.widgets.colour_bar import install_colour_bar
+
+        self.colour_bar = install_colour_bar(self.price, theme)
+        self.colour_bar.toggled.connect(self.toggle_heat_scale)
         self.liqmap.link_price(self.price.view)
         self.panels = {p.name: p.cls(theme) for p in PANELS}
         self.splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
@@ -128,7 +133,7 @@ class Terminal(QtWidgets.QWidget):
             self._applying = False
 
     def _set_result(self, result: ViewResult) -> None:
-        if hasattr(self, "empty_state"):
+        if hasattr(self, "empty_state") and len(result.chart.candles):
             self.empty_state.hide()
         first = self.chart is None or not len(self.chart.candles)
         new_tf = not first and self.chart.timeframe_ms != result.chart.timeframe_ms
@@ -141,9 +146,12 @@ class Terminal(QtWidgets.QWidget):
             panel.set_view(self.panel_view(name))
         liq = result.liquidity
         self.price.reference_price = float(liq.map.price) if liq is not None else None
+        layers = layers_text(liq.tiers, result.request.model.leverages) if liq is not None else ""
+        self.price.layers_text = self.liqmap.layers_text = layers
         self.liqmap.set_map(liq.map if liq is not None else None, liq.ensemble if liq is not None else None,
                             bool(liq is not None and liq.relative))
         self.price.set_relative(bool(liq is not None and liq.relative))
+        self.colour_bar.set_relative_units(bool(liq is not None and liq.relative))
         self._set_heatmap(liq)
         if result.imbalance is not None:
             self.price.set_targets(result.imbalance.up, result.imbalance.down)
@@ -180,7 +188,14 @@ class Terminal(QtWidgets.QWidget):
         self.price.heatmap.set_grid(values, t[0] / 1000.0, (t[-1] - t[0]) / 1000.0 / values.shape[0], p0, step)
 
     def set_heatmap_style(self, style: HeatmapStyle) -> None:
+        self.colour_bar.set_style(style)
         self.price.heatmap.set_style(style)
+
+    def toggle_heat_scale(self) -> None:
+        """Absolute (fixed USD) ↔ relative to the view: the colour bar's click."""
+        style = self.price.heatmap.style
+        scale = HeatScale.VIEW if style.scale is HeatScale.ABSOLUTE else HeatScale.ABSOLUTE
+        self.set_heatmap_style(replace(style, scale=scale))
 
     @property
     def heatmap_style(self) -> HeatmapStyle:
@@ -306,7 +321,8 @@ class Terminal(QtWidgets.QWidget):
         self.liqmap.apply_theme(theme)
         for info in self.side_info.values():
             info.theme = theme
-        self.price.heatmap.set_style(HeatmapStyle(**{**self.price.heatmap.style.__dict__, "colormap": theme.heatmap_colormap}))
+        self.colour_bar.theme = theme
+        self.set_heatmap_style(replace(self.price.heatmap.style, colormap=theme.heatmap_colormap))
         if self.chart is not None and self.result is not None:
             self.set_result(self.result)
 

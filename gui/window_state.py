@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from enum import Enum
 from typing import TYPE_CHECKING, Callable
 
 from PySide6 import QtCore, QtWidgets
@@ -42,7 +43,10 @@ def _heatmap_style_from_settings(s: QtCore.QSettings, default):
         if raw is None:
             continue
         try:
-            values[f.name] = str(raw) if f.name == "colormap" else float(raw)
+            if isinstance(getattr(default, f.name), Enum):
+                values[f.name] = type(getattr(default, f.name))(str(raw))
+            else:
+                values[f.name] = str(raw) if f.name == "colormap" else float(raw)
         except (TypeError, ValueError):
             continue
     return replace(default, **values)
@@ -76,6 +80,7 @@ def restore(sv: "WindowServices", window: QtWidgets.QMainWindow, toolbar: "Toolb
     for name in ("log_scale", "oi_usd"):
         actions[name].setChecked(st.read_bool(s, f"view/{name}", False))
     t.set_heatmap_style(_heatmap_style_from_settings(s, t.heatmap_style))
+    actions["map_by_exchange"].setChecked(st.read_bool(s, "view/map_by_exchange", True))
 
 
 def save(sv: "WindowServices", window: QtWidgets.QMainWindow, alerts: "AlertsFeature") -> None:
@@ -96,6 +101,7 @@ def save(sv: "WindowServices", window: QtWidgets.QMainWindow, alerts: "AlertsFea
     s.setValue("model/taker_split", state.model.taker_split)
     for name in ("log_scale", "oi_usd"):
         s.setValue(f"view/{name}", sv.actions[name].isChecked())
+    s.setValue("view/map_by_exchange", sv.actions["map_by_exchange"].isChecked())
     for key, value in t.heatmap_style.__dict__.items():
-        s.setValue(f"heatmap/{key}", value)
+        s.setValue(f"heatmap/{key}", value.value if isinstance(value, Enum) else value)
     s.sync()

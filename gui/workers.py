@@ -221,6 +221,7 @@ class ViewRequest:
     closed_until_ms: Optional[int] = None  # source clock: candles opened before it minus a bar are final
     real_liquidations: bool = True  # False: the source has no liquidation events; show the model's estimate
     panels: Optional[tuple[str, ...]] = None  # the shown panels whose own data to compute; None = all
+    tiers: Optional[tuple[int, ...]] = None  # leverage layers shown (indices into the model's leverages); None: all
 
 
 @dataclass(frozen=True)
@@ -298,6 +299,7 @@ def compute_view(request: ViewRequest, keeper: Optional[analytics_bridge.ModelKe
             request.heat_range_ms,
             request.live,
             request.closed_until_ms,
+            request.tiers,
         )
         if liquidity is not None:
             up, down = request.targets or analytics_bridge.default_targets(liquidity)

@@ -1,6 +1,9 @@
 """The liquidation map beside the price chart, on the same price axis (CoinGlass-style).
 
-Horizontal bars: estimated long (red) and short (green) liquidation notional per price bin. Curves:
+Horizontal bars: estimated long (red) and short (green) liquidation notional per price bin, or stacked
+by exchange in the venues' colours (CoinGlass's map; longs sit below the price, shorts above). A USD
+scale runs along the bottom inside the plot (an axis would shorten the plot against the price chart,
+whose prices it must line up with). Curves:
 cumulative shorts from the price upward and cumulative longs from the price downward, scaled to the
 panel's width (their totals are written at the top), each inside a shaded band: the 80 % range of that
 cumulative figure over the plausible crowds (analytics.ensemble).
@@ -10,12 +13,16 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from analytics.ensemble import EnsembleMaps
 from analytics.levels import LiquidationMap
+from analytics.levels import nice_step
 from gui.items.axes import CompactAxis, format_compact
 from gui.theme import Theme
+from market.series import EXCHANGE_NAMES, EXCHANGES
+
+USD_TICKS = 3  # about this many USD gridlines across the map
 
 
 class LiquidationMapPanel(QtWidgets.QWidget):
@@ -52,8 +59,13 @@ class LiquidationMapPanel(QtWidgets.QWidget):
         self.caption.setParentItem(self.view)
         self.caption.setPos(4, 2)
         self.scale_text = ""
+        self.layers_text = ""  # the chosen leverage layers, when not all of them
         self.map: LiquidationMap | None = None
         self.log_scale = False
+        self.by_exchange = True
+        self.venue_bars: dict[str, tuple[pg.BarGraphItem, pg.BarGraphItem]] = {}  # long, short per venue
+        self.usd_ticks: list[tuple[float, str]] = []
+        self._tick_items: list[tuple[pg.InfiniteLine, pg.TextItem]] = []
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -72,8 +84,15 @@ class LiquidationMapPanel(QtWidgets.QWidget):
         axis.setTextPen(pg.mkPen(theme.muted))
         self.longs.setOpts(brush=pg.mkBrush(theme.long_liq), pen=pg.mkPen(None))
         self.shorts.setOpts(brush=pg.mkBrush(theme.short_liq), pen=pg.mkPen(None))
-        self.cum_long.setPen(pg.mkPen(theme.long_liq, width=1.5))
-        self.cum_short.setPen(pg.mkPen(theme.short_liq, width=1.5))
+        # Thick enough to read over the bars (1.5 px vanished into them).
+        self.cum_long.setPen(pg.mkPen(theme.long_liq, width=2.6))
+        self.cum_short.setPen(pg.mkPen(theme.short_liq, width=2.6))
+        for name, (lb, sb) in self.venue_bars.items():
+            for bars in (lb, sb):
+                bars.setOpts(brush=pg.mkBrush(theme.exchange_color(name)), pen=pg.mkPen(None))
+        for line, text in self._tick_items:
+            line.setPen(pg.mkPen(theme.grid, width=1, style=QtCore.Qt.PenStyle.DotLine))
+            text.setColor(theme.muted)
         for curve in self._band_curves:
             curve.setPen(pg.mkPen(None))
         for band, colour in ((self.band_long, theme.long_liq), (self.band_short, theme.short_liq)):
@@ -105,6 +124,11 @@ class LiquidationMapPanel(QtWidgets.QWidget):
                          f" · ${format_compact(float(lo_l.max()))}–{format_compact(float(hi_l.max()))} (shaded)")
         if self.scale_text and not self.relative:
             text += f"<br>widest bar {self.scale_text}"
+        if self.layers_text:
+            text += f"<br><b>{self.layers_text}</b>"
+        if self.stacked():
+            text += "<br>stacked: " + " ".join(
+                f"<span style='color:{self.theme.exchange_color(n)}'>■ {EXCHANGE_NAMES.get(n, n)}</span>" for n in self._venues())
         fill = pg.mkColor(self.theme.background)
         fill.setAlpha(210)
         self.caption.fill = pg.mkBrush(fill)
@@ -119,8 +143,9 @@ class LiquidationMapPanel(QtWidgets.QWidget):
         if m is None or len(m.long_usd) == 0:
             for curve in self._band_curves:
                 curve.setData([], [])
-            for bars in (self.longs, self.shorts):
+            for bars in (self.longs, self.shorts, *[b for pair in self.venue_bars.values() for b in pair]):
                 bars.setOpts(x0=[], y=[], height=[], width=[])
+            self._set_usd_ticks(0.0)
             self.cum_long.setData([], [])
             self.cum_short.setData([], [])
             self._caption()
@@ -129,8 +154,28 @@ class LiquidationMapPanel(QtWidgets.QWidget):
         edges = conv(np.maximum(m.bin_edges, 1e-9))
         centres = 0.5 * (edges[:-1] + edges[1:])
         heights = np.diff(edges) * 0.9
-        self.longs.setOpts(x0=np.zeros(len(centres)), y=centres, height=heights, width=m.long_usd)
-        self.shorts.setOpts(x0=np.zeros(len(centres)), y=centres, height=heights, width=m.short_usd)
+        if self.stacked():
+            for bars in (self.longs, self.shorts):
+                bars.setOpts(x0=[], y=[], height=[], width=[])
+            left_l, left_s = np.zeros(len(centres)), np.zeros(len(centres))
+            shown = set(self._venues())
+            for name, (lb, sb) in self.venue_bars.items():
+                if name not in shown:
+                    lb.setOpts(x0=[], y=[], height=[], width=[])
+                    sb.setOpts(x0=[], y=[], height=[], width=[])
+            for name in self._venues():
+                lb, sb = self._bars_of(name)
+                lo, sh = m.per_exchange[name]
+                lb.setOpts(x0=left_l.copy(), y=centres, height=heights, width=lo)
+                sb.setOpts(x0=left_s.copy(), y=centres, height=heights, width=sh)
+                left_l += lo
+                left_s += sh
+        else:
+            for pair in self.venue_bars.values():
+                for bars in pair:
+                    bars.setOpts(x0=[], y=[], height=[], width=[])
+            self.longs.setOpts(x0=np.zeros(len(centres)), y=centres, height=heights, width=m.long_usd)
+            self.shorts.setOpts(x0=np.zeros(len(centres)), y=centres, height=heights, width=m.short_usd)
         if np.isfinite(m.price):
             self.price_line.setPos(float(conv(m.price)))
         self._fit_x()
@@ -164,11 +209,67 @@ class LiquidationMapPanel(QtWidgets.QWidget):
         else:
             for curve in self._band_curves:
                 curve.setData([], [])
+        # Hidden, not only emptied: a fill between emptied curves kept drawing its last band (a map of
+        # chosen leverage layers, which has no ranges, showed the all-tier shading).
+        for band in (self.band_long, self.band_short):
+            band.setVisible(self._ranges is not None)
         self.cum_long.setData(cl[below] / norm_l * top, centres[below])
         self.cum_short.setData(cs[above] / norm_s * top, centres[above])
         self.view.setXRange(0, top * 1.05, padding=0)
         self.scale_text = "$" + format_compact(top)
+        self._set_usd_ticks(0.0 if self.relative else top, y0 if not self.log_scale else np.log10(y0))
         self._caption()
+
+    # -- stacked by exchange, USD scale ---------------------------------------------------------
+    def stacked(self) -> bool:
+        return bool(self.by_exchange and self.map is not None and not self.relative and len(self._venues()) > 0)
+
+    def _venues(self) -> list[str]:
+        m = self.map
+        if m is None:
+            return []
+        names = [n for n in EXCHANGES if n in m.per_exchange] + sorted(n for n in m.per_exchange if n not in EXCHANGES)
+        return [n for n in names if len(m.per_exchange[n][0]) == len(m.long_usd)]
+
+    def _bars_of(self, name: str) -> tuple[pg.BarGraphItem, pg.BarGraphItem]:
+        if name not in self.venue_bars:
+            brush = pg.mkBrush(self.theme.exchange_color(name))
+            pair = tuple(pg.BarGraphItem(x0=[0], y=[0], height=[0], width=[0], brush=brush, pen=pg.mkPen(None)) for _ in range(2))
+            for bars in pair:
+                bars.setZValue(-1)  # under the cumulative curves
+                self.plot.addItem(bars)
+            self.venue_bars[name] = pair
+        return self.venue_bars[name]
+
+    def set_by_exchange(self, on: bool) -> None:
+        self.by_exchange = bool(on)
+        self.set_map(self.map, self.ensemble, self.relative)
+
+    def _set_usd_ticks(self, top: float, y_bottom: float = 0.0) -> None:
+        """Dotted USD gridlines with their values along the bottom of the plot (none for relative units)."""
+        ticks: list[tuple[float, str]] = []
+        if top > 0:
+            step = nice_step(top / USD_TICKS)
+            ticks = [(k * step, "$" + format_compact(k * step)) for k in range(1, int(top * 1.05 // step) + 1)]
+        self.usd_ticks = ticks
+        while len(self._tick_items) < len(ticks):
+            line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(self.theme.grid, width=1, style=QtCore.Qt.PenStyle.DotLine))
+            text = pg.TextItem(anchor=(1.0, 1.0), color=self.theme.muted)
+            text.setFont(QtGui.QFont(text.textItem.font().family(), 7))
+            self.plot.addItem(line, ignoreBounds=True)
+            self.plot.addItem(text, ignoreBounds=True)
+            self._tick_items.append((line, text))
+        for i, (line, text) in enumerate(self._tick_items):
+            if i < len(ticks):
+                x, label = ticks[i]
+                line.setPos(x)
+                text.setText(label)
+                text.setPos(x, y_bottom)
+                line.show()
+                text.show()
+            else:
+                line.hide()
+                text.hide()
 
     def usd_at(self, price: float) -> tuple[float, float]:
         """(long USD, short USD) of the bin holding ``price``."""

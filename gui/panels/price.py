@@ -72,6 +72,8 @@ class PricePanel(ChartPanel):
         muted = self.theme.muted if hasattr(self, "theme") else "#888"
         text = ("Heatmap: <b>RELATIVE</b> liquidation levels from traded volume (no open interest: no USD, heaviest = 1)"
                 if relative else "Heatmap: <i>estimated</i> liquidation levels (model, not exchange data)")
+        if getattr(self, "layers_text", ""):
+            text += f" · <b>{self.layers_text}</b>"
         self.estimate_label.setHtml(f"<span style='color:{muted};font-size:8pt'>{text}</span>")
 
     # -- data --------------------------------------------------------------------------------------

@@ -27,7 +27,10 @@ from market.series import MarketFrames
 
 EVERY_CHOICES = (("15m", 15 * MINUTE_MS), ("1h", HOUR_MS), ("4h", 4 * HOUR_MS), ("1d", DAY_MS))
 HORIZON_CHOICES = (("1h", HOUR_MS), ("4h", 4 * HOUR_MS), ("12h", 12 * HOUR_MS), ("24h", DAY_MS), ("3d", 3 * DAY_MS), ("7d", 7 * DAY_MS))
-DEFAULT_EVERY, DEFAULT_HORIZON, DEFAULT_BAND = HOUR_MS, DAY_MS, 10.0  # the study command's defaults
+# A first result one can read: ±10 % within a day is rarely reached on a month of data (on the 30-day demo
+# 89 % of steps reached neither band and every bucket's interval spanned 0 to 40-50 %); ±2 % within 4 h
+# is reached often enough for intervals about 15 points wide. The study command keeps its own defaults.
+DEFAULT_EVERY, DEFAULT_HORIZON, DEFAULT_BAND = HOUR_MS, 4 * HOUR_MS, 2.0
 SHUTDOWN_WAIT_MS = 10_000
 
 DataProvider = Callable[[], Optional[tuple[MarketFrames, Optional[ModelParams]]]]

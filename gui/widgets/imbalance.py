@@ -69,7 +69,8 @@ class ImbalanceCard(QtWidgets.QFrame):
             return
         t = self.theme
         self.note.setText("where, not how much · drag the dashed lines" if view.relative
-                          else "estimate (80 % range over plausible crowds) · drag the dashed lines")
+                          else "estimate (80 % range over plausible crowds) · drag the dashed lines" if view.shorts_range
+                          else "estimate · drag the dashed lines")
         if view.relative:
             self.label.setText(
                 f"<b>RELATIVE</b> map (no open interest, from traded volume; no USD): "

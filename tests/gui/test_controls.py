@@ -151,22 +151,6 @@ def test_symbol_search_opens_a_listed_market_with_its_own_prices(demo_window, qt
     assert "ETH/USDT:USDT" in win.terminal.price.title_item.toPlainText()
 
 
-def test_export_csv_writes_the_shown_bars(demo_window, qtbot, tmp_path):
-    import pandas as pd
-
-    from gui import file_actions
-
-    win = demo_window
-    chart = win.terminal.chart
-    signals = file_actions.export_csv_to(win.services, str(tmp_path / "bars.csv"))
-    with qtbot.waitSignal(signals.done, timeout=10000):
-        pass
-    df = pd.read_csv(tmp_path / "bars.csv")
-    assert len(df) == len(chart.candles)
-    assert df["close"].iloc[-1] == pytest.approx(chart.candles.close[-1])
-    assert df["time_utc"].iloc[0].endswith("+00:00")
-
-
 def test_oi_unit_toggle_shows_usd(demo_window):
     win = demo_window
     frames = win.terminal.result.request.frames
