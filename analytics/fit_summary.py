@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-from typing import Optional
+from typing import Mapping, Optional
 
 import numpy as np
 import pandas as pd
@@ -13,7 +13,7 @@ import pandas as pd
 from analytics.calibrate import HOUR_MS, Calibration, CALIBRATION_GRID, HOLD_CANDIDATES_HOURS, calibrate
 from analytics.calibrate_oi import OICalibration, calibrate_from_oi
 from analytics.params import ModelParams
-from analytics.report import EXCHANGE_NAMES, iso_date
+from analytics.report import iso_date
 
 # Positions older than a few holding times hardly matter to the map, and a fit costs a few model runs
 # over what it is given: the last days are enough and keep it quick on a long history.
@@ -42,8 +42,10 @@ class FitSummary:
     test_r2: Optional[float] = None  # out of sample: fitted on the first two thirds, scored on the rest
     test_r2_prior: Optional[float] = None
 
-    def text(self) -> str:
-        venues = ", ".join(EXCHANGE_NAMES.get(v, v) for v in self.venues)
+    def text(self, venue_labels: Mapping[str, str] | None = None) -> str:
+        """One plain sentence; ``venue_labels`` maps venue names to display names (venues are data here)."""
+        labels = venue_labels or {}
+        venues = ", ".join(labels.get(v, v.capitalize()) for v in self.venues)
         span = f"{iso_date(self.from_ms)} → {iso_date(self.to_ms)}"
         if self.source is FitSource.EVENTS:
             head = f"Fitted on {self.events:,} liquidations from {venues}, {span}"
@@ -80,11 +82,11 @@ def fit_on_events(candles: pd.DataFrame, open_interest: pd.DataFrame, liquidatio
         return None
     since = _window(candles, days)
     c, o, lq = _recent(candles, since), _recent(open_interest, since), _recent(liquidations, since)
-    kw = dict(leverages=CALIBRATION_GRID, holds_hours=HOLD_CANDIDATES_HOURS, sink=True)
-    fit = calibrate(c, o, lq, base, **kw)
+    fit = calibrate(c, o, lq, base, leverages=CALIBRATION_GRID, holds_hours=HOLD_CANDIDATES_HOURS, sink=True)
     if fit is None:
         return None
-    oos = calibrate(c, o, lq, base, train_share=OOS_TRAIN_SHARE, **kw)
+    oos = calibrate(c, o, lq, base, leverages=CALIBRATION_GRID, holds_hours=HOLD_CANDIDATES_HOURS, sink=True,
+                    train_share=OOS_TRAIN_SHARE)
     return _from_events(fit, oos, base, c)
 
 
@@ -105,7 +107,7 @@ def fit_on_open_interest(candles: pd.DataFrame, open_interest: pd.DataFrame, bas
     since = _window(candles, days)
     c, o = _recent(candles, since), _recent(open_interest, since)
     fit: Optional[OICalibration] = calibrate_from_oi(c, o, base)
-    if fit is None:
+    if fit is None or c is None:
         return None
     p = fit.params(base)
     return FitSummary(FitSource.OPEN_INTEREST, p, fit.venues, fit.from_ms, fit.to_ms, 0,

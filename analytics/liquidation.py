@@ -657,10 +657,11 @@ class LiquidationModel:
                       f_e=e_of[fixed], c_cons=consumed[chain], c_bar=c_bar[chain], c_o=o_bar[chain],
                       c_e=e_of[chain], ev_pos=rank[o_bar[chain]])
         if len(sc["f_cons"]) + len(sc["c_cons"]) and n:
-            unit = np.empty((len(rising), 2, v.k))  # size per unit opened, per cohort
-            np.multiply(share[:, None], w[None, :], out=unit[:, 0, :])
-            np.multiply((1.0 - share)[:, None], w[None, :], out=unit[:, 1, :])
-            unit = unit.ravel()
+            unit3 = np.empty((len(rising), 2, v.k))  # size per unit opened, per cohort
+            np.multiply(share[:, None], w[None, :], out=unit3[:, 0, :])
+            np.multiply((1.0 - share)[:, None], w[None, :], out=unit3[:, 1, :])
+            unit = unit3.ravel()
+            del unit3
             events, ev_pos = sc["events"], sc["ev_pos"]
             ne = len(events)
             _log_p0, g0 = survival(lf0)
@@ -681,7 +682,7 @@ class LiquidationModel:
             c_w = unit[sc["c_cons"]] * np.exp(g0[sc["c_bar"] - 1] - g0[c_o])
             c_b = b_of_bar[c_o]
             f_o, f_e = sc["f_o"], sc["f_e"]
-            f_b = b_of_bar[f_o] if nf else None
+            f_b = b_of_bar[f_o] if nf else np.zeros(len(f_o), np.int64)
             f_w = unit[sc["f_cons"]]
             f_w *= d0[f_o]
             f_w *= np.exp(g0[sc["f_bar"] - 1] - g0[f_o])

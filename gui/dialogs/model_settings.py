@@ -10,12 +10,14 @@ from PySide6 import QtCore, QtWidgets
 
 from analytics.calibrate import SINK_LEVERAGE
 from analytics.fit_summary import FitSummary
+from market.venues import VENUES
 from analytics.params import ModelParams
 
 HOUR_MS = 3_600_000
 # A calibration callback: given the params to start from, run in the background and call ``done`` with
 # the fit (or None) and a line for the status.
 Calibrator = Callable[[ModelParams, Callable[[Optional[FitSummary], str], None]], None]
+VENUE_LABELS = {name: v.label for name, v in VENUES.items()}
 NOT_FITTED = "Not fitted: the settings are the defaults or as edited."
 
 
@@ -52,7 +54,7 @@ class ModelSettingsDialog(QtWidgets.QDialog):
         self.taker.setChecked(params.taker_split)
         self.status = QtWidgets.QLabel("")
         self.status.setWordWrap(True)
-        self.fit_label = QtWidgets.QLabel(self.fit.text() if self.fit is not None else NOT_FITTED)
+        self.fit_label = QtWidgets.QLabel(self.fit.text(VENUE_LABELS) if self.fit is not None else NOT_FITTED)
         self.fit_label.setWordWrap(True)
         self.fit_label.setObjectName("fitSummary")
         # A wrapped label does not ask for the height of its lines: room for the longest summary.
@@ -139,7 +141,7 @@ class ModelSettingsDialog(QtWidgets.QDialog):
             if fit is not None:
                 self._fill(fit.params)
                 self.fit = fit
-                self.fit_label.setText(fit.text())
+                self.fit_label.setText(fit.text(VENUE_LABELS))
             self.status.setText(message)
 
         calibrator(start, done)
