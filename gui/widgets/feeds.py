@@ -51,7 +51,8 @@ def history_depth(states: Sequence[FeedState]) -> list[str]:
         exchange, _, series = s.feed.partition(":")
         if series == "open_interest" and s.history_from_ms is not None:
             since = time.strftime("%d %b %H:%M UTC", time.gmtime(s.history_from_ms / 1000))
-            out.append(f"{EXCHANGE_NAMES.get(exchange, exchange.capitalize())}: open interest since {since}")
+            line = f"{EXCHANGE_NAMES.get(exchange, exchange.capitalize())}: open interest since {since}"
+            out.append(f"{line} ({s.history_note})" if s.history_note else line)
     return out
 
 
