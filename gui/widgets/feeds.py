@@ -35,7 +35,8 @@ def summarize(states: Sequence[FeedState], now_ms: int) -> list[tuple[str, str, 
             level = 1
         text = s.status if s.status != FEED_OK else (age_text(max(age, 0.0)) if age is not None else "ok")
         if s.status != FEED_OK and s.detail:
-            text = f"{s.status}: {s.detail}"
+            # a failed feed's detail already reads "failed: reason"
+            text = s.detail if s.detail.startswith(f"{s.status}:") else f"{s.status}: {s.detail}"
         if exchange not in worst or level > worst[exchange][0]:
             worst[exchange] = (level, text, s.status)
     out = []

@@ -57,6 +57,10 @@ def test_old_ccxt_fails_the_binance_streams_in_plain_words(monkeypatch, make_sou
     assert "ccxt 4.5.10 is older than 4.5.44" in st["binance:liquidations"].detail
     assert st["binance:candles_stream"].status == FEED_FAILED
     assert st["bybit:liquidations"].status == FEED_OK  # Bybit's routes did not move
+    from gui.widgets.feeds import summarize
+
+    [(venue, text, level)] = [x for x in summarize(src.feed_states(), src.now_ms()) if x[0] == "binance"]
+    assert level == "error" and text.startswith("failed: ccxt 4.5.10 is older than 4.5.44")
 
 
 async def _listen(url: str, params: list[str], seconds: float) -> list[dict]:
