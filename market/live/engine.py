@@ -577,8 +577,7 @@ class Engine:
 
     def _ccxt_too_old(self, v: Venue, feed: str) -> bool:
         """Mark the stream failed, in plain words, when ccxt is too old to reach the venue's stream route."""
-        minimum = getattr(v, "stream_min_ccxt", None)
-        problem = ccxt_version.problem(minimum=minimum) if minimum else None
+        problem = ccxt_version.problem(venue=v.name, feed=feed.split(":", 1)[1])
         if problem:
             self.board.failed(feed, problem)
         return problem is not None
