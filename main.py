@@ -14,6 +14,12 @@ from typing import NoReturn, Sequence
 COMMANDS = ("report", "import", "snapshot", "liqprice", "study", "evaluate")
 
 
+def _venue_names() -> tuple[str, ...]:
+    from market.venues import VENUE_NAMES  # plain data, no ccxt: cheap at parse time
+
+    return VENUE_NAMES
+
+
 def app_version() -> str:
     """The version from package metadata: one source of truth (pyproject.toml)."""
     from importlib import metadata
@@ -123,7 +129,7 @@ def command_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=_non_negative_int, default=7)
     s.add_argument("--symbol", default="BTC/USDT:USDT")
 
-    q = sub.add_parser("liqprice", help="liquidation price of a USDⓈ-M position (Binance formula)")
+    q = sub.add_parser("liqprice", help="liquidation price of a perpetual position (each exchange's published formula)")
     q.add_argument("--side", choices=("long", "short"), required=True)
     q.add_argument("--qty", type=_positive_float, required=True)
     q.add_argument("--entry", type=_positive_float, required=True)
@@ -132,7 +138,7 @@ def command_parser() -> argparse.ArgumentParser:
     q.add_argument("--cum", type=_finite_float)
     q.add_argument("--leverage", type=_positive_float)
     q.add_argument("--symbol", default=None)
-    q.add_argument("--exchange", choices=("binance", "okx", "bybit"), default="binance")
+    q.add_argument("--exchange", choices=_venue_names(), default="binance")
     q.add_argument("--other-mm", type=_finite_float, default=0.0)
     q.add_argument("--other-upnl", type=_finite_float, default=0.0)
     q.add_argument("--json", action="store_true")

@@ -204,7 +204,7 @@ class EnsembleModel:
 
     def member_weights(self, at_ms: int | None, liquidations: Optional[pd.DataFrame],
                        exchanges: Iterable[str] | None = None, bucket_ms: int = HOUR_MS,
-                       block_ms: int = 24 * HOUR_MS) -> Optional[np.ndarray]:
+                       block_ms: int = 24 * HOUR_MS, with_scales: bool = False):
         """How well each member explains the liquidations recorded up to ``at_ms``, as ensemble weights.
 
         Per venue with recorded events, side and hour, each member's estimated liquidated USD is
@@ -213,6 +213,8 @@ class EnsembleModel:
         With residual ``R`` (relative squared error) the weight is ``(R_best / R) ** (n / 2)``, the
         Gaussian profile likelihood, where ``n`` counts days, not hours: neighbouring hours share a
         regime and are far from independent. None without recorded events.
+        ``with_scales``: (weights, each member's best scale), the recorded ÷ estimated volume that the
+        calibrated ranges multiply each member's figures by.
         """
         if liquidations is None or len(liquidations) == 0:
             return None
@@ -255,7 +257,7 @@ class EnsembleModel:
         n = max(1.0, (at - t0) / block_ms)
         logw = -0.5 * n * np.log(resid / resid.min())
         w = np.exp(logw - logw.max())
-        return w / w.sum()
+        return (w / w.sum(), scale) if with_scales else w / w.sum()
 
 
 @dataclass(frozen=True)

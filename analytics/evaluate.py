@@ -24,7 +24,7 @@ bootstrap over hours with blocks of a day, as the study does.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping, Optional
 
 import numpy as np
@@ -32,6 +32,7 @@ import pandas as pd
 
 from analytics.liquidation import LiquidationModel
 from analytics.params import ModelParams
+from analytics.report import utc_minute
 from analytics.study import DAY_MS, HOUR_MS, MINUTE_MS, block_indices, bootstrap_interval, spearman, step_maps, step_times
 
 TOP_BIN_SHARE = 0.25  # placement: the map's top quarter of the bins inside the traversed range
@@ -286,6 +287,11 @@ def evaluate(candles: pd.DataFrame, open_interest: pd.DataFrame, liquidations: p
     tf = timeframe_ms
     ts = candles["ts"].to_numpy(np.int64)
     first, last = int(ts.min()), int(ts.max()) + tf
+    # Scored from the hour the liquidation record starts: before it (candles and OI backfilled, no feed
+    # yet) no event is not evidence of none, and those hours would be scored as calm.
+    record_start = int(volume["ts"].min()) // HOUR_MS * HOUR_MS
+    moved = start_ms is None or start_ms < record_start
+    start_ms = max(first + warmup_ms, record_start) if start_ms is None else max(int(start_ms), record_start)
     steps = step_times(first, last - HOUR_MS, HOUR_MS, start_ms, None if end_ms is None else end_ms - HOUR_MS, warmup_ms)
     if len(steps) == 0:
         raise EvaluationError("no whole hour to score after the warm-up (a day of data before the first scored hour)")
@@ -343,9 +349,13 @@ def evaluate(candles: pd.DataFrame, open_interest: pd.DataFrame, liquidations: p
                     clus[j, 1] = _hits(grid, bursts, t, lv, below).sum()
                     clus[j, 2] = _hits(grid, bursts, t, rlv, rbelow).sum() / RANDOM_DRAWS
 
-    return _summarize(steps, est_h, rec_h, place, clus, n_boot=n_boot, confidence=confidence, seed=seed,
-                      volume_source=VOLUME_MINUTE_SUMS if volume is sums else VOLUME_EVENTS,
-                      exchanges=exchanges, priced=len(priced) > 0)
+    result = _summarize(steps, est_h, rec_h, place, clus, n_boot=n_boot, confidence=confidence, seed=seed,
+                        volume_source=VOLUME_MINUTE_SUMS if volume is sums else VOLUME_EVENTS,
+                        exchanges=exchanges, priced=len(priced) > 0)
+    if moved and int(steps[0]) == record_start and record_start > first + warmup_ms:
+        note = f"scored from {utc_minute(record_start)} UTC, where the liquidation record starts (no record before it)"
+        result = replace(result, notes=(note,) + result.notes)
+    return result
 
 
 def _hits(grid: _Grid, bursts, t: int, levels: np.ndarray, below: np.ndarray) -> np.ndarray:

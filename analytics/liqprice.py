@@ -134,7 +134,18 @@ def binance_liq_price_bracketed(
 #   Bybit: "the minimum maintenance margin rate ... is 0.5% for BTC" (first risk-limit tier).
 # ------------------------------------------------------------------------------------------------------
 
-EXCHANGE_RULES = ("binance", "okx", "bybit")
+# Hyperliquid ("Liquidations", https://hyperliquid.gitbook.io/hyperliquid-docs/trading/liquidations,
+#   section "Computing liquidation price"; "Margin tiers", .../trading/margin-tiers):
+#   liq_price = price − side × margin_available / position_size / (1 − l × side)
+#   with l = 1 / maintenance leverage, side = +1 long / −1 short, and margin_available = account_value −
+#   maintenance_margin_required (cross) or isolated_margin − maintenance_margin_required (isolated), both at
+#   ``price``. "The maintenance margin is half of the initial margin at max leverage": l = mmr =
+#   1 / (2 × max leverage). With tiers, maintenance_margin = notional × mmr − maintenance_deduction, the
+#   deduction playing Binance's cum role. Solving equity(P) = maintenance(P) for P gives this formula, so
+#   it is exact while the tier does not change between ``price`` and the result (re-chosen as for Binance).
+#   BTC mainnet tiers: 0–150M USDC 40x, above 150M 20x.
+
+EXCHANGE_RULES = ("binance", "okx", "bybit", "hyperliquid")
 # Taker fee of the lowest VIP tier (OKX 0.05 % on perpetual swaps), used in OKX's liquidation condition.
 DEFAULT_TAKER_FEE = {"okx": 0.0005}
 
@@ -142,9 +153,20 @@ DEFAULT_TAKER_FEE = {"okx": 0.0005}
 # need the live tier (pass mmr/cum explicitly).
 BYBIT_BTCUSDT_TIERS: tuple[Bracket, ...] = (Bracket(0, 2_000_000, 100, 0.005, 0),)
 
+# Hyperliquid BTC margin tiers (margin-tiers page): mmr = 1 / (2 × max leverage); the second tier's deduction
+# = 150M × (2.5 % − 1.25 %) = 1,875,000 (the page's maintenance_deduction rule).
+HYPERLIQUID_BTC_TIERS: tuple[Bracket, ...] = (
+    Bracket(0, 150_000_000, 40, 1 / 80, 0),
+    Bracket(150_000_000, float("inf"), 20, 1 / 40, 150_000_000 * (1 / 40 - 1 / 80)),
+)
+
 BRACKETS: dict[tuple[str, str], tuple[Bracket, ...]] = {
     ("binance", "BTCUSDT"): BTCUSDT_BRACKETS,
     ("bybit", "BTCUSDT"): BYBIT_BTCUSDT_TIERS,
+    # Hyperliquid settles in USDC: its BTC perpetual, whichever quote the caller names.
+    ("hyperliquid", "BTCUSDT"): HYPERLIQUID_BTC_TIERS,
+    ("hyperliquid", "BTCUSDC"): HYPERLIQUID_BTC_TIERS,
+    ("hyperliquid", "BTC"): HYPERLIQUID_BTC_TIERS,
 }
 
 
@@ -195,6 +217,21 @@ def bybit_isolated_liq_price(side: int, qty: float, entry: float, position_margi
     return max(entry - side * (position_margin - mm) / q, 0.0)
 
 
+def hyperliquid_liq_price(side: int, qty: float, price: float, margin: float, mmr: float, deduction: float = 0.0,
+                          other_mm: float = 0.0, other_upnl: float = 0.0) -> float:
+    """Hyperliquid's published formula (see the comment above ``EXCHANGE_RULES``).
+
+    ``margin``: the account value (cross; ``other_mm``/``other_upnl`` are the other cross positions'
+    maintenance margin and PnL when not already in it) or the position's isolated margin; ``price``: the
+    entry for a new position, the mark for an open one (``margin`` then at that mark)."""
+    q = abs(qty)
+    if q == 0:
+        raise ValueError("position size must be non-zero")
+    maintenance = q * price * mmr - deduction
+    available = margin + other_upnl - other_mm - maintenance
+    return max(price - side * available / q / (1 - mmr * side), 0.0)
+
+
 @dataclass(frozen=True)
 class LiqResult:
     price: float  # 0.0 when the margin covers the whole position (the exchanges show "--")
@@ -220,7 +257,7 @@ def liquidation_price(
     other_upnl: float = 0.0,
     taker_fee: float | None = None,
 ) -> LiqResult:
-    """One entry point for the three exchanges' published rules.
+    """One entry point for the exchanges' published rules (``EXCHANGE_RULES``).
 
     ``wallet`` is the cross wallet balance (cross) or the position's margin (isolated; other_mm and
     other_upnl must then be 0). With ``mmr`` given the bracket is fixed; otherwise it is chosen by notional
@@ -240,6 +277,8 @@ def liquidation_price(
         raise ValueError("maintenance margin rate must be in [0, 1)")
 
     def one(m: float, c: float) -> float:
+        if exchange == "hyperliquid":
+            return hyperliquid_liq_price(side, qty, entry, wallet, m, c, other_mm, other_upnl)
         if exchange == "okx":
             return okx_liq_price(side, qty, entry, wallet, m, taker_fee, other_mm, other_upnl)
         if exchange == "bybit" and margin_mode == "isolated":

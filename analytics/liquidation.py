@@ -48,8 +48,6 @@ NEVER = np.iinfo(np.int64).max  # consumption candle of a cohort still open
 _BLOCK = 16384  # openings per block of crossing queries (about 80,000 queries: temporaries stay small)
 _HEAT_BLOCK = 8192  # openings per block of heatmap cohorts (about 80,000 scatter-adds per block)
 LONG, SHORT = 1, -1
-# Preferred order of venues in results (same as market.series.EXCHANGES; analytics may not import market).
-EXCHANGE_ORDER = ("binance", "okx", "bybit")
 LIQUIDATION_COLUMNS = ("ts", "exchange", "side", "price", "qty_base", "notional_usd")
 
 
@@ -417,8 +415,8 @@ def _column(df: pd.DataFrame, name: str) -> np.ndarray:
 
 
 def _venue_order(names: Iterable[str]) -> list[str]:
-    names = set(names)
-    return [e for e in EXCHANGE_ORDER if e in names] + sorted(names - set(EXCHANGE_ORDER))
+    """Venues in a fixed order (by name): the model knows venues only as names in the data it is given."""
+    return sorted(set(names))
 
 
 _CANDLE_COLS = ("ts", "high", "low", "close", "volume", "taker_buy_volume", "quote_volume")

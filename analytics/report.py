@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Mapping, Optional
+from typing import Any, Iterable, Mapping, Optional
 
 import numpy as np
 import pandas as pd
@@ -27,7 +27,6 @@ from analytics.volume_map import RELATIVE_NOTE, RelativeClusters, relative, rela
 
 DAY_MS = 86_400_000
 VOLUME_DAYS = 30
-EXCHANGE_NAMES = {"binance": "Binance", "okx": "OKX", "bybit": "Bybit"}
 MINUS = "\u2212"
 
 
@@ -66,6 +65,9 @@ class MarketReport:
     notes: tuple[str, ...] = field(default_factory=tuple)
     relative_map: Optional[RelativeClusters] = None  # candles only: where the volume-based clusters sit
     high_days: Optional[float] = None  # the window of ``high`` when the data is shorter than ``days``
+    # Venue name -> display name, in the order venues are listed (the venue registry's, handed in as data:
+    # analytics does not import market). A venue missing here is shown by its name, after the others.
+    venue_labels: Mapping[str, str] = field(default_factory=dict)
 
     # -- JSON (the keys of ``python main.py report --json``) -----------------------------------
 
@@ -95,7 +97,7 @@ class MarketReport:
                         for a in self.at_risk],
             "ratio": _num(self.ratio),
             "open_interest": oi,
-            "volume_30d_usd": {ex: _num(self.volume.usd[ex]) for ex in _ordered(self.volume.usd)} if self.volume is not None else None,
+            "volume_30d_usd": {ex: _num(self.volume.usd[ex]) for ex in _ordered(self.volume.usd, self.venue_labels)} if self.volume is not None else None,
             "funding": {ex: _num(r) for ex, r in self.funding.items()},
             "sweep": None if self.sweep is None else {"swept": self.sweep.swept, "low": _num(self.sweep.low), "high": _num(self.sweep.high)},
             "liquidations_24h": liq,
@@ -144,7 +146,7 @@ class MarketReport:
             parts.append(self.relative_map.text())
         oi_bits = []
         for ex, o in self.open_interest.items():
-            name = EXCHANGE_NAMES.get(ex, ex)
+            name = self.venue_labels.get(ex, ex)
             if self.oi_since_ms is not None and o.change_since_pct is not None:
                 ch = f" ({_pct(o.change_since_pct)} since {iso_date(self.oi_since_ms)})"
             elif o.change_pct.get("30d") is not None:
@@ -155,14 +157,14 @@ class MarketReport:
         if oi_bits:
             parts.append("; ".join(oi_bits) + ".")
         if self.volume is not None:
-            vols = ", ".join(f"{EXCHANGE_NAMES.get(ex, ex)} {_usd(self.volume.usd[ex])}" for ex in self.volume.rank)
+            vols = ", ".join(f"{self.venue_labels.get(ex, ex)} {_usd(self.volume.usd[ex])}" for ex in self.volume.rank)
             tail = f" (lowest month since {self.volume_month_lowest_since})" if self.volume_month_lowest_since else ""
             parts.append(f"30-day volume: {vols}{tail}.")
         if self.liquidations_24h is not None:
             t = self.liquidations_24h
             parts.append(f"Liquidations, last 24 h ({t.label}): longs {_usd(t.long_usd)}, shorts {_usd(t.short_usd)}.")
         if self.funding:
-            fs = ", ".join(f"{EXCHANGE_NAMES.get(ex, ex)} {r * 100:+.4f}%".replace("-", MINUS) for ex, r in self.funding.items() if r is not None)
+            fs = ", ".join(f"{self.venue_labels.get(ex, ex)} {r * 100:+.4f}%".replace("-", MINUS) for ex, r in self.funding.items() if r is not None)
             if fs:
                 parts.append(f"Funding: {fs}.")
         text = " ".join(parts)
@@ -179,7 +181,7 @@ def build_report(candles: pd.DataFrame, open_interest: pd.DataFrame, funding: Op
                  down: float | None = None, params: ModelParams | None = None, symbol: str = "BTC/USDT:USDT",
                  timeframe_ms: int = 60_000, model: LiquidationModel | None = None, oi_since_ms: int | None = None,
                  real_liquidation_exchanges=None, ensemble: EnsembleModel | None = None,
-                 liquidations_simulated: bool = False) -> MarketReport:
+                 liquidations_simulated: bool = False, venue_labels: Optional[Mapping[str, str]] = None) -> MarketReport:
     """The report as of ``at_ms`` from the frames (market.series columns), using only data known then.
 
     ``model``: an up-to-date LiquidationModel (the GUI's) to read the map from instead of building one.
@@ -187,7 +189,9 @@ def build_report(candles: pd.DataFrame, open_interest: pd.DataFrame, funding: Op
     rows in ``liquidations``); the others' 24 h liquidations are the model's estimate, labelled so.
     ``ensemble``: an up-to-date EnsembleModel for the at-risk ranges (built from the frames if None).
     ``liquidations_simulated``: the recorded events are the demo simulator's, so they are called simulated.
+    ``venue_labels``: venue name -> display name, in listing order (the caller's venue registry).
     """
+    labels: Mapping[str, str] = dict(venue_labels or {})
     params = params or ModelParams()
     notes: list[str] = []
     at_ms = int(at_ms)
@@ -195,7 +199,7 @@ def build_report(candles: pd.DataFrame, open_interest: pd.DataFrame, funding: Op
     open_interest = _known(open_interest, at_ms, timeframe_ms)
     funding = _known(funding, at_ms, timeframe_ms)
     liquidations = _known(liquidations, at_ms, timeframe_ms)
-    exchanges = _exchanges(candles, open_interest)
+    exchanges = _exchanges(labels, candles, open_interest)
 
     # price, change, drawdown
     move: Optional[PriceMove] = price_move(reference_ohlc(candles), at_ms, days, timeframe_ms) if len(candles) else None
@@ -249,9 +253,9 @@ def build_report(candles: pd.DataFrame, open_interest: pd.DataFrame, funding: Op
     oi = {ex: oi[ex] for ex in exchanges if ex in oi}
     for ex in exchanges:
         if ex not in oi:
-            notes.append(f"{EXCHANGE_NAMES.get(ex, ex)}: no open interest known at {iso_utc(at_ms)}")
+            notes.append(f"{labels.get(ex, ex)}: no open interest known at {iso_utc(at_ms)}")
         elif oi[ex].change_pct.get("30d") is None:
-            notes.append(f"{EXCHANGE_NAMES.get(ex, ex)}: open-interest history shorter than 30 days, 30-day change unknown")
+            notes.append(f"{labels.get(ex, ex)}: open-interest history shorter than 30 days, 30-day change unknown")
 
     # volume
     vol = volume_share(candles, at_ms, VOLUME_DAYS, timeframe_ms) if len(candles) else None
@@ -269,7 +273,7 @@ def build_report(candles: pd.DataFrame, open_interest: pd.DataFrame, funding: Op
         rows = funding[funding["exchange"] == ex] if funding is not None and len(funding) else None
         if rows is None or len(rows) == 0:
             fund[ex] = None
-            notes.append(f"{EXCHANGE_NAMES.get(ex, ex)}: no funding rate known")
+            notes.append(f"{labels.get(ex, ex)}: no funding rate known")
         else:
             fund[ex] = float(rows.sort_values("ts")["rate"].iloc[-1])
 
@@ -283,7 +287,7 @@ def build_report(candles: pd.DataFrame, open_interest: pd.DataFrame, funding: Op
         est = est[est["ts"] + timeframe_ms <= at_ms] if est is not None else None
         liq24 = recent_liquidations(liquidations, est, at_ms, exchanges, DAY_MS, real_liquidation_exchanges,
                                     recorded_kind=SIMULATED if liquidations_simulated else REAL)
-        estimated = [EXCHANGE_NAMES.get(e, e) for e, (_l, _s, k) in liq24.per_exchange.items() if k == ESTIMATED]
+        estimated = [labels.get(e, e) for e, (_l, _s, k) in liq24.per_exchange.items() if k == ESTIMATED]
         if estimated and model is None:
             # No OI, so no model: where nothing was recorded nothing is known, and $0 would be a made-up number.
             kept = {e: v for e, v in liq24.per_exchange.items() if v[2] != ESTIMATED}
@@ -300,7 +304,7 @@ def build_report(candles: pd.DataFrame, open_interest: pd.DataFrame, funding: Op
         high=move.high if move else None, at_risk=at_risk, ratio=imb.ratio if imb else None, imbalance=imb,
         liquidation_map=m, open_interest=oi, oi_since_ms=oi_since_ms, volume=vol,
         volume_month_lowest_since=lowest, funding=fund, sweep=sweep, liquidations_24h=liq24, notes=tuple(notes),
-        relative_map=relative_map, high_days=move.window_days if move else None,
+        relative_map=relative_map, high_days=move.window_days if move else None, venue_labels=labels,
     )
 
 
@@ -315,17 +319,16 @@ def _known(df: Optional[pd.DataFrame], at_ms: int, tf: int, is_candles: bool = F
     return df[(ts + tf if is_candles else ts) <= at_ms]
 
 
-def _exchanges(*frames) -> list[str]:
+def _exchanges(order: Iterable[str], *frames) -> list[str]:
     seen = set()
     for f in frames:
         if f is not None and len(f):
             seen.update(str(e) for e in f["exchange"].unique())
-    order = [e for e in EXCHANGE_NAMES if e in seen]
-    return order + sorted(seen - set(order))
+    return _ordered(seen, order)
 
 
-def _ordered(names) -> list[str]:
-    order = [e for e in EXCHANGE_NAMES if e in names]
+def _ordered(names, order: Iterable[str]) -> list[str]:
+    order = [e for e in order if e in names]
     return order + sorted(set(names) - set(order))
 
 

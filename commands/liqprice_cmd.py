@@ -1,7 +1,10 @@
 """`cascade liqprice`: the liquidation price of one USDⓈ-M position, for checking against the exchanges'
 own calculators and worked examples. The number is always the last line of output (or JSON).
 
-Margin mode: for Binance and OKX one formula covers both modes (isolated = --wallet is the position's
+Hyperliquid: its published formula (docs "Liquidations" → "Computing liquidation price") with its BTC
+margin tiers; --wallet is the account value (cross) or the isolated margin, --cum its maintenance deduction.
+
+Margin mode: for Binance, OKX and Hyperliquid one formula covers both modes (isolated = --wallet is the position's
 margin and no --other-*). For Bybit the isolated rule differs (maintenance margin fixed at entry), so the
 Bybit isolated rule is used unless --other-mm/--other-upnl are given, which means cross.
 """
@@ -11,7 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from analytics.liqprice import LiqResult, bracket_for_notional, brackets_for, canonical_symbol, liquidation_price
+from analytics.liqprice import EXCHANGE_RULES, LiqResult, bracket_for_notional, brackets_for, canonical_symbol, liquidation_price
 from commands.errors import CommandError
 
 
@@ -20,6 +23,8 @@ def _price_text(value: float) -> str:
 
 
 def compute(args: argparse.Namespace) -> LiqResult:
+    if args.exchange not in EXCHANGE_RULES:
+        raise CommandError(f"no published liquidation-price rule for {args.exchange} here (known: {', '.join(EXCHANGE_RULES)})")
     side = 1 if args.side == "long" else -1
     cross = bool(args.other_mm or args.other_upnl)
     margin_mode = "cross" if (cross or args.exchange != "bybit") else "isolated"

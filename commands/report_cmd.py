@@ -13,7 +13,7 @@ from analytics.params import ModelParams
 from analytics.report import build_report, iso_utc
 from commands.errors import CommandError
 from commands.inputs import demo_frames, parse_utc, snapshot_frames, snapshot_frames_info
-from market.series import DEFAULT_SYMBOL
+from market.series import DEFAULT_SYMBOL, EXCHANGE_NAMES
 
 
 def run(args: argparse.Namespace) -> int:
@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     report = build_report(
         frames.candles, frames.open_interest, frames.funding, frames.liquidations, at, args.days,
         up=args.up, down=args.down, params=params, symbol=frames.symbol, timeframe_ms=frames.timeframe_ms,
-        oi_since_ms=since, liquidations_simulated=simulated,
+        oi_since_ms=since, liquidations_simulated=simulated, venue_labels=EXCHANGE_NAMES,
     )
     if report.price is None:
         raise CommandError(f"no candle closed by {iso_utc(at)}: nothing to report")

@@ -18,7 +18,7 @@ from commands.errors import CommandError, printable
 from commands.import_cmd import describe_frames
 from commands.inputs import demo_frames
 from market.series import MarketFrames
-from market.source import FEED_OK
+from market.source import FEED_OK, FEED_UNAVAILABLE
 from market.snapshot_file import SnapshotError, check_output_path, save_snapshot
 from market.store import Store, StoreError, default_store_path
 
@@ -122,7 +122,7 @@ def _live_frames(args: argparse.Namespace) -> MarketFrames:
             store.close()
     if len(frames.candles) == 0:
         states = holder.get("states") or ()
-        failed = [f"{s.feed}: {s.detail or s.status}" for s in states if s.status != FEED_OK]  # type: ignore[attr-defined]
+        failed = [f"{s.feed}: {s.detail or s.status}" for s in states if s.status not in (FEED_OK, FEED_UNAVAILABLE)]  # type: ignore[attr-defined]
         why = f" ({'; '.join(failed[:3])})" if failed else ""
         raise CommandError(f"no live data received from any exchange{why}; no file written")
     return frames

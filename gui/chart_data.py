@@ -7,7 +7,7 @@ timeframe and filtered to the chosen exchanges, so widgets only hand arrays to i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -64,6 +64,7 @@ class ChartData:
     oi_usd: Mapping[str, Series] = field(default_factory=dict)
     funding: Mapping[str, Series] = field(default_factory=dict)
     liquidations: Events = field(default_factory=Events)
+    panel_data: Mapping[str, Any] = field(default_factory=dict)  # a registered panel's own data, by name
 
     @property
     def last_close(self) -> float | None:
@@ -145,6 +146,11 @@ def _series_per_exchange(parts: Sequence[tuple[str, pd.DataFrame]], column: str,
         joined = pd.concat(frames, axis=1).sort_index().ffill().dropna()
         out["total"] = Series(joined.index.to_numpy() / 1000.0, joined.sum(axis=1).to_numpy())
     return out
+
+
+def series_per_exchange(df: pd.DataFrame, column: str, exchanges: Sequence[str], timeframe_ms: int) -> dict[str, Series]:
+    """One line of ``column`` per chosen exchange with rows, its last value per bar of ``timeframe_ms``."""
+    return _series_per_exchange(_split_by_exchange(df, exchanges), column, timeframe_ms, total=False)
 
 
 def liquidation_events(liquidations: pd.DataFrame, exchanges: Sequence[str], grid: np.ndarray, timeframe_ms: int) -> Events:

@@ -1,18 +1,16 @@
-"""Menus and shortcuts: File, View, Help. Returns the checkable actions by name (for QSettings and tests)."""
+"""Menus and shortcuts: File, View, Tools, Help, made through the services (menus by id, actions by
+name: for QSettings, the toolbar and tests)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Callable
 
 from PySide6 import QtGui, QtWidgets
 
 from gui import file_actions, tool_actions
-from gui.terminal import PANEL_NAMES
-
-if TYPE_CHECKING:
-    from gui.main_window import MainWindow
-
-PANEL_TITLES = {"volume": "Volume", "open_interest": "Open interest", "funding": "Funding", "liquidations": "Liquidation events"}
+from gui.panels.registry import PANELS
+from gui.services import WindowServices
+from market.venues import VENUES
 
 SHORTCUTS_HELP = """<table>
 <tr><td>Ctrl+O</td><td>Open snapshot…</td></tr>
@@ -33,8 +31,8 @@ SHORTCUTS_HELP = """<table>
 </table>"""
 
 
-def _action(win: "MainWindow", menu: QtWidgets.QMenu, text: str, slot, shortcut: str | None = None, checkable: bool = False) -> QtGui.QAction:
-    a = QtGui.QAction(text, win)
+def _action(sv: WindowServices, menu_id: str | None, name: str, text: str, slot, shortcut: str | None = None, checkable: bool = False) -> QtGui.QAction:
+    a = QtGui.QAction(text, sv.parent_widget)
     if shortcut:
         a.setShortcut(QtGui.QKeySequence(shortcut))
     a.setCheckable(checkable)
@@ -42,60 +40,52 @@ def _action(win: "MainWindow", menu: QtWidgets.QMenu, text: str, slot, shortcut:
         a.toggled.connect(slot)
     else:
         a.triggered.connect(lambda _checked=False: slot())
-    menu.addAction(a)
-    return a
+    return sv.add_action(menu_id, name, a)
 
 
-def build_menus(win: "MainWindow") -> dict[str, QtGui.QAction]:
-    bar = win.menuBar()
-    named: dict[str, QtGui.QAction] = {}
-    f = bar.addMenu("&File")
-    named["open"] = _action(win, f, "&Open snapshot…", lambda: file_actions.ask_open_snapshot(win), "Ctrl+O")
-    named["save"] = _action(win, f, "&Save snapshot…", lambda: file_actions.ask_save_snapshot(win), "Ctrl+S")
-    f.addSeparator()
-    named["export_png"] = _action(win, f, "Export chart as &PNG…", lambda: file_actions.ask_export_png(win), "Ctrl+E")
-    named["export_csv"] = _action(win, f, "Export data as &CSV…", lambda: file_actions.ask_export_csv(win))
-    f.addSeparator()
-    named["demo"] = _action(win, f, "&Demo market", lambda: file_actions.open_demo(win), "Ctrl+D")
-    named["live"] = _action(win, f, "&Live markets (Binance, OKX, Bybit)", lambda: file_actions.open_live(win), "Ctrl+Shift+L")
-    f.addSeparator()
-    named["quit"] = _action(win, f, "&Quit", win.close, "Ctrl+Q")
+def build_menus(sv: WindowServices, *, set_theme: Callable[[str], None], set_time_zone: Callable[[str], None],
+                quit: Callable[[], object], alerts_action: QtGui.QAction) -> dict[str, QtGui.QAction]:
+    t = sv.terminal
+    _action(sv, "file", "open", "&Open snapshot…", lambda: file_actions.ask_open_snapshot(sv), "Ctrl+O")
+    _action(sv, "file", "save", "&Save snapshot…", lambda: file_actions.ask_save_snapshot(sv), "Ctrl+S")
+    sv.menu("file").addSeparator()
+    _action(sv, "file", "export_png", "Export chart as &PNG…", lambda: file_actions.ask_export_png(sv), "Ctrl+E")
+    _action(sv, "file", "export_csv", "Export data as &CSV…", lambda: file_actions.ask_export_csv(sv))
+    sv.menu("file").addSeparator()
+    _action(sv, "file", "demo", "&Demo market", lambda: file_actions.open_demo(sv), "Ctrl+D")
+    _action(sv, "file", "live", f"&Live markets ({', '.join(v.label for v in VENUES.values())})", lambda: file_actions.open_live(sv), "Ctrl+Shift+L")
+    sv.menu("file").addSeparator()
+    _action(sv, "file", "quit", "&Quit", quit, "Ctrl+Q")
 
-    v = bar.addMenu("&View")
-    for name in PANEL_NAMES:
-        named[f"panel_{name}"] = _action(
-            win, v, PANEL_TITLES[name], lambda on, n=name: win.terminal.set_panel_visible(n, on), checkable=True
-        )
+    for p in PANELS:
+        _action(sv, "view", f"panel_{p.name}", p.title, lambda on, n=p.name: t.set_panel_visible(n, on), checkable=True)
+    v = sv.menu("view")
     v.addSeparator()
-    named["oi_usd"] = _action(win, v, "Open interest in USD", lambda on: win.terminal.panels["open_interest"].set_usd(on), checkable=True)
-    named["log_scale"] = _action(win, v, "&Log price scale", win.terminal.set_log_scale, "Ctrl+L", checkable=True)
-    named["zone_local"] = _action(win, v, "Local time (instead of UTC)", lambda on: win.set_time_zone("local" if on else "UTC"), checkable=True)
-    named["theme_light"] = _action(win, v, "Light &theme", lambda on: win.set_theme("light" if on else "dark"), "Ctrl+T", checkable=True)
-    named["theme_light"].setChecked(win.theme.name == "light")
+    _action(sv, "view", "oi_usd", "Open interest in USD", t.set_oi_usd, checkable=True)
+    _action(sv, "view", "log_scale", "&Log price scale", t.set_log_scale, "Ctrl+L", checkable=True)
+    _action(sv, "view", "zone_local", "Local time (instead of UTC)", lambda on: set_time_zone("local" if on else "UTC"), checkable=True)
+    light = _action(sv, "view", "theme_light", "Light &theme", lambda on: set_theme("light" if on else "dark"), "Ctrl+T", checkable=True)
+    light.setChecked(sv.theme.name == "light")
     v.addSeparator()
-    named["reset_layout"] = _action(win, v, "&Reset layout", lambda: file_actions.reset_layout(win))
+    _action(sv, "view", "reset_layout", "&Reset layout", lambda: file_actions.reset_layout(sv))
     tf = v.addMenu("Timeframe")
     for i, (label, ms) in enumerate((("1m", 60_000), ("5m", 300_000), ("15m", 900_000), ("1h", 3_600_000), ("4h", 14_400_000), ("1d", 86_400_000))):
-        named[f"tf_{label}"] = _action(win, tf, label, lambda ms=ms: win.set_timeframe(ms), str(i + 1))
-    play = _action(win, v, "Play / pause replay", lambda: win.replay.set_playing(not win.replay.play_button.isChecked()), "Space")
-    named["play"] = play
+        tf.addAction(_action(sv, None, f"tf_{label}", label, lambda ms=ms: sv.state.update(timeframe_ms=ms), str(i + 1)))
+    replay = sv.replay
+    _action(sv, "view", "play", "Play / pause replay", lambda: replay.set_playing(not replay.play_button.isChecked()), "Space")
 
-    tools = bar.addMenu("&Tools")
-    named["measure"] = _action(win, tools, "&Measure (click start, click end)", win.terminal.set_measuring, "M", checkable=True)
-    win.terminal.measuring_changed.connect(named["measure"].setChecked)
-    named["heatmap"] = _action(win, tools, "&Heatmap colours…", win.ask_heatmap_style, "Ctrl+H")
-    named["model"] = _action(win, tools, "Liquidation &model settings…", win.ask_model_settings, "Ctrl+M")
-    named["scorecard"] = _action(win, tools, "Model &scorecard…", lambda: tool_actions.ask_scorecard(win), "Ctrl+Shift+K")
-    named["alerts"] = win.alerts_dock.toggleViewAction()
-    named["alerts"].setText("&Alerts")
-    named["alerts"].setShortcut(QtGui.QKeySequence("Ctrl+Shift+A"))
-    tools.addAction(named["alerts"])
+    measure = _action(sv, "tools", "measure", "&Measure (click start, click end)", t.set_measuring, "M", checkable=True)
+    t.measuring_changed.connect(measure.setChecked)
+    _action(sv, "tools", "heatmap", "&Heatmap colours…", lambda: tool_actions.ask_heatmap_style(sv), "Ctrl+H")
+    _action(sv, "tools", "model", "Liquidation &model settings…", lambda: tool_actions.ask_model_settings(sv), "Ctrl+M")
+    _action(sv, "tools", "scorecard", "Model &scorecard…", lambda: tool_actions.ask_scorecard(sv), "Ctrl+Shift+K")
+    alerts_action.setText("&Alerts")
+    alerts_action.setShortcut(QtGui.QKeySequence("Ctrl+Shift+A"))
+    sv.add_action("tools", "alerts", alerts_action)
     for name, short in (("measure", "Measure"), ("heatmap", "Heatmap…"), ("model", "Model…")):
-        named[name].setIconText(short)
+        sv.actions[name].setIconText(short)
 
-    h = bar.addMenu("&Help")
-    named["shortcuts"] = _action(
-        win, h, "&Keyboard shortcuts", lambda: QtWidgets.QMessageBox.information(win, "Keyboard shortcuts", SHORTCUTS_HELP)
-    )
-    named["about"] = _action(win, h, "&About Cascade", lambda: file_actions.about(win))
-    return named
+    parent = sv.parent_widget
+    _action(sv, "help", "shortcuts", "&Keyboard shortcuts", lambda: QtWidgets.QMessageBox.information(parent, "Keyboard shortcuts", SHORTCUTS_HELP))
+    _action(sv, "help", "about", "&About Cascade", lambda: file_actions.about(sv))
+    return sv.actions

@@ -7,13 +7,10 @@ that cannot (a snapshot) offers only its own symbol. The box refuses anything no
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from gui.background import run_in_background
+from gui.services import WindowServices
 from gui.sources import SourceSpec
-
-if TYPE_CHECKING:
-    from gui.main_window import MainWindow
+from gui.toolbar import Toolbar
 
 SOURCE_NAMES = {"demo": "the demo market", "live": "the live venues", "snapshot": "this snapshot"}
 
@@ -38,34 +35,34 @@ def list_symbols(spec: SourceSpec) -> tuple[str, ...]:
 class SymbolSearch:
     """Refreshes the toolbar's list whenever another session is shown; refusals become a message."""
 
-    def __init__(self, win: "MainWindow") -> None:
-        self.win = win
+    def __init__(self, sv: WindowServices, toolbar: Toolbar) -> None:
+        self.services, self.toolbar = sv, toolbar
         self._listed_for = None  # the spec whose list is shown
         self.listings = 0
-        win.result_applied.connect(self._on_result)
-        win.toolbar.symbol_refused.connect(lambda text: win.show_error("Unknown symbol", text))
-        win.toolbar.symbol.focus_target = win.terminal.focus_chart
+        sv.result_applied.connect(self._on_result)
+        toolbar.symbol_refused.connect(lambda text: sv.show_error("Unknown symbol", text))
+        toolbar.symbol.focus_target = sv.terminal.focus_chart
 
     def _on_result(self, _result) -> None:
-        session = self.win.session
-        if session is None or session.spec == self._listed_for:
+        state = self.services.state
+        if state.source_spec is None or state.source_spec == self._listed_for:
             return
-        spec = self._listed_for = session.spec
+        spec = self._listed_for = state.source_spec
         name = SOURCE_NAMES.get(spec.kind, "this source")
-        current = session.frames.symbol if session.frames is not None else spec.symbol
-        own = tuple(session.info.symbols) if session.info else (current,)
-        self.win.toolbar.set_symbols(own, current, name)
+        current = state.frames.symbol if state.frames is not None else spec.symbol
+        own = tuple(state.source.symbols) if state.source else (current,)
+        self.toolbar.set_symbols(own, current, name)
         if spec.kind == "snapshot":
             return
 
         def show(symbols: tuple[str, ...]) -> None:
             self.listings += 1
-            if self.win.session is not None and self.win.session.spec == spec and symbols:
-                self.win.toolbar.set_symbols(symbols, current, name)
+            if self.services.state.source_spec == spec and symbols:
+                self.toolbar.set_symbols(symbols, current, name)
 
-        run_in_background(lambda: list_symbols(spec), show, lambda _msg: None, self.win.toolbar)
+        run_in_background(lambda: list_symbols(spec), show, lambda _msg: None, self.toolbar)
 
 
-def install_symbol_search(win: "MainWindow") -> SymbolSearch:
-    win.symbol_search = SymbolSearch(win)
-    return win.symbol_search
+def install_symbol_search(main_window) -> SymbolSearch:
+    sv = main_window.services
+    return sv.kept("symbol_search") or sv.keep("symbol_search", SymbolSearch(sv, main_window.toolbar))

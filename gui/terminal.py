@@ -16,21 +16,18 @@ from gui.chart_data import ChartData
 from gui.heat_cell import heat_cell
 from gui.items.heatmap import HeatmapStyle
 from gui.items.measure import Measurement, MeasureItem
-from gui.panels.events import LiquidationEventsPanel
-from gui.panels.lines import FundingPanel, OpenInterestPanel
+from gui.panels.base import PanelView
 from gui.panels.liqmap import LiquidationMapPanel
 from gui.panels.price import PricePanel
-from gui.panels.volume import VolumePanel
+from gui.panels.registry import PANEL_NAMES, PANELS, default_sizes
 from gui.theme import Theme
-from gui.items.axes import format_compact
 from gui.widgets.readout import Readout, readout_at
 from gui.widgets.side_info import SideInfo
-from market.series import EXCHANGE_NAMES
 from gui.workers import ViewResult
 
 SIDE_WIDTH = 230
 MIN_BARS_IN_VIEW = 40  # after a timeframe change, widen the span to at least this many of the new bars
-PANEL_NAMES = ("volume", "open_interest", "funding", "liquidations")
+__all__ = ["PANEL_NAMES", "Terminal", "log_rows"]  # PANEL_NAMES: the registry's, kept importable from here
 
 
 def log_rows(values: np.ndarray, price_edges: np.ndarray) -> tuple[np.ndarray, float, float]:
@@ -54,6 +51,7 @@ class Terminal(QtWidgets.QWidget):
     redrawn = QtCore.Signal()
     user_range_changed = QtCore.Signal()  # the user panned/zoomed (not a data update following the edge)
     measuring_changed = QtCore.Signal(bool)  # measure mode ended by itself (after one measurement)
+    panels_changed = QtCore.Signal(object)  # tuple of the shown panels' names
 
     def __init__(self, theme: Theme, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -62,12 +60,7 @@ class Terminal(QtWidgets.QWidget):
         self.liqmap = LiquidationMapPanel(theme)
         self.price.set_side(self.liqmap, SIDE_WIDTH)
         self.liqmap.link_price(self.price.view)
-        self.panels = {
-            "volume": VolumePanel(theme),
-            "open_interest": OpenInterestPanel(theme),
-            "funding": FundingPanel(theme),
-            "liquidations": LiquidationEventsPanel(theme),
-        }
+        self.panels = {p.name: p.cls(theme) for p in PANELS}
         self.splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
         self.splitter.setChildrenCollapsible(False)
         self.splitter.setHandleWidth(3)
@@ -79,7 +72,9 @@ class Terminal(QtWidgets.QWidget):
             panel.plot.setXLink(self.price.plot)
             panel.setMinimumHeight(60)
             self.splitter.addWidget(panel)
-        self.splitter.setSizes([520, 90, 120, 80, 90])
+        for p in PANELS:
+            self.panels[p.name].setVisible(p.shown)
+        self.splitter.setSizes(default_sizes())
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.splitter)
@@ -142,11 +137,7 @@ class Terminal(QtWidgets.QWidget):
         chart = self.chart = result.chart
         self.price.set_data(chart)
         for name, panel in self.panels.items():
-            if name == "liquidations":
-                rel = result.liquidity is not None and result.liquidity.relative
-                panel.set_data(chart, self.real_liquidations, self.liquidations_simulated, unknown=rel and not self.real_liquidations)
-            else:
-                panel.set_data(chart)
+            panel.set_view(self.panel_view(name))
         liq = result.liquidity
         self.price.reference_price = float(liq.map.price) if liq is not None else None
         self.liqmap.set_map(liq.map if liq is not None else None, liq.ensemble if liq is not None else None,
@@ -189,6 +180,10 @@ class Terminal(QtWidgets.QWidget):
 
     def set_heatmap_style(self, style: HeatmapStyle) -> None:
         self.price.heatmap.set_style(style)
+
+    @property
+    def heatmap_style(self) -> HeatmapStyle:
+        return self.price.heatmap.style
 
     # -- view range -----------------------------------------------------------------------------
     def _at_right_edge(self, bounds) -> bool:
@@ -241,44 +236,22 @@ class Terminal(QtWidgets.QWidget):
         finally:
             self._fitting = False
 
+    def panel_view(self, name: str) -> PanelView:
+        """What panel ``name`` draws from: the shown result, the source's facts, its own data."""
+        chart = self.chart if self.chart is not None else ChartData("", 60_000, "", ())
+        return PanelView(chart, self.result, self.real_liquidations, self.liquidations_simulated, chart.panel_data.get(name))
+
     def _update_side_info(self, x0: float, x1: float) -> None:
-        """Numbers for the visible window beside each lower panel."""
-        chart = self.chart
-        if chart is None or not len(chart.candles):
+        """Numbers for the visible window beside each lower panel (each panel says its own)."""
+        if self.chart is None or not len(self.chart.candles):
             return
-        t = self.theme
-        c = chart.candles
-        tf = chart.timeframe_ms / 1000.0
-        # Bars overlapping the view (a bar opened before x0 still covers part of it).
-        a, b = int(np.searchsorted(c.x, x0 - tf, "right")), int(np.searchsorted(c.x, x1, "right"))
-        vol = float(c.volume[a:b].sum())
-        usd = float((c.volume[a:b] * c.close[a:b]).sum())
-        self.side_info["volume"].set_rows("In view", [("Volume", format_compact(vol), ""), ("≈ USD", "$" + format_compact(usd), "")])
-        oi_panel = self.panels["open_interest"]
-        rows = []
-        for name, (value, pct) in oi_panel.changes(x0, x1).items():
-            label = "Total" if name == "total" else EXCHANGE_NAMES.get(name, name)
-            rows.append((label, f"{format_compact(value)} {pct:+.1f}%".replace("-", "−"), t.up if pct >= 0 else t.down))
-        self.side_info["open_interest"].set_rows("OI now · change in view", rows)
-        rows = []
-        for name, s in chart.funding.items():
-            if len(s.y):
-                rate = float(s.y[-1])
-                rows.append((EXCHANGE_NAMES.get(name, name), f"{rate * 100:+.4f}%", t.up if rate >= 0 else t.down))
-        self.side_info["funding"].set_rows("Funding (last)", rows)
-        ev = chart.liquidations
-        e0, e1 = int(np.searchsorted(ev.x, x0, "left")), int(np.searchsorted(ev.x, x1, "right"))
-        liq = self.result.liquidity if self.result is not None else None
-        if not self.real_liquidations and (liq is None or liq.relative):
-            # Nothing recorded and no open interest to estimate from: unknown, never "$0".
-            self.side_info["liquidations"].set_rows(
-                "Liquidated in view: unknown", [("no recorded events,", "", t.muted), ("no open interest", "", t.muted)])
-            return
-        kind = ("simulated" if self.liquidations_simulated else "reported") if self.real_liquidations else "ESTIMATED"
-        self.side_info["liquidations"].set_rows(
-            f"Liquidated in view ({kind})",
-            [("Longs", "$" + format_compact(float(ev.long_usd[e0:e1].sum())), t.long_liq), ("Shorts", "$" + format_compact(float(ev.short_usd[e0:e1].sum())), t.short_liq)],
-        )
+        for name, panel in self.panels.items():
+            info = panel.info(self.panel_view(name), x0, x1)
+            if info is not None:
+                self.side_info[name].set_rows(*info)
+
+    def shown_panels(self) -> tuple[str, ...]:
+        return tuple(n for n in PANEL_NAMES if self.panel_visible(n))
 
     def visible_x(self) -> tuple[float, float]:
         (x0, x1), _ = self.price.view.viewRange()
@@ -286,11 +259,24 @@ class Terminal(QtWidgets.QWidget):
 
     # -- panels, theme ----------------------------------------------------------------------------
     def set_panel_visible(self, name: str, visible: bool) -> None:
+        was = self.panel_visible(name)
         self.panels[name].setVisible(visible)
         self._update_time_axes()
+        if was != visible:
+            self.panels_changed.emit(self.shown_panels())
 
     def panel_visible(self, name: str) -> bool:
         return not self.panels[name].isHidden()
+
+    def reset_sizes(self) -> None:
+        self.splitter.setSizes(default_sizes())
+
+    def set_oi_usd(self, on: bool) -> None:
+        self.panels["open_interest"].set_usd(on)
+
+    @property
+    def time_zone(self) -> str:
+        return self.price.time_axis.zone
 
     def _update_time_axes(self) -> None:
         visible = [p for p in self.all_panels() if not p.isHidden()]

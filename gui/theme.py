@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from PySide6 import QtGui, QtWidgets
 
+from market.venues import VENUES
+
 
 @dataclass(frozen=True)
 class Theme:
@@ -45,7 +47,7 @@ DARK = Theme(
     accent="#f0b90b",
     warning="#f5a623",
     error="#ff5c5c",
-    exchange_colors=(("binance", "#f0b90b"), ("okx", "#8ab4f8"), ("bybit", "#ff8a3d")),
+    exchange_colors=tuple((v.name, v.colour_dark) for v in VENUES.values()),
     heatmap_colormap="inferno",
 )
 
@@ -64,7 +66,7 @@ LIGHT = Theme(
     accent="#b7860b",
     warning="#c77700",
     error="#c62828",
-    exchange_colors=(("binance", "#c99400"), ("okx", "#1a5fd0"), ("bybit", "#e0661b")),
+    exchange_colors=tuple((v.name, v.colour_light) for v in VENUES.values()),
     heatmap_colormap="viridis",
 )
 

@@ -2,35 +2,30 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from gui.main_window import MainWindow
+from gui.services import WindowServices
 
 
-def ask_heatmap_style(win: "MainWindow"):
+def ask_heatmap_style(sv: WindowServices):
     from gui.dialogs.heatmap_controls import HeatmapControls
 
-    dlg = HeatmapControls(win.terminal.price.heatmap.style, win)
-    dlg.style_changed.connect(win.terminal.set_heatmap_style)
+    dlg = HeatmapControls(sv.terminal.heatmap_style, sv.parent_widget)
+    dlg.style_changed.connect(sv.terminal.set_heatmap_style)
     dlg.show()
-    win.heatmap_dialog = dlg
-    return dlg
+    return sv.keep("heatmap_dialog", dlg)
 
 
-def ask_model_settings(win: "MainWindow"):
+def ask_model_settings(sv: WindowServices):
     from gui.dialogs.model_settings import ModelSettingsDialog
 
-    dlg = ModelSettingsDialog(win.model, win, calibrate=lambda params, done: calibrate_in_background(win, params, done))
-    dlg.accepted.connect(lambda: win.set_model(dlg.params))
+    dlg = ModelSettingsDialog(sv.state.model, sv.parent_widget, calibrate=lambda params, done: calibrate_in_background(sv, params, done))
+    dlg.accepted.connect(lambda: sv.state.update(model=dlg.params))
     dlg.open()
-    win.model_dialog = dlg
-    return dlg
+    return sv.keep("model_dialog", dlg)
 
 
-def calibrate_in_background(win: "MainWindow", params, done) -> None:
+def calibrate_in_background(sv: WindowServices, params, done) -> None:
     """Fit the leverage mix to the observed liquidations, in the background."""
-    frames = win.frames
+    frames = sv.state.frames
     if frames is None or len(frames.liquidations) == 0:
         done(None, "No observed liquidations to calibrate on: kept the default mix")
         return
@@ -47,13 +42,13 @@ def calibrate_in_background(win: "MainWindow", params, done) -> None:
         else:
             done(cal.params(params), f"Calibrated on ${cal.observed_usd / 1e6:,.0f}M of liquidations: R² {cal.r2:.2f} (default mix {cal.r2_prior:.2f})")
 
-    win._calibration = run_in_background(fit, finished, lambda msg: done(None, f"Calibration failed: {msg}"), win)
+    sv.keep("calibration", run_in_background(fit, finished, lambda msg: done(None, f"Calibration failed: {msg}"), sv.parent_widget))
 
 
-def ask_scorecard(win: "MainWindow"):
+def ask_scorecard(sv: WindowServices):
     from gui.dialogs.scorecard import ScorecardDialog
 
-    dlg = ScorecardDialog(win.frames, win.model, tuple(win.exchanges), win)
+    state = sv.state
+    dlg = ScorecardDialog(state.frames, state.model, tuple(state.exchanges), sv.parent_widget)
     dlg.show()
-    win.scorecard_dialog = dlg
-    return dlg
+    return sv.keep("scorecard_dialog", dlg)

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
-from PySide6 import QtCore
+from PySide6 import QtCore, QtWidgets
 
 from gui import settings as st
 from gui.analytics_bridge import ModelSettings
 from gui.dialogs.alerts import rules_from_json
-from gui.terminal import PANEL_NAMES
+from gui.panels.registry import PANEL_NAMES, PANELS
 from market.series import MINUTE_MS
 
 if TYPE_CHECKING:
-    from gui.main_window import MainWindow
+    from gui.alerts_feature import AlertsFeature
+    from gui.services import WindowServices
+    from gui.toolbar import Toolbar
 
 
 def _model_from_settings(s: QtCore.QSettings, default: ModelSettings) -> ModelSettings:
@@ -46,57 +48,54 @@ def _heatmap_style_from_settings(s: QtCore.QSettings, default):
     return replace(default, **values)
 
 
-def restore(win: "MainWindow") -> None:
+def restore(sv: "WindowServices", window: QtWidgets.QMainWindow, toolbar: "Toolbar", alerts: "AlertsFeature",
+            set_time_zone: Callable[[str], None]) -> None:
     """Apply the saved state to a new window (missing or invalid values keep the defaults)."""
-    s = win.settings
+    s, t, actions = sv.settings, sv.terminal, sv.actions
     geometry = s.value("window/geometry")
     if isinstance(geometry, QtCore.QByteArray) and not geometry.isEmpty():
-        win.restoreGeometry(geometry)
+        window.restoreGeometry(geometry)
     else:
-        win.resize(1440, 900)
+        window.resize(1440, 900)
     splitter = s.value("window/splitter")
     if isinstance(splitter, QtCore.QByteArray) and not splitter.isEmpty():
-        win.terminal.splitter.restoreState(splitter)
+        t.splitter.restoreState(splitter)
     tf = int(s.value("chart/timeframe_ms", MINUTE_MS) or MINUTE_MS)
-    win.timeframe_ms = tf
-    win.toolbar.set_timeframe_ms(tf)
     lookback = float(s.value("chart/lookback_s", 86400) or 86400)
-    win.toolbar.set_lookback_s(lookback)
-    win.terminal.lookback_s = lookback
-    for name in PANEL_NAMES:
-        visible = st.read_bool(s, f"view/panel_{name}", True)
-        win.actions_by_name[f"panel_{name}"].setChecked(visible)
-        win.terminal.set_panel_visible(name, visible)
-    win.alerts_dock.set_rules(rules_from_json(st.read_str(s, "alerts/rules", "[]")))
-    win.model = _model_from_settings(s, win.model)
+    toolbar.set_timeframe_ms(tf)
+    toolbar.set_lookback_s(lookback)
+    for p in PANELS:
+        visible = st.read_bool(s, f"view/panel_{p.name}", p.shown)
+        actions[f"panel_{p.name}"].setChecked(visible)
+        t.set_panel_visible(p.name, visible)
+    alerts.dock.set_rules(rules_from_json(st.read_str(s, "alerts/rules", "[]")))
+    sv.state.update(timeframe_ms=tf, lookback_s=lookback, model=_model_from_settings(s, sv.state.model))
     zone = st.read_str(s, "view/time_zone", "UTC")
-    win.actions_by_name["zone_local"].setChecked(zone == "local")
-    win.terminal.set_time_zone(zone)
-    win.readout.zone = zone
+    actions["zone_local"].setChecked(zone == "local")
+    set_time_zone(zone)
     for name in ("log_scale", "oi_usd"):
-        win.actions_by_name[name].setChecked(st.read_bool(s, f"view/{name}", False))
-    win.terminal.set_heatmap_style(_heatmap_style_from_settings(s, win.terminal.price.heatmap.style))
+        actions[name].setChecked(st.read_bool(s, f"view/{name}", False))
+    t.set_heatmap_style(_heatmap_style_from_settings(s, t.heatmap_style))
 
 
-def save(win: "MainWindow") -> None:
+def save(sv: "WindowServices", window: QtWidgets.QMainWindow, alerts: "AlertsFeature") -> None:
     """Write layout, theme and selections to the window's QSettings."""
-    s = win.settings
-    s.setValue("window/geometry", win.saveGeometry())
-    s.setValue("window/splitter", win.terminal.splitter.saveState())
-    s.setValue("view/theme", win.theme.name)
-    s.setValue("chart/exchanges", list(win.exchanges))
-    s.setValue("chart/timeframe_ms", win.timeframe_ms)
-    s.setValue("chart/lookback_s", win.terminal.lookback_s)
+    s, t, state = sv.settings, sv.terminal, sv.state
+    s.setValue("window/geometry", window.saveGeometry())
+    s.setValue("window/splitter", t.splitter.saveState())
+    s.setValue("view/theme", sv.theme.name)
+    s.setValue("chart/exchanges", list(state.exchanges))
+    s.setValue("chart/timeframe_ms", state.timeframe_ms)
+    s.setValue("chart/lookback_s", t.lookback_s)
     for name in PANEL_NAMES:
-        s.setValue(f"view/panel_{name}", win.terminal.panel_visible(name))
-    s.setValue("view/time_zone", win.terminal.price.time_axis.zone)
-    s.setValue("model/leverages", ",".join(f"{v:g}" for v in win.model.leverages))
-    s.setValue("model/weights", ",".join(f"{v:g}" for v in win.model.weights))
-    s.setValue("model/bin_usd", win.model.bin_usd or 0)
-    s.setValue("model/taker_split", win.model.taker_split)
+        s.setValue(f"view/panel_{name}", t.panel_visible(name))
+    s.setValue("view/time_zone", t.time_zone)
+    s.setValue("model/leverages", ",".join(f"{v:g}" for v in state.model.leverages))
+    s.setValue("model/weights", ",".join(f"{v:g}" for v in state.model.weights))
+    s.setValue("model/bin_usd", state.model.bin_usd or 0)
+    s.setValue("model/taker_split", state.model.taker_split)
     for name in ("log_scale", "oi_usd"):
-        s.setValue(f"view/{name}", win.actions_by_name[name].isChecked())
-    style = win.terminal.price.heatmap.style
-    for key, value in style.__dict__.items():
+        s.setValue(f"view/{name}", sv.actions[name].isChecked())
+    for key, value in t.heatmap_style.__dict__.items():
         s.setValue(f"heatmap/{key}", value)
     s.sync()

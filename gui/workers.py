@@ -22,6 +22,7 @@ from gui import analytics_bridge
 import numpy as np
 
 from gui.chart_data import ChartData, append_frames, build_chart_data, liquidation_events
+from gui.panels.registry import panel_data
 from market.series import MarketFrames
 from market.source import MarketSource
 
@@ -177,6 +178,7 @@ class ViewRequest:
     seq: int = 0
     closed_until_ms: Optional[int] = None  # source clock: candles opened before it minus a bar are final
     real_liquidations: bool = True  # False: the source has no liquidation events; show the model's estimate
+    panels: Optional[tuple[str, ...]] = None  # the shown panels whose own data to compute; None = all
 
 
 @dataclass(frozen=True)
@@ -239,7 +241,9 @@ def compute_view(request: ViewRequest, keeper: Optional[analytics_bridge.ModelKe
     error = ""
     liquidity = imbalance = None
     try:
-        chart = build_chart_data(shown.only(request.exchanges), request.exchanges, request.timeframe_ms)
+        chosen = shown.only(request.exchanges)
+        chart = build_chart_data(chosen, request.exchanges, request.timeframe_ms)
+        chart = replace(chart, panel_data=panel_data(chosen, chart, request.panels))
     except Exception as exc:
         traceback.print_exc()
         chart = ChartData(frames.symbol, request.timeframe_ms, "", request.exchanges)

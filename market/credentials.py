@@ -18,8 +18,10 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from market.venues import label, names_with, needs_passphrase
+
 SERVICE = "cascade-exchange-accounts"
-EXCHANGES = ("binance", "okx", "bybit")
+EXCHANGES: tuple[str, ...] = names_with("accounts")  # venues with API-key accounts (market.venues)
 _ID_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
@@ -189,8 +191,8 @@ class CredentialStore:
             raise CredentialError(f"unknown exchange {account.exchange!r} (expected one of {', '.join(EXCHANGES)})")
         if not secret.key.strip() or not secret.secret.strip():
             raise CredentialError("both the API key and the secret are needed")
-        if account.exchange == "okx" and not secret.passphrase:
-            raise CredentialError("an OKX API key needs its passphrase")
+        if needs_passphrase(account.exchange) and not secret.passphrase:
+            raise CredentialError(f"an {label(account.exchange)} API key needs its passphrase")
         self._call("set_password", self.service, account.id, secret.to_payload())
 
     def get_secret(self, account_id: str) -> ApiSecret:

@@ -23,6 +23,9 @@ FEED_OFFLINE = "offline"
 # A liquidation stream that is connected but has said nothing through a price move that should have
 # produced events (market/live/silence.py): the worst failure for a liquidation map, so it has its own state.
 FEED_SILENT = "silent"
+# The venue does not publish this series at all (e.g. Hyperliquid has no public liquidation stream): not a
+# failure, and never silently "ok"; ``detail`` says so in plain words.
+FEED_UNAVAILABLE = "unavailable"
 
 ProgressFn = Callable[[float, str], None]  # fraction 0..1, what is being done
 
@@ -44,7 +47,7 @@ class SourceInfo:
 @dataclass(frozen=True)
 class FeedState:
     feed: str  # e.g. "binance:candles"
-    status: str  # FEED_OK | FEED_RETRYING | FEED_STALE | FEED_FAILED | FEED_OFFLINE | FEED_SILENT
+    status: str  # FEED_OK | FEED_RETRYING | FEED_STALE | FEED_FAILED | FEED_OFFLINE | FEED_SILENT | FEED_UNAVAILABLE
     detail: str = ""  # plain words: "HTTP 429, retrying in 8 s"
     last_update_ms: Optional[int] = None  # source clock of the newest row received
     retry_in_s: Optional[float] = None

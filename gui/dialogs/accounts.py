@@ -17,6 +17,7 @@ from gui.positions.tasks import run_task
 from market import accounts
 from market.credentials import EXCHANGES, AccountInfo, AccountNotFound, ApiSecret, CredentialStore
 from market.series import EXCHANGE_NAMES
+from market.venues import needs_passphrase
 
 STATUS_TITLES = {
     "accepted": "Accepted",
@@ -192,9 +193,9 @@ class AccountsDialog(QtWidgets.QDialog):
         self._update_enabled()
 
     def _on_exchange(self, *_args) -> None:
-        okx = self.exchange.currentData() == "okx"
-        self.passphrase_edit.setVisible(okx)
-        self.passphrase_label.setVisible(okx)
+        needed = needs_passphrase(self.exchange.currentData())
+        self.passphrase_edit.setVisible(needed)
+        self.passphrase_label.setVisible(needed)
 
     def _show(self, text: str, color: Optional[str] = None) -> None:
         self.result_label.setText(text)
@@ -250,7 +251,7 @@ class AccountsDialog(QtWidgets.QDialog):
     def _field_secret(self) -> ApiSecret:
         exchange = self.exchange.currentData()
         return ApiSecret(self.key_edit.text().strip(), self.secret_edit.text().strip(),
-                         self.passphrase_edit.text() if exchange == "okx" else "")
+                         self.passphrase_edit.text() if needs_passphrase(exchange) else "")
 
     def _clear_secret_fields(self) -> None:
         for edit in (self.key_edit, self.secret_edit, self.passphrase_edit):
@@ -263,8 +264,8 @@ class AccountsDialog(QtWidgets.QDialog):
         if not secret.key or not secret.secret:
             self._show("Enter both the API key and the secret.", self._palette_color("error"))
             return
-        if exchange == "okx" and not secret.passphrase:
-            self._show("An OKX API key needs its passphrase.", self._palette_color("error"))
+        if needs_passphrase(exchange) and not secret.passphrase:
+            self._show(f"An {EXCHANGE_NAMES.get(exchange, exchange)} API key needs its passphrase.", self._palette_color("error"))
             return
         info = AccountInfo.new(label, exchange)
         store = self.store

@@ -15,8 +15,9 @@ from PySide6 import QtCore, QtWidgets
 from analytics.positions import WhatIfPosition, format_price
 from gui.positions.describe import entry_label, from_what_if
 from gui.positions.saved import load_what_ifs, save_what_ifs
-from market.credentials import EXCHANGES
+from analytics.liqprice import EXCHANGE_RULES
 from market.series import EXCHANGE_NAMES
+from market.venues import VENUE_NAMES
 
 
 def _spin(lo: float, hi: float, decimals: int, value: float, suffix: str = "", step: float = 1.0) -> QtWidgets.QDoubleSpinBox:
@@ -47,8 +48,9 @@ class WhatIfDialog(QtWidgets.QDialog):
         self.label_edit = QtWidgets.QLineEdit()
         self.label_edit.setPlaceholderText("optional name")
         self.exchange = QtWidgets.QComboBox()
-        for ex in EXCHANGES:
-            self.exchange.addItem(EXCHANGE_NAMES.get(ex, ex), ex)
+        for ex in VENUE_NAMES:  # every registered venue whose published liquidation rule analytics has
+            if ex in EXCHANGE_RULES:
+                self.exchange.addItem(EXCHANGE_NAMES.get(ex, ex), ex)
         self.side = QtWidgets.QComboBox()
         self.side.addItem("Long", "long")
         self.side.addItem("Short", "short")

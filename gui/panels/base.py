@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any, Optional, Sequence
+
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
+from gui.chart_data import ChartData
 from gui.items.axes import TimeAxis
 from gui.theme import Theme
 
 AXIS_WIDTH = 78  # every panel's right axis has this width so time positions line up across panels
+
+InfoRows = tuple[str, Sequence[tuple[str, str, str]]]  # (title, [(label, value, colour or "")])
+
+
+@dataclass(frozen=True)
+class PanelView:
+    """What a panel is given to draw: the chart, the whole result, the source's facts, its own data."""
+
+    chart: ChartData
+    result: Any = None  # the ViewResult (liquidity, imbalance), or None
+    real_liquidations: bool = True
+    liquidations_simulated: bool = False
+    data: Any = None  # what the panel's ``data_from`` computed in the view worker, or None
 
 
 class ChartPanel(QtWidgets.QWidget):
@@ -65,6 +82,26 @@ class ChartPanel(QtWidgets.QWidget):
         self.plot.showGrid(x=False, y=False)
         self.vline.setPen(pg.mkPen(theme.muted, width=1, style=QtCore.Qt.PenStyle.DashLine))
         self.title_item.setHtml(f"<span style='color:{theme.muted};font-size:9pt'>{self.title}</span>")
+
+    # -- what a panel fills in (vn.py's ChartItem: draw, fit, say its numbers) ---------------------
+    @staticmethod
+    def data_from(frames, chart: ChartData) -> Any:
+        """The panel's own data from the shown frames (selected venues, as of the replay time).
+
+        Runs in the view worker, never on the GUI thread: numpy/pandas only, no Qt. None: the panel
+        draws from ``chart`` alone.
+        """
+        return None
+
+    def set_view(self, view: PanelView) -> None:
+        self.set_data(view.chart)
+
+    def set_data(self, data: ChartData) -> None:
+        """Draw ``data``; panels override (or override ``set_view`` when they need more)."""
+
+    def info(self, view: PanelView, x0: float, x1: float) -> Optional[InfoRows]:
+        """The side read-out for the visible window [x0, x1] (seconds), or None for none."""
+        return None
 
     def fit_y(self, x0: float, x1: float) -> None:
         """Fit the value axis to what is visible; panels override."""

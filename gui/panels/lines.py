@@ -10,8 +10,8 @@ from PySide6 import QtWidgets
 
 from gui.chart_data import ChartData, Series
 from gui.items import lod
-from gui.items.axes import CompactAxis, PercentAxis
-from gui.panels.base import ChartPanel
+from gui.items.axes import CompactAxis, PercentAxis, format_compact
+from gui.panels.base import ChartPanel, InfoRows, PanelView
 from gui.theme import Theme
 from market.series import EXCHANGE_NAMES
 
@@ -169,6 +169,13 @@ class OpenInterestPanel(LinesPanel):
         if np.isfinite(hi) and hi > 0:
             self.view.setYRange(0.0, hi * 1.05, padding=0)
 
+    def info(self, view: PanelView, x0: float, x1: float) -> InfoRows:
+        t, rows = self.theme, []
+        for name, (value, pct) in self.changes(x0, x1).items():
+            label = "Total" if name == "total" else EXCHANGE_NAMES.get(name, name)
+            rows.append((label, f"{format_compact(value)} {pct:+.1f}%".replace("-", "−"), t.up if pct >= 0 else t.down))
+        return "OI now · change in view", rows
+
     def changes(self, x0: float, x1: float) -> dict[str, tuple[float, float]]:
         """Per venue and total: (value at the end of the window, % change over the window)."""
         out = {}
@@ -192,3 +199,11 @@ class FundingPanel(LinesPanel):
         self.show_series(data.funding)
         for curve in self.curves.values():
             curve.opts["stepMode"] = None
+
+    def info(self, view: PanelView, x0: float, x1: float) -> InfoRows:
+        t, rows = self.theme, []
+        for name, s in view.chart.funding.items():
+            if len(s.y):
+                rate = float(s.y[-1])
+                rows.append((EXCHANGE_NAMES.get(name, name), f"{rate * 100:+.4f}%", t.up if rate >= 0 else t.down))
+        return "Funding (last)", rows

@@ -15,10 +15,11 @@ from typing import Any, Optional
 def install_positions_ui(main_window, store=None, urls_override: Any = None, interval_ms: Optional[int] = None):
     """Add Settings → Exchange accounts… / What-if position…, the overlay, and the positions worker.
 
-    Returns the PositionsController (also kept as ``main_window.positions``). ``store`` and
+    Returns the PositionsController (kept in the window's services as "positions"). ``store`` and
     ``urls_override`` exist for tests and demos (an in-memory keyring, a loopback fake exchange).
     """
-    existing = getattr(main_window, "positions", None)
+    services = main_window.services
+    existing = services.kept("positions")
     if existing is not None:  # installed already: one menu, one overlay, one worker
         if store is not None or urls_override is not None or interval_ms is not None:
             existing.configure(store, urls_override, interval_ms)
@@ -26,6 +27,4 @@ def install_positions_ui(main_window, store=None, urls_override: Any = None, int
     from gui.positions.controller import PositionsController
     from gui.positions.worker import DEFAULT_INTERVAL_MS
 
-    controller = PositionsController(main_window, store, urls_override, interval_ms or DEFAULT_INTERVAL_MS)
-    main_window.positions = controller
-    return controller
+    return services.keep("positions", PositionsController(services, store, urls_override, interval_ms or DEFAULT_INTERVAL_MS))

@@ -2,8 +2,8 @@
 
 Adds Settings → Exchange accounts… / What-if position…, draws the overlay on the price chart and the
 liquidation map, keeps it in step with each analytics result (price, map, symbol), and runs the
-PositionsWorker in its own thread while accounts exist. Only the window's public surface is used
-(menuBar, terminal.price/liqmap, result_applied, settings, theme, actions_by_name, statusBar).
+PositionsWorker in its own thread while accounts exist. It talks to the window's services only (the
+Settings menu by id, actions, settings, theme, result_applied, the status line, the chart's panels).
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from PySide6 import QtCore, QtWidgets
 
 from gui.positions.describe import from_position, from_what_if
 from gui.positions.overlay import PositionOverlay
-from gui.positions.saved import load_accounts, load_what_ifs
+from gui.positions.saved import load_accounts, load_wallets, load_what_ifs
+from gui.services import WindowServices
 from gui.positions.worker import DEFAULT_INTERVAL_MS, PositionsUpdate, PositionsWorker
 from gui.workers import WorkerThread
 from market.credentials import AccountInfo, CredentialStore
@@ -37,17 +38,19 @@ def balance_line(account: AccountInfo, balance, fetched_at: Optional[float] = No
 class PositionsController(QtCore.QObject):
     update_applied = QtCore.Signal(object)  # PositionsUpdate, after the overlay drew it
 
-    def __init__(self, win, store: Optional[CredentialStore] = None, urls_override: Any = None,
+    def __init__(self, sv: WindowServices, store: Optional[CredentialStore] = None, urls_override: Any = None,
                  interval_ms: int = DEFAULT_INTERVAL_MS, timeout_s: float = 10.0) -> None:
-        super().__init__(win)
-        self.win = win
-        self.settings: QtCore.QSettings = win.settings
+        super().__init__(sv)
+        self.services = sv
+        self.win = sv.parent_widget  # the dialogs' parent; its close stops the worker
+        self.settings: QtCore.QSettings = sv.settings
         self.store = store or CredentialStore()
         self.urls_override = urls_override
         self.interval_ms = interval_ms
         self.timeout_s = timeout_s
-        self.overlay = PositionOverlay(win.terminal.price, win.terminal.liqmap, win.theme)
+        self.overlay = PositionOverlay(sv.terminal.price, sv.terminal.liqmap, sv.theme)
         self.accounts: tuple[AccountInfo, ...] = tuple(load_accounts(self.settings))
+        self.wallets: tuple[AccountInfo, ...] = tuple(load_wallets(self.settings))  # public addresses, no key
         self.what_ifs = tuple(load_what_ifs(self.settings))
         self.last_update: Optional[PositionsUpdate] = None
         self.worker: Optional[PositionsWorker] = None
@@ -55,21 +58,26 @@ class PositionsController(QtCore.QObject):
         self._retired: list[tuple[PositionsWorker, WorkerThread]] = []  # stopping, not yet finished
         self.accounts_dialog = None
         self.what_if_dialog = None
+        self.wallets_dialog = None
 
         self._add_menu()
-        win.result_applied.connect(self._on_result)
-        actions = getattr(win, "actions_by_name", {})
+        sv.result_applied.connect(self._on_result)
+        actions = sv.actions
         if "log_scale" in actions:
             actions["log_scale"].toggled.connect(lambda _on: self.overlay.redraw())
         if "theme_light" in actions:
-            actions["theme_light"].toggled.connect(lambda _on: self.overlay.apply_theme(self.win.theme))
-        win.installEventFilter(self)
+            actions["theme_light"].toggled.connect(lambda _on: self.overlay.apply_theme(self.services.theme))
+        self.win.installEventFilter(self)
         app = QtWidgets.QApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
         self.overlay.set_what_ifs([from_what_if(i, w) for i, w in enumerate(self.what_ifs)])
-        if self.accounts:
+        if self.watched():
             self._start_worker()
+
+    def watched(self) -> tuple[AccountInfo, ...]:
+        """What the worker fetches: the key accounts and the wallet addresses."""
+        return self.accounts + self.wallets
 
     def configure(self, store: Optional[CredentialStore] = None, urls_override: Any = None, interval_ms: Optional[int] = None) -> None:
         """Use another keyring store / exchange address / interval (tests, demos) and reload the saved
@@ -82,36 +90,27 @@ class PositionsController(QtCore.QObject):
         if interval_ms:
             self.interval_ms = int(interval_ms)
         self.accounts = tuple(load_accounts(self.settings))
+        self.wallets = tuple(load_wallets(self.settings))
         self.set_what_ifs(load_what_ifs(self.settings))
         self.overlay.set_real([], [])
-        if self.accounts:
+        if self.watched():
             self._start_worker()
 
     # -- menu and dialogs ---------------------------------------------------------------------------
     def _add_menu(self) -> None:
-        bar = self.win.menuBar()
-        menu = next((a.menu() for a in bar.actions() if a.menu() is not None and a.text().replace("&", "") == "Settings"), None)
-        if menu is None:
-            # Before Help, where desktop conventions put it.
-            help_action = next((a for a in bar.actions() if a.text().replace("&", "") == "Help"), None)
-            menu = QtWidgets.QMenu("&Settings", bar)
-            if help_action is not None:
-                bar.insertMenu(help_action, menu)
-            else:
-                bar.addMenu(menu)
-        self.menu = menu
+        menu = self.menu = self.services.menu("settings")  # before Help, where desktop conventions put it
         self.accounts_action = menu.addAction("Exchange &accounts…")
         self.accounts_action.triggered.connect(lambda _c=False: self.open_accounts())
         self.what_if_action = menu.addAction("&What-if position…")
         self.what_if_action.triggered.connect(lambda _c=False: self.open_what_if())
+        self.wallets_action = menu.addAction("Wa&llet addresses…")
+        self.wallets_action.triggered.connect(lambda _c=False: self.open_wallets())
         self.refresh_action = menu.addAction("&Refresh positions now")
         self.refresh_action.triggered.connect(lambda _c=False: self.refresh())
         self.refresh_action.setEnabled(False)  # until an account is connected
-        named = getattr(self.win, "actions_by_name", None)
-        if isinstance(named, dict):
-            named["accounts"] = self.accounts_action
-            named["what_if"] = self.what_if_action
-            named["refresh_positions"] = self.refresh_action
+        for name, action in (("accounts", self.accounts_action), ("what_if", self.what_if_action), ("wallets", self.wallets_action),
+                             ("refresh_positions", self.refresh_action)):
+            self.services.add_action(None, name, action)
 
     def open_accounts(self):
         from gui.dialogs.accounts import AccountsDialog
@@ -124,6 +123,18 @@ class PositionsController(QtCore.QObject):
         self.accounts_dialog.show()
         self.accounts_dialog.raise_()
         return self.accounts_dialog
+
+    def open_wallets(self):
+        from gui.positions.wallets import WalletsDialog
+
+        if self.wallets_dialog is None:
+            self.wallets_dialog = WalletsDialog(self.settings, self.win)
+            self.wallets_dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+            self.wallets_dialog.wallets_changed.connect(self.set_wallets)
+            self.wallets_dialog.finished.connect(lambda *_: setattr(self, "wallets_dialog", None))
+        self.wallets_dialog.show()
+        self.wallets_dialog.raise_()
+        return self.wallets_dialog
 
     def _forget_accounts_dialog(self, *_args) -> None:
         self.accounts_dialog = None
@@ -153,14 +164,21 @@ class PositionsController(QtCore.QObject):
 
     def set_accounts(self, account_list) -> None:
         self.accounts = tuple(account_list)
-        if not self.accounts:
+        self._watch_changed()
+
+    def set_wallets(self, wallets) -> None:
+        self.wallets = tuple(wallets)
+        self._watch_changed()
+
+    def _watch_changed(self) -> None:
+        if not self.watched():
             self._stop_worker(wait=False)
             self.overlay.set_real([], [])
             return
         if self.worker is None:
             self._start_worker()
         else:
-            self.worker.set_accounts(self.accounts)
+            self.worker.set_accounts(self.watched())
 
     def refresh(self) -> None:
         if self.worker is not None:
@@ -168,7 +186,7 @@ class PositionsController(QtCore.QObject):
 
     def _start_worker(self) -> None:
         self.refresh_action.setEnabled(True)
-        self.worker = PositionsWorker(self.store, self.accounts, self.interval_ms, self.urls_override, self.timeout_s)
+        self.worker = PositionsWorker(self.store, self.watched(), self.interval_ms, self.urls_override, self.timeout_s)
         self.thread = WorkerThread(self.worker, "positions")
         self.worker.updated.connect(self._on_update)
         self.thread.start(self.worker.start)
@@ -193,13 +211,13 @@ class PositionsController(QtCore.QObject):
         if self.worker is None or self.sender() is not self.worker:
             return  # a round from a worker that was stopped meanwhile
         self.last_update = update
-        known = {a.id for a in self.accounts}
+        known = {a.id for a in self.watched()}
         shown = [from_position(a, p) for a, p in update.positions() if a.id in known]
         errors = [f"{a.label} ({a.exchange}): {msg}" for a, msg in update.errors() if a.id in known]
         balances = [balance_line(s.account, s.balance, s.fetched_at) for s in update.accounts if s.balance is not None and s.account.id in known]
         self.overlay.set_real(shown, errors, balances)
         if errors:
-            self.win.statusBar().showMessage("Positions: " + errors[0], 10_000)
+            self.services.status("Positions: " + errors[0], 10_000)
         self.update_applied.emit(update)
 
     def _on_result(self, result) -> None:

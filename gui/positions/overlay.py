@@ -16,7 +16,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore
 
 from analytics.liqprice import canonical_symbol
-from gui.positions.describe import OverlayPosition, entry_label, liquidation_label, summary
+from gui.positions.describe import OverlayPosition, base_asset, entry_label, liquidation_label, summary
 from gui.theme import Theme
 
 # Violet: distinct from the long/short reds and greens and the amber accent; darker on the light theme.
@@ -90,7 +90,11 @@ class PositionOverlay:
     # -- drawing ----------------------------------------------------------------------------------
     def shown(self) -> list[OverlayPosition]:
         """The positions on the chart's symbol (all of them when the chart has none yet)."""
-        return [p for p in (*self.real, *self.what_ifs) if self.symbol is None or p.symbol == self.symbol]
+        return [p for p in (*self.real, *self.what_ifs) if self.symbol is None or self._on_chart(p)]
+
+    def _on_chart(self, p: OverlayPosition) -> bool:
+        # Same coin, whatever the settlement: a USDC-settled BTC position (Hyperliquid) is on the BTC chart.
+        return self.symbol is not None and base_asset(p.symbol) == base_asset(self.symbol)
 
     def _pens(self, p: OverlayPosition):
         t = self.theme
@@ -166,7 +170,7 @@ class PositionOverlay:
                 lines.append(f"<span style='color:{t.text}'>&nbsp;&nbsp;↳ {html.escape(context)}</span>")
         for line in self.balances:
             lines.append(f"<span style='color:{t.muted}'>{html.escape(line)}</span>")
-        elsewhere = sorted({p.symbol for p in self.real if self.symbol is not None and p.symbol != self.symbol})
+        elsewhere = sorted({p.symbol for p in self.real if self.symbol is not None and not self._on_chart(p)})
         if elsewhere:
             n = sum(1 for p in self.real if p.symbol in elsewhere)
             lines.append(f"<span style='color:{t.muted}'>{n} open position{'s' if n > 1 else ''} on other symbols: {html.escape(', '.join(elsewhere))}</span>")

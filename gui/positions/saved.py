@@ -15,9 +15,11 @@ from PySide6 import QtCore
 
 from analytics.positions import WhatIfPosition
 from market.credentials import EXCHANGES, AccountInfo
+from market.venues import load
 
 ACCOUNTS_KEY = "accounts/list"
 WHAT_IF_KEY = "positions/what_if"
+WALLETS_KEY = "positions/wallets"  # public wallet addresses (venues with ``wallet`` in market.venues)
 _WHAT_IF_FIELDS = {f.name for f in fields(WhatIfPosition)}
 
 
@@ -48,6 +50,32 @@ def load_accounts(settings: QtCore.QSettings) -> list[AccountInfo]:
 def save_accounts(settings: QtCore.QSettings, accounts: Iterable[AccountInfo]) -> None:
     # to_dict is the whole of what may leave the keyring: id, label, exchange.
     settings.setValue(ACCOUNTS_KEY, json.dumps([a.to_dict() for a in accounts]))
+    settings.sync()
+
+
+def load_wallets(settings: QtCore.QSettings) -> list[AccountInfo]:
+    """The saved wallet addresses as accounts (id = the address): public data, so plain settings."""
+    from market.venues import VENUES
+
+    out: list[AccountInfo] = []
+    for row in _json_list(settings, WALLETS_KEY):
+        try:
+            info = AccountInfo.from_dict(row)
+        except (KeyError, TypeError):
+            continue
+        venue = VENUES.get(info.exchange)
+        if venue is None or not venue.wallet or info.id.lower() in {a.id.lower() for a in out}:
+            continue
+        try:
+            checked = load(venue.wallet).check_address(info.id)
+        except ValueError:
+            continue  # a damaged entry is dropped, the others stay
+        out.append(AccountInfo(checked, info.label, info.exchange))
+    return out
+
+
+def save_wallets(settings: QtCore.QSettings, wallets: Iterable[AccountInfo]) -> None:
+    settings.setValue(WALLETS_KEY, json.dumps([w.to_dict() for w in wallets]))
     settings.sync()
 
 

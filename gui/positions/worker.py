@@ -47,7 +47,15 @@ class PositionsUpdate:
 def fetch_account(store: CredentialStore, account: AccountInfo, urls_override: Any = None, timeout_s: float = 10.0) -> AccountSnapshot:
     """One account's positions and balance (blocking). Never raises."""
     from market import accounts
+    from market.venues import VENUES, load
 
+    venue = VENUES.get(account.exchange)
+    if venue is not None and venue.wallet:  # a public wallet address: no keyring, no key
+        try:
+            positions, balance = load(venue.wallet).fetch(account.id, urls_override, timeout_s)
+            return AccountSnapshot(account, tuple(positions), balance, "", time.time())
+        except Exception as exc:
+            return AccountSnapshot(account, (), None, safe_message(exc), time.time())
     try:
         secret = store.get_secret(account.id)
         positions = tuple(accounts.fetch_positions(account, secret, urls_override, timeout_s))

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 def install_study_ui(main_window):
     """Add Tools → Signal study… and the jump-to-moment wiring. Idempotent; returns the StudyController
-    (also kept as ``main_window.study``)."""
-    existing = getattr(main_window, "study", None)
+    (kept in the window's services as "study")."""
+    services = main_window.services
+    existing = services.kept("study")
     if existing is not None:
         return existing
     from gui.study.controller import StudyController
 
-    controller = StudyController(main_window)
-    main_window.study = controller
-    return controller
+    return services.keep("study", StudyController(services))

@@ -9,7 +9,7 @@ from PySide6 import QtWidgets
 
 from gui.theme import Theme
 from market.series import EXCHANGE_NAMES
-from market.source import FEED_OK, FeedState
+from market.source import FEED_OK, FEED_UNAVAILABLE, FeedState
 
 STALE_AFTER_S = 30.0
 
@@ -26,7 +26,9 @@ def summarize(states: Sequence[FeedState], now_ms: int) -> list[tuple[str, str, 
     """(exchange, text, level) per exchange: the worst feed wins; level is ok / warn / error."""
     worst: dict[str, tuple[int, str, str]] = {}
     # A silent liquidation stream is as bad as a failed one: the map would quietly show no real events.
-    rank = {"ok": 0, "retrying": 2, "stale": 1, "failed": 3, "offline": 3, "silent": 3}
+    # "unavailable" (the venue publishes no such series) ranks below ok: it never colours the venue, and it
+    # shows only when it is all there is to say (the tooltip names it).
+    rank = {"unavailable": -1, "ok": 0, "retrying": 2, "stale": 1, "failed": 3, "offline": 3, "silent": 3}
     for s in states:
         exchange = s.feed.split(":")[0]
         age = (now_ms - s.last_update_ms) / 1000.0 if s.last_update_ms is not None else None
@@ -41,7 +43,7 @@ def summarize(states: Sequence[FeedState], now_ms: int) -> list[tuple[str, str, 
             worst[exchange] = (level, text, s.status)
     out = []
     for exchange, (level, text, _status) in worst.items():
-        out.append((exchange, text, "ok" if level == 0 else "warn" if level <= 2 else "error"))
+        out.append((exchange, text, "ok" if level <= 0 else "warn" if level <= 2 else "error"))
     return out
 
 
@@ -71,4 +73,6 @@ class FeedStatus(QtWidgets.QLabel):
         parts = [f"<span style='color:{colors[level]}'>● {EXCHANGE_NAMES.get(ex, ex.capitalize())} {text}</span>" for ex, text, level in self.items]
         self.setText("  ".join(parts))
         # Venues serve OI history to different depths (OKX: 5-minute rows for 5 days, hourly before): say so.
-        self.setToolTip("\n".join(history_depth(states)))
+        # What a venue does not publish at all is not a fault, so it never colours the line; it is said here too.
+        missing = [f"{EXCHANGE_NAMES.get(s.feed.split(':')[0], s.feed)}: {s.detail}" for s in states if s.status == FEED_UNAVAILABLE]
+        self.setToolTip("\n".join(history_depth(states) + missing))

@@ -18,7 +18,7 @@ from typing import Any, Mapping
 from analytics.liqprice import Bracket, canonical_symbol
 from market.accounts.model import Balance, ConnectionResult, Position
 from market.accounts.scrub import AccountError, ScrubbingLogger, register_secrets, scrub
-from market.accounts.venues import STATUS_MESSAGES, Venue, binance_permissions, bybit_permissions, okx_permissions, venue
+from market.accounts.venues import STATUS_MESSAGES, VENUES, Venue, venue
 from market.credentials import AccountInfo, ApiSecret
 
 log = logging.getLogger(__name__)
@@ -145,13 +145,8 @@ async def _guarded(account: AccountInfo, secret: ApiSecret, urls_override: Any, 
 async def _permissions(exchange: Any, v: Venue) -> tuple[bool | None, bool | None]:
     """Best effort: a failure here must not turn an accepted key into a failed test."""
     try:
-        if v.name == "binance":
-            return binance_permissions(await exchange.sapiGetAccountApiRestrictions())
-        if v.name == "okx":
-            data = (await exchange.privateGetAccountConfig()).get("data") or [{}]
-            return okx_permissions(data[0])
-        if v.name == "bybit":
-            return bybit_permissions((await exchange.privateGetV5UserQueryApi()).get("result") or {})
+        if v.permissions is not None:
+            return await v.permissions(exchange)
     except Exception as exc:
         log.debug("%s: permissions not available (%s)", v.name, type(exc).__name__)
     return None, None
@@ -159,12 +154,9 @@ async def _permissions(exchange: Any, v: Venue) -> tuple[bool | None, bool | Non
 
 async def _signed_probe(exchange: Any, v: Venue) -> None:
     """One cheap signed call that needs no market metadata."""
-    if v.name == "binance":
-        await exchange.fapiPrivateV3GetAccount()
-    elif v.name == "okx":
-        await exchange.privateGetAccountBalance()
-    else:
-        await exchange.privateGetV5AccountWalletBalance({"accountType": "UNIFIED"})
+    if v.probe is None:
+        raise AccountError("error", f"{v.name}: no signed check known for this exchange")
+    await v.probe(exchange)
 
 
 async def test_connection_async(account: AccountInfo, secret: ApiSecret, urls_override: Any = None, timeout_s: float = DEFAULT_TIMEOUT_S) -> ConnectionResult:
@@ -299,16 +291,10 @@ def fetch_positions(account: AccountInfo, secret: ApiSecret, urls_override: Any 
 def normalize_balance(exchange: str, raw: Mapping[str, Any], currency: str = "USDT") -> Balance:
     info = raw.get("info") or {}
     wallet = equity = available = None
+    fields = VENUES[exchange].balance_fields if exchange in VENUES else None
     try:
-        if exchange == "binance":
-            a = next(x for x in info.get("assets", []) if x.get("asset") == currency)
-            wallet, equity, available = _f(a.get("walletBalance")), _f(a.get("marginBalance")), _f(a.get("availableBalance"))
-        elif exchange == "okx":
-            d = next(x for x in info["data"][0]["details"] if x.get("ccy") == currency)
-            wallet, equity, available = _f(d.get("cashBal")), _f(d.get("eq")), _f(d.get("availEq") or d.get("availBal"))
-        elif exchange == "bybit":
-            c = next(x for x in info["result"]["list"][0]["coin"] if x.get("coin") == currency)
-            wallet, equity, available = _f(c.get("walletBalance")), _f(c.get("equity")), _f(c.get("availableToWithdraw"))
+        if fields is not None:
+            wallet, equity, available = (_f(x) for x in fields(info, currency))
     except (StopIteration, KeyError, IndexError, TypeError, AttributeError):
         pass
     unified = raw.get(currency) or {}
@@ -321,8 +307,7 @@ def normalize_balance(exchange: str, raw: Mapping[str, Any], currency: str = "US
 
 async def fetch_balance_async(account: AccountInfo, secret: ApiSecret, urls_override: Any = None, timeout_s: float = DEFAULT_TIMEOUT_S) -> Balance:
     async def work(exchange, v):
-        params = {"type": "unified"} if v.name == "bybit" else {}
-        return normalize_balance(v.name, await exchange.fetch_balance(params))
+        return normalize_balance(v.name, await exchange.fetch_balance(dict(v.balance_params)))
 
     return await _guarded(account, secret, urls_override, timeout_s, work)
 

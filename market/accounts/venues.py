@@ -13,16 +13,66 @@ Error codes (the exchanges' API docs, cross-checked against ccxt 4.5.90's own ``
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Awaitable, Callable, Mapping, Optional
+
+Permissions = tuple[Optional[bool], Optional[bool]]  # (can_trade, can_withdraw); None: not told
 
 
 @dataclass(frozen=True)
 class Venue:
+    """One venue's private side. The callables take the ccxt exchange (``probe``, ``permissions``) or its
+    raw balance ``info`` (``balance_fields``), so the client has no per-venue branches."""
+
     name: str
     ccxt_id: str
     options: Mapping[str, Any]
     codes: Mapping[str, str]  # exchange error code -> ConnectionResult status
     code_messages: Mapping[str, str] = field(default_factory=dict)
+    probe: Optional[Callable[[Any], Awaitable[Any]]] = None  # one cheap signed call needing no markets
+    permissions: Optional[Callable[[Any], Awaitable[Permissions]]] = None
+    # raw fetch_balance ``info`` + currency -> (wallet, equity, available) strings/numbers; raises on absence
+    balance_fields: Optional[Callable[[Mapping[str, Any], str], tuple[Any, Any, Any]]] = None
+    balance_params: Mapping[str, Any] = field(default_factory=dict)
+
+
+async def _binance_probe(ex) -> None:
+    await ex.fapiPrivateV3GetAccount()
+
+
+async def _okx_probe(ex) -> None:
+    await ex.privateGetAccountBalance()
+
+
+async def _bybit_probe(ex) -> None:
+    await ex.privateGetV5AccountWalletBalance({"accountType": "UNIFIED"})
+
+
+async def _binance_permissions(ex) -> Permissions:
+    return binance_permissions(await ex.sapiGetAccountApiRestrictions())
+
+
+async def _okx_permissions(ex) -> Permissions:
+    data = (await ex.privateGetAccountConfig()).get("data") or [{}]
+    return okx_permissions(data[0])
+
+
+async def _bybit_permissions(ex) -> Permissions:
+    return bybit_permissions((await ex.privateGetV5UserQueryApi()).get("result") or {})
+
+
+def _binance_balance(info: Mapping[str, Any], currency: str):
+    a = next(x for x in info.get("assets", []) if x.get("asset") == currency)
+    return a.get("walletBalance"), a.get("marginBalance"), a.get("availableBalance")
+
+
+def _okx_balance(info: Mapping[str, Any], currency: str):
+    d = next(x for x in info["data"][0]["details"] if x.get("ccy") == currency)
+    return d.get("cashBal"), d.get("eq"), d.get("availEq") or d.get("availBal")
+
+
+def _bybit_balance(info: Mapping[str, Any], currency: str):
+    c = next(x for x in info["result"]["list"][0]["coin"] if x.get("coin") == currency)
+    return c.get("walletBalance"), c.get("equity"), c.get("availableToWithdraw")
 
 
 REJECTED = "the exchange rejected the API key or its secret: check both were copied completely"
@@ -41,6 +91,9 @@ VENUES: Mapping[str, Venue] = {
             ),
             "-1022": "Binance rejected the request signature: the secret does not belong to this key",
         },
+        probe=_binance_probe,
+        permissions=_binance_permissions,
+        balance_fields=_binance_balance,
     ),
     "okx": Venue(
         "okx",
@@ -52,6 +105,9 @@ VENUES: Mapping[str, Venue] = {
             "50113": "OKX rejected the request signature: the secret does not belong to this key",
             "50105": "OKX rejected the passphrase of this API key",
         },
+        probe=_okx_probe,
+        permissions=_okx_permissions,
+        balance_fields=_okx_balance,
     ),
     "bybit": Venue(
         "bybit",
@@ -69,6 +125,10 @@ VENUES: Mapping[str, Venue] = {
             "10003": "Bybit does not know this API key",
             "10004": "Bybit rejected the request signature: the secret does not belong to this key",
         },
+        probe=_bybit_probe,
+        permissions=_bybit_permissions,
+        balance_fields=_bybit_balance,
+        balance_params={"type": "unified"},
     ),
 }
 

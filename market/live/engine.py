@@ -25,7 +25,7 @@ from market.live.history_depth import coarse_spans, fine_from, requests_for
 from market.live.silence import SilencePolicy, event_rate, silence
 from market.live.retry import FATAL, OFFLINE, Failure, GaveUp, MalformedResponse, RetryPolicy, call_with_retries, classify
 from market.live.venues import VENUES, Venue
-from market.live.venues.base import DAY_MS, FUNDING_PERIOD_MS, OI_PERIOD_MS
+from market.live.venues.base import DAY_MS, OI_PERIOD_MS
 from market.series import MINUTE_MS, MarketFrames, normalize
 from market.store_schema import absurd_mask
 from market.source import FEED_OK, FEED_SILENT, ProgressFn
@@ -110,6 +110,10 @@ class Engine:
         # are newer, and must not become the point the history resumes from. Kept in the store's meta too,
         # so a restart during an outage of the history route still refills from there.
         self.history_until: dict[tuple[str, str], int] = self._stored_history_marks()
+        self.recorded_since: dict[tuple[str, str], int] = {}  # series without venue history: first stored row
+        for name in cfg.exchanges:
+            for series, reason in VENUES[name].not_published.items():
+                board.unavailable(feed_name(name, series), reason)
         self._coarse_done: set[tuple[str, str]] = set()  # (venue, series) whose older coarse spans are filled
 
     def _stored_history_marks(self) -> dict[tuple[str, str], int]:
@@ -178,7 +182,7 @@ class Engine:
         await call_with_retries(lambda: ex.load_markets(reload=True), self.cfg.retry, self.rng,
                                 headers=lambda: vs.http[1], status=lambda: vs.http[0], sleep=self.sleep, attempts=2,
                                 on_retry=lambda f, d: self._mark_all(name, f, d))
-        market = ex.markets.get(self.cfg.symbol) if ex.markets else None
+        market = ex.markets.get(venue.listing(self.cfg.symbol)) if ex.markets else None
         if market is None or market.get("active") is False:
             vs.failure = Failure(FATAL, f"{self.cfg.symbol} is not listed on {venue.label} (delisted?)")
             raise GaveUp(vs.failure)
@@ -287,16 +291,17 @@ class Engine:
             step, limit = MINUTE_MS, v.candle_limit
             first = start - start % MINUTE_MS
         elif series == "funding":
-            step, limit = FUNDING_PERIOD_MS, v.funding_limit
+            step, limit = v.funding_period_ms, v.funding_limit
             first = start
             if last is not None:  # the stored 'current' rate may sit at the next funding time: look back one period
-                last = min(last, end) - FUNDING_PERIOD_MS
+                last = min(last, end) - v.funding_period_ms
         else:
             step = OI_PERIOD_MS
             limit = v.oi_limit if series == "open_interest" else v.ls_limit
             first = _align_up(start, step)
-            if v.oi_history_ms is not None:
-                first = max(first, _align_up(end - v.oi_history_ms + step, step))
+        depth = v.history_depth_ms(series)
+        if depth is not None:  # the venue serves only the latest span: asking further back gets empty pages
+            first = max(first, _align_up(end - depth + step, step))
         if last is not None:
             first = max(first, last)  # re-fetch the newest stored row: it may have been a candle still open
         window = step * limit
@@ -335,8 +340,21 @@ class Engine:
         if live and series == "candles" and last_before is not None and newest is not None and newest - last_before > 2 * MINUTE_MS:
             self.gaps.append(Gap(name, series, last_before + MINUTE_MS, newest))
             self.board.ok(feed, newest, detail=f"refilled {int((newest - last_before) // MINUTE_MS) - 1} missing candles")
+        elif v.history_depth_ms(series) == 0:
+            self.board.ok(feed, self.store.last_ts(self.cfg.symbol, name, series), detail=self._recorded_since(name, series))
         else:
             self.board.ok(feed, newest if got_any else self.store.last_ts(self.cfg.symbol, name, series))
+
+    def _recorded_since(self, name: str, series: str) -> str:
+        """For a series the venue keeps no history of: since when Cascade's own recording reaches back."""
+        key = (name, series)
+        if key not in self.recorded_since:
+            rows = self.store.read(self.cfg.symbol, 0, self.clock(), [name]).series(series)
+            if len(rows) == 0:
+                return f"no history at {VENUES[name].label}: recorded from now on"
+            self.recorded_since[key] = int(rows["ts"].min())
+        since = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(self.recorded_since[key] / 1000))
+        return f"no history at {VENUES[name].label}: recorded by Cascade since {since}"
 
     async def _backfill_coarse(self, name: str, series: str, ex, market, fetch, start: int, end: int, live: bool, tick) -> None:
         """Spans older than the venue's finest history reach, at the coarser periods it serves (once a session)."""
@@ -392,12 +410,12 @@ class Engine:
         ex, market = await self.exchange(name)
         # A failed or odd current-OI answer must not cost this cycle's funding update.
         try:
-            oi = await self._fetch(name, "open_interest", lambda: v.oi_now(ex, market))
+            oi = v.stamp("open_interest", await self._fetch(name, "open_interest", lambda: v.oi_now(ex, market)), self.clock())
             self._write("open_interest", self._priced(name, oi), live)
         except GaveUp as g:
             if g.failure.kind in (FATAL, OFFLINE):
                 raise
-        fu = await self._fetch(name, "funding", lambda: v.funding_now(ex, market))
+        fu = v.stamp("funding", await self._fetch(name, "funding", lambda: v.funding_now(ex, market)), self.clock())
         self._write("funding", fu, live)
         self.board.ok(feed_name(name, "funding"), int(fu["ts"].max()) if len(fu) else None)
 
@@ -416,6 +434,8 @@ class Engine:
         async with vs.lock:
             try:
                 for series in HISTORY_SERIES:
+                    if series in VENUES[name].not_published:
+                        continue
                     try:
                         await self.sync_series(name, series, start, end, live, tick)
                     except GaveUp as g:
@@ -445,7 +465,8 @@ class Engine:
         # Planning needs no network: it only reads the store.
         for name in exchanges:
             for s in HISTORY_SERIES:
-                plans[(name, s)] = self._plan(name, s, start, end)[2] + self._coarse_requests(name, s, start, end)
+                if s not in VENUES[name].not_published:
+                    plans[(name, s)] = self._plan(name, s, start, end)[2] + self._coarse_requests(name, s, start, end)
         total = max(1, sum(plans.values()) + 3 * len(exchanges))
         done = [0]
 
@@ -477,7 +498,7 @@ class Engine:
         self.live_started = True
         for name in self.cfg.exchanges:
             self.tasks.append(asyncio.ensure_future(self._poll_loop(name)))
-            if self.cfg.stream_liquidations:
+            if self.cfg.stream_liquidations and "liquidations" not in VENUES[name].not_published:
                 self.tasks.append(asyncio.ensure_future(self._liquidation_loop(name)))
             if self.cfg.stream_candles:
                 self.tasks.append(asyncio.ensure_future(self._candle_stream_loop(name)))

@@ -9,7 +9,8 @@ from dataclasses import replace
 from typing import Callable, Iterable, Optional
 
 from market.series import MINUTE_MS
-from market.source import FEED_FAILED, FEED_OFFLINE, FEED_OK, FEED_RETRYING, FEED_SILENT, FEED_STALE, FeedState
+from market.source import (FEED_FAILED, FEED_OFFLINE, FEED_OK, FEED_RETRYING, FEED_SILENT, FEED_STALE, FEED_UNAVAILABLE,
+                           FeedState)
 
 LIVE_SERIES = ("candles", "open_interest", "funding", "long_short", "liquidations")
 CANDLE_STREAM = "candles_stream"  # the WebSocket candle feed (the REST candle feed is "candles")
@@ -43,6 +44,8 @@ class FeedBoard:
     def _set(self, feed: str, **kw) -> None:
         with self._lock:
             old = self._states.get(feed) or FeedState(feed, FEED_RETRYING)
+            if old.status == FEED_UNAVAILABLE and kw.get("status", FEED_UNAVAILABLE) != FEED_UNAVAILABLE:
+                return  # a venue-wide outage must not turn "not published" into "retrying"
             new = replace(old, **kw)
             self._states[feed] = new
             if (new.status, new.detail) != (old.status, old.detail):
@@ -72,6 +75,15 @@ class FeedBoard:
 
     def failed(self, feed: str, reason: str) -> None:
         self._set(feed, status=FEED_FAILED, detail=f"failed: {reason}", retry_in_s=None)
+
+    def unavailable(self, feed: str, reason: str) -> None:
+        """The venue does not publish this series: said once, and kept (no retry ever changes it)."""
+        self._set(feed, status=FEED_UNAVAILABLE, detail=reason, retry_in_s=None)
+
+    def is_unavailable(self, feed: str) -> bool:
+        with self._lock:
+            st = self._states.get(feed)
+        return st is not None and st.status == FEED_UNAVAILABLE
 
     def get(self, feed: str) -> FeedState:
         with self._lock:

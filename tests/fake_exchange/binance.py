@@ -16,10 +16,16 @@ from tests.fake_exchange.keys import STATE
 from tests.fake_exchange.wire import int_param, num, pick, resample_candles, window
 
 VENUE = "binance"
+PATH_PREFIXES = ("/fapi", "/futures", "/binance")  # the request paths this venue owns on the shared fake server
 SYMBOL_ID = "BTCUSDT"
 DAY_MS = 1440 * MINUTE_MS
 HISTORY_LIMIT_MS = 30 * DAY_MS  # /futures/data/* serve only the last 30 days
 PERIODS = {"5m": 5 * MINUTE_MS, "15m": 15 * MINUTE_MS, "30m": 30 * MINUTE_MS, "1h": 60 * MINUTE_MS, "4h": 240 * MINUTE_MS, "1d": DAY_MS}
+
+
+def urls(http: str, ws: str) -> dict[str, str]:
+    """Where a client finds this venue on the fake server (LiveSource(urls_override=...) per venue)."""
+    return {"rest": http, "ws": f"{ws}/binance/ws"}
 
 
 def error_body(status: int) -> str:

@@ -15,11 +15,17 @@ from tests.fake_exchange.keys import STATE
 from tests.fake_exchange.wire import int_param, num, pick, resample_candles, window
 
 VENUE = "bybit"
+PATH_PREFIXES = ("/v5", "/bybit")  # the request paths this venue owns on the shared fake server
 SYMBOL_ID = "BTCUSDT"
 INTERVALS = {"1": MINUTE_MS, "5": 5 * MINUTE_MS, "15": 15 * MINUTE_MS, "60": 60 * MINUTE_MS, "240": 240 * MINUTE_MS,
              "D": 1440 * MINUTE_MS}
 OI_INTERVALS = {"5min": 5 * MINUTE_MS, "15min": 15 * MINUTE_MS, "30min": 30 * MINUTE_MS, "1h": 60 * MINUTE_MS,
                 "4h": 240 * MINUTE_MS, "1d": 1440 * MINUTE_MS}
+
+
+def urls(http: str, ws: str) -> dict[str, str]:
+    """Where a client finds this venue on the fake server (LiveSource(urls_override=...) per venue)."""
+    return {"rest": http, "ws": f"{ws}/bybit/v5/public/linear"}
 
 
 def _envelope(result, now_ms: int, code: int = 0, msg: str = "OK") -> dict:

@@ -16,11 +16,17 @@ from tests.fake_exchange.keys import STATE
 from tests.fake_exchange.wire import int_param, num, pick, resample_candles, window
 
 VENUE = "okx"
+PATH_PREFIXES = ("/api/v5", "/okx")  # the request paths this venue owns on the shared fake server
 INST_ID = "BTC-USDT-SWAP"
 CT_VAL = 0.01  # BTC per contract
 BARS = {"1m": MINUTE_MS, "5m": 5 * MINUTE_MS, "15m": 15 * MINUTE_MS, "1H": 60 * MINUTE_MS, "4H": 240 * MINUTE_MS,
         "1Dutc": 1440 * MINUTE_MS}
 PERIODS = {"5m": 5 * MINUTE_MS, "1H": 60 * MINUTE_MS, "1D": 1440 * MINUTE_MS}
+
+
+def urls(http: str, ws: str) -> dict[str, str]:
+    """Where a client finds this venue on the fake server (LiveSource(urls_override=...) per venue)."""
+    return {"rest": http, "ws": f"{ws}/okx/ws/v5"}
 
 
 def error_body(status: int) -> str:

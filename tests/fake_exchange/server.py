@@ -1,8 +1,10 @@
-"""FakeExchange: Binance USDⓈ-M, OKX v5 and Bybit v5 public endpoints on 127.0.0.1, in their real shapes.
+"""FakeExchange: every registered venue's public endpoints on 127.0.0.1, in their real shapes.
 
-One aiohttp app serves all three venues (paths don't collide: /fapi + /futures/data are Binance,
-/api/v5 is OKX, /v5 is Bybit; WebSockets live under /binance, /okx, /bybit). It runs in its own thread
-with its own event loop so a plain (sync) pytest test can start it, point LiveSource at it and talk to it.
+One aiohttp app serves all venues. Each venue's fake is the module the registry names (``market.venues``,
+field ``fake``); it declares the path prefixes it owns (``PATH_PREFIXES``: /fapi + /futures/data are
+Binance, /api/v5 is OKX, /v5 is Bybit, /info is Hyperliquid; WebSockets live under /<venue>), where a
+client finds it (``urls``), and its routes (``register``). It runs in its own thread with its own event
+loop so a plain (sync) pytest test can start it, point LiveSource at it and talk to it.
 
 The market it serves is ``state.data`` (MarketFrames, see data.py); ``state.now_ms`` is the venue clock:
 only rows at or before it are served, and ``advance()`` moves it, pushing the liquidations of the new
@@ -23,14 +25,14 @@ import numpy as np
 import pandas as pd
 from aiohttp import web
 
+import market.venues as registry
 from market.series import MINUTE_MS, MarketFrames, per_exchange
-from tests.fake_exchange import binance, bybit, okx
 from tests.fake_exchange.data import generate
 from tests.fake_exchange.edges import RoughEdges
 from tests.fake_exchange.faults import (CANNED, DELAY, GARBAGE, HTTP, TRUNCATE, WS_DROP, WS_DUPLICATE, WS_REORDER, Fault,
                                         FaultBook)
 
-VENUES = {"binance": binance, "okx": okx, "bybit": bybit}
+VENUES = {v.name: registry.load(v.fake) for v in registry.VENUES.values() if v.fake}
 DAY_MS = 24 * 60 * MINUTE_MS
 from tests.fake_exchange.keys import STATE  # noqa: E402
 ExtraRoutes = Callable[[web.Application, "FakeState"], None]
@@ -39,12 +41,9 @@ ExtraRoutes = Callable[[web.Application, "FakeState"], None]
 def venue_of(path: str) -> str | None:
     if path.startswith("/fng"):
         return "fear_greed"
-    if path.startswith("/fapi") or path.startswith("/futures") or path.startswith("/binance"):
-        return "binance"
-    if path.startswith("/api/v5") or path.startswith("/okx"):
-        return "okx"
-    if path.startswith("/v5") or path.startswith("/bybit"):
-        return "bybit"
+    for name, module in VENUES.items():
+        if path.startswith(tuple(module.PATH_PREFIXES)):
+            return name
     return None
 
 
@@ -69,6 +68,7 @@ class FakeState:
         self.ws_cuts: Counter[str] = Counter()  # "venue reason" of connections the fake closed (age, idle)
         self.pushed_liquidations: dict[str, list[pd.DataFrame]] = {v: [] for v in VENUES}
         self.lock = threading.Lock()
+        self.extra: dict = {}  # per-venue fake state (e.g. hyperliquid's wallets), keyed by the venue module
         self._cache: dict[tuple[str, str], pd.DataFrame] = {}
 
     # ---- the data the venues serve -------------------------------------------------------------
@@ -91,7 +91,7 @@ class FakeState:
 
 
 def build_app(state: FakeState, extra_routes: Iterable[ExtraRoutes] = ()) -> web.Application:
-    """The aiohttp app: fault middleware, the three venues' routes, then any extra routes (private.py)."""
+    """The aiohttp app: fault middleware, every venue's routes, then any extra routes (private.py)."""
     app = web.Application(middlewares=[_fault_middleware])
     app[STATE] = state
     for module in VENUES.values():
@@ -310,12 +310,9 @@ class FakeExchange:
     def url_overrides(self) -> dict[str, dict[str, str]]:
         """Per venue: where its REST and WebSocket endpoints are (LiveSource(urls_override=...))."""
         http, ws = self.base_url, f"ws://127.0.0.1:{self.port}"
-        return {
-            "binance": {"rest": http, "ws": f"{ws}/binance/ws"},
-            "okx": {"rest": http, "ws": f"{ws}/okx/ws/v5"},
-            "bybit": {"rest": http, "ws": f"{ws}/bybit/v5/public/linear"},
-            "fear_greed": {"rest": f"{http}/fng/"},
-        }
+        out = {name: module.urls(http, ws) for name, module in VENUES.items()}
+        out["fear_greed"] = {"rest": f"{http}/fng/"}
+        return out
 
     # ---- the venue clock -----------------------------------------------------------------------
     @property

@@ -37,7 +37,7 @@ def test_dragging_a_target_freezes_the_axis_and_keeps_it_above_price(demo_window
     win = demo_window
     p = win.terminal.price
     price = win.terminal.chart.last_close
-    win.set_targets(round(price * 1.01), round(price * 0.99))  # both lines inside the view
+    win.state.update(targets=(round(price * 1.01), round(price * 0.99)))  # both lines inside the view
     wait_result(qtbot, win, lambda r: r.request.targets == (round(price * 1.01), round(price * 0.99)))
     qtbot.wait(200)
     y_before = p.view.viewRange()[1]

@@ -28,6 +28,7 @@ def test_timeframe_change_resamples(demo_window, qtbot):
 
 def test_exchange_toggles_filter_every_panel(demo_window, qtbot):
     win = demo_window
+    win.toolbar.exchange_actions["hyperliquid"].setChecked(False)  # the test follows the first three venues
     win.toolbar.exchange_actions["binance"].setChecked(False)
     r = wait_result(qtbot, win, lambda r: r.request.exchanges == ("okx", "bybit"))
     assert r.chart.price_exchange == "okx"
@@ -132,7 +133,7 @@ def test_symbol_search_opens_a_listed_market_with_its_own_prices(demo_window, qt
     from PySide6.QtTest import QTest
 
     win = demo_window
-    qtbot.waitUntil(lambda: win.symbol_search.listings >= 1, timeout=10000)
+    qtbot.waitUntil(lambda: win.services.kept("symbol_search").listings >= 1, timeout=10000)
     listed = win.toolbar.symbol.symbols()
     if "ETH/USDT:USDT" not in listed:
         pytest.skip(f"the demo source lists only {listed}")
@@ -157,7 +158,7 @@ def test_export_csv_writes_the_shown_bars(demo_window, qtbot, tmp_path):
 
     win = demo_window
     chart = win.terminal.chart
-    signals = file_actions.export_csv_to(win, str(tmp_path / "bars.csv"))
+    signals = file_actions.export_csv_to(win.services, str(tmp_path / "bars.csv"))
     with qtbot.waitSignal(signals.done, timeout=10000):
         pass
     df = pd.read_csv(tmp_path / "bars.csv")
@@ -184,7 +185,7 @@ def test_export_png_writes_the_window(demo_window, tmp_path, monkeypatch):
 
     out = tmp_path / "chart.png"
     monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(out), "")))
-    file_actions.ask_export_png(demo_window)
+    file_actions.ask_export_png(demo_window.services)
     img = QtGui.QImage(str(out))
     assert img.width() == demo_window.width() and img.height() == demo_window.height()
 
@@ -243,7 +244,7 @@ def test_dragging_a_target_line_with_the_mouse(demo_window, qtbot):
     win = demo_window
     t = win.terminal
     last = float(t.chart.candles.close[-1])
-    win.set_targets(round(last * 1.004), round(last * 0.996))  # both lines inside the view
+    win.state.update(targets=(round(last * 1.004), round(last * 0.996)))  # both lines inside the view
     wait_result(qtbot, win, lambda r: r.request.targets == (round(last * 1.004), round(last * 0.996)))
     qtbot.wait(50)
     line = t.price.up_line

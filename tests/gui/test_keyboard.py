@@ -34,8 +34,8 @@ def test_unknown_symbol_is_refused_and_the_keys_go_back_to_the_chart(demo_window
         _type_in_symbol_box(qtbot, win, "NOSUCHCOIN")
     assert "NOSUCHCOIN is not a symbol of the demo market" in shown.args[0]
     assert win.toolbar.symbol.currentText() == "BTC/USDT:USDT"  # BTC's data is never relabelled
-    assert win.session is session and win.pending is None
-    ok = win.error_box.button(QtWidgets.QMessageBox.StandardButton.Ok)
+    assert win.session is session and win.sources.pending is None
+    ok = win.services.error_box.button(QtWidgets.QMessageBox.StandardButton.Ok)
     QTest.mouseClick(ok, QtCore.Qt.MouseButton.LeftButton)  # the user dismisses the message
     win.activateWindow()
     qtbot.waitUntil(lambda: win.terminal.price.plot_widget.hasFocus())
@@ -52,8 +52,8 @@ def test_window_shortcuts_work_while_the_symbol_box_has_focus(demo_window, qtbot
     qtbot.waitUntil(edit.hasFocus)
     # Ctrl+H (which a line edit claims on X11) opens the heatmap colours; Ctrl+L toggles the log scale.
     QTest.keyClick(edit, QtCore.Qt.Key.Key_H, QtCore.Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: getattr(win, "heatmap_dialog", None) is not None and win.heatmap_dialog.isVisible())
-    win.heatmap_dialog.close()
+    qtbot.waitUntil(lambda: win.services.kept("heatmap_dialog") is not None and win.services.kept("heatmap_dialog").isVisible())
+    win.services.kept("heatmap_dialog").close()
     win.activateWindow()
     edit.setFocus()
     qtbot.waitUntil(lambda: win.isActiveWindow() and edit.hasFocus())

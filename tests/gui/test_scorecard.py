@@ -12,8 +12,8 @@ def test_scorecard_opens_from_the_keyboard_and_summarizes_against_the_baseline(q
     wait_drawn(qtbot, win)
     win.activateWindow()
     qtbot.keyClick(win, QtCore.Qt.Key.Key_K, QtCore.Qt.KeyboardModifier.ControlModifier | QtCore.Qt.KeyboardModifier.ShiftModifier)
-    qtbot.waitUntil(lambda: getattr(win, "scorecard_dialog", None) is not None, timeout=5_000)
-    dlg = win.scorecard_dialog
+    qtbot.waitUntil(lambda: win.services.kept("scorecard_dialog") is not None, timeout=5_000)
+    dlg = win.services.kept("scorecard_dialog")
     qtbot.waitUntil(lambda: dlg.result is not None or "cannot be scored" in dlg.summary.text(), timeout=120_000)
     assert dlg.result is not None, dlg.summary.text()
     assert "the map's top bands held" in dlg.summary.text() and "distance alone would hold" in dlg.summary.text()

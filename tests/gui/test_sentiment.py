@@ -35,9 +35,9 @@ def test_broken_index_is_absent_without_error(qtbot):
 
 def test_window_shows_the_index_and_hides_it_when_unavailable(demo_window, qtbot):
     win = demo_window
-    assert not win.sentiment_label.isVisible()  # the demo has no sentiment
+    assert not win.status.sentiment_label.isVisible()  # the demo has no sentiment
     win.session.worker.sentiment.emit(FearGreed(71, "Greed", 0))
-    qtbot.waitUntil(lambda: win.sentiment_label.isVisible(), timeout=5000)
-    assert win.sentiment_label.text() == "Fear & Greed 71 (Greed)"
+    qtbot.waitUntil(lambda: win.status.sentiment_label.isVisible(), timeout=5000)
+    assert win.status.sentiment_label.text() == "Fear & Greed 71 (Greed)"
     win.session.worker.sentiment.emit(None)
-    qtbot.waitUntil(lambda: not win.sentiment_label.isVisible(), timeout=5000)
+    qtbot.waitUntil(lambda: not win.status.sentiment_label.isVisible(), timeout=5000)

@@ -71,7 +71,7 @@ def test_bad_file_gets_a_dialog_and_keeps_the_shown_data(demo_window, qtbot, tmp
     with qtbot.waitSignal(win.error_shown, timeout=10000) as sig:
         win.open_snapshot_path(str(bad))
     assert "bad.cascade" in sig.args[0]
-    assert win.error_box.isVisible() and not win.error_box.isModal()
+    assert win.services.error_box.isVisible() and not win.services.error_box.isModal()
     assert win.session.info.kind == "demo" and len(win.frames.candles) >= len(before.candles)
     # A truncated real snapshot is refused the same way.
     good = tmp_path / "good.cascade"
@@ -88,8 +88,8 @@ def test_save_snapshot_round_trips_the_shown_data(demo_window, qtbot, tmp_path):
 
     win = demo_window
     out = tmp_path / "saved"
-    want = file_actions.saved_frames(win)
-    signals = file_actions.save_snapshot_to(win, str(out))
+    want = file_actions.saved_frames(win.services)
+    signals = file_actions.save_snapshot_to(win.services, str(out))
     with qtbot.waitSignal(signals.done, timeout=15000):
         pass
     src = open_snapshot(tmp_path / "saved.cascade")
@@ -153,8 +153,8 @@ def test_a_snapshot_is_reviewed_with_the_model_it_was_saved_with(demo_window, ma
 
     win = demo_window
     custom = ModelParams(leverages=(3.0, 20.0), weights=(0.6, 0.4), taker_split=False, bin_usd=250.0, mean_hold_ms=None)
-    win.set_model(custom)
-    signals = file_actions.save_snapshot_to(win, str(tmp_path / "model"))
+    win.state.update(model=custom)
+    signals = file_actions.save_snapshot_to(win.services, str(tmp_path / "model"))
     with qtbot.waitSignal(signals.done, timeout=15000):
         pass
     saved = open_snapshot(tmp_path / "model.cascade").model_settings
@@ -171,10 +171,10 @@ def test_a_missing_file_at_start_shows_a_clear_empty_state_then_the_demo_replace
     from PySide6.QtTest import QTest
 
     win = make_window(SourceSpec("snapshot", path=str(tmp_path / "missing.cascade")))
-    qtbot.waitUntil(lambda: win.last_error != "", timeout=10000)
+    qtbot.waitUntil(lambda: win.services.last_error != "", timeout=10000)
     assert win.terminal.is_empty_shown() and "could not open" in win.terminal.empty_state.text()
     assert "waiting" not in win.card.label.text()
-    win.error_box.close()
+    win.services.error_box.close()
     win.activateWindow()
     qtbot.waitUntil(win.isActiveWindow)
     QTest.keyClick(win, QtCore.Qt.Key.Key_D, QtCore.Qt.KeyboardModifier.ControlModifier)  # File → Demo market

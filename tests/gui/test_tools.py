@@ -84,12 +84,12 @@ def test_alerts_dock_raises_notifications_from_results(demo_window, qtbot):
     win = demo_window
     m = win.terminal.result.liquidity.map
     biggest = float(max(m.long_usd.max(), m.short_usd.max()))
-    win.alerts_dock.pct.setValue(20.0)
-    win.alerts_dock.usd.setValue(biggest / 2 / 1e6)
-    win.alerts_dock._add()
-    assert len(win.alerts_dock.rules) == 1
-    win.set_targets(m.price * 1.05, m.price * 0.95)  # any new result evaluates the rules
-    qtbot.waitUntil(lambda: win.alerts_dock.log.count() > 0, timeout=10000)
-    assert win.notifier.sent and "within" in win.notifier.sent[0]
+    win.alerts.dock.pct.setValue(20.0)
+    win.alerts.dock.usd.setValue(biggest / 2 / 1e6)
+    win.alerts.dock._add()
+    assert len(win.alerts.dock.rules) == 1
+    win.state.update(targets=(m.price * 1.05, m.price * 0.95))  # any new result evaluates the rules
+    qtbot.waitUntil(lambda: win.alerts.dock.log.count() > 0, timeout=10000)
+    assert win.alerts.notifier.sent and "within" in win.alerts.notifier.sent[0]
     win.save_settings()
     assert "near" in win.settings.value("alerts/rules")

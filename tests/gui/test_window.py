@@ -30,14 +30,14 @@ def test_candles_volume_and_oi_hold_the_source_data(demo_window):
     last = oi.groupby(oi["ts"] - oi["ts"] % 60000).last()
     np.testing.assert_allclose(cy, last["oi_base"].to_numpy())
     assert chart.price_exchange == "binance"
-    assert "Demo market — simulated data" in win.source_label.text() or win.session.info.label == "Demo market — simulated data"
+    assert "Demo market — simulated data" in win.status.source_label.text() or win.session.info.label == "Demo market — simulated data"
 
 
 def test_status_bar_names_the_source_and_feeds(demo_window, qtbot):
     win = demo_window
-    qtbot.waitUntil(lambda: "Demo market — simulated data" in win.source_label.text(), timeout=3000)
-    assert {ex for ex, _text, _lvl in win.feed_status.items} == {"binance", "okx", "bybit"}
-    assert "analytics" in win.analytics_label.text()
+    qtbot.waitUntil(lambda: "Demo market — simulated data" in win.status.source_label.text(), timeout=3000)
+    assert {ex for ex, _text, _lvl in win.status.feed_status.items} == {"binance", "okx", "bybit"}
+    assert "analytics" in win.status.analytics_label.text()
 
 
 def test_live_updates_arrive_and_follow_the_right_edge(make_window, qtbot):
@@ -56,7 +56,7 @@ def test_live_updates_arrive_and_follow_the_right_edge(make_window, qtbot):
 def test_settings_restore_timeframe_and_panels(make_window, qtbot):
     win = make_window()
     wait_drawn(qtbot, win)
-    win.set_timeframe(900_000)
+    win.state.update(timeframe_ms=900_000)
     win.actions_by_name["panel_funding"].setChecked(False)
     win.close()
     again = make_window()
@@ -75,5 +75,5 @@ def test_default_source_offline_falls_back_to_the_demo_and_says_so(make_window, 
     assert spec.kind == "live"
     win = make_window(spec)
     qtbot.waitUntil(lambda: win.session is not None and win.session.info is not None and win.session.info.kind == "demo", timeout=10000)
-    assert win.banner.isVisible() and win.banner.text().startswith("Offline — no connection to Binance, OKX or Bybit")
+    assert win.banner.isVisible() and win.banner.text().startswith("Offline — no connection to Binance, OKX, Bybit or Hyperliquid")
     wait_drawn(qtbot, win)

@@ -550,7 +550,7 @@ def run(cfg: SoakConfig, log: Callable[[str], None] = print) -> dict:
     while window.frames is None and time.monotonic() - t0 < 120:
         app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 50)
     if window.frames is None:
-        raise RuntimeError(f"the window never showed data (last error: {window.last_error!r})")
+        raise RuntimeError(f"the window never showed data (last error: {window.services.last_error!r})")
     backfill_s = time.monotonic() - t0
     log(f"backfill: {backfill_s:.1f} s; soak {cfg.seconds:.0f} s at {cfg.speed:g}x "
         f"({cfg.seconds * cfg.speed / 3600:.1f} simulated hours), a fault every ~{cfg.fault_every_s:g} s")

@@ -241,7 +241,7 @@ def test_hostile_html_in_a_dialog_is_shown_as_typed(fuzz_cases, window, parts):
 
     text = "Could not open " + "".join(parts) + ".cascade"
     window.show_error("Could not open", text)
-    box = window.error_box
+    box = window.services.error_box
     assert box.textFormat() == QtCore.Qt.TextFormat.PlainText and box.text() == text
     box.close()
     fuzz_cases.add("hostile_html")

@@ -182,7 +182,7 @@ def test_hostile_snapshots_in_the_window_get_a_plain_text_dialog_and_keep_the_da
         with qtbot.waitSignal(window.error_shown, timeout=15_000) as sig:
             window.open_snapshot_path(str(path))
         assert needle in sig.args[0]
-        box = window.error_box
+        box = window.services.error_box
         assert box.isVisible() and box.textFormat() == QtCore.Qt.TextFormat.PlainText
         assert window.session.info.kind == "demo" and len(window.frames.candles) >= before  # nothing lost
         fuzz_cases.add("hostile_html" if path == venues else "absurd_timeframes")

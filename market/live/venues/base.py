@@ -68,7 +68,25 @@ class Venue:
     ls_limit = 100
     funding_limit = 100
     oi_history_ms: Optional[int] = None  # how far back the venue serves OI / long-short history (None = as asked)
+    candle_history_ms: Optional[int] = None  # how far back the venue serves 1m candles (None = as asked)
+    funding_period_ms = FUNDING_PERIOD_MS  # how often funding settles (Hyperliquid: every hour)
     has_taker_buy_volume = False
+    # Series the venue does not publish at all -> the plain sentence its feed state shows (see FEED_UNAVAILABLE).
+    not_published: dict[str, str] = {}
+
+    def listing(self, symbol: str) -> str:
+        """The venue's ccxt symbol for Cascade's ``symbol`` (a USDC-settled venue lists BTC/USDC:USDC)."""
+        return symbol
+
+    def stamp(self, series: str, df: pd.DataFrame, now_ms: int) -> pd.DataFrame:
+        """Give a 'current' snapshot without a time of its own (ts 0) its time: as sent, by default."""
+        return df
+
+    def history_depth_ms(self, series: str) -> Optional[int]:
+        """How far back before now the venue serves ``series`` history (None: as far as asked; 0: none)."""
+        if series in ("open_interest", "long_short"):
+            return self.oi_history_ms
+        return self.candle_history_ms if series == "candles" else None
 
     def point_at(self, ex, rest: Optional[str], ws: Optional[str]) -> None:
         raise NotImplementedError

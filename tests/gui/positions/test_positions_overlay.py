@@ -255,7 +255,7 @@ def test_the_main_window_has_the_menu_and_draws_saved_what_ifs_at_start(make_win
     menus = {a.text().replace("&", ""): a.menu() for a in win.menuBar().actions() if a.menu() is not None}
     entries = [a.text().replace("&", "") for a in menus["Settings"].actions()]
     assert "Exchange accounts…" in entries and "What-if position…" in entries
-    ctl = win.positions
+    ctl = win.services.kept("positions")
     assert ctl.worker is None  # no account saved: no thread, no keyring access
     [d] = ctl.overlay.drawn
     assert d.position.what_if and d.liq_line.value() == pytest.approx(saved.liquidation_price())

@@ -69,7 +69,7 @@ def test_whole_gui_session_leaks_no_secret(make_window, qtbot, store, keyring_ba
 
         # Save a snapshot through the GUI's own action.
         snap = tmp_path / "session"
-        with qtbot.waitSignal(file_actions.save_snapshot_to(win, str(snap)).done, timeout=20000):
+        with qtbot.waitSignal(file_actions.save_snapshot_to(win.services, str(snap)).done, timeout=20000):
             pass
         assert (tmp_path / "session.cascade").stat().st_size > 0
 

@@ -37,3 +37,17 @@ def test_without_liquidations_or_oi_it_says_which(frames):
         evaluate(frames.candles, frames.open_interest.iloc[0:0], frames.liquidations)
     with pytest.raises(EvaluationError, match="no recorded liquidations"):
         evaluate(frames.candles, frames.open_interest, frames.liquidations.iloc[0:0])
+
+
+def test_hours_before_the_liquidation_record_starts_are_not_scored(frames):
+    # A live session: candles and OI backfilled for days, the liquidation feed recorded only from day 3 on.
+    day = 86_400_000
+    t0 = int(frames.candles["ts"].min())
+    record = frames.liquidations[frames.liquidations["ts"] >= t0 + 3 * day + 1_800_000]
+    r = evaluate(frames.candles, frames.open_interest, record, n_boot=0)
+    starts = int(record["ts"].min()) // 3_600_000 * 3_600_000
+    assert starts >= t0 + 3 * day
+    assert r.first_ms == starts  # the hour the record starts in, not the end of the day's warm-up
+    assert any("where the liquidation record starts" in n for n in r.notes)
+    full = evaluate(frames.candles, frames.open_interest, frames.liquidations, n_boot=0)
+    assert full.first_ms == t0 + day and not any("record starts" in n for n in full.notes)

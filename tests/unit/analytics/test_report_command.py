@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from analytics.report import build_report
-from market.series import MarketFrames
+from market.series import EXCHANGE_NAMES, MarketFrames
 from tests.unit.analytics.market_gen import T0, random_market
 from tests.run_main import run_main
 
@@ -73,7 +73,7 @@ def test_snapshot_report_equals_report_on_the_same_frames(tmp_path):
     assert rc == 0, err
     got = json.loads(out)
     end = frames.time_range()[1]
-    want = build_report(frames.candles, frames.open_interest, None, None, end, 2).to_json_dict()
+    want = build_report(frames.candles, frames.open_interest, None, None, end, 2, venue_labels=EXCHANGE_NAMES).to_json_dict()
     assert got == json.loads(json.dumps(want))
     assert got["funding"] == {"binance": None, "okx": None, "bybit": None}
 

@@ -8,6 +8,7 @@ from market.series import MINUTE_MS, SERIES_COLUMNS, MarketFrames
 from market.simulator import DemoSource, MarketSimulator, SimConfig, simulate
 from market.simulator.source import DEMO_LABEL
 from market.source import FEED_OK, MarketSource
+from market.venues import VENUE_NAMES
 
 SYM = "BTC/USDT:USDT"
 DAYS = 0.5  # short history keeps the file fast
@@ -32,7 +33,7 @@ def test_conforms_to_the_protocol_and_says_it_is_a_demo():
     info = src.info()
     assert info.kind == "demo" and info.label == DEMO_LABEL == "Demo market — simulated data"
     assert info.has_real_liquidations is True
-    assert info.symbols == (SYM,) and info.exchanges == ("binance", "okx", "bybit")
+    assert info.symbols == (SYM,) and info.exchanges == VENUE_NAMES  # every registered venue is simulated
 
 
 def test_history_is_the_seeds_simulation_with_progress():
@@ -68,11 +69,11 @@ def test_poll_ticks_with_the_clock_closed_minutes_and_a_growing_candle():
     assert src.poll(SYM).is_empty()  # no wall time passed
     clock.t += 30.0  # half a simulated minute: only the growing candle
     p1 = src.poll(SYM)
-    assert p1.candles["ts"].tolist() == [end] * 3 and len(p1.open_interest) == 0
+    assert p1.candles["ts"].tolist() == [end] * len(VENUE_NAMES) and len(p1.open_interest) == 0
     assert src.now_ms() == end + 30_000
     clock.t += 15.0
     p2 = src.poll(SYM)
-    assert p2.candles["ts"].tolist() == [end] * 3
+    assert p2.candles["ts"].tolist() == [end] * len(VENUE_NAMES)
     assert (p2.candles["volume"].to_numpy() > p1.candles["volume"].to_numpy()).all()
     clock.t += 75.0  # exactly 2 minutes in: both minutes closed, nothing in progress
     p3 = src.poll(SYM)

@@ -12,6 +12,7 @@ from tests.unit.store.test_archive_import import DAY1, KLINE_HEADER, M, kline_ro
 
 from commands.errors import CommandError
 from market.snapshot_source import open_snapshot
+from market.venues import VENUE_NAMES
 from tests.run_main import ROOT, run_main
 
 FIXTURES = ROOT / "tests" / "fixtures" / "binance_archive"
@@ -48,7 +49,7 @@ def test_import_of_plain_csv_uses_exchange_and_symbol(tmp_path):
     frames = open_snapshot(out).history("ETH/USDT:USDT")
     assert frames.timeframe_ms == 3_600_000 and frames.candles["exchange"].tolist() == ["bybit"] * 3
     res = cascade("import", str(f), "--out", str(out), "--exchange", "kraken")
-    assert res.returncode == 2 and res.stderr.strip() == "cascade import: unknown exchange 'kraken': choose one of binance, okx, bybit"
+    assert res.returncode == 2 and res.stderr.strip() == f"cascade import: unknown exchange 'kraken': choose one of {', '.join(VENUE_NAMES)}"
 
 
 def test_import_with_nothing_valid_exits_2_and_keeps_the_old_file(tmp_path):
@@ -84,7 +85,7 @@ def test_snapshot_demo_command_writes_the_demo_history(tmp_path):
     out = tmp_path / "demo.cascade"
     res = cascade("snapshot", "--demo", "--days", "1", "--seed", "11", "--out", str(out))
     assert res.returncode == 0, res.stderr
-    assert res.stdout.startswith(f"wrote {out}: candles 4,320 (1m)")
+    assert res.stdout.startswith(f"wrote {out}: candles {1440 * len(VENUE_NAMES):,} (1m)")  # a day on every registered venue
     snap = open_snapshot(out)
     assert snap.meta["source_kind"] == "demo" and snap.info().kind == "snapshot"
     demo = DemoSource(seed=11, history_days=1)
