@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 GOALS = {
-    "backfill_30d_s": "< 120 s with ccxt's rate limits on (OKX dominates: 613 requests, rubik endpoints weigh 2-4)",
+    "backfill_30d_s": "< 120 s with ccxt's rate limits on (OKX dominates: 481 requests, rubik endpoints weigh 2-4)",
     "resume_s": "< 5 s (restart on a full store fetches only the missing minutes)",
 }
 

@@ -53,6 +53,7 @@ class FeedState:
     last_update_ms: Optional[int] = None  # source clock of the newest row received
     retry_in_s: Optional[float] = None
     history_from_ms: Optional[int] = None  # history series: the oldest row the venue served (its depth)
+    history_note: str = ""  # how that history is made up, e.g. "5-minute rows from 27 Nov 14:05 UTC, hourly before"
 
 
 @runtime_checkable

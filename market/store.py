@@ -221,6 +221,17 @@ class Store:
         row = self._conn().execute(f"SELECT max(ts) FROM {series} WHERE {where}", params).fetchone()
         return None if row is None or row[0] is None else int(row[0])
 
+    def first_ts(self, symbol: str, exchange: str, series: str, *, timeframe_ms: int = MINUTE_MS) -> Optional[int]:
+        """The oldest ``ts`` stored for one feed (how deep its history goes here), or None if there is none."""
+        if series not in SERIES_COLUMNS:
+            raise ValueError(f"unknown series {series!r}")
+        where, params = "symbol = ? AND exchange = ?", [symbol, exchange]
+        if series == "candles":
+            where += " AND timeframe_ms = ?"
+            params.append(int(timeframe_ms))
+        row = self._conn().execute(f"SELECT min(ts) FROM {series} WHERE {where}", params).fetchone()
+        return None if row is None or row[0] is None else int(row[0])
+
     def meta(self) -> dict[str, Any]:
         return read_meta(self._conn())
 

@@ -37,7 +37,8 @@ def summarize(states: Sequence[FeedState], now_ms: int) -> list[tuple[str, str, 
             level = 1
         text = s.status if s.status != FEED_OK else (age_text(max(age, 0.0)) if age is not None else "ok")
         if s.status != FEED_OK and s.detail:
-            text = f"{s.status}: {s.detail}"
+            # a failed feed's detail already reads "failed: reason"
+            text = s.detail if s.detail.startswith(f"{s.status}:") else f"{s.status}: {s.detail}"
         if exchange not in worst or level > worst[exchange][0]:
             worst[exchange] = (level, text, s.status)
     out = []
@@ -53,7 +54,8 @@ def history_depth(states: Sequence[FeedState]) -> list[str]:
         exchange, _, series = s.feed.partition(":")
         if series == "open_interest" and s.history_from_ms is not None:
             since = time.strftime("%d %b %H:%M UTC", time.gmtime(s.history_from_ms / 1000))
-            out.append(f"{EXCHANGE_NAMES.get(exchange, exchange.capitalize())}: open interest since {since}")
+            line = f"{EXCHANGE_NAMES.get(exchange, exchange.capitalize())}: open interest since {since}"
+            out.append(f"{line} ({s.history_note})" if s.history_note else line)
     return out
 
 

@@ -21,7 +21,7 @@ import pandas as pd
 
 from market.live import ccxt_version
 from market.live.feeds import CANDLE_STREAM, FeedBoard, feed_name
-from market.live.history_depth import coarse_spans, requests_for
+from market.live.history_depth import coarse_spans, fine_from, requests_for
 from market.live.silence import SilencePolicy, event_rate, silence
 from market.live.retry import FATAL, OFFLINE, Failure, GaveUp, MalformedResponse, RetryPolicy, call_with_retries, classify
 from market.live.venues import VENUES, Venue
@@ -117,7 +117,6 @@ class Engine:
             for series, reason in VENUES[name].not_published.items():
                 board.unavailable(feed_name(name, series), reason)
         self._coarse_done: set[tuple[str, str]] = set()  # (venue, series) whose older coarse spans are filled
-        self.history_from: dict[tuple[str, str], int] = {}  # (venue, series) -> oldest stored row ts
 
     def _stored_history_marks(self) -> dict[tuple[str, str], int]:
         try:
@@ -369,6 +368,9 @@ class Engine:
         limit = v.oi_limit if series == Series.OPEN_INTEREST else v.ls_limit
         for span in coarse_spans(tiers, start, end):
             tier, lo, hi = span
+            oldest = self.store.first_ts(self.cfg.symbol, name, series)
+            if oldest is not None and oldest < lo + tier.step_ms:
+                continue  # the store reaches back past this span: filled by an earlier session (a restart)
             have = self.store.read(self.cfg.symbol, lo, hi + 1, [name]).series(series)["ts"].to_numpy()
             for i in range(requests_for(span, limit)):
                 a = lo + i * tier.step_ms * limit
@@ -393,13 +395,17 @@ class Engine:
 
     def _note_depth(self, name: str, series: str, start: int, end: int) -> None:
         """Since when the venue's history of ``series`` exists here, for the feed's side info."""
-        key = (name, series)
-        if key not in self.history_from:
-            df = self.store.read(self.cfg.symbol, start, end + 1, [name]).series(series)
-            if len(df) == 0:
-                return
-            self.history_from[key] = int(df["ts"].min())
-        self.board.history_from(feed_name(name, series), self.history_from[key])
+        oldest = self.store.first_ts(self.cfg.symbol, name, series)
+        if oldest is None:
+            return
+        oldest = max(oldest, start)
+        tiers = getattr(VENUES[name], "history_tiers", ())
+        note = ""
+        if tiers and fine_from(tiers, end) > oldest:
+            since = time.strftime("%d %b %H:%M UTC", time.gmtime(fine_from(tiers, end) / 1000))
+            coarser = {"1H": "hourly", "1D": "daily"}.get(tiers[1].period, tiers[1].period) if len(tiers) > 1 else "coarser"
+            note = f"{tiers[0].period} rows from {since}, {coarser} before (the venue keeps {tiers[0].entries} rows per period)"
+        self.board.history_from(feed_name(name, series), oldest, note)
 
     async def sync_current(self, name: str, live: bool) -> None:
         v: Venue = VENUES[name]
@@ -595,8 +601,7 @@ class Engine:
 
     def _ccxt_too_old(self, v: Venue, feed: str) -> bool:
         """Mark the stream failed, in plain words, when ccxt is too old to reach the venue's stream route."""
-        minimum = getattr(v, "stream_min_ccxt", None)
-        problem = ccxt_version.problem(minimum=minimum) if minimum else None
+        problem = ccxt_version.problem(venue=v.name, feed=feed.split(":", 1)[1])
         if problem:
             self.board.failed(feed, problem)
         return problem is not None

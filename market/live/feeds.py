@@ -68,9 +68,9 @@ class FeedBoard:
         """Connected, yet nothing arrived through a move that should have brought events (see silence.py)."""
         self._set(feed, status=FEED_SILENT, detail=reason, retry_in_s=None)
 
-    def history_from(self, feed: str, ts: Optional[int]) -> None:
-        """Since when the venue's history of this series exists (shown beside the feed)."""
-        self._set(feed, history_from_ms=ts)
+    def history_from(self, feed: str, ts: Optional[int], note: str = "") -> None:
+        """Since when the venue's history of this series exists (shown beside the feed), and how it is made up."""
+        self._set(feed, history_from_ms=ts, history_note=note)
 
     def failed(self, feed: str, reason: str) -> None:
         self._set(feed, status=FEED_FAILED, detail=f"failed: {reason}", retry_in_s=None)

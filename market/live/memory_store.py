@@ -37,5 +37,16 @@ class MemoryStore:
         ts = df.loc[df["exchange"] == exchange, "ts"]
         return None if len(ts) == 0 else int(ts.max())
 
+    def first_ts(self, symbol: str, exchange: str, series: str, *, timeframe_ms: int = MINUTE_MS) -> Optional[int]:
+        if series not in SERIES_COLUMNS:
+            raise ValueError(f"unknown series {series!r}")
+        with self._lock:
+            frames = self._frames.get(symbol)
+        if frames is None:
+            return None
+        df = frames.series(series)
+        ts = df.loc[df["exchange"] == exchange, "ts"]
+        return None if len(ts) == 0 else int(ts.min())
+
     def close(self) -> None:
         pass

@@ -181,17 +181,21 @@ async def _watchdog(state: FakeState, venue: str, ws: web.WebSocketResponse, ope
     """Close the connection at its maximum age, or after too long without traffic either way."""
     loop = asyncio.get_running_loop()
     while not ws.closed:
-        await asyncio.sleep(0.02)
         max_age, idle = state.edges.max_age_s.get(venue), state.edges.idle_cut_s.get(venue)
         now = loop.time()
-        reason = "age" if max_age and now - opened >= max_age else "idle" if idle and now - ws.cascade_active >= idle else None
-        if reason:
-            with state.lock:
-                state.ws_cuts[f"{venue} {reason}"] += 1
-            if ws in state.sockets[venue]:
-                state.sockets[venue].remove(ws)  # no push goes to a socket being cut
-            await ws.close()
-            return
+        waits = [t for t in ((opened + max_age - now) if max_age else None,
+                             (ws.cascade_active + idle - now) if idle else None) if t is not None]
+        if not waits or min(waits) > 0:
+            # wake at the next deadline, at least twice a second so a test's new rules take effect
+            await asyncio.sleep(min([0.5] + [max(0.005, t) for t in waits]))
+            continue
+        reason = "age" if max_age and now - opened >= max_age else "idle"
+        with state.lock:
+            state.ws_cuts[f"{venue} {reason}"] += 1
+        if ws in state.sockets[venue]:
+            state.sockets[venue].remove(ws)  # no push goes to a socket being cut
+        await ws.close()
+        return
 
 
 async def _push(state: FakeState, venue: str, events: pd.DataFrame, channel: str = "liquidations") -> None:

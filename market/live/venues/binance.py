@@ -15,7 +15,6 @@ from typing import Optional
 
 import pandas as pd
 
-from market.live.ccxt_version import MIN_CCXT
 from market.live.venues.base import DAY_MS, OI_PERIOD_MS, Venue, expect_dict, expect_list, fnum, frame, swap_host
 
 REST_KEYS = ("fapiPublic", "fapiPublicV2", "fapiPublicV3", "fapiPrivate", "fapiPrivateV2", "fapiPrivateV3", "fapiData")
@@ -33,8 +32,6 @@ class Binance(Venue):
     funding_limit = 1000
     oi_history_ms = 30 * DAY_MS
     has_taker_buy_volume = True
-    # Older ccxt subscribes on the retired /ws path: acknowledged, then silent (see ccxt_version.py).
-    stream_min_ccxt = MIN_CCXT
 
     def point_at(self, ex, rest: Optional[str], ws: Optional[str]) -> None:
         if rest:

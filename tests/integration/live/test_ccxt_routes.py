@@ -22,11 +22,18 @@ def test_version_parsing_and_the_plain_line():
     assert ccxt_version.parse("4.5.44") == (4, 5, 44)
     assert ccxt_version.parse("4.5.44rc1") == (4, 5, 44)
     assert ccxt_version.parse("v?") is None
-    assert ccxt_version.problem("4.5.44") is None
-    assert ccxt_version.problem("4.6.0") is None
+    assert ccxt_version.MIN_CCXT == (4, 5, 77)
+    assert ccxt_version.problem("4.5.77") is None and ccxt_version.problem("4.6.0") is None
     line = ccxt_version.problem("4.5.43")
-    assert line is not None and "4.5.43" in line and "4.5.44" in line and "Binance" in line and "\n" not in line
-    assert "4.4.99" in ccxt_version.problem("4.4.99")
+    assert line is not None and "\n" not in line
+    assert line.startswith("ccxt 4.5.43 is older than 4.5.77: Binance acknowledges") and "Bybit liquidations" in line
+    assert "4.5.77" in line  # the upgrade asks for the floor
+    # Per feed: 4.5.60 reaches Binance's /market route but still misreads Bybit's liquidation side.
+    assert ccxt_version.problem("4.5.60", venue="binance", feed="liquidations") is None
+    assert ccxt_version.problem("4.5.60", venue="bybit", feed="candles_stream") is None
+    assert ccxt_version.problem("4.5.60", venue="bybit", feed="liquidations").startswith(
+        "ccxt 4.5.60 is older than 4.5.77: Bybit liquidations come out with the wrong side")
+    assert ccxt_version.problem("4.5.43", venue="binance", feed="candles_stream").startswith("ccxt 4.5.43 is older than 4.5.44")
 
 
 def test_pyproject_floor_is_the_checked_minimum():
@@ -45,18 +52,24 @@ def test_old_ccxt_is_said_on_the_command_line(monkeypatch, capsys):
     monkeypatch.setattr(ccxt_version, "installed", lambda: "4.5.10")
     main._warn_old_ccxt()
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "ccxt 4.5.10 is older than 4.5.44" in err
+    assert err.count("\n") == 1 and "ccxt 4.5.10 is older than 4.5.77" in err
 
 
-def test_old_ccxt_fails_the_binance_streams_in_plain_words(monkeypatch, make_source):
+def test_old_ccxt_fails_the_affected_streams_in_plain_words(monkeypatch, make_source):
+    from gui.widgets.feeds import summarize
+
     monkeypatch.setattr(ccxt_version, "installed", lambda: "4.5.10")
     src = make_source(exchanges=("binance", "bybit"))
     src.history(src.symbol)
-    assert wait_until(lambda: {s.feed: s for s in src.feed_states()}["binance:liquidations"].status == FEED_FAILED)
-    st = {s.feed: s for s in src.feed_states()}
-    assert "ccxt 4.5.10 is older than 4.5.44" in st["binance:liquidations"].detail
+    states = lambda: {s.feed: s for s in src.feed_states()}  # noqa: E731
+    assert wait_until(lambda: states()["binance:liquidations"].status == FEED_FAILED == states()["bybit:liquidations"].status)
+    st = states()
+    assert "ccxt 4.5.10 is older than 4.5.44: Binance acknowledges" in st["binance:liquidations"].detail
     assert st["binance:candles_stream"].status == FEED_FAILED
-    assert st["bybit:liquidations"].status == FEED_OK  # Bybit's routes did not move
+    assert "older than 4.5.77: Bybit liquidations come out with the wrong side" in st["bybit:liquidations"].detail
+    assert st["bybit:candles_stream"].status != FEED_FAILED  # Bybit's candle stream is not affected
+    [(venue, text, level)] = [x for x in summarize(src.feed_states(), src.now_ms()) if x[0] == "binance"]
+    assert level == "error" and text.startswith("failed: ccxt 4.5.10 is older than 4.5.44")
 
 
 async def _listen(url: str, params: list[str], seconds: float) -> list[dict]:

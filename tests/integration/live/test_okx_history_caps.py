@@ -81,6 +81,8 @@ def test_each_venue_says_since_when_its_oi_history_exists(fake, small_caps, make
     assert depth["binance:open_interest"] is not None and depth["okx:open_interest"] is not None
     lines = history_depth(states)
     assert len(lines) == 2 and lines[0].startswith("Binance: open interest since ") and lines[1].startswith("OKX: ")
+    assert "(" not in lines[0]  # Binance: one period all the way
+    assert "(5m rows from " in lines[1] and "hourly before (the venue keeps 12 rows per period)" in lines[1]
 
 
 def test_model_copes_with_a_venue_whose_oi_starts_later():
