@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-from typing import Optional
+from typing import Callable, Optional
 
 import numpy as np
 import pandas as pd
@@ -13,7 +13,7 @@ import pandas as pd
 from analytics.calibrate import HOUR_MS, Calibration, CALIBRATION_GRID, HOLD_CANDIDATES_HOURS, calibrate
 from analytics.calibrate_oi import OICalibration, calibrate_from_oi
 from analytics.params import ModelParams
-from analytics.report import EXCHANGE_NAMES, iso_date
+from analytics.report import iso_date
 
 # Positions older than a few holding times hardly matter to the map, and a fit costs a few model runs
 # over what it is given: the last days are enough and keep it quick on a long history.
@@ -42,8 +42,9 @@ class FitSummary:
     test_r2: Optional[float] = None  # out of sample: fitted on the first two thirds, scored on the rest
     test_r2_prior: Optional[float] = None
 
-    def text(self) -> str:
-        venues = ", ".join(EXCHANGE_NAMES.get(v, v) for v in self.venues)
+    def text(self, label: Callable[[str], str] = str) -> str:
+        """``label``: venue name -> display name (the caller's venue registry; analytics has none)."""
+        venues = ", ".join(label(v) for v in self.venues)
         span = f"{iso_date(self.from_ms)} → {iso_date(self.to_ms)}"
         if self.source is FitSource.EVENTS:
             head = f"Fitted on {self.events:,} liquidations from {venues}, {span}"
