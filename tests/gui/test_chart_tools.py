@@ -75,8 +75,11 @@ def test_measure_mode_ends_after_one_measurement(demo_window, qtbot):
 def test_stacked_open_interest_starts_at_zero_in_base_and_usd(demo_window, qtbot):
     win = demo_window
     oi = win.terminal.panels["open_interest"]
-    y0, y1 = oi.view.viewRange()[1]
-    assert y0 == 0.0 and y1 >= float(oi.stacked[list(oi.stacked)[-1]].y.max()) * 0.99
+    (x0, x1), (y0, y1) = oi.view.viewRange()
+    top = oi.stacked[list(oi.stacked)[-1]]
+    in_view = (top.x >= x0) & (top.x <= x1)
+    assert in_view.any()
+    assert y0 == 0.0 and y1 >= float(top.y[in_view].max())  # the whole stack in view, from 0
     win.actions_by_name["oi_usd"].trigger()  # View → Open interest in USD
     qtbot.waitUntil(lambda: oi.in_usd and oi.view.viewRange()[1][1] > 1e8)
     assert oi.view.viewRange()[1][0] == 0.0

@@ -53,7 +53,7 @@ def test_dragging_target_lines_updates_the_card_with_the_model_numbers(demo_wind
     r = wait_result(qtbot, win, lambda r: r.request.targets == (up, down))
     known = r.request.frames.known_at(r.request.closed_until_ms)  # the model takes closed candles only
     model = LiquidationModel.from_history(known.candles, known.open_interest, win.model)
-    m = model.map_at(exchanges=("binance", "okx", "bybit"))
+    m = model.map_at(exchanges=r.request.exchanges)  # every venue the window shows
     shorts, longs = shorts_at_risk(m, up), longs_at_risk(m, down)
     assert shorts > 0 and longs > 0
     assert r.imbalance.shorts_at_risk_usd == pytest.approx(shorts, rel=1e-9)

@@ -17,7 +17,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-MAX_DEPTH = 6
+MAX_DEPTH = 14  # window → keeper → ensemble → models → venues → cohort buffers → arrays is 8 hops
 _LEAVES = (str, bytes, int, float, bool, type(None))
 
 
@@ -68,7 +68,7 @@ def data_held_bytes(roots: Iterable[object]) -> int:
 def session_roots(window, source) -> list[object]:
     """What the app keeps of the session's data: the window's frames, the market worker's merged frames,
     the view worker's model keeper, the terminal's last result, and the live source's engine."""
-    roots: list[object] = [window.frames]
+    roots: list[object] = [window.frames, getattr(window, "state", None)]
     session = getattr(window, "session", None)
     worker = getattr(session, "worker", None)
     if worker is not None:
