@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-from typing import Mapping, Optional
+from typing import Callable, Optional
 
 import numpy as np
 import pandas as pd
@@ -42,10 +42,9 @@ class FitSummary:
     test_r2: Optional[float] = None  # out of sample: fitted on the first two thirds, scored on the rest
     test_r2_prior: Optional[float] = None
 
-    def text(self, venue_labels: Mapping[str, str] | None = None) -> str:
-        """One plain sentence; ``venue_labels`` maps venue names to display names (venues are data here)."""
-        labels = venue_labels or {}
-        venues = ", ".join(labels.get(v, v.capitalize()) for v in self.venues)
+    def text(self, label: Callable[[str], str] = str) -> str:
+        """``label``: venue name -> display name (the caller's venue registry; analytics has none)."""
+        venues = ", ".join(label(v) for v in self.venues)
         span = f"{iso_date(self.from_ms)} → {iso_date(self.to_ms)}"
         if self.source is FitSource.EVENTS:
             head = f"Fitted on {self.events:,} liquidations from {venues}, {span}"

@@ -225,8 +225,9 @@ class Store:
         """The oldest ``ts`` stored for one feed (how deep its history goes here), or None if there is none."""
         if series not in SERIES_COLUMNS:
             raise ValueError(f"unknown series {series!r}")
-        where, params = "symbol = ? AND exchange = ?", [symbol, exchange]
-        if series == "candles":
+        where = "symbol = ? AND exchange = ?"
+        params: list[Any] = [symbol, exchange]
+        if series == Series.CANDLES:
             where += " AND timeframe_ms = ?"
             params.append(int(timeframe_ms))
         row = self._conn().execute(f"SELECT min(ts) FROM {series} WHERE {where}", params).fetchone()

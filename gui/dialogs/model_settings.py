@@ -10,14 +10,13 @@ from PySide6 import QtCore, QtWidgets
 
 from analytics.calibrate import SINK_LEVERAGE
 from analytics.fit_summary import FitSummary
-from market.venues import VENUES
 from analytics.params import ModelParams
+from market.venues import label as venue_label
 
 HOUR_MS = 3_600_000
 # A calibration callback: given the params to start from, run in the background and call ``done`` with
 # the fit (or None) and a line for the status.
 Calibrator = Callable[[ModelParams, Callable[[Optional[FitSummary], str], None]], None]
-VENUE_LABELS = {name: v.label for name, v in VENUES.items()}
 NOT_FITTED = "Not fitted: the settings are the defaults or as edited."
 
 
@@ -54,7 +53,7 @@ class ModelSettingsDialog(QtWidgets.QDialog):
         self.taker.setChecked(params.taker_split)
         self.status = QtWidgets.QLabel("")
         self.status.setWordWrap(True)
-        self.fit_label = QtWidgets.QLabel(self.fit.text(VENUE_LABELS) if self.fit is not None else NOT_FITTED)
+        self.fit_label = QtWidgets.QLabel(self.fit.text(venue_label) if self.fit is not None else NOT_FITTED)
         self.fit_label.setWordWrap(True)
         self.fit_label.setObjectName("fitSummary")
         # A wrapped label does not ask for the height of its lines: room for the longest summary.
@@ -141,7 +140,7 @@ class ModelSettingsDialog(QtWidgets.QDialog):
             if fit is not None:
                 self._fill(fit.params)
                 self.fit = fit
-                self.fit_label.setText(fit.text(VENUE_LABELS))
+                self.fit_label.setText(fit.text(venue_label))
             self.status.setText(message)
 
         calibrator(start, done)
