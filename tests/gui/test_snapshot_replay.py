@@ -50,7 +50,7 @@ def test_replay_slider_reruns_the_analytics_as_of_that_moment(make_window, qtbot
     assert r.chart.candles.x[-1] * 1000 + 60_000 <= t
     assert len(r.chart.candles) == (cut.candles["exchange"] == "binance").sum()
     # The map equals the model built from only what was known at t.
-    oracle = LiquidationModel.from_history(cut.candles, cut.open_interest, win.model).map_at(None, r.liquidity.map.bin_edges, exchanges=EXCHANGES)
+    oracle = LiquidationModel.from_history(cut.candles, cut.open_interest, win.model).map_at(None, r.liquidity.map.bin_edges, exchanges=r.request.exchanges)
     assert r.liquidity.map.price == pytest.approx(oracle.price)
     np.testing.assert_allclose(r.liquidity.map.long_usd, oracle.long_usd, rtol=1e-9, atol=1e-6)
     np.testing.assert_allclose(r.liquidity.map.short_usd, oracle.short_usd, rtol=1e-9, atol=1e-6)
