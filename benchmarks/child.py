@@ -55,7 +55,8 @@ def warm_bytecode() -> None:
 
 def run_probe(args: list[str], timeout: float = 240.0) -> ProbeRun:
     t0 = time.time()
-    out = subprocess.run([sys.executable, *args], env=probe_env(), capture_output=True, text=True, timeout=timeout, cwd=str(ROOT))
+    env = dict(probe_env(), CASCADE_PROBE_TIMEOUT_S=str(max(60.0, timeout - 30.0)))
+    out = subprocess.run([sys.executable, *args], env=env, capture_output=True, text=True, timeout=timeout, cwd=str(ROOT))
     t_end = time.time()
     lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
     if not lines:
