@@ -7,6 +7,8 @@ import json
 import pandas as pd
 import pytest
 
+from market.venues import VENUE_NAMES
+
 from analytics.report import build_report
 from market.series import EXCHANGE_NAMES, MarketFrames
 from tests.unit.analytics.market_gen import T0, random_market
@@ -36,7 +38,7 @@ def test_demo_json_keys_and_sane_values(demo_json):
     assert (short["side"], long_["side"]) == ("short", "long")
     assert short["target"] == pytest.approx(d["price"] * 1.1, rel=0.01) and long_["target"] == pytest.approx(d["price"] * 0.9, rel=0.01)
     assert short["notional_usd"] > 0 and long_["notional_usd"] > 0
-    assert set(d["open_interest"]) == {"binance", "okx", "bybit"}
+    assert set(d["open_interest"]) == set(VENUE_NAMES)  # every registered venue is in the demo
     for o in d["open_interest"].values():
         assert o["base"] > 0 and o["usd"] == pytest.approx(o["base"] * d["price"], rel=0.05)
         assert o["change_pct_30d"] is None  # the demo history starts 2026-01-01: under 30 days before --at
