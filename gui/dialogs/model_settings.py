@@ -12,8 +12,8 @@ from analytics.calibrate import SINK_LEVERAGE
 from analytics.fit_summary import FitSummary
 from analytics.params import ModelParams
 from market.venues import label as venue_label
+from cascade_vocab.units import HOUR_MS
 
-HOUR_MS = 3_600_000
 # A calibration callback: given the params to start from, run in the background and call ``done`` with
 # the fit (or None) and a line for the status.
 Calibrator = Callable[[ModelParams, Callable[[Optional[FitSummary], str], None]], None]

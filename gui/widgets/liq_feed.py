@@ -16,6 +16,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from gui.items.axes import format_compact
 from market.series import EXCHANGE_NAMES
+from cascade_vocab.names import SourceKind
 
 MAX_ROWS = 500  # the newest this many events above the minimum size
 COLUMNS = ("Time", "Venue", "Liq.", "Price", "USD")
@@ -167,7 +168,7 @@ def install_liquidation_feed(main_window) -> LiquidationFeedDock:
             kind = "Simulated by the demo market."
         else:
             info = sv.state.source
-            kind = ("Recorded in the snapshot." if info is not None and info.kind == "snapshot"
+            kind = ("Recorded in the snapshot." if info is not None and info.kind == SourceKind.SNAPSHOT
                     else "Reported by the venues, kept in the local store.")
         dock.model.zone = t.price.time_axis.zone
         dock.set_events(frames.liquidations, tuple(req.exchanges), kind)
