@@ -19,8 +19,11 @@ def test_menus_are_found_by_id_and_stand_in_the_conventional_order(demo_window):
 
 def test_every_feature_is_installed_once_and_installing_again_changes_nothing(demo_window):
     sv = demo_window.services
-    kept = {name: sv.kept(name) for name in ("positions", "study", "symbol_search")}
-    assert all(v is not None for v in kept.values()) and len(FEATURES) == len(kept)
+    names = ("positions", "study", "symbol_search", "liquidation_feed", "leverage_layers", "alert_outputs",
+             "view_followups")
+    kept = {name: sv.kept(name) for name in names}
+    assert all(v is not None for v in kept.values()), [n for n, v in kept.items() if v is None]
+    assert len(FEATURES) == len(kept)  # one kept object per installed feature
     menus_before = {m: len(menu.actions()) for m, menu in sv.menus.items()}
     install_all(demo_window)
     assert {name: sv.kept(name) for name in kept} == kept
