@@ -16,8 +16,8 @@ def test_screenshot_of_the_demo_is_a_drawn_window(tmp_path):
     out = tmp_path / "out.png"
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", CASCADE_TEST="1", CASCADE_SETTINGS_DIR=str(tmp_path / "s"))
     proc = subprocess.run(
-        [sys.executable, "main.py", "--demo", "--seed", "7", "--screenshot", str(out), "--quit-after", "20"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+        [sys.executable, "main.py", "--demo", "--seed", "7", "--screenshot", str(out), "--quit-after", "90"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=180,
     )
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
