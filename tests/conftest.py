@@ -22,8 +22,18 @@ import pytest  # noqa: E402
 DANGLING_GRACE_S = 2.0
 
 
-def dangling(before: set, grace_s: float = DANGLING_GRACE_S) -> list[str]:
-    """Threads started since ``before`` and Qt pool tasks still running after ``grace_s``, by name."""
+def pool_tasks() -> int:
+    """Qt pool tasks running now (0 before Qt is loaded)."""
+    if "PySide6.QtCore" not in sys.modules:
+        return 0
+    from PySide6 import QtCore
+
+    return QtCore.QThreadPool.globalInstance().activeThreadCount()
+
+
+def dangling(before: set, grace_s: float = DANGLING_GRACE_S, tasks_before: int = 0) -> list[str]:
+    """Threads started since ``before`` and Qt pool tasks beyond the ``tasks_before`` already running
+    when the test began (a module-scoped window's long-lived workers), still running after ``grace_s``."""
     deadline = time.monotonic() + grace_s
     leaks = []
     for t in threading.enumerate():
@@ -38,8 +48,14 @@ def dangling(before: set, grace_s: float = DANGLING_GRACE_S) -> list[str]:
         from PySide6 import QtCore
 
         pool = QtCore.QThreadPool.globalInstance()
-        if not pool.waitForDone(max(1, int((deadline - time.monotonic()) * 1000))):
-            leaks.append(f"{pool.activeThreadCount()} Qt pool task(s)")
+        if tasks_before == 0:
+            if not pool.waitForDone(max(1, int((deadline - time.monotonic()) * 1000))):
+                leaks.append(f"{pool.activeThreadCount()} Qt pool task(s)")
+        else:
+            while pool.activeThreadCount() > tasks_before and time.monotonic() < deadline:
+                time.sleep(0.01)
+            if pool.activeThreadCount() > tasks_before:
+                leaks.append(f"{pool.activeThreadCount() - tasks_before} Qt pool task(s)")
     return leaks
 
 
@@ -48,7 +64,8 @@ def no_dangling_threads():
     """Fail a test that leaves a thread or a Qt pool task (a superqt worker) running, as napari's
     ``dangling_qthreads`` does: a worker must be stopped by whatever started it."""
     before = set(threading.enumerate())
+    tasks_before = pool_tasks()
     yield
-    leaks = dangling(before)
+    leaks = dangling(before, tasks_before=tasks_before)
     if leaks:
         pytest.fail("left running after the test: " + ", ".join(leaks), pytrace=False)

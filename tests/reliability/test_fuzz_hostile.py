@@ -223,13 +223,29 @@ html = st.sampled_from(["<h1>", "<font color=red>", "<b>", "<a href='file:///etc
 
 
 @pytest.fixture(scope="module")
-def window():
+def window(tmp_path_factory):
+    import time
+
+    from PySide6 import QtCore, QtWidgets
+
     from gui.app import make_app
     from gui.main_window import MainWindow
     from gui.sources import SourceSpec
+    from market.simulator import DemoSource
+    from market.store import save_snapshot
 
+    # A saved day, not the running demo: once drawn, the window has no more background work, so the
+    # dangling-task check after each case sees only what the case itself started.
+    path = tmp_path_factory.mktemp("hostile") / "day.cascade"
+    src = DemoSource(seed=7, history_days=1)
+    save_snapshot(src.history(src.symbol), path, source_kind="demo")
     make_app()
-    win = MainWindow(SourceSpec("demo", seed=7, speed=1.0, history_days=1))
+    win = MainWindow(SourceSpec("snapshot", path=str(path)))
+    pool = QtCore.QThreadPool.globalInstance()
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and (win.terminal.result is None or pool.activeThreadCount()):
+        QtWidgets.QApplication.processEvents()
+        time.sleep(0.02)
     yield win
     win.close()
 
