@@ -211,18 +211,13 @@ class Store:
 
     def last_ts(self, symbol: str, exchange: str, series: str, *, timeframe_ms: int = MINUTE_MS) -> Optional[int]:
         """The newest ``ts`` stored for one feed (where a backfill resumes), or None if there is none."""
-        if series not in SERIES_COLUMNS:
-            raise ValueError(f"unknown series {series!r}")
-        where = "symbol = ? AND exchange = ?"
-        params: list[Any] = [symbol, exchange]
-        if series == Series.CANDLES:
-            where += " AND timeframe_ms = ?"
-            params.append(int(timeframe_ms))
-        row = self._conn().execute(f"SELECT max(ts) FROM {series} WHERE {where}", params).fetchone()
-        return None if row is None or row[0] is None else int(row[0])
+        return self._edge_ts("max", symbol, exchange, series, timeframe_ms)
 
     def first_ts(self, symbol: str, exchange: str, series: str, *, timeframe_ms: int = MINUTE_MS) -> Optional[int]:
         """The oldest ``ts`` stored for one feed (how deep its history goes here), or None if there is none."""
+        return self._edge_ts("min", symbol, exchange, series, timeframe_ms)
+
+    def _edge_ts(self, edge: str, symbol: str, exchange: str, series: str, timeframe_ms: int) -> Optional[int]:
         if series not in SERIES_COLUMNS:
             raise ValueError(f"unknown series {series!r}")
         where = "symbol = ? AND exchange = ?"
@@ -230,7 +225,7 @@ class Store:
         if series == Series.CANDLES:
             where += " AND timeframe_ms = ?"
             params.append(int(timeframe_ms))
-        row = self._conn().execute(f"SELECT min(ts) FROM {series} WHERE {where}", params).fetchone()
+        row = self._conn().execute(f"SELECT {edge}(ts) FROM {series} WHERE {where}", params).fetchone()
         return None if row is None or row[0] is None else int(row[0])
 
     def meta(self) -> dict[str, Any]:

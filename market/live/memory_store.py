@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 from typing import Optional, Sequence
 
+import pandas as pd
+
 from market.series import MINUTE_MS, SERIES_COLUMNS, MarketFrames
 
 
@@ -27,17 +29,14 @@ class MemoryStore:
         return frames.only(exchanges) if exchanges is not None else frames
 
     def last_ts(self, symbol: str, exchange: str, series: str, *, timeframe_ms: int = MINUTE_MS) -> Optional[int]:
-        if series not in SERIES_COLUMNS:
-            raise ValueError(f"unknown series {series!r}")
-        with self._lock:
-            frames = self._frames.get(symbol)
-        if frames is None:
-            return None
-        df = frames.series(series)
-        ts = df.loc[df["exchange"] == exchange, "ts"]
-        return None if len(ts) == 0 else int(ts.max())
+        ts = self._feed_ts(symbol, exchange, series)
+        return None if ts is None or len(ts) == 0 else int(ts.max())
 
     def first_ts(self, symbol: str, exchange: str, series: str, *, timeframe_ms: int = MINUTE_MS) -> Optional[int]:
+        ts = self._feed_ts(symbol, exchange, series)
+        return None if ts is None or len(ts) == 0 else int(ts.min())
+
+    def _feed_ts(self, symbol: str, exchange: str, series: str) -> Optional[pd.Series]:
         if series not in SERIES_COLUMNS:
             raise ValueError(f"unknown series {series!r}")
         with self._lock:
@@ -45,8 +44,7 @@ class MemoryStore:
         if frames is None:
             return None
         df = frames.series(series)
-        ts = df.loc[df["exchange"] == exchange, "ts"]
-        return None if len(ts) == 0 else int(ts.min())
+        return df.loc[df["exchange"] == exchange, "ts"]
 
     def close(self) -> None:
         pass
