@@ -41,3 +41,11 @@ def finite_float(text: str) -> float:
     if value != value or value in (float("inf"), float("-inf")):
         raise argparse.ArgumentTypeError(f"not a finite number: {text!r}")
     return value
+
+
+def add_market_arguments(p: argparse.ArgumentParser) -> None:
+    """The market a command reads: the demo (with its seed) or a snapshot/store file, exactly one."""
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--demo", action="store_true")
+    which.add_argument("--open", metavar="FILE")
+    p.add_argument("--seed", type=non_negative_int, default=7)

@@ -11,7 +11,7 @@ import json
 
 from analytics.params import ModelParams
 from analytics.report import build_report, iso_utc
-from commands.argtypes import non_negative_int, positive_float, positive_int
+from commands.argtypes import add_market_arguments, positive_float, positive_int
 from commands.errors import CommandError
 from commands.inputs import demo_frames, parse_utc, snapshot_frames, snapshot_frames_info
 from market.series import DEFAULT_SYMBOL, EXCHANGE_NAMES
@@ -21,10 +21,7 @@ HELP = "what the seed article says, computed"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    rs = p.add_mutually_exclusive_group(required=True)
-    rs.add_argument("--demo", action="store_true")
-    rs.add_argument("--open", metavar="FILE")
-    p.add_argument("--seed", type=non_negative_int, default=7)
+    add_market_arguments(p)
     p.add_argument("--at", metavar="TIME", help='UTC time, e.g. "2026-01-30 21:00" (default: the end of the data)')
     p.add_argument("--days", type=positive_int, default=16)
     p.add_argument("--up", type=positive_float, metavar="PRICE")

@@ -13,7 +13,7 @@ import re
 from analytics.params import ModelParams
 from analytics.report import utc_minute
 from analytics.study import CAVEAT, StudyResult, duration_text, edge_word, run_study
-from commands.argtypes import non_negative_int, positive_float
+from commands.argtypes import add_market_arguments, positive_float
 from commands.errors import CommandError
 from commands.inputs import demo_frames, parse_utc, snapshot_frames
 from cascade_vocab.units import MINUTE_MS, HOUR_MS, DAY_MS
@@ -42,10 +42,7 @@ HELP = "did the liquidation imbalance predict the next move?"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    sts = p.add_mutually_exclusive_group(required=True)
-    sts.add_argument("--demo", action="store_true")
-    sts.add_argument("--open", metavar="FILE")
-    p.add_argument("--seed", type=non_negative_int, default=7)
+    add_market_arguments(p)
     p.add_argument("--from", dest="start", metavar="TIME")
     p.add_argument("--to", dest="end", metavar="TIME")
     p.add_argument("--every", default="1h")
