@@ -14,7 +14,8 @@ from typing import Any, Iterable, Mapping, Optional
 import numpy as np
 import pandas as pd
 
-from analytics.ensemble import EnsembleModel, figure_range
+from analytics.central import Central, at_risk_estimate
+from analytics.ensemble import EnsembleModel
 from analytics.imbalance import Imbalance, imbalance
 from analytics.levels import LiquidationMap
 from analytics.liquidation import LiquidationModel
@@ -42,6 +43,9 @@ class AtRisk:
     # unknowns (leverage mix, holding time, passive share) take other plausible values.
     notional_low_usd: Optional[float] = None
     notional_high_usd: Optional[float] = None
+    # What the central figure is: the median plausible crowd (default settings) or the settings' crowd.
+    central: Optional[Central] = None
+    settings_usd: Optional[float] = None  # the figure under the current settings
 
 
 @dataclass(frozen=True)
@@ -95,7 +99,9 @@ class MarketReport:
             "drawdown_pct": _num(self.drawdown_pct),
             "high_window_days": _num(self.high_days),
             "at_risk": [{"side": a.side, "target": _num(a.target), "notional_usd": _num(a.notional_usd),
-                         "notional_low_usd": _num(a.notional_low_usd), "notional_high_usd": _num(a.notional_high_usd)}
+                         "notional_low_usd": _num(a.notional_low_usd), "notional_high_usd": _num(a.notional_high_usd),
+                         "central": a.central.value if a.central is not None else None,
+                         "settings_notional_usd": _num(a.settings_usd)}
                         for a in self.at_risk],
             "ratio": _num(self.ratio),
             "open_interest": oi,
@@ -215,6 +221,7 @@ def build_report(candles: pd.DataFrame, open_interest: pd.DataFrame, funding: Op
     relative_map: Optional[RelativeClusters] = None
     m = None
     imb = None
+    ratio: Optional[float] = None
     at_risk: tuple[AtRisk, ...] = ()
     if price is not None:
         if open_interest is None or len(open_interest) == 0:
@@ -238,13 +245,19 @@ def build_report(candles: pd.DataFrame, open_interest: pd.DataFrame, funding: Op
             if narrowed is not None and liquidations is not None:
                 notes.append(f"the at-risk ranges are narrowed by the {len(liquidations):,} recorded liquidation events "
                              "(crowds that explain them badly weigh less)")
-            up_r = figure_range(em.shorts_at_risk(imb.up), em.weights, imb.shorts_at_risk_usd)
-            down_r = figure_range(em.longs_at_risk(imb.down), em.weights, imb.longs_at_risk_usd)
-            at_risk = (AtRisk("short", imb.up, imb.shorts_at_risk_usd, (imb.up / price - 1) * 100, up_r.low, up_r.high),
-                       AtRisk("long", imb.down, imb.longs_at_risk_usd, (imb.down / price - 1) * 100, down_r.low, down_r.high))
+            up_e = at_risk_estimate(imb.shorts_at_risk_usd, em.shorts_at_risk(imb.up), em.weights, params)
+            down_e = at_risk_estimate(imb.longs_at_risk_usd, em.longs_at_risk(imb.down), em.weights, params)
+            at_risk = tuple(AtRisk(side, target, e.central, (target / price - 1) * 100, e.low, e.high, e.source, e.settings_value)
+                            for side, target, e in (("short", imb.up, up_e), ("long", imb.down, down_e)))
+            ratio = _ratio(up_e.central, down_e.central)
             notes.append("liquidation levels are estimates from open interest, taker volume and an assumed leverage mix; "
                          f"the range in brackets is the 80 % range over {len(em.crowds)} plausible crowds "
                          "(leverage mix, holding time, passive share), not a confidence interval on the market")
+            if up_e.source is Central.MEDIAN_CROWD:
+                notes.append("the at-risk figures are the median plausible crowd's: the model's default crowd "
+                             f"(5x to 100x, no passive holders) puts {_usd(up_e.settings_value)} shorts and "
+                             f"{_usd(down_e.settings_value)} longs at risk; fitted or set model settings take the "
+                             "median's place")
         else:
             u = up if up is not None else price * 1.1
             d = down if down is not None else price * 0.9
@@ -303,7 +316,7 @@ def build_report(candles: pd.DataFrame, open_interest: pd.DataFrame, funding: Op
     return MarketReport(
         symbol=symbol, at_ms=at_ms, days=int(days), price=price,
         change_pct=move.change_pct if move else None, drawdown_pct=move.drawdown_pct if move else None,
-        high=move.high if move else None, at_risk=at_risk, ratio=imb.ratio if imb else None, imbalance=imb,
+        high=move.high if move else None, at_risk=at_risk, ratio=ratio, imbalance=imb,
         liquidation_map=m, open_interest=oi, oi_since_ms=oi_since_ms, volume=vol,
         volume_month_lowest_since=lowest, funding=fund, sweep=sweep, liquidations_24h=liq24, notes=tuple(notes),
         relative_map=relative_map, high_days=move.window_days if move else None, venue_labels=labels,
@@ -356,3 +369,8 @@ usd_range = format_usd_range  # (cascade_vocab)
 
 
 _usd = format_usd  # the one compact dollar format (cascade_vocab)
+
+
+def _ratio(shorts: float, longs: float) -> Optional[float]:
+    """Shorts : longs at risk; None when no longs are (as the imbalance gives it)."""
+    return shorts / longs if longs > 0 else None

@@ -16,7 +16,8 @@ from typing import Optional, Sequence
 import numpy as np
 
 from analytics import imbalance
-from analytics.ensemble import EnsembleMaps, EnsembleModel, figure_range
+from analytics.central import Central, at_risk_estimate
+from analytics.ensemble import EnsembleMaps, EnsembleModel
 from analytics.levels import Heatmap, LiquidationMap
 from analytics.liquidation import LiquidationModel
 from analytics.params import ModelParams
@@ -54,6 +55,7 @@ class ImbalanceView:
     relative: bool = False  # from the volume-based map: the figures are relative units, not USD
     short_cluster: Optional[float] = None  # relative map: its heaviest short / long level within ±10 %
     long_cluster: Optional[float] = None
+    central: Optional[Central] = None  # with the ranges: which crowd the central figures are
 
     @property
     def ratio(self) -> float:
@@ -76,7 +78,9 @@ def at_risk(m: LiquidationMap, up: float, down: float) -> tuple[float, float]:
     return imbalance.shorts_at_risk(m, up), imbalance.longs_at_risk(m, down)
 
 
-def imbalance_view(view: LiquidityView, up: float, down: float) -> ImbalanceView:
+def imbalance_view(view: LiquidityView, up: float, down: float, params: ModelParams) -> ImbalanceView:
+    """The card's figures. With the ranges, the central figure follows analytics.central (the median
+    plausible crowd under default settings, the settings' crowd once they state one), as the report's."""
     shorts, longs = at_risk(view.map, up, down)
     if view.relative:
         rc = relative_clusters(view.map)
@@ -85,9 +89,11 @@ def imbalance_view(view: LiquidityView, up: float, down: float) -> ImbalanceView
     sr = lr = None
     em = view.ensemble
     if em is not None:
-        s = figure_range(em.shorts_at_risk(up), em.weights, shorts)
-        lo = figure_range(em.longs_at_risk(down), em.weights, longs)
+        s = at_risk_estimate(shorts, em.shorts_at_risk(up), em.weights, params)
+        lo = at_risk_estimate(longs, em.longs_at_risk(down), em.weights, params)
+        shorts, longs = s.central, lo.central
         sr, lr = (s.low, s.high), (lo.low, lo.high)
+        return ImbalanceView(view.map.price, up, down, shorts, longs, sr, lr, central=s.source)
     return ImbalanceView(view.map.price, up, down, shorts, longs, sr, lr)
 
 

@@ -303,7 +303,7 @@ def compute_view(request: ViewRequest, keeper: Optional[analytics_bridge.ModelKe
         )
         if liquidity is not None:
             up, down = request.targets or analytics_bridge.default_targets(liquidity)
-            imbalance = analytics_bridge.imbalance_view(liquidity, up, down)
+            imbalance = analytics_bridge.imbalance_view(liquidity, up, down, request.model)
         # The volume-based map of candles-only data has no size: its "liquidations" would be made up.
         if not request.real_liquidations and keeper.model is not None and not keeper.relative and len(chart.candles):
             grid = (chart.candles.x * 1000).astype(np.int64)

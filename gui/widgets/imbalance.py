@@ -9,6 +9,7 @@ import math
 
 from PySide6 import QtWidgets
 
+from analytics.central import Central
 from gui.analytics_bridge import ImbalanceView
 from gui.theme import Theme
 from cascade_vocab.formatting import format_ratio, format_usd, format_usd_range
@@ -69,7 +70,10 @@ class ImbalanceCard(QtWidgets.QFrame):
             return
         t = self.theme
         self.note.setText("where, not how much · drag the dashed lines" if view.relative
-                          else "estimate (80 % range over plausible crowds) · drag the dashed lines" if view.shorts_range
+                          else "estimate: median crowd (80 % range over plausible crowds) · drag the dashed lines"
+                          if view.shorts_range and view.central is Central.MEDIAN_CROWD
+                          else "estimate: your model settings (80 % range over plausible crowds) · drag the dashed lines"
+                          if view.shorts_range
                           else "estimate · drag the dashed lines")
         if view.relative:
             self.label.setText(

@@ -6,6 +6,8 @@ import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 import pytest
 
+from analytics.central import Central
+from analytics.ensemble import EnsembleModel, weighted_quantiles
 from analytics.liquidation import LiquidationModel
 from analytics.imbalance import longs_at_risk, shorts_at_risk
 from gui.chart_data import resample_candles
@@ -56,13 +58,23 @@ def test_dragging_target_lines_updates_the_card_with_the_model_numbers(demo_wind
     m = model.map_at(exchanges=tuple(r.request.exchanges))  # every venue the window shows
     shorts, longs = shorts_at_risk(m, up), longs_at_risk(m, down)
     assert shorts > 0 and longs > 0
-    assert r.imbalance.shorts_at_risk_usd == pytest.approx(shorts, rel=1e-9)
-    assert r.imbalance.longs_at_risk_usd == pytest.approx(longs, rel=1e-9)
+    # Default settings: the card's figures are the median plausible crowd's between the dragged lines,
+    # the range around them over the same crowds.
+    ens = EnsembleModel.from_history(known.candles, known.open_interest, win.model)
+    em = ens.maps_at(None, m.bin_edges, m.price, exchanges=tuple(r.request.exchanges))
+    want_shorts = float(weighted_quantiles(em.shorts_at_risk(up)[:, None], em.weights, (0.5,))[0, 0])
+    want_longs = float(weighted_quantiles(em.longs_at_risk(down)[:, None], em.weights, (0.5,))[0, 0])
+    assert r.imbalance.central is Central.MEDIAN_CROWD
+    assert r.imbalance.shorts_at_risk_usd == pytest.approx(want_shorts, rel=1e-6)
+    assert r.imbalance.longs_at_risk_usd == pytest.approx(want_longs, rel=1e-6)
+    assert r.imbalance.shorts_range[0] <= want_shorts <= r.imbalance.shorts_range[1]
     assert win.card.view is r.imbalance
     text = win.card.text()
     assert f"${up:,.0f}" in text and f"${down:,.0f}" in text and "shorts at risk" in text
+    assert "median crowd" in win.card.note.text()
     # The card's own wording of the ratio.
-    assert f"{shorts / longs:.1f} : 1" in text or f"1 : {longs / shorts:.1f}" in text
+    ratio = want_shorts / want_longs
+    assert f"{ratio:.1f} : 1" in text or f"1 : {1 / ratio:.1f}" in text
 
 
 def test_panels_toggle_and_time_axis_moves_to_the_last_visible(demo_window):

@@ -8,7 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analytics.central import Central
+from analytics.ensemble import EnsembleModel, weighted_quantiles
 from analytics.imbalance import imbalance
+from analytics.params import ModelParams
 from analytics.liquidation import LiquidationModel
 from analytics.report import build_report as _build_report
 from tests.unit.analytics.market_gen import T0, random_market
@@ -48,14 +51,38 @@ def test_report_values_match_their_definitions():
     model = LiquidationModel.from_history(c, o, timeframe_ms=HOUR)
     im = imbalance(model.map_at(at))
     assert [a.side for a in r.at_risk] == ["short", "long"]
-    assert r.at_risk[0].notional_usd == pytest.approx(im.shorts_at_risk_usd)
-    assert r.at_risk[1].notional_usd == pytest.approx(im.longs_at_risk_usd)
+    # Default settings say nothing about the crowd: the central figure is the weighted median over the
+    # plausible crowds (narrowed by the recorded events); the default crowd's own figure is kept beside it.
+    assert r.at_risk[0].settings_usd == pytest.approx(im.shorts_at_risk_usd)
+    assert r.at_risk[1].settings_usd == pytest.approx(im.longs_at_risk_usd)
+    ens = EnsembleModel.from_history(c, o, timeframe_ms=HOUR)
+    m = model.map_at(at)
+    em = ens.maps_at(at, m.bin_edges, m.price, member_weights=ens.member_weights(at, liq))
+    for a, members in ((r.at_risk[0], em.shorts_at_risk(im.up)), (r.at_risk[1], em.longs_at_risk(im.down))):
+        assert a.central is Central.MEDIAN_CROWD
+        assert a.notional_usd == pytest.approx(weighted_quantiles(members[:, None], em.weights, (0.5,))[0, 0])
+        assert a.notional_low_usd <= a.notional_usd <= a.notional_high_usd
+    assert r.ratio == pytest.approx(r.at_risk[0].notional_usd / r.at_risk[1].notional_usd)
     assert r.at_risk[0].target == pytest.approx(r.price * 1.1, rel=1e-3)
     assert r.open_interest["okx"].base == o[(o.exchange == "okx") & (o.ts <= at)]["oi_base"].iloc[-1]
     assert r.funding == {"binance": -0.0002, "okx": None, "bybit": None}
     assert r.liquidations_24h.per_exchange["binance"] == (123.0, 0.0, "real")
     assert r.liquidations_24h.per_exchange["okx"][2] == "estimated"
     assert r.volume.rank[0] in ("binance", "okx", "bybit") and sum(r.volume.share.values()) == pytest.approx(1.0)
+
+
+def test_settings_that_state_a_crowd_are_the_central_figure():
+    c, o, f, liq = market()
+    at = T0 + 40 * DAY
+    params = ModelParams(leverages=(10.0, 20.0), weights=(0.5, 0.5))  # what a fit or the user would set
+    r = build_report(c, o, f, liq, at, days=16, params=params, timeframe_ms=HOUR)
+    im = imbalance(LiquidationModel.from_history(c, o, params, timeframe_ms=HOUR).map_at(at))
+    assert r.at_risk[0].central is Central.SETTINGS and r.at_risk[1].central is Central.SETTINGS
+    assert r.at_risk[0].notional_usd == pytest.approx(im.shorts_at_risk_usd)
+    assert r.at_risk[1].notional_usd == pytest.approx(im.longs_at_risk_usd)
+    for a in r.at_risk:  # the range is widened to hold the settings' figure
+        assert a.notional_low_usd <= a.notional_usd <= a.notional_high_usd
+    assert not any("median plausible crowd" in n for n in r.notes)
 
 
 def test_json_has_the_contract_keys_and_no_made_up_numbers():
