@@ -90,6 +90,7 @@ def _fits(known, params):
 def _variant_rows(name: str) -> tuple[list[dict], list[dict]]:
     """One row per (seed, instant, side, band): truth, model, calibrated, range, OI notional; and one
     row per seed: what the fits chose."""
+    from analytics.central import at_risk_estimate
     from analytics.ensemble import EnsembleModel, figure_range
     from analytics.liquidation import LiquidationModel
     from analytics.params import ModelParams
@@ -153,6 +154,10 @@ def _variant_rows(name: str) -> tuple[list[dict], list[dict]]:
                                  "cal_low": rc.low if rc else None, "cal_high": rc.high if rc else None,
                                  "scaled_low": rs.low if rs else None, "scaled_high": rs.high if rs else None,
                                  "median_member": float(np.median(members[side])),
+                                 # what the report and the card show: the median crowd, narrowed by the events
+                                 "central": at_risk_estimate(est[side], members[side],
+                                                             narrowed[0] if narrowed is not None else ens.weights,
+                                                             params).central,
                                  "calibrated": calv[side] if calv else None,
                                  "calibrated_oos": oosv[side] if oosv else None,
                                  "oi_calibrated": oiv[side] if oiv else None})
@@ -207,6 +212,8 @@ def _summarize(rows: list[dict], fits: list[dict] | None = None) -> dict:
             out[f"calibrated_range_width_{tag}"] = round(statistics.median(
                 r["cal_high"] / r["cal_low"] if r["cal_low"] > 0 else float("inf") for r in cb), 2)
         out[f"median_member_at_risk_error_{tag}"] = round(statistics.median(abs(r["median_member"] / r["true"] - 1) for r in b), 3)
+        out[f"central_at_risk_error_{tag}"] = round(statistics.median(abs(r["central"] / r["true"] - 1) for r in b), 3)
+        out[f"central_at_risk_bias_{tag}"] = round(statistics.median(r["central"] / r["true"] - 1 for r in b), 3)
     return out
 
 
@@ -229,7 +236,8 @@ def run() -> dict:
         oos = [v.get(f"calibrated_oos_at_risk_error_{tag}") for v in per.values() if v.get(f"calibrated_oos_at_risk_error_{tag}") is not None]
         out[f"calibrated_oos_at_risk_error_{tag}_worst"] = max(oos) if oos else None
         # Beside them, from the same run: the uncalibrated model and the naive baseline, worst crowd.
-        for key in (f"at_risk_error_{tag}", f"baseline_at_risk_error_{tag}"):
+        out[f"central_at_risk_error_{tag}"] = per["default"].get(f"central_at_risk_error_{tag}")
+        for key in (f"at_risk_error_{tag}", f"baseline_at_risk_error_{tag}", f"central_at_risk_error_{tag}"):
             vals = [v[key] for v in per.values() if v.get(key) is not None]
             out[f"{key}_worst"] = max(vals) if vals else None
         for key, pick in ((f"scaled_range_coverage_{tag}", min), (f"scaled_range_width_{tag}", max)):
