@@ -14,12 +14,12 @@ def _trio(v: dict, key: str, fmt: str = "{:.2f}") -> str:
 
 
 def table(figures: dict) -> str:
-    lines = ["| crowd | model ±2 / 5 / 10 % | constant-share baseline | calibrated on events | out of sample | from candles and OI only | range holds the truth (prior; calibrated) | median range high ÷ low (prior; calibrated) |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = ["| crowd | default crowd ±2 / 5 / 10 % | central: median crowd (what Cascade shows) | constant-share baseline | calibrated on events | out of sample | from candles and OI only | range holds the truth (prior; calibrated) | median range high ÷ low (prior; calibrated) |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for name, v in figures["variants"].items():
         cover = f"{_trio(v, 'range_coverage_%s', '{:.0%}')}; {_trio(v, 'calibrated_range_coverage_%s', '{:.0%}')}"
         width = f"{_trio(v, 'range_width_%s', '{:.1f}')}; {_trio(v, 'calibrated_range_width_%s', '{:.1f}')}"
-        lines.append(f"| {name} | {_trio(v, 'at_risk_error_%s')} | {_trio(v, 'baseline_at_risk_error_%s')} | "
+        lines.append(f"| {name} | {_trio(v, 'at_risk_error_%s')} | {_trio(v, 'central_at_risk_error_%s')} | {_trio(v, 'baseline_at_risk_error_%s')} | "
                      f"{_trio(v, 'calibrated_at_risk_error_%s')} | {_trio(v, 'calibrated_oos_at_risk_error_%s')} | "
                      f"{_trio(v, 'oi_calibrated_at_risk_error_%s')} | {cover} | {width} |")
     return "\n".join(lines)
