@@ -1019,36 +1019,7 @@ class LiquidationModel:
         venues, and the open size in base per side and tier, shape (2, tiers), wherever it sits.
 
         The ensemble reweights these per-tier maps to other leverage mixes without rerunning the model."""
-        at = self.last_ms() if at_ms is None else int(at_ms)
-        edges = np.asarray(bin_edges, float)
-        nb, k = len(edges) - 1, len(self.params.leverages)
-        out = np.zeros((2, k, nb + 1))
-        base = np.zeros((2, k))
-        if at is None:
-            return out[0, :, :nb], out[1, :, :nb], base
-        for name in self.exchanges:
-            if exchanges is not None and name not in exchanges:
-                continue
-            v = self._venues[name]
-            i = self._last_bar(v, at)
-            r = int(np.searchsorted(v.o_bar.view, i, side="right")) if i >= 0 else 0
-            if r == 0:
-                continue
-            k2 = 2 * k
-            v.fill_bins(edges, r * k2)
-            off = (np.arange(2)[:, None] * k * (nb + 1) + np.arange(k)[None, :] * (nb + 1))[None, :, :]
-            for a in range(0, r, _HEAT_BLOCK):
-                b = min(a + _HEAT_BLOCK, r)
-                shape = (b - a, 2, k)
-                sl = slice(a * k2, b * k2)
-                qty = v.c_qty.view[sl].reshape(shape) * np.exp(v.g.view[i] - v.o_g.view[a:b])[:, None, None]
-                qty[v.c_rem.view[sl].reshape(shape) <= i] = 0.0
-                base += qty.sum(axis=0)
-                usd = qty * v.c_liq.view[sl].reshape(shape)
-                lin = np.add(v.bins_range(edges, sl.start, sl.stop).reshape(shape), off)
-                out += np.bincount(lin.ravel(), usd.ravel(), minlength=2 * k * (nb + 1)).reshape(2, k, nb + 1)
-        sc = self.params.scale
-        return out[0, :, :nb] * sc, out[1, :, :nb] * sc, base * sc
+        return tier_maps_of([self], at_ms, bin_edges, exchanges)[0]
 
     def heatmap(self, time_edges: np.ndarray, price_edges: np.ndarray, exchanges: Iterable[str] | None = None,
                 tiers: Iterable[int] | None = None) -> Heatmap:
@@ -1105,6 +1076,81 @@ class LiquidationModel:
         out["exchange"] = out["exchange"].astype(object)
         return out.sort_values(["ts", "exchange"], kind="stable").reset_index(drop=True)
 
+
+
+def tier_maps_of(models: list["LiquidationModel"], at_ms: int | None, bin_edges: np.ndarray,
+                 exchanges: Iterable[str] | None = None) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """``LiquidationModel.tier_maps_at`` of several models at one instant (``at_ms`` None: each its newest).
+
+    Models built from the same candles with the same openings (the ensemble's runs) hold the same
+    cohorts at the same liquidation prices, consumed at the same candles, and differ only in sizes:
+    which cohorts are open and their bins are then found once per venue, and each model only weighs
+    them. Whether a venue's cohorts are the same is checked (openings, candles, prices), never assumed."""
+    edges = np.asarray(bin_edges, float)
+    nb = len(edges) - 1
+    results = []
+    outs = []
+    for model in models:
+        k = len(model.params.leverages)
+        outs.append((np.zeros((2, k, nb + 1)), np.zeros(2 * k)))
+    names = sorted({name for m in models for name in m.exchanges})
+    for name in names:
+        if exchanges is not None and name not in exchanges:
+            continue
+        plan: tuple | None = None
+        for model, (out, base) in zip(models, outs):
+            v = model._venues.get(name)
+            at = model.last_ms() if at_ms is None else int(at_ms)
+            if v is None or at is None:
+                continue
+            i = model._last_bar(v, at)
+            r = int(np.searchsorted(v.o_bar.view, i, side="right")) if i >= 0 else 0
+            if r == 0:
+                continue
+            if plan is None or not _same_cohorts(plan[:4], v, i, r, model.params):
+                plan = (v, i, r, model.params) + _open_plan(v, i, r, edges)
+            alive, o_of, st, lin, liq = plan[4:]
+            k = v.k
+            qty = v.c_qty.view[alive]
+            qty *= np.exp(v.g.view[i] - v.o_g.view[:r])[o_of]
+            base += np.bincount(st, qty, minlength=2 * k)
+            qty *= liq
+            out += np.bincount(lin, qty, minlength=2 * k * (nb + 1)).reshape(2, k, nb + 1)
+    for model, (out, base) in zip(models, outs):
+        sc = model.params.scale
+        k = len(model.params.leverages)
+        results.append((out[0, :, :nb] * sc, out[1, :, :nb] * sc, base.reshape(2, k) * sc))
+    return results
+
+
+def _same_cohorts(plan: tuple, v: _Venue, i: int, r: int, params: ModelParams) -> bool:
+    """Does the plan made on ``plan[0]`` (venue, bar, openings, params) hold for ``v`` at bar ``i``?"""
+    w, pi, pr, pp = plan
+    if w is v:
+        return pi == i and pr == r
+    if (pi, pr, w.k, w.n_bars) != (i, r, v.k, v.n_bars) or pp.leverages != params.leverages \
+            or pp.mmr() != params.mmr() or pp.entry != params.entry:
+        return False
+    # The same openings at the same prices, reached by the same candles: the same cohorts.
+    return (np.array_equal(w.o_bar.view[:r], v.o_bar.view[:r]) and np.array_equal(w.o_entry.view[:r], v.o_entry.view[:r])
+            and np.array_equal(w.low.view, v.low.view) and np.array_equal(w.high.view, v.high.view)
+            and np.array_equal(w.bar_ts.view, v.bar_ts.view))
+
+
+def _open_plan(v: _Venue, i: int, r: int, edges: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(cohort, its opening, its side × tiers + tier, its (side, tier, bin) cell, its liquidation price)
+    of every cohort of openings ``[0, r)`` still open after bar ``i``."""
+    k2 = 2 * v.k
+    nb1 = len(edges) - 1 + 1
+    alive = np.flatnonzero(v.c_rem.view[: r * k2] > i)
+    o_of = alive // k2
+    st = alive - o_of * k2
+    grid = v.fill_bins(edges, r * k2)
+    lin = v._bin_cache().view[alive]  # gathered first: the bins of consumed cohorts are never needed
+    if grid is not None:
+        lin = v._grid_bins(lin, grid[1], nb1 - 1)
+    lin += st * nb1
+    return alive, o_of, st, lin, v.c_liq.view[alive]
 
 def _heat_venue(v: _Venue, tf: int, col_at: np.ndarray, pe: np.ndarray, acc: np.ndarray,
                 flat: np.ndarray | None = None, tier_mask: np.ndarray | None = None) -> None:

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from analytics.ensemble import EnsembleModel
-from analytics.liquidation import LiquidationModel
+from analytics.liquidation import LiquidationModel, tier_maps_of
 from analytics.params import ModelParams
 from tests.unit.analytics.market_gen import MINUTE, T0, random_market
 
@@ -59,3 +59,22 @@ def test_ensemble_runs_share_one_plan_and_equal_runs_of_their_own():
         a, b = _sizes(model), _sizes(alone)
         for name in a:
             np.testing.assert_allclose(a[name][0], b[name][0], rtol=1e-11, atol=1e-300)
+
+
+def test_tier_maps_of_the_runs_together_equal_each_alone():
+    c, oi = random_market(2000, seed=14)
+    ens = EnsembleModel.from_history(c, oi)
+    # Updates open only where a run's own OI accounting opens something, so the runs' openings can
+    # differ afterwards: a shared plan must then be refused, not reused.
+    c2, oi2 = random_market(2040, seed=14)
+    ens.update(c2[c2["ts"] >= T0 + 2000 * MINUTE], oi2[oi2["ts"] > T0 + 2000 * MINUTE])
+    models = [m for m, _mix in ens._runs.values()]
+    edges = np.linspace(float(c["low"].min()) * 0.5, float(c["high"].max()) * 1.5, 250)
+    together = tier_maps_of(models, None, edges)
+    for model, got in zip(models, together):
+        alone = model.tier_maps_at(None, edges)
+        for x, y in zip(got, alone):
+            np.testing.assert_allclose(x, y, rtol=1e-12, atol=1e-300)
+        by_hand = model.map_at(None, edges)  # the per-tier maps add up to the map
+        np.testing.assert_allclose(got[0].sum(axis=0), by_hand.long_usd, rtol=1e-9, atol=1e-9 * by_hand.long_usd.max())
+        np.testing.assert_allclose(got[1].sum(axis=0), by_hand.short_usd, rtol=1e-9, atol=1e-9 * by_hand.short_usd.max())
