@@ -28,7 +28,7 @@ from typing import Iterable, Optional
 import numpy as np
 import pandas as pd
 
-from analytics.liquidation import MINUTE_MS, LiquidationModel
+from analytics.liquidation import MINUTE_MS, LiquidationModel, tier_maps_of
 from analytics.params import ModelParams
 
 from cascade_vocab.units import HOUR_MS
@@ -185,8 +185,10 @@ class EnsembleModel:
         shorts = np.zeros((len(self.crowds), nb))
         any_model = next(iter(self._runs.values()))[0]
         at = any_model.last_ms() if at_ms is None else int(at_ms)
-        for hold, (model, run_mix) in self._runs.items():
-            tl, ts, base = model.tier_maps_at(at, edges, exchanges)
+        # The runs hold the same cohorts (same candles and prices) and differ in sizes only: which are
+        # open, and their bins, are found once per venue for all three.
+        per_run = tier_maps_of([model for model, _mix in self._runs.values()], at, edges, exchanges)
+        for (hold, (model, run_mix)), (tl, ts, base) in zip(self._runs.items(), per_run):
             rows = [j for j, c in enumerate(self.crowds) if c.hold_hours == hold]
             factor = self._mixes[rows] / np.where(run_mix > 0, run_mix, 1.0)[None, :]
             # Whatever the mix, the open mass of a side is what the OI implies (the run's): a reweighted

@@ -463,6 +463,45 @@ def _stable_order(keys: np.ndarray, bound: int) -> np.ndarray:
     return order[np.argsort(high.astype(np.uint16) if bound <= 1 << 32 else high, kind="stable")]
 
 
+def _settle_plan(rem: np.ndarray, rising: np.ndarray, n: int, k: int) -> dict[str, np.ndarray]:
+    """What the credit's fixed point needs from the crossings alone (shared by runs that share them).
+
+    ``events``: candles where something is consumed. Cohorts opened at a non-event candle ("fixed":
+    their opening size does not wait for a credit) are grouped by (consuming event, number of events
+    up to their opening): within a group the survival correction D is the same in every run, so a
+    run sums each group once (``f_cons`` and ``f_gid`` per cohort, ``g_e`` and ``g_bo`` per group,
+    groups ordered by event). Cohorts opened at an event ("chain") are grouped by (consuming event
+    ``p_e``, opening event ``p_j``): ``c_cons``, ``c_bar``, ``c_o``, ``c_os`` (opening × 2 + side) and
+    ``p_id`` per cohort.
+    """
+    k2 = 2 * k
+    consumed = np.flatnonzero(rem != NEVER)
+    c_bar = rem[consumed]
+    o_bar = rising[consumed // k2]  # candle of each consumed cohort's opening
+    is_ev = np.bincount(c_bar, minlength=n) > 0 if n else np.zeros(0, bool)
+    rank = np.cumsum(is_ev) - 1
+    ne = int(rank[-1]) + 1 if n else 0
+    chain = is_ev[o_bar]  # openings whose own size depends on a credit
+    e_of = rank[c_bar]
+    fixed = np.flatnonzero(~chain)
+    # A stable sort by event keeps each event's cohorts in opening order, so groups are runs.
+    if len(fixed):
+        fixed = fixed[_stable_order(e_of[fixed], ne)]
+    f_e = e_of[fixed]
+    bo = rank[o_bar[fixed]] + 1  # events at or before the opening
+    run = np.empty(len(fixed), bool)
+    if len(run):
+        run[0] = True
+        np.not_equal(f_e[1:], f_e[:-1], out=run[1:])
+        run[1:] |= bo[1:] != bo[:-1]
+    chain = np.flatnonzero(chain)
+    c_cons, c_o = consumed[chain], o_bar[chain]
+    pair, p_id = np.unique(e_of[chain] * max(ne, 1) + rank[c_o], return_inverse=True)
+    return dict(events=np.flatnonzero(is_ev), f_cons=consumed[fixed], f_gid=np.cumsum(run) - 1, g_e=f_e[run],
+                g_bo=bo[run], c_cons=c_cons, c_bar=c_bar[chain], c_o=c_o, c_os=c_cons // k,
+                p_id=p_id.ravel(), p_e=pair // max(ne, 1), p_j=pair % max(ne, 1))
+
+
 def _trash_bins(prices: np.ndarray, edges: np.ndarray) -> np.ndarray:
     """Bin index per price, with out-of-range prices in an extra last bin (dropped after counting)."""
     b = bin_index(prices, edges)
@@ -640,29 +679,9 @@ class LiquidationModel:
         # What follows from the crossings alone is shared by models that share them (the ensemble).
         sc = v.settle_cache
         if not sc:
-            consumed = np.flatnonzero(rem != NEVER)
-            c_bar = rem[consumed]
-            o_bar = rising[consumed // k2]  # candle of each consumed cohort's opening
-            is_ev = np.bincount(c_bar, minlength=n) > 0 if n else np.zeros(0, bool)
-            rank = np.cumsum(is_ev) - 1
-            chain = is_ev[o_bar]  # openings whose own size depends on a credit
-            e_of = rank[c_bar]
-            fixed = np.flatnonzero(~chain)
-            # Fixed part (openings without credit) grouped by (consuming candle, stretch of D): a stable
-            # sort by candle keeps each candle's cohorts in opening order, so stretches are runs.
-            if len(fixed):
-                fixed = fixed[_stable_order(e_of[fixed], int(rank[-1]) + 1)]
-            chain = np.flatnonzero(chain)
-            sc.update(events=np.flatnonzero(is_ev), f_cons=consumed[fixed], f_bar=c_bar[fixed], f_o=o_bar[fixed],
-                      f_e=e_of[fixed], c_cons=consumed[chain], c_bar=c_bar[chain], c_o=o_bar[chain],
-                      c_e=e_of[chain], ev_pos=rank[o_bar[chain]])
+            sc.update(_settle_plan(rem, rising, n, v.k))
         if len(sc["f_cons"]) + len(sc["c_cons"]) and n:
-            unit3 = np.empty((len(rising), 2, v.k))  # size per unit opened, per cohort
-            np.multiply(share[:, None], w[None, :], out=unit3[:, 0, :])
-            np.multiply((1.0 - share)[:, None], w[None, :], out=unit3[:, 1, :])
-            unit = unit3.ravel()
-            del unit3
-            events, ev_pos = sc["events"], sc["ev_pos"]
+            events = sc["events"]
             ne = len(events)
             _log_p0, g0 = survival(lf0)
             # Candles where the credit can change survival: OI falls faster than turnover (a credit
@@ -670,36 +689,39 @@ class LiquidationModel:
             eb, ea = before[events], after[events]
             with np.errstate(divide="ignore", invalid="ignore"):
                 can = np.isfinite(eb) & np.isfinite(ea) & (eb > 0) & (ea / np.where(eb > 0, eb, 1.0) < keep)
-            f_at = events[can]
-            nf = len(f_at)
-            # The G correction D(m) (sum of the survival changes at f_at up to m) as an index into
-            # their cumulative sum: just before each consuming candle, and at each opening.
-            a_ev = np.searchsorted(f_at, events, side="left")
-            is_f = np.zeros(n, np.int64)
-            is_f[f_at] = 1
-            b_of_bar = np.cumsum(is_f)
-            c_o, c_e = sc["c_o"], sc["c_e"]
-            c_w = unit[sc["c_cons"]] * np.exp(g0[sc["c_bar"] - 1] - g0[c_o])
-            c_b = b_of_bar[c_o]
-            f_o, f_e = sc["f_o"], sc["f_e"]
-            f_b = b_of_bar[f_o] if nf else np.zeros(len(f_o), np.int64)
-            f_w = unit[sc["f_cons"]]
-            f_w *= d0[f_o]
-            f_w *= np.exp(g0[sc["f_bar"] - 1] - g0[f_o])
-            del unit
-            run = np.empty(len(f_e), bool)
+            f_pos = np.flatnonzero(can)
+            nf = len(f_pos)
+            # The G correction D(m) is the sum of the survival changes at the credit-sensitive events up
+            # to m, an index into their cumulative sum: ``cum_can[j]`` of them among the first j events.
+            cum_can = np.zeros(ne + 1, np.int64)
+            np.cumsum(can, out=cum_can[1:])
+            a_ev = cum_can[:-1]  # just before each consuming candle
+            share2 = np.empty((len(rising), 2))  # size per unit opened, per (opening, side)
+            share2[:, 0] = share
+            np.subtract(1.0, share, out=share2[:, 1])
+            # Fixed part: each (consuming candle, stretch between events) group summed once per run.
+            g_e, g_bo = sc["g_e"], sc["g_bo"]
+            fine = self._fixed_groups(v, sc, rising, share2, w, d0, g0, events)
+            # The stretches of constant D are unions of those between events: merge neighbouring groups.
+            g_b = cum_can[g_bo]
+            run = np.empty(len(g_e), bool)
             if len(run):
                 run[0] = True
-                np.not_equal(f_e[1:], f_e[:-1], out=run[1:])
-                if nf:
-                    run[1:] |= f_b[1:] != f_b[:-1]
-            k_w = np.bincount(np.cumsum(run) - 1, f_w) if len(run) else np.zeros(0)
-            k_e = f_e[run]
-            k_b = f_b[run] if nf else np.zeros(len(k_e), np.int64)
+                np.not_equal(g_e[1:], g_e[:-1], out=run[1:])
+                run[1:] |= g_b[1:] != g_b[:-1]
+            k_w = np.bincount(np.cumsum(run) - 1, fine) if len(run) else np.zeros(0)
+            k_e = g_e[run]
+            k_b = g_b[run]
             k_a = a_ev[k_e]
-            c_a = a_ev[c_e]
-            f_pos = np.flatnonzero(can)
-            lf0_f = lf0[f_at]
+            # Chains (openings at consuming candles, whose size waits for the credit), summed per
+            # (consuming candle, opening candle): both sit at events, so D at each is one index.
+            c_cons, c_bar, c_o = sc["c_cons"], sc["c_bar"], sc["c_o"]
+            c_w = share2.ravel()[sc["c_os"]] * w[c_cons % v.k] * np.exp(g0[c_bar - 1] - g0[c_o])
+            p_e, p_j = sc["p_e"], sc["p_j"]
+            p_w = np.bincount(sc["p_id"], c_w, minlength=len(p_e))
+            p_a = a_ev[p_e]
+            p_b = cum_can[p_j + 1]
+            lf0_f = lf0[events[f_pos]]
             fixed_sum = np.bincount(k_e, k_w, minlength=ne)
             l_ev: np.ndarray = np.zeros(ne)
             dcum = np.zeros(nf + 1)
@@ -709,9 +731,9 @@ class LiquidationModel:
                     np.cumsum(np.log(f_ev[f_pos]) - lf0_f, out=dcum[1:])
                 if nf and dcum.any():
                     new = np.bincount(k_e, k_w * np.exp(dcum[k_a] - dcum[k_b]), minlength=ne)
-                    new += np.bincount(c_e, c_w * d_ev[ev_pos] * np.exp(dcum[c_a] - dcum[c_b]), minlength=ne)
+                    new += np.bincount(p_e, p_w * d_ev[p_j] * np.exp(dcum[p_a] - dcum[p_b]), minlength=ne)
                 else:
-                    new = fixed_sum + np.bincount(c_e, c_w * d_ev[ev_pos], minlength=ne)
+                    new = fixed_sum + np.bincount(p_e, p_w * d_ev[p_j], minlength=ne)
                 # Per candle and relative: OI can span many orders of magnitude over a history, and a
                 # credit on a tiny-OI candle must settle as surely as one on a large-OI candle.
                 settled = bool(np.all(np.abs(new - l_ev) <= 1e-12 * np.maximum(np.abs(new), np.abs(l_ev))))
@@ -730,6 +752,35 @@ class LiquidationModel:
         v.log_p.view[:] = log_p
         v.g.view[:] = g
         v.o_g.view[:] = g[rising]
+
+    # Survival spans up to this many e-folds are split as exp(G[m]) × exp(-G[open]) (each finite in
+    # float64 with room for any OI); longer histories take one exp per cohort.
+    _SPLIT_EXP_SPAN = 500.0
+
+    def _fixed_groups(self, v: _Venue, sc: dict, rising: np.ndarray, share2: np.ndarray, w: np.ndarray,
+                      d0: np.ndarray, g0: np.ndarray, events: np.ndarray) -> np.ndarray:
+        """Per group of the settle plan, what its openings (none at a consuming candle) weigh at the
+        consuming candle without credit: sum of size × exp(G0[m - 1] - G0[open]).
+
+        The exponent splits into a per-opening and a per-group factor, so a run costs one gather of a
+        per-cohort table and one sum per cohort, not an exp and four gathers."""
+        f_cons, f_gid, g_e = sc["f_cons"], sc["f_gid"], sc["g_e"]
+        ng = len(g_e)
+        if ng == 0:
+            return np.zeros(0)
+        h = g0 - g0.max()
+        if -float(h.min()) <= self._SPLIT_EXP_SPAN:
+            per_open = d0[rising] * np.exp(-h[rising])
+            table = v.c_qty.view.reshape(len(rising), 2, v.k)  # scratch: the sizes are written after
+            np.multiply((per_open * share2[:, 0])[:, None], w[None, :], out=table[:, 0, :])
+            np.multiply((per_open * share2[:, 1])[:, None], w[None, :], out=table[:, 1, :])
+            fine = np.bincount(f_gid, v.c_qty.view[f_cons], minlength=ng)
+            fine *= np.exp(h[events[g_e] - 1])
+            return fine
+        f_o = rising[f_cons // (2 * v.k)]
+        f_bar = events[g_e][f_gid]
+        fw = share2.ravel()[f_cons // v.k] * w[f_cons % v.k] * d0[f_o] * np.exp(g0[f_bar - 1] - g0[f_o])
+        return np.bincount(f_gid, fw, minlength=ng)
 
     def _consume_all(self, pending) -> None:
         """Find every cohort's consumption candle: one crossing index per venue and side (lows, and
@@ -968,36 +1019,7 @@ class LiquidationModel:
         venues, and the open size in base per side and tier, shape (2, tiers), wherever it sits.
 
         The ensemble reweights these per-tier maps to other leverage mixes without rerunning the model."""
-        at = self.last_ms() if at_ms is None else int(at_ms)
-        edges = np.asarray(bin_edges, float)
-        nb, k = len(edges) - 1, len(self.params.leverages)
-        out = np.zeros((2, k, nb + 1))
-        base = np.zeros((2, k))
-        if at is None:
-            return out[0, :, :nb], out[1, :, :nb], base
-        for name in self.exchanges:
-            if exchanges is not None and name not in exchanges:
-                continue
-            v = self._venues[name]
-            i = self._last_bar(v, at)
-            r = int(np.searchsorted(v.o_bar.view, i, side="right")) if i >= 0 else 0
-            if r == 0:
-                continue
-            k2 = 2 * k
-            v.fill_bins(edges, r * k2)
-            off = (np.arange(2)[:, None] * k * (nb + 1) + np.arange(k)[None, :] * (nb + 1))[None, :, :]
-            for a in range(0, r, _HEAT_BLOCK):
-                b = min(a + _HEAT_BLOCK, r)
-                shape = (b - a, 2, k)
-                sl = slice(a * k2, b * k2)
-                qty = v.c_qty.view[sl].reshape(shape) * np.exp(v.g.view[i] - v.o_g.view[a:b])[:, None, None]
-                qty[v.c_rem.view[sl].reshape(shape) <= i] = 0.0
-                base += qty.sum(axis=0)
-                usd = qty * v.c_liq.view[sl].reshape(shape)
-                lin = np.add(v.bins_range(edges, sl.start, sl.stop).reshape(shape), off)
-                out += np.bincount(lin.ravel(), usd.ravel(), minlength=2 * k * (nb + 1)).reshape(2, k, nb + 1)
-        sc = self.params.scale
-        return out[0, :, :nb] * sc, out[1, :, :nb] * sc, base * sc
+        return tier_maps_of([self], at_ms, bin_edges, exchanges)[0]
 
     def heatmap(self, time_edges: np.ndarray, price_edges: np.ndarray, exchanges: Iterable[str] | None = None,
                 tiers: Iterable[int] | None = None) -> Heatmap:
@@ -1054,6 +1076,81 @@ class LiquidationModel:
         out["exchange"] = out["exchange"].astype(object)
         return out.sort_values(["ts", "exchange"], kind="stable").reset_index(drop=True)
 
+
+
+def tier_maps_of(models: list["LiquidationModel"], at_ms: int | None, bin_edges: np.ndarray,
+                 exchanges: Iterable[str] | None = None) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """``LiquidationModel.tier_maps_at`` of several models at one instant (``at_ms`` None: each its newest).
+
+    Models built from the same candles with the same openings (the ensemble's runs) hold the same
+    cohorts at the same liquidation prices, consumed at the same candles, and differ only in sizes:
+    which cohorts are open and their bins are then found once per venue, and each model only weighs
+    them. Whether a venue's cohorts are the same is checked (openings, candles, prices), never assumed."""
+    edges = np.asarray(bin_edges, float)
+    nb = len(edges) - 1
+    results = []
+    outs = []
+    for model in models:
+        k = len(model.params.leverages)
+        outs.append((np.zeros((2, k, nb + 1)), np.zeros(2 * k)))
+    names = sorted({name for m in models for name in m.exchanges})
+    for name in names:
+        if exchanges is not None and name not in exchanges:
+            continue
+        plan: tuple | None = None
+        for model, (out, base) in zip(models, outs):
+            v = model._venues.get(name)
+            at = model.last_ms() if at_ms is None else int(at_ms)
+            if v is None or at is None:
+                continue
+            i = model._last_bar(v, at)
+            r = int(np.searchsorted(v.o_bar.view, i, side="right")) if i >= 0 else 0
+            if r == 0:
+                continue
+            if plan is None or not _same_cohorts(plan[:4], v, i, r, model.params):
+                plan = (v, i, r, model.params) + _open_plan(v, i, r, edges)
+            alive, o_of, st, lin, liq = plan[4:]
+            k = v.k
+            qty = v.c_qty.view[alive]
+            qty *= np.exp(v.g.view[i] - v.o_g.view[:r])[o_of]
+            base += np.bincount(st, qty, minlength=2 * k)
+            qty *= liq
+            out += np.bincount(lin, qty, minlength=2 * k * (nb + 1)).reshape(2, k, nb + 1)
+    for model, (out, base) in zip(models, outs):
+        sc = model.params.scale
+        k = len(model.params.leverages)
+        results.append((out[0, :, :nb] * sc, out[1, :, :nb] * sc, base.reshape(2, k) * sc))
+    return results
+
+
+def _same_cohorts(plan: tuple, v: _Venue, i: int, r: int, params: ModelParams) -> bool:
+    """Does the plan made on ``plan[0]`` (venue, bar, openings, params) hold for ``v`` at bar ``i``?"""
+    w, pi, pr, pp = plan
+    if w is v:
+        return pi == i and pr == r
+    if (pi, pr, w.k, w.n_bars) != (i, r, v.k, v.n_bars) or pp.leverages != params.leverages \
+            or pp.mmr() != params.mmr() or pp.entry != params.entry:
+        return False
+    # The same openings at the same prices, reached by the same candles: the same cohorts.
+    return (np.array_equal(w.o_bar.view[:r], v.o_bar.view[:r]) and np.array_equal(w.o_entry.view[:r], v.o_entry.view[:r])
+            and np.array_equal(w.low.view, v.low.view) and np.array_equal(w.high.view, v.high.view)
+            and np.array_equal(w.bar_ts.view, v.bar_ts.view))
+
+
+def _open_plan(v: _Venue, i: int, r: int, edges: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(cohort, its opening, its side × tiers + tier, its (side, tier, bin) cell, its liquidation price)
+    of every cohort of openings ``[0, r)`` still open after bar ``i``."""
+    k2 = 2 * v.k
+    nb1 = len(edges) - 1 + 1
+    alive = np.flatnonzero(v.c_rem.view[: r * k2] > i)
+    o_of = alive // k2
+    st = alive - o_of * k2
+    grid = v.fill_bins(edges, r * k2)
+    lin = v._bin_cache().view[alive]  # gathered first: the bins of consumed cohorts are never needed
+    if grid is not None:
+        lin = v._grid_bins(lin, grid[1], nb1 - 1)
+    lin += st * nb1
+    return alive, o_of, st, lin, v.c_liq.view[alive]
 
 def _heat_venue(v: _Venue, tf: int, col_at: np.ndarray, pe: np.ndarray, acc: np.ndarray,
                 flat: np.ndarray | None = None, tier_mask: np.ndarray | None = None) -> None:
