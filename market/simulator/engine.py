@@ -244,6 +244,7 @@ class MarketSimulator:
         longs = split_template(draw_template(rng, cfg, 1, K * V), V, K)
         shorts = split_template(draw_template(rng, cfg, -1, K * V), V, K)
         self._tpl = [longs[b // 2] if b % 2 == 0 else shorts[b // 2] for b in range(B)]
+        self._tpl_rows = [self._static_rows(b) for b in range(B)]
         # Absorbers: one per book and minute where needed; 1x, cross, market-maker lifetimes.
         self._a_u = rng.random((B, K))
         self._a_life = lifetimes(rng, B * K, cfg.mm_mean_hold_minutes, 1.0, 0.0, 2.0, cfg.max_lifetime_minutes).reshape(B, K)
@@ -265,6 +266,24 @@ class MarketSimulator:
         fill = self._oi_target / max(oi_total, 0.02 * self._oi_target)
         self._flow0 = self._oi_target / self._hold * min(max(fill**2, 0.2), 5.0)
 
+    def _static_rows(self, b: int) -> np.ndarray:
+        """Book b's position rows for the whole chunk with every column that does not depend on prices
+        or flow; realizing then fills five columns instead of building fifteen per call."""
+        t = self._tpl[b]
+        n = len(t.minute)
+        F = np.empty((n, NCOL))
+        F[:, LEV] = t.lev
+        F[:, WALLET] = t.wallet
+        F[:, OPEN] = self._g0 + t.minute
+        F[:, EXP] = F[:, OPEN] + t.lifetime
+        F[:, RID] = ((self._chunk_no * ROW_SPACE + np.arange(n)) * self._B + b) * 2
+        F[:, PID] = (self._chunk_no * ROW_SPACE + t.pos) * self._B + b
+        F[:, TRANCHE] = t.tranche
+        F[:, KIND] = np.where(t.is_mm, 1, 0)
+        F[:, CROSS] = t.cross
+        F[:, TRIG] = t.trig
+        return F
+
     def _realize(self, b: int, m: int) -> None:
         """Rows of book b's openings in chunk minutes [realized, m) become position rows."""
         r = self._realized[b]
@@ -284,24 +303,14 @@ class MarketSimulator:
                 lim = cl / t.clamp_fac[a:z]  # 1x longs (factor 0) have no limit
             entry = np.minimum(entry, lim) if side > 0 else np.maximum(entry, lim)
             qty = np.where(t.is_mm[a:z], self._k_mmq[mi, b], self._k_trq[mi, b]) * t.weight[a:z]
-            F = np.empty((z - a, NCOL))
+            keep = qty > 0
+            F = self._tpl_rows[b][a:z][keep]  # a copy: fancy indexing
+            qty, entry = qty[keep], entry[keep]
             F[:, QTY] = qty
-            F[:, LIQ] = entry * t.liq_fac[a:z]
+            F[:, LIQ] = entry * t.liq_fac[a:z][keep]
             F[:, ENTRY] = entry
-            F[:, STOP] = entry * t.stop_fac[a:z]
-            F[:, LEV] = t.lev[a:z]
-            F[:, WALLET] = t.wallet[a:z]
-            F[:, ACC] = qty * entry * t.acc_per_usd[a:z]
-            F[:, OPEN] = self._g0 + mi
-            F[:, EXP] = F[:, OPEN] + t.lifetime[a:z]
-            rows = np.arange(a, z)
-            F[:, RID] = ((self._chunk_no * ROW_SPACE + rows) * self._B + b) * 2
-            F[:, PID] = (self._chunk_no * ROW_SPACE + t.pos[a:z]) * self._B + b
-            F[:, TRANCHE] = t.tranche[a:z]
-            F[:, KIND] = np.where(t.is_mm[a:z], 1, 0)
-            F[:, CROSS] = t.cross[a:z]
-            F[:, TRIG] = t.trig[a:z]
-            F = F[qty > 0]
+            F[:, STOP] = entry * t.stop_fac[a:z][keep]
+            F[:, ACC] = qty * entry * t.acc_per_usd[a:z][keep]
             if self._ledger_rows is not None:
                 self._ledger_rows.append(F)
             liq = F[:, TRIG] == BY_LIQUIDATION
