@@ -577,11 +577,13 @@ class LiquidationModel:
         k = len(p.leverages)
         shared = getattr(crossings_from, "_parts", None)
         if shared is not None and shared[0] is candles and shared[1] is open_interest:
-            cparts, oparts = shared[2], shared[3]  # the same frames, split by venue already
+            cparts, oparts, asof = shared[2], shared[3], shared[4]  # the same frames, split by venue already
         else:
             cparts = _by_exchange(candles, [c for c in _CANDLE_COLS if candles is not None and c in candles.columns])
             oparts = _by_exchange(open_interest, ["ts", "oi_base"])
-        self._parts = (candles, open_interest, cparts, oparts) if keep_scratch else None
+            asof = {}
+        # OI as of each candle's open and close, per (venue, timeframe): the same for every model here.
+        self._parts = (candles, open_interest, cparts, oparts, asof) if keep_scratch else None
         self._venues = {}
         empty = {c: np.empty(0, np.int64 if c == "ts" else float) for c in _CANDLE_COLS}
         pending: list[Any] = []
@@ -598,7 +600,11 @@ class LiquidationModel:
             # Every candle with a known OI change is an opening (of size zero where nothing opened):
             # what opens depends on the liquidation credit, which the fixed point below settles, while
             # the liquidation prices and so the crossings do not.
-            rising = np.flatnonzero(oi_known(ts, self.tf, v.oi_ts.view, v.oi_base.view))
+            oi_at = asof.get((name, self.tf))
+            if oi_at is None:
+                oi_at = asof[(name, self.tf)] = (oi_asof(v.oi_ts.view, v.oi_base.view, ts),
+                                                 oi_asof(v.oi_ts.view, v.oi_base.view, ts + self.tf))
+            rising = np.flatnonzero(np.isfinite(oi_at[0]) & np.isfinite(oi_at[1]))  # as oi_known
             entry = entry_prices(c["high"][rising], c["low"][rising], c["close"][rising], c["volume"][rising],
                                  c["quote_volume"][rising], p)
             share = taker_buy_share(c["volume"][rising], c["taker_buy_volume"][rising], p)
@@ -617,7 +623,7 @@ class LiquidationModel:
                 liq_prices(entry, p, liq3)
                 rem3[:] = NEVER
                 self._consume_all([(v, liq3, rem3)])
-            self._settle_sizes(v, rising, entry, share, keep, lam)
+            self._settle_sizes(v, rising, entry, share, keep, lam, *oi_at)
             # The open sets of the incremental path are built by the first update that needs them:
             # a full recompute that is only read (a snapshot, a replay) never pays for them.
             v.alive_stale = True
@@ -659,7 +665,7 @@ class LiquidationModel:
     _FIXED_POINT_PASSES = 30
 
     def _settle_sizes(self, v: _Venue, rising: np.ndarray, entry: np.ndarray, share: np.ndarray,
-                      keep: float, lam: float) -> None:
+                      keep: float, lam: float, before: np.ndarray, after: np.ndarray) -> None:
         """Sizes, survival and openings of one venue with the liquidation credit, to its fixed point.
 
         ``L`` (base liquidated per candle) depends on sizes that depend on earlier ``L``. The crossings
@@ -675,8 +681,6 @@ class LiquidationModel:
         p = self.params
         n, k2 = v.n_bars, 2 * v.k
         ts = v.bar_ts.view
-        before = oi_asof(v.oi_ts.view, v.oi_base.view, ts)
-        after = oi_asof(v.oi_ts.view, v.oi_base.view, ts + self.tf)
         d0, f0 = oi_step(before, after, keep)
         lf0 = np.log(f0)
         decay = lam * ((ts + self.tf - v.ref_ms).astype(float)) if lam else None
