@@ -749,9 +749,9 @@ class LiquidationModel:
                     # D only grows (a credit only raises survival): exp(D[a] - D[b]) = e^D[a] / e^D[b],
                     # and e^D[a] is the consuming candle's, a factor of its whole sum.
                     inv = np.exp(-dcum)
-                    new = np.bincount(k_e, k_w * inv[k_b], minlength=ne)
+                    new: np.ndarray = np.bincount(k_e, k_w * inv[k_b], minlength=ne)
                     new += np.bincount(p_e, p_w * d_ev[p_j] * inv[p_b], minlength=ne)
-                    new /= inv[a_ev]
+                    new = new / inv[a_ev]
                 elif nf and dcum.any():
                     new = np.bincount(k_e, k_w * np.exp(dcum[k_a] - dcum[k_b]), minlength=ne)
                     new += np.bincount(p_e, p_w * d_ev[p_j] * np.exp(dcum[p_a] - dcum[p_b]), minlength=ne)
