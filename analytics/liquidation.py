@@ -483,23 +483,35 @@ def _settle_plan(rem: np.ndarray, rising: np.ndarray, n: int, k: int) -> dict[st
     ne = int(rank[-1]) + 1 if n else 0
     chain = is_ev[o_bar]  # openings whose own size depends on a credit
     e_of = rank[c_bar]
+    bo_all = rank[o_bar] + 1  # events at or before each cohort's opening (openings ascend: local reads)
     fixed = np.flatnonzero(~chain)
     # A stable sort by event keeps each event's cohorts in opening order, so groups are runs.
     if len(fixed):
         fixed = fixed[_stable_order(e_of[fixed], ne)]
     f_e = e_of[fixed]
-    bo = rank[o_bar[fixed]] + 1  # events at or before the opening
-    run = np.empty(len(fixed), bool)
+    bo = bo_all[fixed]
+    f_gid, g_at = _runs_of(f_e, bo)
+    chain = np.flatnonzero(chain)
+    c_cons = consumed[chain]
+    c_e = e_of[chain]
+    by_e = _stable_order(c_e, ne) if len(chain) else np.zeros(0, np.int64)
+    p_e_all, p_j_all = c_e[by_e], bo_all[chain][by_e] - 1
+    p_sorted, p_at = _runs_of(p_e_all, p_j_all)
+    p_id = np.empty(len(chain), np.int64)
+    p_id[by_e] = p_sorted
+    return dict(events=np.flatnonzero(is_ev), f_cons=consumed[fixed], f_gid=f_gid, g_e=f_e[g_at], g_bo=bo[g_at],
+                c_cons=c_cons, c_bar=c_bar[chain], c_o=o_bar[chain], c_os=c_cons // k, p_id=p_id,
+                p_e=p_e_all[p_at], p_j=p_j_all[p_at])
+
+
+def _runs_of(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(run id per element, first element of each run) of the runs of equal (a, b) pairs."""
+    run = np.empty(len(a), bool)
     if len(run):
         run[0] = True
-        np.not_equal(f_e[1:], f_e[:-1], out=run[1:])
-        run[1:] |= bo[1:] != bo[:-1]
-    chain = np.flatnonzero(chain)
-    c_cons, c_o = consumed[chain], o_bar[chain]
-    pair, p_id = np.unique(e_of[chain] * max(ne, 1) + rank[c_o], return_inverse=True)
-    return dict(events=np.flatnonzero(is_ev), f_cons=consumed[fixed], f_gid=np.cumsum(run) - 1, g_e=f_e[run],
-                g_bo=bo[run], c_cons=c_cons, c_bar=c_bar[chain], c_o=c_o, c_os=c_cons // k,
-                p_id=p_id.ravel(), p_e=pair // max(ne, 1), p_j=pair % max(ne, 1))
+        np.not_equal(a[1:], a[:-1], out=run[1:])
+        run[1:] |= b[1:] != b[:-1]
+    return np.cumsum(run) - 1, np.flatnonzero(run)
 
 
 def _trash_bins(prices: np.ndarray, edges: np.ndarray) -> np.ndarray:
@@ -565,11 +577,13 @@ class LiquidationModel:
         k = len(p.leverages)
         shared = getattr(crossings_from, "_parts", None)
         if shared is not None and shared[0] is candles and shared[1] is open_interest:
-            cparts, oparts = shared[2], shared[3]  # the same frames, split by venue already
+            cparts, oparts, asof = shared[2], shared[3], shared[4]  # the same frames, split by venue already
         else:
             cparts = _by_exchange(candles, [c for c in _CANDLE_COLS if candles is not None and c in candles.columns])
             oparts = _by_exchange(open_interest, ["ts", "oi_base"])
-        self._parts = (candles, open_interest, cparts, oparts) if keep_scratch else None
+            asof = {}
+        # OI as of each candle's open and close, per (venue, timeframe): the same for every model here.
+        self._parts = (candles, open_interest, cparts, oparts, asof) if keep_scratch else None
         self._venues = {}
         empty = {c: np.empty(0, np.int64 if c == "ts" else float) for c in _CANDLE_COLS}
         pending: list[Any] = []
@@ -586,7 +600,11 @@ class LiquidationModel:
             # Every candle with a known OI change is an opening (of size zero where nothing opened):
             # what opens depends on the liquidation credit, which the fixed point below settles, while
             # the liquidation prices and so the crossings do not.
-            rising = np.flatnonzero(oi_known(ts, self.tf, v.oi_ts.view, v.oi_base.view))
+            oi_at = asof.get((name, self.tf))
+            if oi_at is None:
+                oi_at = asof[(name, self.tf)] = (oi_asof(v.oi_ts.view, v.oi_base.view, ts),
+                                                 oi_asof(v.oi_ts.view, v.oi_base.view, ts + self.tf))
+            rising = np.flatnonzero(np.isfinite(oi_at[0]) & np.isfinite(oi_at[1]))  # as oi_known
             entry = entry_prices(c["high"][rising], c["low"][rising], c["close"][rising], c["volume"][rising],
                                  c["quote_volume"][rising], p)
             share = taker_buy_share(c["volume"][rising], c["taker_buy_volume"][rising], p)
@@ -605,7 +623,7 @@ class LiquidationModel:
                 liq_prices(entry, p, liq3)
                 rem3[:] = NEVER
                 self._consume_all([(v, liq3, rem3)])
-            self._settle_sizes(v, rising, entry, share, keep, lam)
+            self._settle_sizes(v, rising, entry, share, keep, lam, *oi_at)
             # The open sets of the incremental path are built by the first update that needs them:
             # a full recompute that is only read (a snapshot, a replay) never pays for them.
             v.alive_stale = True
@@ -647,7 +665,7 @@ class LiquidationModel:
     _FIXED_POINT_PASSES = 30
 
     def _settle_sizes(self, v: _Venue, rising: np.ndarray, entry: np.ndarray, share: np.ndarray,
-                      keep: float, lam: float) -> None:
+                      keep: float, lam: float, before: np.ndarray, after: np.ndarray) -> None:
         """Sizes, survival and openings of one venue with the liquidation credit, to its fixed point.
 
         ``L`` (base liquidated per candle) depends on sizes that depend on earlier ``L``. The crossings
@@ -663,8 +681,6 @@ class LiquidationModel:
         p = self.params
         n, k2 = v.n_bars, 2 * v.k
         ts = v.bar_ts.view
-        before = oi_asof(v.oi_ts.view, v.oi_base.view, ts)
-        after = oi_asof(v.oi_ts.view, v.oi_base.view, ts + self.tf)
         d0, f0 = oi_step(before, after, keep)
         lf0 = np.log(f0)
         decay = lam * ((ts + self.tf - v.ref_ms).astype(float)) if lam else None
@@ -687,7 +703,7 @@ class LiquidationModel:
             # Candles where the credit can change survival: OI falls faster than turnover (a credit
             # only raises the ratio after / before, so elsewhere frac stays at keep).
             eb, ea = before[events], after[events]
-            with np.errstate(divide="ignore", invalid="ignore"):
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
                 can = np.isfinite(eb) & np.isfinite(ea) & (eb > 0) & (ea / np.where(eb > 0, eb, 1.0) < keep)
             f_pos = np.flatnonzero(can)
             nf = len(f_pos)
@@ -729,7 +745,14 @@ class LiquidationModel:
                 d_ev, f_ev = oi_step(eb, ea, keep, l_ev)
                 if nf:
                     np.cumsum(np.log(f_ev[f_pos]) - lf0_f, out=dcum[1:])
-                if nf and dcum.any():
+                if nf and dcum[-1] <= self._SPLIT_EXP_SPAN and dcum.any():
+                    # D only grows (a credit only raises survival): exp(D[a] - D[b]) = e^D[a] / e^D[b],
+                    # and e^D[a] is the consuming candle's, a factor of its whole sum.
+                    inv = np.exp(-dcum)
+                    new: np.ndarray = np.bincount(k_e, k_w * inv[k_b], minlength=ne)
+                    new += np.bincount(p_e, p_w * d_ev[p_j] * inv[p_b], minlength=ne)
+                    new = new / inv[a_ev]
+                elif nf and dcum.any():
                     new = np.bincount(k_e, k_w * np.exp(dcum[k_a] - dcum[k_b]), minlength=ne)
                     new += np.bincount(p_e, p_w * d_ev[p_j] * np.exp(dcum[p_a] - dcum[p_b]), minlength=ne)
                 else:
