@@ -117,6 +117,8 @@ class Engine:
             for series, reason in VENUES[name].not_published.items():
                 board.unavailable(feed_name(name, series), reason)
         self._coarse_done: set[tuple[str, str]] = set()  # (venue, series) whose older coarse spans are filled
+        # The oldest ts this session's backfills asked for: how far back a live refill may reach.
+        self.session_from: Optional[int] = None
 
     def _stored_history_marks(self) -> dict[tuple[str, str], int]:
         try:
@@ -282,13 +284,20 @@ class Engine:
         return df.assign(oi_usd=np.where(df["oi_usd"].isna(), df["oi_base"].to_numpy() * px, df["oi_usd"].to_numpy()))
 
     # ---- one venue's history ---------------------------------------------------------------------
-    def _plan(self, name: str, series: str, start: int, end: int) -> tuple[int, int, int]:
-        """(first ts to fetch, window length ms, number of requests) for one series of one venue."""
+    def _plan(self, name: str, series: str, start: int, end: int,
+              resume_from: Optional[int] = None) -> tuple[int, int, int]:
+        """(first ts to fetch, window length ms, number of requests) for one series of one venue.
+
+        ``resume_from``: a live cycle refills from the newest stored row even when it is older than
+        ``start``, back to this bound, so a venue down for longer than the window leaves no hole."""
         v = VENUES[name]
         last = self.store.last_ts(self.cfg.symbol, name, series)
         mark = self.history_until.get((name, series))
         if series == Series.OPEN_INTEREST and mark is not None and last is not None:
             last = min(last, mark)  # a 'current OI' row is not history
+        if last is not None and resume_from is not None and last < start:
+            back = v.funding_period_ms if series == Series.FUNDING else 0  # funding looks back one period below
+            start = max(resume_from, last - back)
         if series == Series.CANDLES:
             step, limit = MINUTE_MS, v.candle_limit
             first = start - start % MINUTE_MS
@@ -310,10 +319,11 @@ class Engine:
         n = 0 if first > end else int((end - first) // window) + 1
         return first, window, n
 
-    async def sync_series(self, name: str, series: str, start: int, end: int, live: bool, tick) -> None:
+    async def sync_series(self, name: str, series: str, start: int, end: int, live: bool, tick,
+                          resume_from: Optional[int] = None) -> None:
         v: Venue = VENUES[name]
         ex, market = await self.exchange(name)
-        first, window, n = self._plan(name, series, start, end)
+        first, window, n = self._plan(name, series, start, end, resume_from)
         feed = feed_name(name, series)
         last_before = self.store.last_ts(self.cfg.symbol, name, series)
         fetchers = {"candles": v.candles, "open_interest": v.oi_history, "long_short": v.long_short,
@@ -431,7 +441,8 @@ class Engine:
         except GaveUp:
             pass
 
-    async def sync_venue(self, name: str, start: int, end: int, live: bool, tick, with_extras: bool = False) -> None:
+    async def sync_venue(self, name: str, start: int, end: int, live: bool, tick, with_extras: bool = False,
+                         resume_from: Optional[int] = None) -> None:
         vs = self._vs(name)
         async with vs.lock:
             try:
@@ -439,7 +450,7 @@ class Engine:
                     if series in VENUES[name].not_published:
                         continue
                     try:
-                        await self.sync_series(name, series, start, end, live, tick)
+                        await self.sync_series(name, series, start, end, live, tick, resume_from)
                     except GaveUp as g:
                         if g.failure.kind in (FATAL, OFFLINE):
                             raise
@@ -464,6 +475,7 @@ class Engine:
     async def backfill(self, start: int, end: int, exchanges: tuple[str, ...], progress: Optional[ProgressFn]) -> None:
         total = 0
         plans = {}
+        self.session_from = start if self.session_from is None else min(self.session_from, start)
         # Planning needs no network: it only reads the store.
         for name in exchanges:
             for s in HISTORY_SERIES:
@@ -523,7 +535,8 @@ class Engine:
             delay = self.cfg.poll_interval_s
             try:
                 now = self.clock()
-                await self.sync_venue(name, now - self.cfg.history_ms, now, live=True, tick=lambda t: None)
+                await self.sync_venue(name, now - self.cfg.history_ms, now, live=True, tick=lambda t: None,
+                                      resume_from=self.session_from)
                 self._check_silence(name)
                 attempt = 0
             except GaveUp as g:

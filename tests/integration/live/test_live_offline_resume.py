@@ -92,3 +92,22 @@ def test_gap_after_an_outage_is_detected_and_refilled(fake, make_source, store):
     start = now - 15 * MINUTE_MS - HOURS * 60 * MINUTE_MS
     assert_same_rows(c, served(fake, "candles", "binance", start, now), ["open", "high", "low", "close", "volume"])
     assert wait_until(lambda: {s.feed: s.status for s in src.feed_states()}["binance:candles"] == FEED_OK, 5)
+
+
+def test_outage_longer_than_the_history_window_is_refilled_from_the_last_stored_row(fake, make_source, store):
+    # The live poll asked only for the last ``history_days`` before now: a venue down for longer than
+    # that came back with its newest rows and a hole between them and the last stored row, for good.
+    src = make_source(store=store, exchanges=("binance",), stream_liquidations=False)
+    src.history(src.symbol)
+    last = store.last_ts(src.symbol, "binance", "candles")
+    outage = fake.fail("binance", "", 503, times=None)
+    assert wait_until(lambda: outage.hits >= 3, 5)
+    fake.advance((HOURS + 1) * 60 * MINUTE_MS, push=False)  # down for longer than the history the source keeps
+    assert wait_until(lambda: outage.hits >= 6, 5)
+    fake.clear_faults()
+    now = fake.now_ms
+    assert wait_until(lambda: store.last_ts(src.symbol, "binance", "candles") == now - MINUTE_MS, 10)
+    c = per_exchange(store.read(src.symbol).candles, "binance")
+    c = c[c["ts"] >= last]
+    assert (np.diff(c["ts"].to_numpy()) == MINUTE_MS).all(), "candles contiguous across the outage"
+    assert_same_rows(c, served(fake, "candles", "binance", last, now), ["open", "high", "low", "close", "volume"])
