@@ -46,3 +46,32 @@ def test_malloc_figures_are_read_from_glibc():
     del block
     trimmed = trim_heap()
     assert trimmed["rss_after_trim_mb"] <= trimmed["rss_before_trim_mb"]
+
+
+def test_the_soak_can_be_told_which_faults_to_inject():
+    """Bisecting a growth by fault kind needs the chaos limited to those kinds, or switched off."""
+    import random
+
+    import pytest
+
+    from tests.reliability.soak import Chaos, parse_args
+
+    assert parse_args(["--faults", "none"]).faults == ()
+    assert parse_args(["--faults", "ws_drop,429"]).faults == ("ws_drop", "429")
+    assert parse_args([]).faults is None
+    with pytest.raises(SystemExit):
+        parse_args(["--faults", "ws_drop,nonsense"])
+
+    class Recorder:
+        def __init__(self) -> None:
+            self.calls: list[str] = []
+
+        def __getattr__(self, name):
+            return lambda *a, **kw: self.calls.append(name)
+
+    fake = Recorder()
+    chaos = Chaos(fake, random.Random(3), 1.0, 2.0, True, ("ws_drop",))
+    for _ in range(20):
+        chaos.inject_one()
+    assert set(fake.calls) == {"drop_ws"} and chaos.injected == {"ws_drop": 20}
+    assert Chaos(fake, random.Random(3), 1.0, 2.0, True, ()).kinds == []
