@@ -86,6 +86,7 @@ class SoakConfig:
     sample_s: float = 0.0  # 0: 5 s up to 10 minutes, 30 s beyond
     trace_malloc: bool = False
     census_s: float = 0.0  # live objects by type every this many seconds (0: 600 s on runs past 30 minutes, else never)
+    faults: Optional[tuple[str, ...]] = None  # fault kinds the chaos draws from (None: all; empty: no faults)
 
     @property
     def census_every_s(self) -> float:
@@ -321,11 +322,14 @@ class MarketClock:
 class Chaos:
     """Injects one random fault every ``every_s`` seconds (wall) on a random venue and feed."""
 
-    def __init__(self, fake, rng: random.Random, every_s: float, timeout_s: float, ws_garbage: bool) -> None:
+    def __init__(self, fake, rng: random.Random, every_s: float, timeout_s: float, ws_garbage: bool,
+                 kinds: Optional[tuple[str, ...]] = None) -> None:
         self.fake, self.rng, self.every_s, self.timeout_s = fake, rng, every_s, timeout_s
         weights = dict(FAULT_WEIGHTS)
+        if kinds is not None:
+            weights = {k: w for k, w in weights.items() if k in kinds}
         if not ws_garbage:
-            weights.pop("ws_garbage")
+            weights.pop("ws_garbage", None)
         self.kinds, self.weights = list(weights), list(weights.values())
         self.injected: dict[str, int] = {k: 0 for k in self.kinds}
         self.last_fault: Optional[dict] = None
@@ -340,6 +344,8 @@ class Chaos:
         self._thread.join(10)
 
     def _run(self) -> None:
+        if not self.kinds:  # a soak with the faults off, to tell fault churn from poll churn
+            return
         while not self._stop.wait(self.every_s * self.rng.uniform(0.5, 1.5)):
             try:
                 self.inject_one()
@@ -583,7 +589,7 @@ def run(cfg: SoakConfig, log: Callable[[str], None] = print) -> dict:
     start_ms = now0 - int(cfg.history_days * DAY_MS) + 10 * MINUTE_MS  # clear of the backfill's first window
 
     clock = MarketClock(fake, cfg.speed)
-    chaos = Chaos(fake, rng, cfg.fault_every_s, cfg.timeout_s, cfg.ws_garbage)
+    chaos = Chaos(fake, rng, cfg.fault_every_s, cfg.timeout_s, cfg.ws_garbage, cfg.faults)
     clock.start()
     chaos.start()
     probe.active = True
@@ -794,13 +800,21 @@ def parse_args(argv: Optional[list[str]] = None) -> SoakConfig:
     p.add_argument("--speed", type=float, default=float(env.get("SOAK_SPEED", 150)), help="market time factor (env SOAK_SPEED)")
     p.add_argument("--seed", type=int, default=int(env.get("SOAK_SEED", 1)))
     p.add_argument("--no-ws-garbage", action="store_true", help="no garbage WebSocket frames (they deafen ccxt.pro today)")
+    p.add_argument("--faults", default=None,
+                   help=f"comma-separated fault kinds to inject, or 'none' (default all: {','.join(FAULT_WEIGHTS)})")
     p.add_argument("--out", default=str(ROOT / ".bench" / "soak.json"))
     a = p.parse_args(argv)
+    faults: Optional[tuple[str, ...]] = None
+    if a.faults is not None:
+        faults = () if a.faults.strip().lower() == "none" else tuple(k.strip() for k in a.faults.split(",") if k.strip())
+        unknown = [k for k in faults if k not in FAULT_WEIGHTS]
+        if unknown:
+            p.error(f"unknown fault kinds {unknown}; known: {', '.join(FAULT_WEIGHTS)}")
     seconds = a.hours * 3600.0 if a.hours is not None else a.seconds
     if seconds <= 0 or a.speed <= 0 or a.sample_s < 0:
         p.error("--seconds (or --hours) and --speed must be positive")
     return SoakConfig(seconds=seconds, speed=a.speed, seed=a.seed, ws_garbage=not a.no_ws_garbage, out=Path(a.out),
-                      sample_s=a.sample_s, trace_malloc=a.trace_malloc, census_s=a.census_s)
+                      sample_s=a.sample_s, trace_malloc=a.trace_malloc, census_s=a.census_s, faults=faults)
 
 
 def main(argv: Optional[list[str]] = None) -> int:

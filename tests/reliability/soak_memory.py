@@ -66,9 +66,10 @@ def data_held_bytes(roots: Iterable[object]) -> int:
 
 
 def session_roots(window, source) -> list[object]:
-    """What the app keeps of the session's data: the window's frames, the market worker's merged frames,
-    the view worker's model keeper, the terminal's last result, and the live source's engine."""
-    roots: list[object] = [window.frames, getattr(window, "state", None)]
+    """What the app keeps of the session's data: everything reachable from the window and the live source
+    (so a buffer kept somewhere new, such as the positions feature's cache or a panel's grid, still counts),
+    with the known holders named too, in case a hop there is not a Python attribute (a Qt-side parent)."""
+    roots: list[object] = [window, source, window.frames, getattr(window, "state", None)]
     session = getattr(window, "session", None)
     worker = getattr(session, "worker", None)
     if worker is not None:
@@ -79,6 +80,7 @@ def session_roots(window, source) -> list[object]:
         if vw is not None:
             roots.append(getattr(getattr(vw, "worker", vw), "keeper", None))
     terminal = getattr(window, "terminal", None)
+    roots.append(terminal)
     for name in ("result", "_result", "last_result"):
         roots.append(getattr(terminal, name, None))
     if source is not None:
