@@ -23,7 +23,7 @@ DAYS = 30
 GOALS = {
     "file_mb": "< 40 MB for 30 days x 3 exchanges of 1m data",
     "save_30d_ms": "< 3000 ms",
-    "open_30d_read_ms": "< 1000 ms (open, check, read all frames)",
+    "open_30d_read_ms": "<= 100 ms (open, check, read all frames)",
     "import_rows_per_s": "> 100,000 rows/s",
     "store_write_30d_ms": "< 3000 ms (live cache, one transaction)",
     "store_read_30d_ms": "< 1000 ms",

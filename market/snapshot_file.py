@@ -341,6 +341,16 @@ def _check_fits_in_memory(conn: sqlite3.Connection, name: str, *, copy_bytes: in
 
 
 
+def _quick_check(conn: sqlite3.Connection, name: str) -> None:
+    """SQLite's check of every page: run before the rows are read, which walk most of the file. The
+    column path skips it: each BLOB it reads carries its own CRC-32 and the file's change counter is the
+    one the save recorded, and a damaged page it does read fails in SQLite (the ``DatabaseError`` below)."""
+    result = conn.execute("PRAGMA quick_check").fetchall()
+    if not result or result[0][0] != "ok":
+        detail = result[0][0] if result else "no answer"
+        raise SnapshotError(f"{name}: corrupted file (SQLite integrity check: {str(detail).splitlines()[0]})")
+
+
 def _columns_trusted(path: Path, meta: Mapping[str, Any]) -> bool:
     """The file is byte for byte as ``save_snapshot`` wrote it (rows and columns agree): its change
     counter is still the one the save recorded. Any later write (a hand edit in an SQL tool, another
@@ -351,10 +361,11 @@ def _columns_trusted(path: Path, meta: Mapping[str, Any]) -> bool:
     return file_change_counter(path) == stamp
 
 
-def _read_columns(conn: sqlite3.Connection, symbol: str, timeframe_ms: int, name: str) -> Optional[MarketFrames]:
+def _read_columns(conn: sqlite3.Connection, symbol: str, timeframe_ms: int, name: str,
+                  exchange_codes: dict[str, tuple[Any, list[str]]]) -> Optional[MarketFrames]:
     """The frames from the column arrays, or None where they do not check out (then the rows are read)."""
     try:
-        series = read_columns(conn, symbol, timeframe_ms, VENUE_NAMES)
+        series = read_columns(conn, symbol, timeframe_ms, VENUE_NAMES, exchange_codes)
     except ColumnsUnusable:
         return None
     except UnknownExchanges as unknown:
@@ -369,9 +380,11 @@ def _read_columns(conn: sqlite3.Connection, symbol: str, timeframe_ms: int, name
 def load_snapshot_file(path: Path) -> tuple[dict[str, Any], MarketFrames]:
     """Check a snapshot file end to end and read it whole: (meta, frames). Raises SnapshotError.
 
-    Order of checks: header and size (not SQLite, truncated) -> SQLite's quick_check (corrupted pages)
-    -> Cascade's meta (another app's database, newer version) -> migration of older versions (on an
+    Order of checks: header and size (not SQLite, truncated) -> Cascade's meta (another app's database,
+    newer version) -> migration of older versions (on an
     in-memory copy: the user's file is never modified by opening it) -> tables, columns and keys -> values.
+    SQLite's quick_check (corrupted pages) runs before any read of the rows; a file still as its save
+    wrote it is read from its CRC-checked columns without it.
     """
     name = path.name
     check_sqlite_file(path, SnapshotError)
@@ -381,15 +394,14 @@ def load_snapshot_file(path: Path) -> tuple[dict[str, Any], MarketFrames]:
         # Whole-file reads: map the file instead of copying every page through read() into a small cache.
         conn.execute("PRAGMA mmap_size = 1073741824")
         conn.execute("PRAGMA cache_size = -65536")
-        result = conn.execute("PRAGMA quick_check").fetchall()
-        if not result or result[0][0] != "ok":
-            detail = result[0][0] if result else "no answer"
-            raise SnapshotError(f"{name}: corrupted file (SQLite integrity check: {str(detail).splitlines()[0]})")
         version = file_version(conn, name, SnapshotError)
         if version == 0:
             raise SnapshotError(f"{name}: not a Cascade file (an empty database)")
         # An older file is migrated on an in-memory copy of the whole file: that copy counts too.
         _check_fits_in_memory(conn, name, copy_bytes=path.stat().st_size if version < SCHEMA_VERSION else 0)
+        trusted = version == SCHEMA_VERSION and _columns_trusted(path, read_meta(conn))
+        if not trusted:
+            _quick_check(conn, name)
         if version < SCHEMA_VERSION:
             mem = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
             conn.backup(mem)
@@ -403,9 +415,13 @@ def load_snapshot_file(path: Path) -> tuple[dict[str, Any], MarketFrames]:
         meta = read_meta(conn)
         symbol, timeframe_ms = _snapshot_symbol_and_timeframe(conn, meta, name)
         frames = None
-        if version == SCHEMA_VERSION and _columns_trusted(path, meta):
-            frames = _read_columns(conn, symbol, timeframe_ms, name)
+        codes: dict[str, tuple[Any, list[str]]] = {}
+        if trusted and _columns_trusted(path, meta):
+            frames = _read_columns(conn, symbol, timeframe_ms, name, codes)
         if frames is None:
+            codes.clear()
+            if trusted:  # the columns did not check out: the rows are read, so every page is checked first
+                _quick_check(conn, name)
             _check_venues(conn, symbol, name)
             frames = read_frames(conn, symbol, timeframe_ms=timeframe_ms)
         conn.execute("COMMIT")
@@ -421,7 +437,7 @@ def load_snapshot_file(path: Path) -> tuple[dict[str, Any], MarketFrames]:
     finally:
         if conn is not None:
             conn.close()
-    problem = describe_absurd({n: frames.series(n) for n in SERIES_COLUMNS})
+    problem = describe_absurd({n: frames.series(n) for n in SERIES_COLUMNS}, codes)
     if problem:
         raise SnapshotError(f"{name}: {problem}")
     return meta, frames

@@ -264,10 +264,13 @@ def write_columns(conn: sqlite3.Connection, frames: MarketFrames) -> None:
 
 
 def read_columns(conn: sqlite3.Connection, symbol: str, timeframe_ms: int,
-                 known_exchanges: Sequence[str]) -> dict[str, pd.DataFrame]:
+                 known_exchanges: Sequence[str],
+                 exchange_codes: Optional[dict[str, tuple[np.ndarray, list[str]]]] = None) -> dict[str, pd.DataFrame]:
     """The series of ``symbol`` from ``series_columns``; ColumnsUnusable unless every column is there,
-    of the expected type and length, with a matching CRC-32 and known exchange labels.
-    Raises ``UnknownExchanges(names)`` for labels outside ``known_exchanges`` (the caller's message)."""
+    of the expected type and length, with a matching CRC-32 and distinct, known exchange labels.
+    Raises ``UnknownExchanges(names)`` for labels outside ``known_exchanges`` (the caller's message).
+    ``exchange_codes``, when given, receives each series' exchange codes and labels, so the value checks
+    need not hash every row's name again."""
     got: dict[tuple[str, str], tuple] = {}
     for series, name, dtype, n, crc, labels, data in conn.execute(
             "SELECT series, name, dtype, n, crc, labels, data FROM series_columns WHERE symbol = ? AND timeframe_ms = ?",
@@ -300,7 +303,8 @@ def read_columns(conn: sqlite3.Connection, symbol: str, timeframe_ms: int,
                     names = json.loads(labels) if labels is not None else None
                 except (TypeError, ValueError, RecursionError):
                     names = None
-                if not isinstance(names, list) or not all(isinstance(x, str) for x in names) or dt.kind != "u":
+                if (not isinstance(names, list) or not all(isinstance(x, str) for x in names) or dt.kind != "u"
+                        or len(set(names)) != len(names)):
                     raise ColumnsUnusable(f"{series}.{name}: bad labels")
                 if n and int(arr.max()) >= len(names):
                     raise ColumnsUnusable(f"{series}.{name}: codes beyond labels")
@@ -308,6 +312,8 @@ def read_columns(conn: sqlite3.Connection, symbol: str, timeframe_ms: int,
                     unknown = sorted(set(names) - known)
                     if unknown:
                         raise UnknownExchanges(series, unknown)
+                    if exchange_codes is not None:
+                        exchange_codes[series] = (arr, list(names))
                 out[name] = pd.Series(np.array(names, dtype=object)[arr] if names else np.empty(n, object),
                                       dtype=object, copy=False)
             else:

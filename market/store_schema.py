@@ -162,21 +162,24 @@ def absurd_mask(series: str, df: pd.DataFrame) -> np.ndarray:
     return mask
 
 
-def absurd_rows(series: str, df: pd.DataFrame) -> list[tuple[str, int]]:
-    """``[(what is wrong, rows), ...]`` for one normalized series frame; empty when sane."""
+def absurd_rows(series: str, df: pd.DataFrame,
+                exchange_codes: tuple[np.ndarray, list[str]] | None = None) -> list[tuple[str, int]]:
+    """``[(what is wrong, rows), ...]`` for one normalized series frame; empty when sane.
+    ``exchange_codes``: the rows' exchange as codes into distinct names, where the caller has them."""
     if len(df) == 0:
         return []
     ts = df["ts"].to_numpy()
-    codes = _exchange_codes(df)
+    codes = exchange_codes if exchange_codes is not None else _exchange_codes(df)
     checks = _value_checks(series, df, codes)
     checks[1:1] = [("timestamps out of order", np.diff(ts) < 0), ("duplicate rows", _duplicates(series, df, codes))]
     return [(what, int(np.count_nonzero(bad))) for what, bad in checks if np.count_nonzero(bad)]
 
 
-def describe_absurd(frames_series: Mapping[str, pd.DataFrame]) -> str | None:
+def describe_absurd(frames_series: Mapping[str, pd.DataFrame],
+                    exchange_codes: Mapping[str, tuple[np.ndarray, list[str]]] | None = None) -> str | None:
     """One plain line naming the first table with absurd values and how many rows, or None when all sane."""
     for name, df in frames_series.items():
-        problems = absurd_rows(name, df)
+        problems = absurd_rows(name, df, (exchange_codes or {}).get(name))
         if problems:
             parts = "; ".join(f"{n} row{'s' if n != 1 else ''} with {what}" for what, n in problems)
             return f"table {name} has absurd values: {parts}"

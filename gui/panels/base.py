@@ -37,7 +37,8 @@ class ChartPanel(QtWidgets.QWidget):
         super().__init__(parent)
         self.time_axis = TimeAxis("bottom")
         self.value_axis = value_axis
-        self.plot_widget = pg.PlotWidget(axisItems={"bottom": self.time_axis, "right": value_axis})
+        # No context menu: asked for at construction, so pyqtgraph does not build one per plot at start-up.
+        self.plot_widget = pg.PlotWidget(axisItems={"bottom": self.time_axis, "right": value_axis}, enableMenu=False)
         self.plot = self.plot_widget.getPlotItem()
         self.plot.hideAxis("left")
         self.plot.showAxis("right")

@@ -28,7 +28,7 @@ USD_TICKS = 3  # about this many USD gridlines across the map
 class LiquidationMapPanel(QtWidgets.QWidget):
     def __init__(self, theme: Theme, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
-        self.plot_widget = pg.PlotWidget(axisItems={"bottom": CompactAxis("bottom")})
+        self.plot_widget = pg.PlotWidget(axisItems={"bottom": CompactAxis("bottom")}, enableMenu=False)
         self.plot = self.plot_widget.getPlotItem()
         self.plot.hideAxis("left")
         # No axes: its plot area must have exactly the price chart's height so the y-link lines up prices.

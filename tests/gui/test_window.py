@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PySide6 import QtCore
 
 from market.series import EXCHANGES, per_exchange
 from tests.gui.conftest import binance_candles, wait_drawn, wait_result
@@ -77,3 +78,33 @@ def test_default_source_offline_falls_back_to_the_demo_and_says_so(make_window, 
     qtbot.waitUntil(lambda: win.session is not None and win.session.info is not None and win.session.info.kind == "demo", timeout=10000)
     assert win.banner.isVisible() and win.banner.text().startswith("Offline — no connection to Binance, OKX, Bybit or Hyperliquid")
     wait_drawn(qtbot, win)
+
+
+
+def test_no_plot_builds_a_context_menu(demo_window, qtbot, monkeypatch):
+    # The plots' menus are never shown; building one per plot (then dropping it) was start-up time
+    # spent on nothing.
+    import sys
+
+    # The module, not the class of the same name its package exports.
+    viewbox_mod = sys.modules["pyqtgraph.graphicsItems.ViewBox.ViewBox"]
+
+    from gui.panels.liqmap import LiquidationMapPanel
+    from gui.panels.price import PricePanel
+
+    built: list[object] = []
+    real = viewbox_mod.ViewBoxMenu
+
+    def counting(*args, **kwargs):
+        built.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(viewbox_mod, "ViewBoxMenu", counting)
+    theme = demo_window.terminal.theme
+    panels = [PricePanel(theme), LiquidationMapPanel(theme)]
+    assert built == []
+    for p in panels:
+        qtbot.addWidget(p)
+    # A right-click on a plot is harmless without one.
+    t = demo_window.terminal
+    qtbot.mouseClick(t.price.plot_widget.viewport(), QtCore.Qt.MouseButton.RightButton)

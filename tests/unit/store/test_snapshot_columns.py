@@ -103,3 +103,63 @@ def test_a_version_3_snapshot_still_opens_and_is_left_untouched(tmp_path):
     assert meta["schema_version"] == SCHEMA_VERSION
     assert_frames_equal(frames, make_frames(minutes=12))
     assert path.read_bytes() == before
+
+
+def _count_quick_checks(monkeypatch) -> list[str]:
+    seen: list[str] = []
+    real = snapshot_file_mod._quick_check
+
+    def counting(conn, name):
+        seen.append(name)
+        real(conn, name)
+
+    monkeypatch.setattr(snapshot_file_mod, "_quick_check", counting)
+    return seen
+
+
+def test_an_untouched_snapshot_skips_the_whole_file_check(tmp_path, monkeypatch):
+    # Every BLOB read carries its CRC and the change counter is the save's: walking every page of a
+    # large file adds nothing the column path relies on.
+    path = save_snapshot(make_frames(minutes=30), tmp_path / "a.cascade", source_kind="demo")
+    seen = _count_quick_checks(monkeypatch)
+    load_snapshot_file(path)
+    assert seen == []
+
+
+def test_reading_the_rows_checks_every_page_first(tmp_path, monkeypatch):
+    path = save_snapshot(make_frames(), tmp_path / "a.cascade", source_kind="demo")
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE series_columns SET data = zeroblob(length(data)) WHERE series = 'candles' AND name = 'close'")
+    conn.commit()
+    stamp = file_change_counter(path) + 1
+    conn.execute("UPDATE meta SET value = ? WHERE key = 'columns_stamp'", (json.dumps(stamp),))
+    conn.commit()
+    conn.close()
+    seen = _count_quick_checks(monkeypatch)
+    load_snapshot_file(path)  # damaged column, forged stamp: the rows, checked
+    assert seen == ["a.cascade"]
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE meta SET value = value WHERE key = 'app'")  # any write: the stamp no longer matches
+    conn.commit()
+    conn.close()
+    seen.clear()
+    load_snapshot_file(path)
+    assert seen == ["a.cascade"]
+
+
+def test_repeated_exchange_labels_in_the_columns_fall_back_to_the_rows(tmp_path):
+    # Two codes naming one venue would hide duplicate rows from the ordered-key test of the value checks.
+    frames = make_frames()
+    path = save_snapshot(frames, tmp_path / "a.cascade", source_kind="demo")
+    conn = sqlite3.connect(path)
+    labels = json.loads(conn.execute("SELECT labels FROM series_columns WHERE series = 'candles' AND name = 'exchange'").fetchone()[0])
+    assert len(labels) >= 2
+    conn.execute("UPDATE series_columns SET labels = ? WHERE series = 'candles' AND name = 'exchange'",
+                 (json.dumps([labels[0]] * len(labels)),))
+    conn.commit()
+    stamp = file_change_counter(path) + 1
+    conn.execute("UPDATE meta SET value = ? WHERE key = 'columns_stamp'", (json.dumps(stamp),))
+    conn.commit()
+    conn.close()
+    _meta, got = load_snapshot_file(path)
+    assert_frames_equal(got, frames)
