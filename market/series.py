@@ -120,42 +120,65 @@ def empty_frame(series: str) -> pd.DataFrame:
     return template.copy()
 
 
-def _already_normal(series: str, df: pd.DataFrame, cols: Mapping[str, str]) -> bool:
-    """Exactly the dtypes (object columns holding only strings) and strictly increasing in (ts, exchange),
-    for series keyed by (ts, exchange): then normalize would change nothing but the index."""
-    if SERIES_KEYS[series] != ("ts", "exchange") or len(df) > 4096:
-        return False
+def _typed_columns(df: pd.DataFrame, cols: Mapping[str, str]) -> dict[str, np.ndarray]:
+    """Each column of the series as a fresh numpy array of its exact dtype, cast as pandas casts.
+
+    A string column is read as Python strings, whatever pandas chose to hold it in (pandas 3 infers its
+    own string dtype for object arrays, so a frame built from a poll's arrays never has object columns).
+    """
+    out: dict[str, np.ndarray] = {}
     for c, t in cols.items():
         col = df[c]
         if t == "object":
-            if col.dtype != object or pd.api.types.infer_dtype(col, skipna=False) != "string":
-                return False
-        elif col.dtype != np.dtype(t):
-            return False
-    ts = df["ts"].to_numpy()
-    ex = df["exchange"].to_numpy()
-    if len(ts) < 2:
-        return True
-    return bool(np.all((ts[1:] > ts[:-1]) | ((ts[1:] == ts[:-1]) & (ex[1:] > ex[:-1]))))
+            values = col.to_numpy(dtype=object, copy=True)
+            if pd.api.types.infer_dtype(values, skipna=False) != "string":
+                # As the pandas path casts (from a re-inferred column: None and NaN stay missing).
+                values = pd.Series(col.to_numpy()).astype(str).astype(object).to_numpy(dtype=object, copy=True)
+            out[c] = values
+        elif col.dtype == np.dtype(t):
+            out[c] = col.to_numpy(copy=True)
+        else:
+            out[c] = col.astype(t).to_numpy(copy=True)
+    return out
 
 
-def normalize(series: str, df: pd.DataFrame | None) -> pd.DataFrame:
-    """Return ``df`` with exactly the series' columns and dtypes, sorted and de-duplicated.
+def _exchange_ranks(ex: np.ndarray) -> np.ndarray:
+    """Integers that order rows as their exchange strings order (few distinct venues, many rows)."""
+    codes, uniques = pd.factorize(ex)
+    rank = np.empty(len(uniques), dtype=np.int64)
+    rank[np.argsort(np.asarray(uniques, dtype=object), kind="stable")] = np.arange(len(uniques))
+    return rank[codes]
 
-    Later rows win over earlier rows with the same key, so merging a fresh fetch over a cached one
-    keeps the fresh values.
+
+def _key_order(series: str, arrays: dict[str, np.ndarray]) -> np.ndarray | None:
+    """Row indices that sort by (ts, exchange) keeping the last of each repeated key (what
+    ``drop_duplicates(keep="last")`` then a stable sort gives), or None when the rows already are so.
+
+    Done on integer arrays: pandas' de-duplication and sort of a poll's few rows held the interpreter
+    lock for milliseconds (and only series keyed by (ts, exchange) are handled here; None means "as is"
+    only for rows strictly increasing in (ts, exchange), which have no repeated key of any kind).
     """
-    if df is None or len(df) == 0:
-        return empty_frame(series)
+    ts = arrays["ts"]
+    if len(ts) < 2:
+        return None
+    rank = _exchange_ranks(arrays["exchange"])
+    dts, drank = np.diff(ts), np.diff(rank)
+    if bool(np.all((dts > 0) | ((dts == 0) & (drank > 0)))):
+        return None
+    if SERIES_KEYS[series] != ("ts", "exchange"):
+        raise _NeedsPandas
+    order = np.lexsort((rank, ts))  # stable: equal keys keep their input order, the last one wins
+    sts, srank = ts[order], rank[order]
+    last = np.r_[(sts[1:] != sts[:-1]) | (srank[1:] != srank[:-1]), True]
+    return order[last]
+
+
+class _NeedsPandas(Exception):
+    """A case the array path leaves to pandas (repeats of a key wider than (ts, exchange))."""
+
+
+def _normalize_pandas(series: str, df: pd.DataFrame) -> pd.DataFrame:
     cols = SERIES_COLUMNS[series]
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise ValueError(f"{series}: missing columns {missing}")
-    if _already_normal(series, df, cols):
-        # A poll's few rows usually come sorted, typed and without repeats: a fresh copy is then the
-        # whole job (the casts, the de-duplication and the sort hold the interpreter lock for long).
-        return pd.DataFrame({c: pd.Series(df[c].to_numpy(copy=True), dtype=object) if t == "object"
-                             else df[c].to_numpy(copy=True) for c, t in cols.items()})
     out = pd.DataFrame({c: df[c].to_numpy() for c in cols})
     for c, t in cols.items():
         if t == "object":
@@ -165,6 +188,31 @@ def normalize(series: str, df: pd.DataFrame | None) -> pd.DataFrame:
     out = out.drop_duplicates(list(SERIES_KEYS[series]), keep="last")
     out = out.sort_values(["ts", "exchange"], kind="stable").reset_index(drop=True)
     return out
+
+
+def normalize(series: str, df: pd.DataFrame | None) -> pd.DataFrame:
+    """Return ``df`` with exactly the series' columns and dtypes, sorted and de-duplicated.
+
+    Later rows win over earlier rows with the same key, so merging a fresh fetch over a cached one
+    keeps the fresh values. Always a new frame (never ``df`` itself).
+    """
+    if df is None or len(df) == 0:
+        return empty_frame(series)
+    cols = SERIES_COLUMNS[series]
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise ValueError(f"{series}: missing columns {missing}")
+    arrays = _typed_columns(df, cols)
+    try:
+        order = _key_order(series, arrays)
+    except _NeedsPandas:
+        return _normalize_pandas(series, df)
+    if order is not None:
+        arrays = {c: a[order] for c, a in arrays.items()}
+    # The string columns are handed over as object Series: from a bare object array pandas 3 would
+    # infer its own string dtype.
+    return pd.DataFrame({c: pd.Series(a, dtype=object, copy=False) if cols[c] == "object" else a
+                         for c, a in arrays.items()}, copy=False)
 
 
 @dataclass(frozen=True)
@@ -241,7 +289,15 @@ class MarketFrames:
         """This data with ``newer`` laid over it (newer wins on equal keys)."""
         if newer.symbol != self.symbol or newer.timeframe_ms != self.timeframe_ms:
             raise ValueError("cannot merge frames of different symbols or timeframes")
-        return self._map(lambda n, df: normalize(n, pd.concat([df, newer.series(n)], ignore_index=True)) if len(newer.series(n)) else df)
+
+        def lay(n: str, df: pd.DataFrame) -> pd.DataFrame:
+            new = newer.series(n)
+            if len(new) == 0:
+                return df
+            # Nothing to lay over: the newer rows alone (a poll's partial candle over an empty release).
+            return normalize(n, new if len(df) == 0 else pd.concat([df, new], ignore_index=True))
+
+        return self._map(lay)
 
     def row_counts(self) -> dict[str, int]:
         return {n: len(self.series(n)) for n in SERIES_COLUMNS}
