@@ -51,16 +51,22 @@ def test_an_edited_file_is_read_from_its_rows(tmp_path):
         load_snapshot_file(path)
 
 
-def test_a_damaged_column_with_a_valid_stamp_falls_back_to_the_rows(tmp_path):
+def _damaged_column_forged_stamp(tmp_path):
+    """A snapshot whose close column is zeroed, with the stamp forged so the file claims to be as written
+    (only the CRC can tell)."""
     path = save_snapshot(make_frames(), tmp_path / "a.cascade", source_kind="demo")
     conn = sqlite3.connect(path)
     conn.execute("UPDATE series_columns SET data = zeroblob(length(data)) WHERE series = 'candles' AND name = 'close'")
     conn.commit()
-    # Forge the stamp so the file claims to be as written: the CRC still tells.
     stamp = file_change_counter(path) + 1
     conn.execute("UPDATE meta SET value = ? WHERE key = 'columns_stamp'", (json.dumps(stamp),))
     conn.commit()
     conn.close()
+    return path, stamp
+
+
+def test_a_damaged_column_with_a_valid_stamp_falls_back_to_the_rows(tmp_path):
+    path, stamp = _damaged_column_forged_stamp(tmp_path)
     assert file_change_counter(path) == stamp
     _meta, frames = load_snapshot_file(path)
     assert_frames_equal(frames, make_frames())
@@ -127,14 +133,7 @@ def test_an_untouched_snapshot_skips_the_whole_file_check(tmp_path, monkeypatch)
 
 
 def test_reading_the_rows_checks_every_page_first(tmp_path, monkeypatch):
-    path = save_snapshot(make_frames(), tmp_path / "a.cascade", source_kind="demo")
-    conn = sqlite3.connect(path)
-    conn.execute("UPDATE series_columns SET data = zeroblob(length(data)) WHERE series = 'candles' AND name = 'close'")
-    conn.commit()
-    stamp = file_change_counter(path) + 1
-    conn.execute("UPDATE meta SET value = ? WHERE key = 'columns_stamp'", (json.dumps(stamp),))
-    conn.commit()
-    conn.close()
+    path, _stamp = _damaged_column_forged_stamp(tmp_path)
     seen = _count_quick_checks(monkeypatch)
     load_snapshot_file(path)  # damaged column, forged stamp: the rows, checked
     assert seen == ["a.cascade"]
