@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import enum
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -41,8 +41,7 @@ class AtRiskEstimate:
 def states_a_crowd(params: ModelParams) -> bool:
     """True when the settings differ from the defaults in what they assume about the crowd."""
     default = ModelParams()
-    names = {f.name for f in fields(ModelParams)}
-    return any(getattr(params, n) != getattr(default, n) for n in _CROWD_FIELDS if n in names)
+    return any(getattr(params, n) != getattr(default, n) for n in _CROWD_FIELDS)
 
 
 def at_risk_estimate(settings_value: float, member_values: np.ndarray, weights: np.ndarray,

@@ -720,14 +720,10 @@ class LiquidationModel:
             fine = self._fixed_groups(v, sc, rising, share2, w, d0, g0, events)
             # The stretches of constant D are unions of those between events: merge neighbouring groups.
             g_b = cum_can[g_bo]
-            run = np.empty(len(g_e), bool)
-            if len(run):
-                run[0] = True
-                np.not_equal(g_e[1:], g_e[:-1], out=run[1:])
-                run[1:] |= g_b[1:] != g_b[:-1]
-            k_w = np.bincount(np.cumsum(run) - 1, fine) if len(run) else np.zeros(0)
-            k_e = g_e[run]
-            k_b = g_b[run]
+            k_id, k_at = _runs_of(g_e, g_b)
+            k_w = np.bincount(k_id, fine) if len(k_id) else np.zeros(0)
+            k_e = g_e[k_at]
+            k_b = g_b[k_at]
             k_a = a_ev[k_e]
             # Chains (openings at consuming candles, whose size waits for the credit), summed per
             # (consuming candle, opening candle): both sit at events, so D at each is one index.

@@ -87,14 +87,14 @@ def imbalance_view(view: LiquidityView, up: float, down: float, params: ModelPar
         return ImbalanceView(view.map.price, up, down, shorts, longs, relative=True,
                              short_cluster=rc.short_cluster, long_cluster=rc.long_cluster)
     sr = lr = None
+    central = None
     em = view.ensemble
     if em is not None:
         s = at_risk_estimate(shorts, em.shorts_at_risk(up), em.weights, params)
         lo = at_risk_estimate(longs, em.longs_at_risk(down), em.weights, params)
-        shorts, longs = s.central, lo.central
+        shorts, longs, central = s.central, lo.central, s.source
         sr, lr = (s.low, s.high), (lo.low, lo.high)
-        return ImbalanceView(view.map.price, up, down, shorts, longs, sr, lr, central=s.source)
-    return ImbalanceView(view.map.price, up, down, shorts, longs, sr, lr)
+    return ImbalanceView(view.map.price, up, down, shorts, longs, sr, lr, central=central)
 
 
 def default_targets(view: LiquidityView) -> tuple[float, float]:

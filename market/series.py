@@ -23,7 +23,7 @@ Conventions that analytics relies on:
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -142,12 +142,23 @@ def _typed_columns(df: pd.DataFrame, cols: Mapping[str, str]) -> dict[str, np.nd
     return out
 
 
-def _exchange_ranks(ex: np.ndarray) -> np.ndarray:
-    """Integers that order rows as their exchange strings order (few distinct venues, many rows)."""
-    codes, uniques = pd.factorize(ex)
-    rank = np.empty(len(uniques), dtype=np.int64)
-    rank[np.argsort(np.asarray(uniques, dtype=object), kind="stable")] = np.arange(len(uniques))
+def name_ranks(codes: np.ndarray, names: Sequence[Any]) -> np.ndarray:
+    """Per row an integer that orders rows as their names order, from codes into distinct ``names``
+    (few distinct venues, many rows: the strings are compared once, not per row)."""
+    rank = np.empty(len(names), dtype=np.int64)
+    rank[np.argsort(np.asarray(names, dtype=object), kind="stable")] = np.arange(len(names))
     return rank[codes]
+
+
+def strictly_increasing(ts: np.ndarray, rank: np.ndarray) -> bool:
+    """Rows strictly increasing in (ts, rank): sorted, and no key repeated."""
+    dts, drank = np.diff(ts), np.diff(rank)
+    return bool(np.all((dts > 0) | ((dts == 0) & (drank > 0))))
+
+
+def _exchange_ranks(ex: np.ndarray) -> np.ndarray:
+    codes, uniques = pd.factorize(ex)
+    return name_ranks(codes, uniques)
 
 
 def _key_order(series: str, arrays: dict[str, np.ndarray]) -> np.ndarray | None:
@@ -162,8 +173,7 @@ def _key_order(series: str, arrays: dict[str, np.ndarray]) -> np.ndarray | None:
     if len(ts) < 2:
         return None
     rank = _exchange_ranks(arrays["exchange"])
-    dts, drank = np.diff(ts), np.diff(rank)
-    if bool(np.all((dts > 0) | ((dts == 0) & (drank > 0)))):
+    if strictly_increasing(ts, rank):
         return None
     if SERIES_KEYS[series] != ("ts", "exchange"):
         raise _NeedsPandas

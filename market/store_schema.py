@@ -29,7 +29,7 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from market.series import SERIES_COLUMNS, SERIES_KEYS
+from market.series import SERIES_COLUMNS, SERIES_KEYS, name_ranks, strictly_increasing
 from market.venues import VENUE_NAMES
 from cascade_vocab.names import Series
 
@@ -145,11 +145,8 @@ def _duplicates(series: str, df: pd.DataFrame, exchange_codes: tuple[np.ndarray,
     """Rows repeating an earlier row's key. Rows strictly increasing in (ts, exchange), the order a
     read gives, cannot repeat a key: that O(n) test spares the hashing of every key in the usual case."""
     codes, names = exchange_codes
-    rank = np.empty(len(names), np.int64)
-    rank[np.argsort(np.array(names, dtype=object), kind="stable")] = np.arange(len(names))
-    r = rank[codes]
     ts = df["ts"].to_numpy()
-    if len(ts) < 2 or bool(np.all((ts[1:] > ts[:-1]) | ((ts[1:] == ts[:-1]) & (r[1:] > r[:-1])))):
+    if len(ts) < 2 or strictly_increasing(ts, name_ranks(codes, names)):
         return np.zeros(len(df), bool)
     return df.duplicated(list(SERIES_KEYS[series])).to_numpy()
 
