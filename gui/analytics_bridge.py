@@ -40,6 +40,10 @@ class LiquidityView:
     relative: bool = False
     # The leverage layers shown (indices into the model's leverages); None: all of them
     tiers: Optional[tuple[int, ...]] = None
+    # The ensemble's cumulative ranges (EnsembleMaps.cumulative_ranges: long low, long high, short
+    # low, short high per bin), computed here in the view worker: a loop over bins, too slow for the
+    # GUI thread on every update.
+    ranges: Optional[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = None
 
 
 @dataclass(frozen=True)
@@ -203,4 +207,5 @@ class ModelKeeper:
             return LiquidityView(relative(m), heat, relative=True, tiers=tiers)
         # The ranges are over crowds with every layer: they do not bound a chosen layer's figure.
         ens = self.ensemble.maps_at(as_of_ms, m.bin_edges, m.price, exchanges=tuple(exchanges)) if self.ensemble and tiers is None else None
-        return LiquidityView(m, heat, ensemble=ens, tiers=tiers)
+        ranges = ens.cumulative_ranges() if ens is not None else None
+        return LiquidityView(m, heat, ensemble=ens, tiers=tiers, ranges=ranges)

@@ -128,7 +128,8 @@ class Terminal(QtWidgets.QWidget):
     def set_result(self, result: ViewResult) -> None:
         self._applying = True
         try:
-            self._set_result(result)
+            with self.liqmap.one_fit():
+                self._set_result(result)
         finally:
             self._applying = False
 
@@ -149,7 +150,7 @@ class Terminal(QtWidgets.QWidget):
         layers = layers_text(liq.tiers, result.request.model.leverages) if liq is not None else ""
         self.price.layers_text = self.liqmap.layers_text = layers
         self.liqmap.set_map(liq.map if liq is not None else None, liq.ensemble if liq is not None else None,
-                            bool(liq is not None and liq.relative))
+                            bool(liq is not None and liq.relative), liq.ranges if liq is not None else None)
         self.price.set_relative(bool(liq is not None and liq.relative))
         self.colour_bar.set_relative_units(bool(liq is not None and liq.relative))
         self._set_heatmap(liq)
@@ -310,7 +311,8 @@ class Terminal(QtWidgets.QWidget):
         self._fit_all()
         if self.result is not None:
             liq = self.result.liquidity
-            self.liqmap.set_map(liq.map if liq else None, liq.ensemble if liq else None, bool(liq and liq.relative))
+            self.liqmap.set_map(liq.map if liq else None, liq.ensemble if liq else None, bool(liq and liq.relative),
+                                liq.ranges if liq else None)
             self._set_heatmap(self.result.liquidity, force=True)
         self._fit_all()
 

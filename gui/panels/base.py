@@ -10,6 +10,7 @@ from PySide6 import QtCore, QtWidgets
 
 from gui.chart_data import ChartData
 from gui.items.axes import TimeAxis
+from gui.items.text import HtmlText
 from gui.theme import Theme
 
 AXIS_WIDTH = 78  # every panel's right axis has this width so time positions line up across panels
@@ -48,7 +49,7 @@ class ChartPanel(QtWidgets.QWidget):
         value_axis.setWidth(AXIS_WIDTH)
         self.view: pg.ViewBox = self.plot.getViewBox()
         self.view.setMouseEnabled(x=True, y=False)
-        self.title_item = pg.TextItem(anchor=(0, 0))
+        self.title_item = HtmlText(anchor=(0, 0))
         self.title_item.setParentItem(self.view)
         self.title_item.setPos(4, 2)
         self.title_item.setZValue(1000)  # above the data (a stacked OI fill hid the title)

@@ -11,6 +11,9 @@ cumulative figure over the plausible crowds (analytics.ensemble).
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from typing import Iterator
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -19,10 +22,12 @@ from analytics.ensemble import EnsembleMaps
 from analytics.levels import LiquidationMap
 from analytics.levels import nice_step
 from gui.items.axes import CompactAxis, format_compact
+from gui.items.text import HtmlText
 from gui.theme import Theme
 from market.series import EXCHANGE_NAMES, EXCHANGES
 
 USD_TICKS = 3  # about this many USD gridlines across the map
+Ranges = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # long low, long high, short low, short high
 
 
 class LiquidationMapPanel(QtWidgets.QWidget):
@@ -49,13 +54,13 @@ class LiquidationMapPanel(QtWidgets.QWidget):
             self.plot.addItem(item)
         self.ensemble: EnsembleMaps | None = None
         # The ensemble's cumulative ranges, computed once per map: _fit_x runs on every pan and zoom.
-        self._ranges: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._ranges: Ranges | None = None
         self.relative = False  # the volume-based map of candles-only data: relative units, no USD
         self.price_line = pg.InfiniteLine(angle=0, movable=False)
         for item in (self.longs, self.shorts, self.cum_long, self.cum_short):
             self.plot.addItem(item)
         self.plot.addItem(self.price_line, ignoreBounds=True)
-        self.caption = pg.TextItem(anchor=(0, 0))
+        self.caption = HtmlText(anchor=(0, 0))
         self.caption.setParentItem(self.view)
         self.caption.setPos(4, 2)
         self.scale_text = ""
@@ -70,8 +75,22 @@ class LiquidationMapPanel(QtWidgets.QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.plot_widget)
+        self._batching = 0
+        self._fit_pending = False
         self.view.sigYRangeChanged.connect(lambda *_: self._fit_x())
         self.apply_theme(theme)
+
+    @contextmanager
+    def one_fit(self) -> Iterator[None]:
+        """Fit the bars and curves once, at the end: a new result sets the map and then moves the
+        linked price range, each of which would refit (the curves, bands and caption) on its own."""
+        self._batching += 1
+        try:
+            yield
+        finally:
+            self._batching -= 1
+            if not self._batching and self._fit_pending:
+                self._fit_x()
 
     def link_price(self, price_view: pg.ViewBox) -> None:
         self.view.setYLink(price_view)
@@ -131,15 +150,23 @@ class LiquidationMapPanel(QtWidgets.QWidget):
                 f"<span style='color:{self.theme.exchange_color(n)}'>■ {EXCHANGE_NAMES.get(n, n)}</span>" for n in self._venues())
         fill = pg.mkColor(self.theme.background)
         fill.setAlpha(210)
-        self.caption.fill = pg.mkBrush(fill)
+        if self.caption.fill.color() != fill:
+            self.caption.fill = pg.mkBrush(fill)
+            self.caption.update()  # the HTML may be the same text (a theme change): repaint the fill anyway
         self.caption.setHtml(f"<div style='color:{self.theme.muted};font-size:8pt'>{text}</div>")
 
-    def set_map(self, m: LiquidationMap | None, ensemble: EnsembleMaps | None = None, relative: bool = False) -> None:
+    def set_map(self, m: LiquidationMap | None, ensemble: EnsembleMaps | None = None, relative: bool = False,
+                ranges: Ranges | None = None) -> None:
+        """Draw ``m``; ``ranges``: the ensemble's cumulative ranges as the view worker computed them
+        (computed here from ``ensemble`` when not given)."""
         self.map = m
         self.relative = relative
         same_bins = ensemble is not None and m is not None and len(ensemble.bin_edges) == len(m.bin_edges)
         self.ensemble = ensemble if same_bins else None
-        self._ranges = self.ensemble.cumulative_ranges() if self.ensemble is not None else None
+        if self.ensemble is None:
+            self._ranges = None
+        else:
+            self._ranges = ranges if ranges is not None else self.ensemble.cumulative_ranges()
         if m is None or len(m.long_usd) == 0:
             for curve in self._band_curves:
                 curve.setData([], [])
@@ -182,6 +209,10 @@ class LiquidationMapPanel(QtWidgets.QWidget):
 
     def _fit_x(self) -> None:
         """Scale bars to the largest bin in the visible price range (clusters far away do not squash them)."""
+        if self._batching:
+            self._fit_pending = True
+            return
+        self._fit_pending = False
         m = self.map
         if m is None or len(m.long_usd) == 0:
             return
@@ -205,7 +236,14 @@ class LiquidationMapPanel(QtWidgets.QWidget):
             norm_l, norm_s = max(norm_l, float(hi_l.max())), max(norm_s, float(hi_s.max()))
             for curve, values, sel, norm in ((self._band_curves[0], lo_l, below, norm_l), (self._band_curves[1], hi_l, below, norm_l),
                                              (self._band_curves[2], lo_s, above, norm_s), (self._band_curves[3], hi_s, above, norm_s)):
-                curve.setData(values[sel] / norm * top, centres[sel])
+                # Quietly: each band rebuilds its fill path once, below, not once per edge.
+                curve.blockSignals(True)
+                try:
+                    curve.setData(values[sel] / norm * top, centres[sel])
+                finally:
+                    curve.blockSignals(False)
+            for band in (self.band_long, self.band_short):
+                band.updatePath()
         else:
             for curve in self._band_curves:
                 curve.setData([], [])
@@ -243,7 +281,7 @@ class LiquidationMapPanel(QtWidgets.QWidget):
 
     def set_by_exchange(self, on: bool) -> None:
         self.by_exchange = bool(on)
-        self.set_map(self.map, self.ensemble, self.relative)
+        self.set_map(self.map, self.ensemble, self.relative, self._ranges)
 
     def _set_usd_ticks(self, top: float, y_bottom: float = 0.0) -> None:
         """Dotted USD gridlines with their values along the bottom of the plot (none for relative units)."""

@@ -12,6 +12,7 @@ from gui.chart_data import ChartData
 from gui.items.axes import PriceAxis, format_number
 from gui.items.candles import CandleItem
 from gui.items.heatmap import HeatmapItem
+from gui.items.text import HtmlText
 from gui.panels.base import ChartPanel
 from gui.theme import Theme
 
@@ -36,7 +37,7 @@ class PricePanel(ChartPanel):
         self.plot.addItem(self.hline, ignoreBounds=True)
         self.up_line = self._target_line()
         self.down_line = self._target_line()
-        self.estimate_label = pg.TextItem(anchor=(0, 1))
+        self.estimate_label = HtmlText(anchor=(0, 1))
         self.estimate_label.setParentItem(self.view)
         self._data: ChartData | None = None
         self.dragging_target = False  # while a target line is dragged, the price axis stays put

@@ -63,6 +63,9 @@ def test_the_oi_model_takes_over_once_open_interest_arrives():
     with_oi = MarketFrames(symbol="BTC/USDT:USDT", timeframe_ms=60_000, candles=c, open_interest=o)
     view = keeper.view(1, with_oi, keeper_params(), ("binance",), None, None, live=True)
     assert not view.relative and view.ensemble is not None
+    # The map's shaded ranges come with the view (the worker's thread), the ensemble's own figures.
+    for got, want in zip(view.ranges, view.ensemble.cumulative_ranges()):
+        np.testing.assert_array_equal(got, want)
 
 
 def keeper_params():
