@@ -22,8 +22,8 @@ from PySide6 import QtCore
 from superqt.utils import GeneratorWorker, create_worker
 
 from gui import analytics_bridge, threads
-from gui.chart_data import ChartData, append_frames, build_chart_data, liquidation_events
-from gui.panels.registry import panel_data
+from gui.chart_data import ChartBuilder, ChartData, append_frames, build_chart_data, liquidation_events
+from gui.panels.registry import needs_frames, panel_data
 from market.series import MarketFrames
 from market.source import HasModelSettings, HasSentiment, MarketSource
 
@@ -244,6 +244,7 @@ class ViewWorker(QtCore.QObject):
     def __init__(self, parent: Optional[QtCore.QObject] = None) -> None:
         super().__init__(parent)
         self.keeper = analytics_bridge.ModelKeeper()  # used by one job at a time, never two at once
+        self.charts = ChartBuilder()  # likewise
         self.runs = 0
         self._latest: threads.LatestOnly[ViewRequest] = threads.LatestOnly(self._job, min_interval_s=1.0 / MAX_RUNS_PER_S, parent=self)
         self._latest.yielded.connect(self.result)
@@ -264,25 +265,31 @@ class ViewWorker(QtCore.QObject):
     def _job(self, request: ViewRequest) -> Generator[ViewResult, None, None]:
         if self.keeper.needs_rebuild(request.session_id, request.frames, request.model):
             # Building the model takes a while on a month of data: draw the market first.
-            yield compute_view(request, None)
-        yield compute_view(request, self.keeper)
+            yield compute_view(request, None, self.charts)
+        yield compute_view(request, self.keeper, self.charts)
         self.runs += 1
 
     def _on_error(self, _request: ViewRequest, exc: BaseException) -> None:
         log.error("the view computation failed", exc_info=exc)  # compute_view catches its own: this is a bug
 
 
-def compute_view(request: ViewRequest, keeper: Optional[analytics_bridge.ModelKeeper]) -> ViewResult:
-    """Everything the window draws for ``request`` (a plain function: testable without threads)."""
+def compute_view(request: ViewRequest, keeper: Optional[analytics_bridge.ModelKeeper],
+                 charts: Optional[ChartBuilder] = None) -> ViewResult:
+    """Everything the window draws for ``request`` (a plain function: testable without threads).
+
+    ``charts``: the worker's ChartBuilder, which recomputes only the newest bars of a growing feed."""
     t0 = time.perf_counter()
     frames = request.frames
     shown = frames.known_at(request.as_of_ms) if request.as_of_ms is not None else frames
     error = ""
     liquidity = imbalance = None
     try:
-        chosen = shown.only(request.exchanges)
-        chart = build_chart_data(chosen, request.exchanges, request.timeframe_ms)
-        chart = replace(chart, panel_data=panel_data(chosen, chart, request.panels))
+        if charts is not None and request.as_of_ms is None:
+            chart = charts.build(shown, request.exchanges, request.timeframe_ms)
+        else:
+            chart = build_chart_data(shown.only(request.exchanges), request.exchanges, request.timeframe_ms)
+        if needs_frames(request.panels):
+            chart = replace(chart, panel_data=panel_data(shown.only(request.exchanges), chart, request.panels))
     except Exception as exc:
         log.exception("building the chart data failed")
         chart = ChartData(frames.symbol, request.timeframe_ms, "", request.exchanges)

@@ -51,6 +51,11 @@ def default_sizes() -> list[int]:
     return [PRICE_HEIGHT, *(p.height for p in PANELS)]
 
 
+def needs_frames(names: tuple[str, ...] | None = None) -> bool:
+    """Whether any of panels ``names`` (None: all) computes its own data from the frames."""
+    return any((names is None or p.name in names) and p.cls.data_from is not ChartPanel.data_from for p in PANELS)
+
+
 def panel_data(frames, chart: ChartData, names: tuple[str, ...] | None = None) -> Mapping[str, Any]:
     """Each panel's own data (``data_from``) for ``frames``; only ``names`` (the shown ones) if given.
 

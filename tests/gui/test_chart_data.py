@@ -70,3 +70,74 @@ def test_lod_merge_factor_and_merge():
     o, h, l, c = x + 1, x + 3, x, x + 2
     mx, mo, mh, ml, mc = lod.merge_ohlc(x, o, h, l, c, 4)
     assert mx.tolist() == [0, 4] and mo.tolist() == [1, 5] and mh.tolist() == [6, 8] and ml.tolist() == [0, 4] and mc.tolist() == [5, 7]
+
+
+# -- the incremental builder equals a full build -----------------------------------------------------------
+def _same_chart(a, b):
+    from dataclasses import fields
+
+    assert (a.symbol, a.timeframe_ms, a.price_exchange, a.exchanges) == (b.symbol, b.timeframe_ms, b.price_exchange, b.exchanges)
+    for part in ("candles", "liquidations"):
+        for f in fields(getattr(a, part)):
+            np.testing.assert_array_equal(getattr(getattr(a, part), f.name), getattr(getattr(b, part), f.name), err_msg=f"{part}.{f.name}")
+    for part in ("oi_base", "oi_usd", "funding"):
+        la, lb = getattr(a, part), getattr(b, part)
+        assert list(la) == list(lb), part
+        for name in la:
+            np.testing.assert_array_equal(la[name].x, lb[name].x, err_msg=f"{part}[{name}].x")
+            np.testing.assert_array_equal(la[name].y, lb[name].y, err_msg=f"{part}[{name}].y")
+
+
+def _market(n=400, seed=3):
+    from tests.unit.analytics.market_gen import random_market
+
+    c, oi = random_market(n, exchanges=("binance", "okx", "bybit"), seed=seed)
+    oi.loc[oi.index % 7 == 3, "oi_usd"] = np.nan  # gaps the total forward-fills over
+    rng = np.random.default_rng(seed)
+    ts = np.sort(rng.choice(c["ts"].to_numpy(), 60)) + 1_000
+    liq = pd.DataFrame({"ts": ts, "exchange": rng.choice(["binance", "okx", "bybit"], 60), "side": rng.choice(["long", "short"], 60),
+                        "price": 80_000.0, "qty_base": 1.0, "notional_usd": rng.gamma(2.0, 1e5, 60)})
+    t0 = int(c["ts"].iloc[0])
+    funding = pd.DataFrame({"ts": np.repeat(t0 + np.arange(0, n, 60) * 60_000, 3), "exchange": ["binance", "okx", "bybit"] * len(range(0, n, 60)),
+                            "rate": rng.normal(1e-4, 5e-5, 3 * len(range(0, n, 60)))})
+    return c, oi, liq, funding
+
+
+def _frames(c, oi, liq, funding):
+    return MarketFrames.build(candles=c, open_interest=oi, liquidations=liq, funding=funding)
+
+
+def test_chart_builder_recomputes_the_newest_bars_only_and_equals_a_full_build():
+    from gui.chart_data import ChartBuilder
+
+    c, oi, liq, funding = _market()
+    for exchanges, tf in ((("binance", "okx", "bybit"), 60_000), (("okx", "bybit"), 300_000)):
+        builder = ChartBuilder()
+        steps = [_frames(c.iloc[:900], oi.iloc[:900], liq.iloc[:30], funding.iloc[:9])]
+        # a live candle revised, then a new minute of every series, then a late funding row and liquidation
+        revised = c.iloc[:900].copy()
+        revised.loc[revised.index[-3:], "close"] *= 1.001
+        steps.append(_frames(revised, oi.iloc[:900], liq.iloc[:30], funding.iloc[:9]))
+        steps.append(_frames(c.iloc[:960], oi.iloc[:960], liq.iloc[:33], funding.iloc[:12]))
+        late = pd.concat([funding.iloc[:12], pd.DataFrame({"ts": [int(c["ts"].iloc[600]) + 5], "exchange": ["okx"], "rate": [3e-4]})])
+        steps.append(_frames(c.iloc[:960], oi.iloc[:960], liq.iloc[:34], late))
+        steps.append(steps[-1])  # nothing new
+        steps.append(_frames(c, oi, liq, late))
+        for frames in steps:
+            _same_chart(builder.build(frames, exchanges, tf), build_chart_data(frames.only(exchanges), exchanges, tf))
+        assert builder.partial_builds >= 3
+
+
+def test_chart_builder_keeps_the_total_of_a_venue_whose_open_interest_stopped_and_follows_a_new_feed():
+    from gui.chart_data import ChartBuilder
+
+    c, oi, liq, funding = _market()
+    ex = ("binance", "okx", "bybit")
+    quiet = oi[~((oi["exchange"] == "bybit") & (oi["ts"] > oi["ts"].iloc[500]))]  # bybit's OI ends early
+    builder = ChartBuilder()
+    first = _frames(c.iloc[:900], quiet.iloc[:800], liq, funding)
+    builder.build(first, ex, 60_000)
+    later = _frames(c.iloc[:960], quiet, liq, funding)
+    _same_chart(builder.build(later, ex, 60_000), build_chart_data(later.only(ex), ex, 60_000))
+    other = _frames(*_market(seed=9))  # another feed altogether
+    _same_chart(builder.build(other, ex, 60_000), build_chart_data(other.only(ex), ex, 60_000))
