@@ -124,6 +124,12 @@ class ModelKeeper:
         self._key: tuple | None = None
         self._heat: tuple[tuple, float, Heatmap] | None = None
         self.rebuilds = 0
+        # Bumped whenever the model takes in anything (a rebuild, a closed candle, newer OI): between
+        # two closed candles a live view asks for the same maps over and over.
+        self.revision = 0
+        self._oi_end: Optional[int] = None  # the newest OI row fed to the model
+        self._maps: tuple[tuple, LiquidationMap, Optional[EnsembleMaps], Optional[tuple]] | None = None
+        self._view: tuple[tuple, Optional[Heatmap], LiquidityView] | None = None
 
     def needs_rebuild(self, session_id: int, frames: MarketFrames, params: ModelParams) -> bool:
         return self.model is None or self._key != (session_id, params, frames.symbol, frames.timeframe_ms)
@@ -147,7 +153,9 @@ class ModelKeeper:
                 self.model = LiquidationModel(params, frames.timeframe_ms)
                 self.model.ingest(known.candles, known.open_interest, crossings_from=self.ensemble.crossing_model)
             self._key, self._heat = key, None
+            self._oi_end = int(known.open_interest["ts"].iloc[-1]) if len(known.open_interest) else None
             self.rebuilds += 1
+            self.revision += 1
             return self.model
         last = self.model.last_ms()
         if last is not None and not self.relative:
@@ -157,9 +165,13 @@ class ModelKeeper:
             o_end = len(ots) if closed_until_ms is None else int(np.searchsorted(ots, closed_until_ms, "right"))
             tail_c = c.iloc[int(np.searchsorted(cts, last - frames.timeframe_ms, "left")):c_end]
             tail_oi = oi.iloc[int(np.searchsorted(ots, last - 2 * frames.timeframe_ms, "left")):o_end]
-            self.model.update(tail_c, tail_oi)
+            added = self.model.update(tail_c, tail_oi)
             if self.ensemble is not None:
                 self.ensemble.update(tail_c, tail_oi)
+            oi_end = int(tail_oi["ts"].iloc[-1]) if len(tail_oi) else None
+            if added or (oi_end is not None and oi_end != self._oi_end):
+                self.revision += 1
+            self._oi_end = oi_end if oi_end is not None else self._oi_end
         return self.model
 
     def view(
@@ -179,11 +191,16 @@ class ModelKeeper:
         model = self.sync(session_id, frames, params, closed_until_ms)
         if tiers is not None and set(tiers) >= set(range(len(params.leverages))):
             tiers = None  # every layer: the plain map (and its ranges)
-        m = model.map_at(as_of_ms, exchanges=tuple(exchanges))
-        if not np.isfinite(m.price):
-            return None
-        if tiers is not None:  # on the full map's bins, so switching layers keeps the price grid
-            m = model.map_at(as_of_ms, m.bin_edges, exchanges=tuple(exchanges), tiers=tiers)
+        maps_key = (self._key, self.revision, tuple(exchanges), as_of_ms, tiers)
+        maps = self._maps if self._maps is not None and self._maps[0] == maps_key else None
+        if maps is not None:
+            m = maps[1]
+        else:
+            m = model.map_at(as_of_ms, exchanges=tuple(exchanges))
+            if not np.isfinite(m.price):
+                return None
+            if tiers is not None:  # on the full map's bins, so switching layers keeps the price grid
+                m = model.map_at(as_of_ms, m.bin_edges, exchanges=tuple(exchanges), tiers=tiers)
         end = as_of_ms if as_of_ms is not None else model.last_ms()
         first = int(frames.candles["ts"].iloc[0])
         lo, hi = heat_range_ms if heat_range_ms else (first, end)
@@ -199,13 +216,27 @@ class ModelKeeper:
             else:
                 heat = model.heatmap(edges, m.bin_edges, exchanges=tuple(exchanges), tiers=tiers)
                 self._heat = (key, now, heat)
+        if self._view is not None and self._view[0] == maps_key and self._view[1] is heat:
+            return self._view[2]  # nothing new since the last view: the same one (the window skips redrawing it)
+        view = self._make_view(m, heat, tiers, as_of_ms, exchanges, maps_key, maps)
+        self._view = (maps_key, heat, view)
+        return view
+
+    def _make_view(self, m: LiquidationMap, heat: Optional[Heatmap], tiers: Optional[tuple[int, ...]], as_of_ms: Optional[int],
+                   exchanges: Sequence[str], maps_key: tuple, maps: Optional[tuple]) -> LiquidityView:
+        if maps is not None:
+            ens, ranges = maps[2], maps[3]
+        elif self.ensemble is not None and not self.relative and tiers is None:
+            # The ranges are over crowds with every layer: they do not bound a chosen layer's figure.
+            ens = self.ensemble.maps_at(as_of_ms, m.bin_edges, m.price, exchanges=tuple(exchanges))
+            ranges = ens.cumulative_ranges()
+        else:
+            ens = ranges = None
+        self._maps = (maps_key, m, ens, ranges)
         if self.relative:
             # Relative units: the heatmap's heaviest cell is 1 (as the map's heaviest bin is).
             top = float(heat.values.max(initial=0.0)) if heat is not None and heat.values.size else 0.0
             if heat is not None and top > 0:
                 heat = Heatmap(heat.time_edges, heat.price_edges, heat.long_values / top, heat.short_values / top)
             return LiquidityView(relative(m), heat, relative=True, tiers=tiers)
-        # The ranges are over crowds with every layer: they do not bound a chosen layer's figure.
-        ens = self.ensemble.maps_at(as_of_ms, m.bin_edges, m.price, exchanges=tuple(exchanges)) if self.ensemble and tiers is None else None
-        ranges = ens.cumulative_ranges() if ens is not None else None
         return LiquidityView(m, heat, ensemble=ens, tiers=tiers, ranges=ranges)

@@ -140,6 +140,7 @@ class Terminal(QtWidgets.QWidget):
         new_tf = not first and self.chart.timeframe_ms != result.chart.timeframe_ms
         old_bounds = self.chart.time_bounds_s() if self.chart is not None else None
         was_at_edge = self._at_right_edge(old_bounds)
+        shown_liq = self.result.liquidity if self.result is not None else None
         self.result = result
         chart = self.chart = result.chart
         self.price.set_data(chart)
@@ -149,8 +150,9 @@ class Terminal(QtWidgets.QWidget):
         self.price.reference_price = float(liq.map.price) if liq is not None else None
         layers = layers_text(liq.tiers, result.request.model.leverages) if liq is not None else ""
         self.price.layers_text = self.liqmap.layers_text = layers
-        self.liqmap.set_map(liq.map if liq is not None else None, liq.ensemble if liq is not None else None,
-                            bool(liq is not None and liq.relative), liq.ranges if liq is not None else None)
+        if liq is None or liq is not shown_liq:  # the worker hands the same view back until the model moves
+            self.liqmap.set_map(liq.map if liq is not None else None, liq.ensemble if liq is not None else None,
+                                bool(liq is not None and liq.relative), liq.ranges if liq is not None else None)
         self.price.set_relative(bool(liq is not None and liq.relative))
         self.colour_bar.set_relative_units(bool(liq is not None and liq.relative))
         self._set_heatmap(liq)

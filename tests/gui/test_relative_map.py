@@ -68,6 +68,28 @@ def test_the_oi_model_takes_over_once_open_interest_arrives():
         np.testing.assert_array_equal(got, want)
 
 
+def test_the_keeper_hands_back_the_same_view_until_the_model_takes_in_something():
+    from gui.analytics_bridge import ModelKeeper
+    from tests.unit.analytics.market_gen import random_market
+    from market.series import MarketFrames
+
+    c, o = random_market(1500, exchanges=("binance", "okx"), seed=4)
+    def frames(n):
+        return MarketFrames(symbol="BTC/USDT:USDT", timeframe_ms=60_000, candles=c.iloc[: 2 * n], open_interest=o.iloc[: 2 * n + 2])
+
+    keeper = ModelKeeper()
+    ask = lambda f: keeper.view(1, f, keeper_params(), ("binance", "okx"), None, None, live=False)  # noqa: E731
+    first = ask(frames(1400))
+    assert ask(frames(1400)) is first  # nothing new: not recomputed
+    later = ask(frames(1401))  # a closed candle more
+    assert later is not first and later.map.at_ms == first.map.at_ms + 60_000
+    fresh = ModelKeeper().view(1, frames(1401), keeper_params(), ("binance", "okx"), None, None, live=False)
+    # the updated model equals a rebuilt one up to rounding
+    np.testing.assert_allclose(later.map.long_usd, fresh.map.long_usd, rtol=1e-6)
+    for got, want in zip(later.ranges, fresh.ranges):
+        np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
 def keeper_params():
     from analytics.params import ModelParams
 
