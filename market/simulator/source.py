@@ -111,10 +111,15 @@ class DemoSource:
             self._ensure_history(None)
             target = self._target_ms()
             n = min(MAX_MINUTES_PER_POLL, max(0, (target - self._released_ms) // MINUTE_MS))
-            out = self._release(n) if n else MarketFrames(symbol=self.symbol)
+            out = self._release(n) if n else None
             progress_ms = target - self._released_ms
             if 0 < progress_ms < MINUTE_MS:
-                out = out.merge(self._partial(progress_ms / MINUTE_MS))
+                # Most polls (a fast feed) release nothing: the partial minute is the whole answer, no
+                # merge over empty frames (a second normalize with the interpreter lock held).
+                partial = self._partial(progress_ms / MINUTE_MS)
+                out = partial if out is None else out.merge(partial)
+            if out is None:
+                out = MarketFrames(symbol=self.symbol)
             if not out.is_empty():
                 self._last_update_ms = self.now_ms()
             return out
