@@ -130,7 +130,7 @@ def _split_by_exchange(df: pd.DataFrame, exchanges: Sequence[str]) -> list[tuple
 def _series_per_exchange(parts: Sequence[tuple[str, pd.DataFrame]], column: str, timeframe_ms: int, total: bool) -> dict[str, Series]:
     """Per-exchange line of ``column`` (last value per bar), plus their sum where every venue reported."""
     out: dict[str, Series] = {}
-    frames = []
+    lines = []
     for ex, part in parts:
         if len(part) == 0:
             continue
@@ -141,11 +141,35 @@ def _series_per_exchange(parts: Sequence[tuple[str, pd.DataFrame]], column: str,
             last = np.r_[bucket[1:] != bucket[:-1], True]
             ts, y = ts[last], y[last]
         out[ex] = Series(ts / 1000.0, y)
-        frames.append(pd.Series(y, index=ts, name=ex))
-    if total and frames:
-        joined = pd.concat(frames, axis=1).sort_index().ffill().dropna()
-        out["total"] = Series(joined.index.to_numpy() / 1000.0, joined.sum(axis=1).to_numpy())
+        lines.append((ts, y))
+    if total and lines:
+        out["total"] = forward_filled_sum(lines)
     return out
+
+
+def forward_filled_sum(lines: Sequence[tuple[np.ndarray, np.ndarray]]) -> Series:
+    """At every time any line has a point: the sum, in the lines' order, of each line's last non-NaN value
+    at or before it; times before every line has one are left out (ts in ms, x of the result in seconds).
+
+    What ``pd.concat(lines, axis=1).sort_index().ffill().dropna().sum(axis=1)`` gives, in numpy: the
+    pandas join held the interpreter lock for milliseconds per update.
+    """
+    first = lines[0][0]
+    same = all(np.array_equal(ts, first) for ts, _ in lines[1:])  # the usual case: every venue at the same instants
+    times = first if same else np.unique(np.concatenate([ts for ts, _ in lines]))
+    known = np.ones(len(times), dtype=bool)
+    total = np.zeros(0)
+    for k, (ts, y) in enumerate(lines):
+        valid = ~np.isnan(y)
+        if same and valid.all():
+            value = y
+        else:
+            vts, vy = ts[valid], y[valid]
+            i = np.searchsorted(vts, times, "right") - 1
+            known &= i >= 0
+            value = vy[np.maximum(i, 0)] if len(vy) else np.full(len(times), np.nan)
+        total = value if k == 0 else total + value
+    return Series(times[known] / 1000.0, total[known])
 
 
 def series_per_exchange(df: pd.DataFrame, column: str, exchanges: Sequence[str], timeframe_ms: int) -> dict[str, Series]:

@@ -141,3 +141,22 @@ def test_chart_builder_keeps_the_total_of_a_venue_whose_open_interest_stopped_an
     _same_chart(builder.build(later, ex, 60_000), build_chart_data(later.only(ex), ex, 60_000))
     other = _frames(*_market(seed=9))  # another feed altogether
     _same_chart(builder.build(other, ex, 60_000), build_chart_data(other.only(ex), ex, 60_000))
+
+
+def test_forward_filled_sum_is_the_pandas_join():
+    from gui.chart_data import forward_filled_sum
+
+    rng = np.random.default_rng(5)
+    lines = []
+    for k in range(4):
+        ts = np.sort(rng.choice(np.arange(10_000, dtype=np.int64) * 60_000 + k * 7, 3_000 - 500 * k, replace=False))
+        y = rng.gamma(2.0, 1e4 * (k + 1), len(ts))
+        y[rng.random(len(ts)) < 0.05] = np.nan  # gaps, carried over by the last value
+        lines.append((ts, y))
+    same_instants = [(lines[0][0], rng.gamma(2.0, 1e4, len(lines[0][0]))) for _ in range(4)]
+    same_instants[2][1][:3] = np.nan  # a venue without a value yet at the start
+    for case in (lines, same_instants):
+        want = pd.concat([pd.Series(y, index=ts) for ts, y in case], axis=1).sort_index().ffill().dropna()
+        got = forward_filled_sum(case)
+        np.testing.assert_array_equal(got.x, want.index.to_numpy() / 1000.0)
+        np.testing.assert_array_equal(got.y, want.sum(axis=1).to_numpy())
