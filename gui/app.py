@@ -37,7 +37,9 @@ def make_app(argv: Optional[list[str]] = None) -> QtWidgets.QApplication:
     if gc.get_freeze_count() == 0:
         # The ~120k objects of the imported modules (Qt, pyqtgraph, pandas) live as long as the process;
         # every full collection walked them all (50-65 ms holding the interpreter lock, a frozen window).
-        # Frozen, full collections walk the session's own objects only.
+        # Frozen, full collections walk the session's own objects only. Collected first, so no garbage
+        # (a widget in a reference cycle) is kept forever.
+        gc.collect()
         gc.freeze()
     return app
 
