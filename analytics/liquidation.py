@@ -469,39 +469,44 @@ def _settle_plan(rem: np.ndarray, rising: np.ndarray, n: int, k: int) -> dict[st
     ``events``: candles where something is consumed. Cohorts opened at a non-event candle ("fixed":
     their opening size does not wait for a credit) are grouped by (consuming event, number of events
     up to their opening): within a group the survival correction D is the same in every run, so a
-    run sums each group once (``f_cons`` and ``f_gid`` per cohort, ``g_e`` and ``g_bo`` per group,
-    groups ordered by event). Cohorts opened at an event ("chain") are grouped by (consuming event
-    ``p_e``, opening event ``p_j``): ``c_cons``, ``c_bar``, ``c_o``, ``c_os`` (opening × 2 + side) and
-    ``p_id`` per cohort.
+    run sums each group once (``f_os`` (opening × 2 + side), ``f_t`` (tier) and ``f_gid`` per cohort,
+    ``g_e`` and ``g_bo`` per group, groups ordered by event). Cohorts opened at an event ("chain") are
+    grouped by (consuming event ``p_e``, opening event ``p_j``): ``c_bar``, ``c_o``, ``c_os``, ``c_t``
+    and ``p_id`` per cohort.
     """
-    k2 = 2 * k
     consumed = np.flatnonzero(rem != NEVER)
     c_bar = rem[consumed]
-    o_bar = rising[consumed // k2]  # candle of each consumed cohort's opening
+    os_all, t_all = np.divmod(consumed, k)  # opening × 2 + side, and tier
+    o_bar = rising[os_all >> 1]  # candle of each consumed cohort's opening
     is_ev = np.bincount(c_bar, minlength=n) > 0 if n else np.zeros(0, bool)
     rank = np.cumsum(is_ev) - 1
     ne = int(rank[-1]) + 1 if n else 0
     chain = is_ev[o_bar]  # openings whose own size depends on a credit
     e_of = rank[c_bar]
-    bo_all = rank[o_bar] + 1  # events at or before each cohort's opening (openings ascend: local reads)
+    bo_all = rank[o_bar]  # events before each cohort's opening, less one (openings ascend: local reads)
+    bo_all += 1
     fixed = np.flatnonzero(~chain)
     # A stable sort by event keeps each event's cohorts in opening order, so groups are runs.
     if len(fixed):
-        fixed = fixed[_stable_order(e_of[fixed], ne)]
-    f_e = e_of[fixed]
+        key = e_of[fixed]
+        fixed = fixed[_stable_order(key, ne)]
+        f_e = np.repeat(np.arange(ne), np.bincount(key, minlength=ne))  # the sorted keys, written in order
+    else:
+        f_e = np.zeros(0, np.int64)
     bo = bo_all[fixed]
     f_gid, g_at = _runs_of(f_e, bo)
     chain = np.flatnonzero(chain)
-    c_cons = consumed[chain]
     c_e = e_of[chain]
     by_e = _stable_order(c_e, ne) if len(chain) else np.zeros(0, np.int64)
-    p_e_all, p_j_all = c_e[by_e], bo_all[chain][by_e] - 1
+    p_e_all = c_e[by_e]
+    p_j_all = bo_all[chain[by_e]]
+    p_j_all -= 1
     p_sorted, p_at = _runs_of(p_e_all, p_j_all)
     p_id = np.empty(len(chain), np.int64)
     p_id[by_e] = p_sorted
-    return dict(events=np.flatnonzero(is_ev), f_cons=consumed[fixed], f_gid=f_gid, g_e=f_e[g_at], g_bo=bo[g_at],
-                c_cons=c_cons, c_bar=c_bar[chain], c_o=o_bar[chain], c_os=c_cons // k, p_id=p_id,
-                p_e=p_e_all[p_at], p_j=p_j_all[p_at])
+    return dict(events=np.flatnonzero(is_ev), f_os=os_all[fixed], f_t=t_all[fixed], f_gid=f_gid, g_e=f_e[g_at],
+                g_bo=bo[g_at], c_bar=c_bar[chain], c_o=o_bar[chain], c_os=os_all[chain], c_t=t_all[chain],
+                p_id=p_id, p_e=p_e_all[p_at], p_j=p_j_all[p_at])
 
 
 def _runs_of(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -696,7 +701,7 @@ class LiquidationModel:
         sc = v.settle_cache
         if not sc:
             sc.update(_settle_plan(rem, rising, n, v.k))
-        if len(sc["f_cons"]) + len(sc["c_cons"]) and n:
+        if len(sc["f_os"]) + len(sc["c_os"]) and n:
             events = sc["events"]
             ne = len(events)
             _log_p0, g0 = survival(lf0)
@@ -727,8 +732,8 @@ class LiquidationModel:
             k_a = a_ev[k_e]
             # Chains (openings at consuming candles, whose size waits for the credit), summed per
             # (consuming candle, opening candle): both sit at events, so D at each is one index.
-            c_cons, c_bar, c_o = sc["c_cons"], sc["c_bar"], sc["c_o"]
-            c_w = share2.ravel()[sc["c_os"]] * w[c_cons % v.k] * np.exp(g0[c_bar - 1] - g0[c_o])
+            c_bar, c_o = sc["c_bar"], sc["c_o"]
+            c_w = share2.ravel()[sc["c_os"]] * w[sc["c_t"]] * np.exp(g0[c_bar - 1] - g0[c_o])
             p_e, p_j = sc["p_e"], sc["p_j"]
             p_w = np.bincount(sc["p_id"], c_w, minlength=len(p_e))
             p_a = a_ev[p_e]
@@ -764,10 +769,12 @@ class LiquidationModel:
             liq[events] = l_ev
         d, frac = oi_step(before, after, keep, liq)
         log_p, g = survival(np.log(frac))
-        qty = v.c_qty.view.reshape(len(rising), 2, v.k)
+        by_side = np.empty((len(rising), 2))
         d_open = d[rising]
-        np.multiply((d_open * share)[:, None], w[None, :], out=qty[:, 0, :])
-        np.multiply((d_open * (1.0 - share))[:, None], w[None, :], out=qty[:, 1, :])
+        np.multiply(d_open, share, out=by_side[:, 0])
+        np.multiply(d_open, 1.0 - share, out=by_side[:, 1])
+        # One product into contiguous rows of k: two strided writes per side cost about half again.
+        np.multiply(by_side.reshape(-1, 1), w[None, :], out=v.c_qty.view.reshape(-1, v.k))
         v.log_p.view[:] = log_p
         v.g.view[:] = g
         v.o_g.view[:] = g[rising]
@@ -781,24 +788,22 @@ class LiquidationModel:
         """Per group of the settle plan, what its openings (none at a consuming candle) weigh at the
         consuming candle without credit: sum of size × exp(G0[m - 1] - G0[open]).
 
-        The exponent splits into a per-opening and a per-group factor, so a run costs one gather of a
-        per-cohort table and one sum per cohort, not an exp and four gathers."""
-        f_cons, f_gid, g_e = sc["f_cons"], sc["f_gid"], sc["g_e"]
+        The exponent splits into a per-opening and a per-group factor, so a run costs one gather from
+        a per-(opening, side) table small enough to stay in cache, one per tier, and one sum per cohort,
+        not an exp and four gathers."""
+        f_os, f_t, f_gid, g_e = sc["f_os"], sc["f_t"], sc["f_gid"], sc["g_e"]
         ng = len(g_e)
         if ng == 0:
             return np.zeros(0)
         h = g0 - g0.max()
         if -float(h.min()) <= self._SPLIT_EXP_SPAN:
-            per_open = d0[rising] * np.exp(-h[rising])
-            table = v.c_qty.view.reshape(len(rising), 2, v.k)  # scratch: the sizes are written after
-            np.multiply((per_open * share2[:, 0])[:, None], w[None, :], out=table[:, 0, :])
-            np.multiply((per_open * share2[:, 1])[:, None], w[None, :], out=table[:, 1, :])
-            fine = np.bincount(f_gid, v.c_qty.view[f_cons], minlength=ng)
+            per_os = share2 * (d0[rising] * np.exp(-h[rising]))[:, None]
+            fine = np.bincount(f_gid, per_os.ravel()[f_os] * w[f_t], minlength=ng)
             fine *= np.exp(h[events[g_e] - 1])
             return fine
-        f_o = rising[f_cons // (2 * v.k)]
+        f_o = rising[f_os >> 1]
         f_bar = events[g_e][f_gid]
-        fw = share2.ravel()[f_cons // v.k] * w[f_cons % v.k] * d0[f_o] * np.exp(g0[f_bar - 1] - g0[f_o])
+        fw = share2.ravel()[f_os] * w[f_t] * d0[f_o] * np.exp(g0[f_bar - 1] - g0[f_o])
         return np.bincount(f_gid, fw, minlength=ng)
 
     def _consume_all(self, pending) -> None:
