@@ -243,6 +243,12 @@ class _Venue:
         self.alive: dict[tuple[int, int], list] = {}
         self.alive_stale = False  # True: ``alive`` is to be built from the cohorts before use
         self.settle_cache: dict = {}  # the credit's fixed point: what depends on the crossings only
+        # Runs that differ only in sizes (the ensemble's) hold the same cohorts: a follower keeps the
+        # lead's liquidation prices and consumption candles (the same arrays, not copies) and takes
+        # each new candle's hits from the lead, which steps first; ``step_hits`` holds them meanwhile.
+        self.lead: _Venue | None = None
+        self.followed = False
+        self.step_hits: dict[int, np.ndarray] = {}
         self._bins: tuple[tuple, _Grow] | None = None  # cached price binning of the cohorts
 
     def fill_bins(self, edges: np.ndarray, n: int) -> tuple[float, int] | None:
@@ -568,14 +574,18 @@ class LiquidationModel:
         return model
 
     def ingest(self, candles: pd.DataFrame, open_interest: pd.DataFrame,
-               crossings_from: "LiquidationModel | None" = None, keep_scratch: bool = False) -> None:
+               crossings_from: "LiquidationModel | None" = None, keep_scratch: bool = False,
+               follow: bool = False) -> None:
         """Replace the state with the one computed from this full history.
 
         ``crossings_from``: a model just built from the same frames whose leverage tiers include
         these (same entry prices and maintenance margin): its crossings are taken instead of searched
         again, where its venues hold the very same candles and openings (checked, else searched).
         ``keep_scratch``: keep what the credit's fixed point derived from the crossings, for models that
-        take the same crossings next (``release_scratch`` frees it)."""
+        take the same crossings next (``release_scratch`` frees it).
+        ``follow``: where ``crossings_from`` has the very same tiers, share its cohorts' prices and
+        consumption instead of copying them; then this model must only be updated right after that
+        one, with the same rows (the ensemble's runs)."""
         p = self.params
         lam = p.decay_rate_per_ms()
         keep = p.turnover_keep(self.tf)
@@ -614,20 +624,30 @@ class LiquidationModel:
                                  c["quote_volume"][rising], p)
             share = taker_buy_share(c["volume"][rising], c["taker_buy_volume"][rising], p)
             # Room for about a day of updates, so the first updates do not copy the history.
-            for buf in (v.c_liq, v.c_qty, v.c_rem):
-                buf.reserve(len(rising) * 2 * k + 4096 * 2 * k)
+            room = len(rising) * 2 * k + 4096 * 2 * k
+            v.c_qty.reserve(room)
             r, k2 = len(rising), 2 * k
             v.o_bar.append(rising)
             v.o_g.append(np.zeros(r))
             v.o_entry.append(entry)
-            liq3 = v.c_liq.grow(r * k2).reshape(r, 2, k)
             v.c_qty.grow(r * k2)  # written by _settle_sizes
-            rem3 = v.c_rem.grow(r * k2).reshape(r, 2, k)
             self._venues[name] = v
-            if not self._copy_crossings(crossings_from, v, entry, liq3, rem3):
-                liq_prices(entry, p, liq3)
-                rem3[:] = NEVER
-                self._consume_all([(v, liq3, rem3)])
+            source = self._crossing_source(crossings_from, v, entry)
+            if follow and source is not None and source[1] is None:
+                lead = source[0]
+                v.c_liq, v.c_rem, v.settle_cache, v.lead = lead.c_liq, lead.c_rem, lead.settle_cache, lead
+                lead.followed = True
+            else:
+                v.c_liq.reserve(room)
+                v.c_rem.reserve(room)
+                liq3 = v.c_liq.grow(r * k2).reshape(r, 2, k)
+                rem3 = v.c_rem.grow(r * k2).reshape(r, 2, k)
+                if source is not None:
+                    self._copy_crossings(source, v, liq3, rem3)
+                else:
+                    liq_prices(entry, p, liq3)
+                    rem3[:] = NEVER
+                    self._consume_all([(v, liq3, rem3)])
             self._settle_sizes(v, rising, entry, share, keep, lam, *oi_at)
             # The open sets of the incremental path are built by the first update that needs them:
             # a full recompute that is only read (a snapshot, a replay) never pays for them.
@@ -640,32 +660,37 @@ class LiquidationModel:
         for v in self._venues.values():
             v.settle_cache = {}
 
-    def _copy_crossings(self, other: "LiquidationModel | None", v: _Venue, entry: np.ndarray,
-                        liq3: np.ndarray, rem3: np.ndarray) -> bool:
-        """Take ``v``'s crossings from the same venue of ``other`` if they are certainly the same."""
+    def _crossing_source(self, other: "LiquidationModel | None", v: _Venue,
+                         entry: np.ndarray) -> tuple[_Venue, list[int] | None] | None:
+        """(venue of ``other`` with certainly the same crossings as ``v``, its tiers for ``v``'s, None
+        when they are the very same tiers), or None."""
         if other is None or other.tf != self.tf or other.params.entry != self.params.entry \
                 or other.params.mmr() != self.params.mmr():
-            return False
+            return None
         theirs = list(other.params.leverages)
         if any(lev not in theirs for lev in self.params.leverages):
-            return False
+            return None
         o = other._venues.get(v.name)
         if o is None or o.n_open != v.n_open or o.n_bars != v.n_bars or o.c_rem.n != o.n_open * 2 * o.k:
-            return False
+            return None
         same = (np.array_equal(o.bar_ts.view, v.bar_ts.view) and np.array_equal(o.low.view, v.low.view)
                 and np.array_equal(o.high.view, v.high.view) and np.array_equal(o.o_bar.view, v.o_bar.view)
                 and np.array_equal(o.o_entry.view, entry))
         if not same:
-            return False
+            return None
         tiers = [theirs.index(lev) for lev in self.params.leverages]
-        if tiers == list(range(o.k)):
+        return o, (None if tiers == list(range(o.k)) else tiers)
+
+    @staticmethod
+    def _copy_crossings(source: tuple[_Venue, list[int] | None], v: _Venue, liq3: np.ndarray, rem3: np.ndarray) -> None:
+        o, tiers = source
+        if tiers is None:
             rem3[:] = o.c_rem.view.reshape(o.n_open, 2, o.k)
             liq3[:] = o.c_liq.view.reshape(o.n_open, 2, o.k)
             v.settle_cache = o.settle_cache  # the same cohorts, consumed at the same candles
         else:
             rem3[:] = o.c_rem.view.reshape(o.n_open, 2, o.k)[:, :, tiers]
             liq3[:] = o.c_liq.view.reshape(o.n_open, 2, o.k)[:, :, tiers]
-        return True
 
     _FIXED_POINT_PASSES = 30
 
@@ -834,6 +859,9 @@ class LiquidationModel:
         close with it (or earlier); then the state equals ``ingest`` of the whole history. Rows at or
         before what the model already holds are ignored (a revised old candle needs ``ingest``).
         """
+        for v in self._venues.values():  # followers have taken the last update's hits
+            if v.step_hits:
+                v.step_hits.clear()
         if open_interest is not None and len(open_interest):
             for name, o in _by_exchange(open_interest, ["ts", "oi_base"]).items():
                 self._venue(name).add_oi(o["ts"], o["oi_base"].astype(float))
@@ -867,12 +895,22 @@ class LiquidationModel:
         m = v.n_bars
         if m == 0:
             v.ref_ms = t + self.tf
-        hit = v.consume(m, low, high)
+        lead = v.lead
+        if lead is None:
+            hit = v.consume(m, low, high)
+            if v.followed:
+                v.step_hits[m] = hit
+        else:
+            got = lead.step_hits.get(m)
+            if got is None:
+                raise RuntimeError(f"{v.name}: a run that shares its cohorts must step right after its lead")
+            hit = got
         credit = v.liquidated_base(hit, m - 1)
         before, after = _oi_scalar(v, t), _oi_scalar(v, t + self.tf)
         keep = self._keep
         d, frac = 0.0, 1.0
-        if math.isfinite(before) and math.isfinite(after):
+        known = math.isfinite(before) and math.isfinite(after)
+        if known:
             # Never credit more than the OI there was: the model's mass can exceed a glitching OI feed.
             before -= min(credit, before if before > 0 else 0.0)
             d = max(after - before * keep, 0.0)
@@ -886,7 +924,16 @@ class LiquidationModel:
         v.close.push(close)
         v.log_p.push(log_p)
         v.g.push(g)
-        if d > 0:
+        # Shared cohorts need one layout: a followed lead opens wherever the OI is known (zero size
+        # where nothing opened, as ``ingest`` does), and a follower opens where its lead did.
+        opens = d > 0
+        if v.followed:
+            opens = known
+        elif lead is not None:
+            opens = lead.n_open > v.n_open and int(lead.o_bar.data[v.n_open]) == m
+            if d > 0 and not opens:
+                raise RuntimeError(f"{v.name}: a run that shares its cohorts opened where its lead did not")
+        if opens:
             volume = float(bar["volume"][0])
             entry = (high + low + close) / 3.0
             if p.entry == ENTRY_VWAP and volume > 0:
@@ -903,15 +950,16 @@ class LiquidationModel:
             v.o_g.push(g)
             v.o_entry.push(entry)
             k2 = 2 * v.k
-            liq = v.c_liq.grow(k2).reshape(1, 2, v.k)
-            np.multiply(entry, self._liq_num, out=liq[0])
-            np.divide(liq[0], self._liq_den, out=liq[0])
             qty = v.c_qty.grow(k2).reshape(2, v.k)
             np.multiply(d * share, self._w, out=qty[0])
             np.multiply(d * (1.0 - share), self._w, out=qty[1])
-            rem = v.c_rem.grow(k2)
-            rem[:] = NEVER
-            v.index_alive(first, liq, rem.reshape(1, 2, v.k), new_candle=True)
+            if lead is None:
+                liq = v.c_liq.grow(k2).reshape(1, 2, v.k)
+                np.multiply(entry, self._liq_num, out=liq[0])
+                np.divide(liq[0], self._liq_den, out=liq[0])
+                rem = v.c_rem.grow(k2)
+                rem[:] = NEVER
+                v.index_alive(first, liq, rem.reshape(1, 2, v.k), new_candle=True)
 
     # -- reading ----------------------------------------------------------------------------
 
