@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -242,6 +242,7 @@ class _Venue:
         # guard so a candle that reaches none of them costs one comparison.
         self.alive: dict[tuple[int, int], list] = {}
         self.alive_stale = False  # True: ``alive`` is to be built from the cohorts before use
+        self.fresh_from = 0  # openings from here on are not in ``alive`` yet (see ``_consume_fresh``)
         self.settle_cache: dict = {}  # the credit's fixed point: what depends on the crossings only
         # Runs that differ only in sizes (the ensemble's) hold the same cohorts: a follower keeps the
         # lead's liquidation prices and consumption candles (the same arrays, not copies) and takes
@@ -327,19 +328,9 @@ class _Venue:
         liq3, _qty3 = cohort_grid(d_oi, share, entry, params, liq, qty)
         return liq3, rem.reshape(r, 2, self.k)
 
-    def index_alive(self, first_opening: int, liq3: np.ndarray, rem3: np.ndarray, new_candle: bool = False) -> None:
+    def index_alive(self, first_opening: int, liq3: np.ndarray, rem3: np.ndarray) -> None:
         """Register the still-open cohorts of openings ``first_opening...`` in the per-(side, tier) sets."""
         k2 = 2 * self.k
-        if new_candle:  # one new candle: all its cohorts are open
-            base = first_opening * k2
-            for side in (0, 1):
-                for tier in range(self.k):
-                    slot = self._slot(side, tier)
-                    value = float(liq3[0, side, tier])
-                    slot[0].push(base + side * self.k + tier)
-                    slot[1].push(value)
-                    slot[2] = max(slot[2], value) if side == 0 else min(slot[2], value)
-            return
         for side in (0, 1):
             for tier in range(self.k):
                 rows = np.flatnonzero(rem3[:, side, tier] == NEVER)
@@ -363,8 +354,9 @@ class _Venue:
             self.alive_stale = False
             r = self.n_open
             self.index_alive(0, self.c_liq.view.reshape(r, 2, self.k), self.c_rem.view.reshape(r, 2, self.k))
+            self.fresh_from = r
         rem = self.c_rem.data
-        hits = []
+        hits = self._consume_fresh(bar, low, high)
         for (side, _tier), slot in self.alive.items():
             idx, liq, guard = slot
             if idx.n == 0 or (low > guard if side == 0 else high < guard):
@@ -379,6 +371,37 @@ class _Venue:
             lv = liq.view
             slot[2] = (float(lv.max()) if side == 0 else float(lv.min())) if len(lv) else (-np.inf if side == 0 else np.inf)
         return np.concatenate(hits) if hits else np.empty(0, np.int64)
+
+    _FRESH = 64  # openings checked as one block before they join the per-(side, tier) sets
+
+    def _consume_fresh(self, bar: int, low: float, high: float) -> list[np.ndarray]:
+        """Consume among the newest openings, not yet in the open sets: one vector test of their few
+        cohorts costs less than filing each new candle's cohorts into 2 × tiers sets one by one."""
+        a, b = self.fresh_from, self.n_open
+        if a >= b:
+            return []
+        k2 = 2 * self.k
+        liq = self.c_liq.data[a * k2 : b * k2].reshape(b - a, 2, self.k)
+        rem = self.c_rem.data[a * k2 : b * k2]
+        hit = np.empty(liq.shape, bool)
+        np.greater_equal(liq[:, 0], low, out=hit[:, 0])
+        np.less_equal(liq[:, 1], high, out=hit[:, 1])
+        hit = hit.reshape(-1)
+        hit &= rem == NEVER
+        if not hit.any():
+            return []
+        where = np.flatnonzero(hit)
+        rem[where] = bar
+        return [where + a * k2]
+
+    def file_fresh(self) -> None:
+        """File the newest openings into the open sets once they make a block."""
+        a, b = self.fresh_from, self.n_open
+        if b - a >= self._FRESH and not self.alive_stale:
+            k2 = 2 * self.k
+            self.index_alive(a, self.c_liq.data[a * k2 : b * k2].reshape(b - a, 2, self.k),
+                             self.c_rem.data[a * k2 : b * k2].reshape(b - a, 2, self.k))
+            self.fresh_from = b
 
     def liquidated_base(self, cohorts: np.ndarray, at_bar: int) -> float:
         """Base size of these cohorts as they stood at the close of candle ``at_bar``."""
@@ -424,6 +447,23 @@ def _by_exchange(df: pd.DataFrame | None, cols: Iterable[str]) -> dict[str, dict
         part["ts"] = ts
         out[str(name)] = part
     return out
+
+
+@dataclass(frozen=True)
+class UpdateRows:
+    """An update's candles and OI rows split by venue (``split_update``)."""
+
+    candles: dict[str, dict[str, np.ndarray]]
+    oi: dict[str, dict[str, np.ndarray]]
+
+
+def split_update(candles: pd.DataFrame | None, open_interest: pd.DataFrame | None = None) -> UpdateRows:
+    """The rows of one ``LiquidationModel.update``, split by venue once for every model they feed."""
+    oi = _by_exchange(open_interest, ["ts", "oi_base"]) if open_interest is not None and len(open_interest) else {}
+    if candles is None or len(candles) == 0:
+        return UpdateRows({}, oi)
+    cols = [c for c in _CANDLE_COLS if c in candles.columns]
+    return UpdateRows({name: _candle_arrays(part) for name, part in _by_exchange(candles, cols).items()}, oi)
 
 
 def _oi_scalar(v: "_Venue", at: int) -> float:
@@ -483,36 +523,48 @@ def _settle_plan(rem: np.ndarray, rising: np.ndarray, n: int, k: int) -> dict[st
     consumed = np.flatnonzero(rem != NEVER)
     c_bar = rem[consumed]
     os_all, t_all = np.divmod(consumed, k)  # opening × 2 + side, and tier
+    del consumed  # per-cohort temporaries are dropped as soon as used: they set the rebuild's peak memory
     o_bar = rising[os_all >> 1]  # candle of each consumed cohort's opening
     is_ev = np.bincount(c_bar, minlength=n) > 0 if n else np.zeros(0, bool)
     rank = np.cumsum(is_ev) - 1
     ne = int(rank[-1]) + 1 if n else 0
-    chain = is_ev[o_bar]  # openings whose own size depends on a credit
+    is_chain = is_ev[o_bar]  # openings whose own size depends on a credit
     e_of = rank[c_bar]
     bo_all = rank[o_bar]  # events before each cohort's opening, less one (openings ascend: local reads)
     bo_all += 1
-    fixed = np.flatnonzero(~chain)
+    chain = np.flatnonzero(is_chain)
+    fixed = np.flatnonzero(~is_chain)
+    del is_chain
+    c_e = e_of[chain]
+    c_bo = bo_all[chain]
+    plan = dict(events=np.flatnonzero(is_ev), c_bar=c_bar[chain], c_o=o_bar[chain], c_os=os_all[chain],
+                c_t=t_all[chain])
+    del c_bar, o_bar, chain
     # A stable sort by event keeps each event's cohorts in opening order, so groups are runs.
     if len(fixed):
         key = e_of[fixed]
         fixed = fixed[_stable_order(key, ne)]
         f_e = np.repeat(np.arange(ne), np.bincount(key, minlength=ne))  # the sorted keys, written in order
+        del key
     else:
         f_e = np.zeros(0, np.int64)
+    del e_of
     bo = bo_all[fixed]
+    del bo_all
+    plan.update(f_os=os_all[fixed], f_t=t_all[fixed])
+    del fixed, os_all, t_all
     f_gid, g_at = _runs_of(f_e, bo)
-    chain = np.flatnonzero(chain)
-    c_e = e_of[chain]
-    by_e = _stable_order(c_e, ne) if len(chain) else np.zeros(0, np.int64)
+    plan.update(f_gid=f_gid, g_e=f_e[g_at], g_bo=bo[g_at])
+    del f_e, bo, g_at
+    by_e = _stable_order(c_e, ne) if len(c_e) else np.zeros(0, np.int64)
     p_e_all = c_e[by_e]
-    p_j_all = bo_all[chain[by_e]]
+    p_j_all = c_bo[by_e]
     p_j_all -= 1
     p_sorted, p_at = _runs_of(p_e_all, p_j_all)
-    p_id = np.empty(len(chain), np.int64)
+    p_id = np.empty(len(c_e), np.int64)
     p_id[by_e] = p_sorted
-    return dict(events=np.flatnonzero(is_ev), f_os=os_all[fixed], f_t=t_all[fixed], f_gid=f_gid, g_e=f_e[g_at],
-                g_bo=bo[g_at], c_bar=c_bar[chain], c_o=o_bar[chain], c_os=os_all[chain], c_t=t_all[chain],
-                p_id=p_id, p_e=p_e_all[p_at], p_j=p_j_all[p_at])
+    plan.update(p_id=p_id, p_e=p_e_all[p_at], p_j=p_j_all[p_at])
+    return plan
 
 
 def _runs_of(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -591,9 +643,11 @@ class LiquidationModel:
         keep = p.turnover_keep(self.tf)
         k = len(p.leverages)
         shared = getattr(crossings_from, "_parts", None)
+        own_parts = False  # parts split here and kept by no one: freed venue by venue
         if shared is not None and shared[0] is candles and shared[1] is open_interest:
             cparts, oparts, asof = shared[2], shared[3], shared[4]  # the same frames, split by venue already
         else:
+            own_parts = not keep_scratch
             cparts = _by_exchange(candles, [c for c in _CANDLE_COLS if candles is not None and c in candles.columns])
             oparts = _by_exchange(open_interest, ["ts", "oi_base"])
             asof = {}
@@ -601,11 +655,11 @@ class LiquidationModel:
         self._parts = (candles, open_interest, cparts, oparts, asof) if keep_scratch else None
         self._venues = {}
         empty = {c: np.empty(0, np.int64 if c == "ts" else float) for c in _CANDLE_COLS}
-        pending: list[Any] = []
         for name in _venue_order(set(cparts) | set(oparts)):
-            c = _candle_arrays(cparts.get(name, empty))
+            c = _candle_arrays(cparts.pop(name, empty) if own_parts else cparts.get(name, empty))
             v = _Venue(name, self.tf, k)
-            o = oparts.get(name, {"ts": np.empty(0, np.int64), "oi_base": np.empty(0)})
+            no_oi = {"ts": np.empty(0, np.int64), "oi_base": np.empty(0)}
+            o = oparts.pop(name, no_oi) if own_parts else oparts.get(name, no_oi)
             v.add_oi(o["ts"], o["oi_base"].astype(float))
             ts = c["ts"]
             v.ref_ms = int(ts[0]) + self.tf if len(ts) else 0
@@ -649,6 +703,10 @@ class LiquidationModel:
                     rem3[:] = NEVER
                     self._consume_all([(v, liq3, rem3)])
             self._settle_sizes(v, rising, entry, share, keep, lam, *oi_at)
+            if not keep_scratch:  # peak memory: one venue's plan at a time
+                v.settle_cache = {}
+            if own_parts:
+                del asof[(name, self.tf)]
             # The open sets of the incremental path are built by the first update that needs them:
             # a full recompute that is only read (a snapshot, a replay) never pays for them.
             v.alive_stale = True
@@ -859,19 +917,19 @@ class LiquidationModel:
         close with it (or earlier); then the state equals ``ingest`` of the whole history. Rows at or
         before what the model already holds are ignored (a revised old candle needs ``ingest``).
         """
+        return self.update_split(split_update(candles, open_interest))
+
+    def update_split(self, rows: "UpdateRows") -> int:
+        """``update`` with the rows already split by venue (``split_update``): models fed the same rows
+        (the ensemble's runs) split them once. The split arrays are only read."""
         for v in self._venues.values():  # followers have taken the last update's hits
             if v.step_hits:
                 v.step_hits.clear()
-        if open_interest is not None and len(open_interest):
-            for name, o in _by_exchange(open_interest, ["ts", "oi_base"]).items():
-                self._venue(name).add_oi(o["ts"], o["oi_base"].astype(float))
-        if candles is None or len(candles) == 0:
-            return 0
+        for name, o in rows.oi.items():
+            self._venue(name).add_oi(o["ts"], o["oi_base"].astype(float))
         added = 0
-        cols = [c for c in _CANDLE_COLS if c in candles.columns]
-        for name, part in _by_exchange(candles, cols).items():
+        for name, c in rows.candles.items():
             v = self._venue(name)
-            c = _candle_arrays(part)
             ts = c["ts"]
             new = ts > v.bar_ts.view[-1] if v.n_bars else np.ones(len(ts), bool)
             for j in np.flatnonzero(new):
@@ -945,7 +1003,6 @@ class LiquidationModel:
                 s = float(bar["taker_buy_volume"][0]) / volume
                 if math.isfinite(s):
                     share = min(max(s, 0.0), 1.0)
-            first = v.n_open
             v.o_bar.push(m)
             v.o_g.push(g)
             v.o_entry.push(entry)
@@ -957,9 +1014,8 @@ class LiquidationModel:
                 liq = v.c_liq.grow(k2).reshape(1, 2, v.k)
                 np.multiply(entry, self._liq_num, out=liq[0])
                 np.divide(liq[0], self._liq_den, out=liq[0])
-                rem = v.c_rem.grow(k2)
-                rem[:] = NEVER
-                v.index_alive(first, liq, rem.reshape(1, 2, v.k), new_candle=True)
+                v.c_rem.grow(k2)[:] = NEVER
+                v.file_fresh()
 
     # -- reading ----------------------------------------------------------------------------
 
