@@ -821,6 +821,7 @@ class LiquidationModel:
             p_w = np.bincount(sc["p_id"], c_w, minlength=len(p_e))
             p_a = a_ev[p_e]
             p_b = cum_can[p_j + 1]
+            b_ev = cum_can[1:]  # e^-D index of each event as an opening (its own credit included)
             lf0_f = lf0[events[f_pos]]
             fixed_sum = np.bincount(k_e, k_w, minlength=ne)
             l_ev: np.ndarray = np.zeros(ne)
@@ -834,7 +835,9 @@ class LiquidationModel:
                     # and e^D[a] is the consuming candle's, a factor of its whole sum.
                     inv = np.exp(-dcum)
                     new: np.ndarray = np.bincount(k_e, k_w * inv[k_b], minlength=ne)
-                    new += np.bincount(p_e, p_w * d_ev[p_j] * inv[p_b], minlength=ne)
+                    # A chain's opening event sets both its size and its e^-D: one factor per event.
+                    z = d_ev * inv[b_ev]
+                    new += np.bincount(p_e, p_w * z[p_j], minlength=ne)
                     new = new / inv[a_ev]
                 elif nf and dcum.any():
                     new = np.bincount(k_e, k_w * np.exp(dcum[k_a] - dcum[k_b]), minlength=ne)
