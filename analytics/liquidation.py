@@ -383,10 +383,10 @@ class _Venue:
         k2 = 2 * self.k
         liq = self.c_liq.data[a * k2 : b * k2].reshape(b - a, 2, self.k)
         rem = self.c_rem.data[a * k2 : b * k2]
-        hit = np.empty(liq.shape, bool)
-        np.greater_equal(liq[:, 0], low, out=hit[:, 0])
-        np.less_equal(liq[:, 1], high, out=hit[:, 1])
-        hit = hit.reshape(-1)
+        reached = np.empty(liq.shape, bool)
+        np.greater_equal(liq[:, 0], low, out=reached[:, 0])
+        np.less_equal(liq[:, 1], high, out=reached[:, 1])
+        hit = reached.reshape(-1)
         hit &= rem == NEVER
         if not hit.any():
             return []
