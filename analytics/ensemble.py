@@ -28,7 +28,7 @@ from typing import Iterable, Optional
 import numpy as np
 import pandas as pd
 
-from analytics.liquidation import MINUTE_MS, LiquidationModel, tier_maps_of
+from analytics.liquidation import MINUTE_MS, LiquidationModel, split_update, tier_maps_of
 from analytics.params import ModelParams
 
 from cascade_vocab.units import HOUR_MS
@@ -158,10 +158,11 @@ class EnsembleModel:
 
     def ingest(self, candles: pd.DataFrame, open_interest: pd.DataFrame) -> None:
         # The runs differ in mix and holding time only: their liquidation prices, and so where price
-        # first reaches each cohort, are the same, so the first run's crossings serve the others.
+        # first reaches each cohort, are the same, so the others share the first run's (the same
+        # arrays: ``update`` steps the runs in order, the first consuming for all).
         first = None
         for model, _mix in self._runs.values():
-            model.ingest(candles, open_interest, crossings_from=first, keep_scratch=first is None)
+            model.ingest(candles, open_interest, crossings_from=first, keep_scratch=first is None, follow=True)
             first = first or model
         if first is not None:
             first.release_scratch()
@@ -173,8 +174,11 @@ class EnsembleModel:
         return next(iter(self._runs.values()))[0]
 
     def update(self, candles: pd.DataFrame | None, open_interest: pd.DataFrame | None = None) -> None:
+        # The first run first: the others take the hits of each new candle from it. The rows are
+        # split by venue once for the three runs.
+        rows = split_update(candles, open_interest)
         for model, _mix in self._runs.values():
-            model.update(candles, open_interest)
+            model.update_split(rows)
 
     def maps_at(self, at_ms: int | None, bin_edges: np.ndarray, price: float | None = None,
                 exchanges: Iterable[str] | None = None,

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -242,7 +242,14 @@ class _Venue:
         # guard so a candle that reaches none of them costs one comparison.
         self.alive: dict[tuple[int, int], list] = {}
         self.alive_stale = False  # True: ``alive`` is to be built from the cohorts before use
+        self.fresh_from = 0  # openings from here on are not in ``alive`` yet (see ``_consume_fresh``)
         self.settle_cache: dict = {}  # the credit's fixed point: what depends on the crossings only
+        # Runs that differ only in sizes (the ensemble's) hold the same cohorts: a follower keeps the
+        # lead's liquidation prices and consumption candles (the same arrays, not copies) and takes
+        # each new candle's hits from the lead, which steps first; ``step_hits`` holds them meanwhile.
+        self.lead: _Venue | None = None
+        self.followed = False
+        self.step_hits: dict[int, np.ndarray] = {}
         self._bins: tuple[tuple, _Grow] | None = None  # cached price binning of the cohorts
 
     def fill_bins(self, edges: np.ndarray, n: int) -> tuple[float, int] | None:
@@ -321,19 +328,9 @@ class _Venue:
         liq3, _qty3 = cohort_grid(d_oi, share, entry, params, liq, qty)
         return liq3, rem.reshape(r, 2, self.k)
 
-    def index_alive(self, first_opening: int, liq3: np.ndarray, rem3: np.ndarray, new_candle: bool = False) -> None:
+    def index_alive(self, first_opening: int, liq3: np.ndarray, rem3: np.ndarray) -> None:
         """Register the still-open cohorts of openings ``first_opening...`` in the per-(side, tier) sets."""
         k2 = 2 * self.k
-        if new_candle:  # one new candle: all its cohorts are open
-            base = first_opening * k2
-            for side in (0, 1):
-                for tier in range(self.k):
-                    slot = self._slot(side, tier)
-                    value = float(liq3[0, side, tier])
-                    slot[0].push(base + side * self.k + tier)
-                    slot[1].push(value)
-                    slot[2] = max(slot[2], value) if side == 0 else min(slot[2], value)
-            return
         for side in (0, 1):
             for tier in range(self.k):
                 rows = np.flatnonzero(rem3[:, side, tier] == NEVER)
@@ -357,8 +354,9 @@ class _Venue:
             self.alive_stale = False
             r = self.n_open
             self.index_alive(0, self.c_liq.view.reshape(r, 2, self.k), self.c_rem.view.reshape(r, 2, self.k))
+            self.fresh_from = r
         rem = self.c_rem.data
-        hits = []
+        hits = self._consume_fresh(bar, low, high)
         for (side, _tier), slot in self.alive.items():
             idx, liq, guard = slot
             if idx.n == 0 or (low > guard if side == 0 else high < guard):
@@ -373,6 +371,37 @@ class _Venue:
             lv = liq.view
             slot[2] = (float(lv.max()) if side == 0 else float(lv.min())) if len(lv) else (-np.inf if side == 0 else np.inf)
         return np.concatenate(hits) if hits else np.empty(0, np.int64)
+
+    _FRESH = 64  # openings checked as one block before they join the per-(side, tier) sets
+
+    def _consume_fresh(self, bar: int, low: float, high: float) -> list[np.ndarray]:
+        """Consume among the newest openings, not yet in the open sets: one vector test of their few
+        cohorts costs less than filing each new candle's cohorts into 2 × tiers sets one by one."""
+        a, b = self.fresh_from, self.n_open
+        if a >= b:
+            return []
+        k2 = 2 * self.k
+        liq = self.c_liq.data[a * k2 : b * k2].reshape(b - a, 2, self.k)
+        rem = self.c_rem.data[a * k2 : b * k2]
+        reached = np.empty(liq.shape, bool)
+        np.greater_equal(liq[:, 0], low, out=reached[:, 0])
+        np.less_equal(liq[:, 1], high, out=reached[:, 1])
+        hit = reached.reshape(-1)
+        hit &= rem == NEVER
+        if not hit.any():
+            return []
+        where = np.flatnonzero(hit)
+        rem[where] = bar
+        return [where + a * k2]
+
+    def file_fresh(self) -> None:
+        """File the newest openings into the open sets once they make a block."""
+        a, b = self.fresh_from, self.n_open
+        if b - a >= self._FRESH and not self.alive_stale:
+            k2 = 2 * self.k
+            self.index_alive(a, self.c_liq.data[a * k2 : b * k2].reshape(b - a, 2, self.k),
+                             self.c_rem.data[a * k2 : b * k2].reshape(b - a, 2, self.k))
+            self.fresh_from = b
 
     def liquidated_base(self, cohorts: np.ndarray, at_bar: int) -> float:
         """Base size of these cohorts as they stood at the close of candle ``at_bar``."""
@@ -418,6 +447,23 @@ def _by_exchange(df: pd.DataFrame | None, cols: Iterable[str]) -> dict[str, dict
         part["ts"] = ts
         out[str(name)] = part
     return out
+
+
+@dataclass(frozen=True)
+class UpdateRows:
+    """An update's candles and OI rows split by venue (``split_update``)."""
+
+    candles: dict[str, dict[str, np.ndarray]]
+    oi: dict[str, dict[str, np.ndarray]]
+
+
+def split_update(candles: pd.DataFrame | None, open_interest: pd.DataFrame | None = None) -> UpdateRows:
+    """The rows of one ``LiquidationModel.update``, split by venue once for every model they feed."""
+    oi = _by_exchange(open_interest, ["ts", "oi_base"]) if open_interest is not None and len(open_interest) else {}
+    if candles is None or len(candles) == 0:
+        return UpdateRows({}, oi)
+    cols = [c for c in _CANDLE_COLS if c in candles.columns]
+    return UpdateRows({name: _candle_arrays(part) for name, part in _by_exchange(candles, cols).items()}, oi)
 
 
 def _oi_scalar(v: "_Venue", at: int) -> float:
@@ -469,39 +515,56 @@ def _settle_plan(rem: np.ndarray, rising: np.ndarray, n: int, k: int) -> dict[st
     ``events``: candles where something is consumed. Cohorts opened at a non-event candle ("fixed":
     their opening size does not wait for a credit) are grouped by (consuming event, number of events
     up to their opening): within a group the survival correction D is the same in every run, so a
-    run sums each group once (``f_cons`` and ``f_gid`` per cohort, ``g_e`` and ``g_bo`` per group,
-    groups ordered by event). Cohorts opened at an event ("chain") are grouped by (consuming event
-    ``p_e``, opening event ``p_j``): ``c_cons``, ``c_bar``, ``c_o``, ``c_os`` (opening × 2 + side) and
-    ``p_id`` per cohort.
+    run sums each group once (``f_os`` (opening × 2 + side), ``f_t`` (tier) and ``f_gid`` per cohort,
+    ``g_e`` and ``g_bo`` per group, groups ordered by event). Cohorts opened at an event ("chain") are
+    grouped by (consuming event ``p_e``, opening event ``p_j``): ``c_bar``, ``c_o``, ``c_os``, ``c_t``
+    and ``p_id`` per cohort.
     """
-    k2 = 2 * k
     consumed = np.flatnonzero(rem != NEVER)
     c_bar = rem[consumed]
-    o_bar = rising[consumed // k2]  # candle of each consumed cohort's opening
+    os_all, t_all = np.divmod(consumed, k)  # opening × 2 + side, and tier
+    del consumed  # per-cohort temporaries are dropped as soon as used: they set the rebuild's peak memory
+    o_bar = rising[os_all >> 1]  # candle of each consumed cohort's opening
     is_ev = np.bincount(c_bar, minlength=n) > 0 if n else np.zeros(0, bool)
     rank = np.cumsum(is_ev) - 1
     ne = int(rank[-1]) + 1 if n else 0
-    chain = is_ev[o_bar]  # openings whose own size depends on a credit
+    is_chain = is_ev[o_bar]  # openings whose own size depends on a credit
     e_of = rank[c_bar]
-    bo_all = rank[o_bar] + 1  # events at or before each cohort's opening (openings ascend: local reads)
-    fixed = np.flatnonzero(~chain)
+    bo_all = rank[o_bar]  # events before each cohort's opening, less one (openings ascend: local reads)
+    bo_all += 1
+    chain = np.flatnonzero(is_chain)
+    fixed = np.flatnonzero(~is_chain)
+    del is_chain
+    c_e = e_of[chain]
+    c_bo = bo_all[chain]
+    plan = dict(events=np.flatnonzero(is_ev), c_bar=c_bar[chain], c_o=o_bar[chain], c_os=os_all[chain],
+                c_t=t_all[chain])
+    del c_bar, o_bar, chain
     # A stable sort by event keeps each event's cohorts in opening order, so groups are runs.
     if len(fixed):
-        fixed = fixed[_stable_order(e_of[fixed], ne)]
-    f_e = e_of[fixed]
+        key = e_of[fixed]
+        fixed = fixed[_stable_order(key, ne)]
+        f_e = np.repeat(np.arange(ne), np.bincount(key, minlength=ne))  # the sorted keys, written in order
+        del key
+    else:
+        f_e = np.zeros(0, np.int64)
+    del e_of
     bo = bo_all[fixed]
+    del bo_all
+    plan.update(f_os=os_all[fixed], f_t=t_all[fixed])
+    del fixed, os_all, t_all
     f_gid, g_at = _runs_of(f_e, bo)
-    chain = np.flatnonzero(chain)
-    c_cons = consumed[chain]
-    c_e = e_of[chain]
-    by_e = _stable_order(c_e, ne) if len(chain) else np.zeros(0, np.int64)
-    p_e_all, p_j_all = c_e[by_e], bo_all[chain][by_e] - 1
+    plan.update(f_gid=f_gid, g_e=f_e[g_at], g_bo=bo[g_at])
+    del f_e, bo, g_at
+    by_e = _stable_order(c_e, ne) if len(c_e) else np.zeros(0, np.int64)
+    p_e_all = c_e[by_e]
+    p_j_all = c_bo[by_e]
+    p_j_all -= 1
     p_sorted, p_at = _runs_of(p_e_all, p_j_all)
-    p_id = np.empty(len(chain), np.int64)
+    p_id = np.empty(len(c_e), np.int64)
     p_id[by_e] = p_sorted
-    return dict(events=np.flatnonzero(is_ev), f_cons=consumed[fixed], f_gid=f_gid, g_e=f_e[g_at], g_bo=bo[g_at],
-                c_cons=c_cons, c_bar=c_bar[chain], c_o=o_bar[chain], c_os=c_cons // k, p_id=p_id,
-                p_e=p_e_all[p_at], p_j=p_j_all[p_at])
+    plan.update(p_id=p_id, p_e=p_e_all[p_at], p_j=p_j_all[p_at])
+    return plan
 
 
 def _runs_of(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -563,22 +626,28 @@ class LiquidationModel:
         return model
 
     def ingest(self, candles: pd.DataFrame, open_interest: pd.DataFrame,
-               crossings_from: "LiquidationModel | None" = None, keep_scratch: bool = False) -> None:
+               crossings_from: "LiquidationModel | None" = None, keep_scratch: bool = False,
+               follow: bool = False) -> None:
         """Replace the state with the one computed from this full history.
 
         ``crossings_from``: a model just built from the same frames whose leverage tiers include
         these (same entry prices and maintenance margin): its crossings are taken instead of searched
         again, where its venues hold the very same candles and openings (checked, else searched).
         ``keep_scratch``: keep what the credit's fixed point derived from the crossings, for models that
-        take the same crossings next (``release_scratch`` frees it)."""
+        take the same crossings next (``release_scratch`` frees it).
+        ``follow``: where ``crossings_from`` has the very same tiers, share its cohorts' prices and
+        consumption instead of copying them; then this model must only be updated right after that
+        one, with the same rows (the ensemble's runs)."""
         p = self.params
         lam = p.decay_rate_per_ms()
         keep = p.turnover_keep(self.tf)
         k = len(p.leverages)
         shared = getattr(crossings_from, "_parts", None)
+        own_parts = False  # parts split here and kept by no one: freed venue by venue
         if shared is not None and shared[0] is candles and shared[1] is open_interest:
             cparts, oparts, asof = shared[2], shared[3], shared[4]  # the same frames, split by venue already
         else:
+            own_parts = not keep_scratch
             cparts = _by_exchange(candles, [c for c in _CANDLE_COLS if candles is not None and c in candles.columns])
             oparts = _by_exchange(open_interest, ["ts", "oi_base"])
             asof = {}
@@ -586,11 +655,11 @@ class LiquidationModel:
         self._parts = (candles, open_interest, cparts, oparts, asof) if keep_scratch else None
         self._venues = {}
         empty = {c: np.empty(0, np.int64 if c == "ts" else float) for c in _CANDLE_COLS}
-        pending: list[Any] = []
         for name in _venue_order(set(cparts) | set(oparts)):
-            c = _candle_arrays(cparts.get(name, empty))
+            c = _candle_arrays(cparts.pop(name, empty) if own_parts else cparts.get(name, empty))
             v = _Venue(name, self.tf, k)
-            o = oparts.get(name, {"ts": np.empty(0, np.int64), "oi_base": np.empty(0)})
+            no_oi = {"ts": np.empty(0, np.int64), "oi_base": np.empty(0)}
+            o = oparts.pop(name, no_oi) if own_parts else oparts.get(name, no_oi)
             v.add_oi(o["ts"], o["oi_base"].astype(float))
             ts = c["ts"]
             v.ref_ms = int(ts[0]) + self.tf if len(ts) else 0
@@ -609,21 +678,35 @@ class LiquidationModel:
                                  c["quote_volume"][rising], p)
             share = taker_buy_share(c["volume"][rising], c["taker_buy_volume"][rising], p)
             # Room for about a day of updates, so the first updates do not copy the history.
-            for buf in (v.c_liq, v.c_qty, v.c_rem):
-                buf.reserve(len(rising) * 2 * k + 4096 * 2 * k)
+            room = len(rising) * 2 * k + 4096 * 2 * k
+            v.c_qty.reserve(room)
             r, k2 = len(rising), 2 * k
             v.o_bar.append(rising)
             v.o_g.append(np.zeros(r))
             v.o_entry.append(entry)
-            liq3 = v.c_liq.grow(r * k2).reshape(r, 2, k)
             v.c_qty.grow(r * k2)  # written by _settle_sizes
-            rem3 = v.c_rem.grow(r * k2).reshape(r, 2, k)
             self._venues[name] = v
-            if not self._copy_crossings(crossings_from, v, entry, liq3, rem3):
-                liq_prices(entry, p, liq3)
-                rem3[:] = NEVER
-                self._consume_all([(v, liq3, rem3)])
+            source = self._crossing_source(crossings_from, v, entry)
+            if follow and source is not None and source[1] is None:
+                lead = source[0]
+                v.c_liq, v.c_rem, v.settle_cache, v.lead = lead.c_liq, lead.c_rem, lead.settle_cache, lead
+                lead.followed = True
+            else:
+                v.c_liq.reserve(room)
+                v.c_rem.reserve(room)
+                liq3 = v.c_liq.grow(r * k2).reshape(r, 2, k)
+                rem3 = v.c_rem.grow(r * k2).reshape(r, 2, k)
+                if source is not None:
+                    self._copy_crossings(source, v, liq3, rem3)
+                else:
+                    liq_prices(entry, p, liq3)
+                    rem3[:] = NEVER
+                    self._consume_all([(v, liq3, rem3)])
             self._settle_sizes(v, rising, entry, share, keep, lam, *oi_at)
+            if not keep_scratch:  # peak memory: one venue's plan at a time
+                v.settle_cache = {}
+            if own_parts:
+                del asof[(name, self.tf)]
             # The open sets of the incremental path are built by the first update that needs them:
             # a full recompute that is only read (a snapshot, a replay) never pays for them.
             v.alive_stale = True
@@ -635,32 +718,37 @@ class LiquidationModel:
         for v in self._venues.values():
             v.settle_cache = {}
 
-    def _copy_crossings(self, other: "LiquidationModel | None", v: _Venue, entry: np.ndarray,
-                        liq3: np.ndarray, rem3: np.ndarray) -> bool:
-        """Take ``v``'s crossings from the same venue of ``other`` if they are certainly the same."""
+    def _crossing_source(self, other: "LiquidationModel | None", v: _Venue,
+                         entry: np.ndarray) -> tuple[_Venue, list[int] | None] | None:
+        """(venue of ``other`` with certainly the same crossings as ``v``, its tiers for ``v``'s, None
+        when they are the very same tiers), or None."""
         if other is None or other.tf != self.tf or other.params.entry != self.params.entry \
                 or other.params.mmr() != self.params.mmr():
-            return False
+            return None
         theirs = list(other.params.leverages)
         if any(lev not in theirs for lev in self.params.leverages):
-            return False
+            return None
         o = other._venues.get(v.name)
         if o is None or o.n_open != v.n_open or o.n_bars != v.n_bars or o.c_rem.n != o.n_open * 2 * o.k:
-            return False
+            return None
         same = (np.array_equal(o.bar_ts.view, v.bar_ts.view) and np.array_equal(o.low.view, v.low.view)
                 and np.array_equal(o.high.view, v.high.view) and np.array_equal(o.o_bar.view, v.o_bar.view)
                 and np.array_equal(o.o_entry.view, entry))
         if not same:
-            return False
+            return None
         tiers = [theirs.index(lev) for lev in self.params.leverages]
-        if tiers == list(range(o.k)):
+        return o, (None if tiers == list(range(o.k)) else tiers)
+
+    @staticmethod
+    def _copy_crossings(source: tuple[_Venue, list[int] | None], v: _Venue, liq3: np.ndarray, rem3: np.ndarray) -> None:
+        o, tiers = source
+        if tiers is None:
             rem3[:] = o.c_rem.view.reshape(o.n_open, 2, o.k)
             liq3[:] = o.c_liq.view.reshape(o.n_open, 2, o.k)
             v.settle_cache = o.settle_cache  # the same cohorts, consumed at the same candles
         else:
             rem3[:] = o.c_rem.view.reshape(o.n_open, 2, o.k)[:, :, tiers]
             liq3[:] = o.c_liq.view.reshape(o.n_open, 2, o.k)[:, :, tiers]
-        return True
 
     _FIXED_POINT_PASSES = 30
 
@@ -696,7 +784,7 @@ class LiquidationModel:
         sc = v.settle_cache
         if not sc:
             sc.update(_settle_plan(rem, rising, n, v.k))
-        if len(sc["f_cons"]) + len(sc["c_cons"]) and n:
+        if len(sc["f_os"]) + len(sc["c_os"]) and n:
             events = sc["events"]
             ne = len(events)
             _log_p0, g0 = survival(lf0)
@@ -727,12 +815,13 @@ class LiquidationModel:
             k_a = a_ev[k_e]
             # Chains (openings at consuming candles, whose size waits for the credit), summed per
             # (consuming candle, opening candle): both sit at events, so D at each is one index.
-            c_cons, c_bar, c_o = sc["c_cons"], sc["c_bar"], sc["c_o"]
-            c_w = share2.ravel()[sc["c_os"]] * w[c_cons % v.k] * np.exp(g0[c_bar - 1] - g0[c_o])
+            c_bar, c_o = sc["c_bar"], sc["c_o"]
+            c_w = share2.ravel()[sc["c_os"]] * w[sc["c_t"]] * np.exp(g0[c_bar - 1] - g0[c_o])
             p_e, p_j = sc["p_e"], sc["p_j"]
             p_w = np.bincount(sc["p_id"], c_w, minlength=len(p_e))
             p_a = a_ev[p_e]
             p_b = cum_can[p_j + 1]
+            b_ev = cum_can[1:]  # e^-D index of each event as an opening (its own credit included)
             lf0_f = lf0[events[f_pos]]
             fixed_sum = np.bincount(k_e, k_w, minlength=ne)
             l_ev: np.ndarray = np.zeros(ne)
@@ -746,7 +835,9 @@ class LiquidationModel:
                     # and e^D[a] is the consuming candle's, a factor of its whole sum.
                     inv = np.exp(-dcum)
                     new: np.ndarray = np.bincount(k_e, k_w * inv[k_b], minlength=ne)
-                    new += np.bincount(p_e, p_w * d_ev[p_j] * inv[p_b], minlength=ne)
+                    # A chain's opening event sets both its size and its e^-D: one factor per event.
+                    z = d_ev * inv[b_ev]
+                    new += np.bincount(p_e, p_w * z[p_j], minlength=ne)
                     new = new / inv[a_ev]
                 elif nf and dcum.any():
                     new = np.bincount(k_e, k_w * np.exp(dcum[k_a] - dcum[k_b]), minlength=ne)
@@ -764,10 +855,12 @@ class LiquidationModel:
             liq[events] = l_ev
         d, frac = oi_step(before, after, keep, liq)
         log_p, g = survival(np.log(frac))
-        qty = v.c_qty.view.reshape(len(rising), 2, v.k)
+        by_side = np.empty((len(rising), 2))
         d_open = d[rising]
-        np.multiply((d_open * share)[:, None], w[None, :], out=qty[:, 0, :])
-        np.multiply((d_open * (1.0 - share))[:, None], w[None, :], out=qty[:, 1, :])
+        np.multiply(d_open, share, out=by_side[:, 0])
+        np.multiply(d_open, 1.0 - share, out=by_side[:, 1])
+        # One product into contiguous rows of k: two strided writes per side cost about half again.
+        np.multiply(by_side.reshape(-1, 1), w[None, :], out=v.c_qty.view.reshape(-1, v.k))
         v.log_p.view[:] = log_p
         v.g.view[:] = g
         v.o_g.view[:] = g[rising]
@@ -781,24 +874,22 @@ class LiquidationModel:
         """Per group of the settle plan, what its openings (none at a consuming candle) weigh at the
         consuming candle without credit: sum of size × exp(G0[m - 1] - G0[open]).
 
-        The exponent splits into a per-opening and a per-group factor, so a run costs one gather of a
-        per-cohort table and one sum per cohort, not an exp and four gathers."""
-        f_cons, f_gid, g_e = sc["f_cons"], sc["f_gid"], sc["g_e"]
+        The exponent splits into a per-opening and a per-group factor, so a run costs one gather from
+        a per-(opening, side) table small enough to stay in cache, one per tier, and one sum per cohort,
+        not an exp and four gathers."""
+        f_os, f_t, f_gid, g_e = sc["f_os"], sc["f_t"], sc["f_gid"], sc["g_e"]
         ng = len(g_e)
         if ng == 0:
             return np.zeros(0)
         h = g0 - g0.max()
         if -float(h.min()) <= self._SPLIT_EXP_SPAN:
-            per_open = d0[rising] * np.exp(-h[rising])
-            table = v.c_qty.view.reshape(len(rising), 2, v.k)  # scratch: the sizes are written after
-            np.multiply((per_open * share2[:, 0])[:, None], w[None, :], out=table[:, 0, :])
-            np.multiply((per_open * share2[:, 1])[:, None], w[None, :], out=table[:, 1, :])
-            fine = np.bincount(f_gid, v.c_qty.view[f_cons], minlength=ng)
+            per_os = share2 * (d0[rising] * np.exp(-h[rising]))[:, None]
+            fine = np.bincount(f_gid, per_os.ravel()[f_os] * w[f_t], minlength=ng)
             fine *= np.exp(h[events[g_e] - 1])
             return fine
-        f_o = rising[f_cons // (2 * v.k)]
+        f_o = rising[f_os >> 1]
         f_bar = events[g_e][f_gid]
-        fw = share2.ravel()[f_cons // v.k] * w[f_cons % v.k] * d0[f_o] * np.exp(g0[f_bar - 1] - g0[f_o])
+        fw = share2.ravel()[f_os] * w[f_t] * d0[f_o] * np.exp(g0[f_bar - 1] - g0[f_o])
         return np.bincount(f_gid, fw, minlength=ng)
 
     def _consume_all(self, pending) -> None:
@@ -829,16 +920,19 @@ class LiquidationModel:
         close with it (or earlier); then the state equals ``ingest`` of the whole history. Rows at or
         before what the model already holds are ignored (a revised old candle needs ``ingest``).
         """
-        if open_interest is not None and len(open_interest):
-            for name, o in _by_exchange(open_interest, ["ts", "oi_base"]).items():
-                self._venue(name).add_oi(o["ts"], o["oi_base"].astype(float))
-        if candles is None or len(candles) == 0:
-            return 0
+        return self.update_split(split_update(candles, open_interest))
+
+    def update_split(self, rows: "UpdateRows") -> int:
+        """``update`` with the rows already split by venue (``split_update``): models fed the same rows
+        (the ensemble's runs) split them once. The split arrays are only read."""
+        for v in self._venues.values():  # followers have taken the last update's hits
+            if v.step_hits:
+                v.step_hits.clear()
+        for name, o in rows.oi.items():
+            self._venue(name).add_oi(o["ts"], o["oi_base"].astype(float))
         added = 0
-        cols = [c for c in _CANDLE_COLS if c in candles.columns]
-        for name, part in _by_exchange(candles, cols).items():
+        for name, c in rows.candles.items():
             v = self._venue(name)
-            c = _candle_arrays(part)
             ts = c["ts"]
             new = ts > v.bar_ts.view[-1] if v.n_bars else np.ones(len(ts), bool)
             for j in np.flatnonzero(new):
@@ -862,12 +956,22 @@ class LiquidationModel:
         m = v.n_bars
         if m == 0:
             v.ref_ms = t + self.tf
-        hit = v.consume(m, low, high)
+        lead = v.lead
+        if lead is None:
+            hit = v.consume(m, low, high)
+            if v.followed:
+                v.step_hits[m] = hit
+        else:
+            got = lead.step_hits.get(m)
+            if got is None:
+                raise RuntimeError(f"{v.name}: a run that shares its cohorts must step right after its lead")
+            hit = got
         credit = v.liquidated_base(hit, m - 1)
         before, after = _oi_scalar(v, t), _oi_scalar(v, t + self.tf)
         keep = self._keep
         d, frac = 0.0, 1.0
-        if math.isfinite(before) and math.isfinite(after):
+        known = math.isfinite(before) and math.isfinite(after)
+        if known:
             # Never credit more than the OI there was: the model's mass can exceed a glitching OI feed.
             before -= min(credit, before if before > 0 else 0.0)
             d = max(after - before * keep, 0.0)
@@ -881,7 +985,16 @@ class LiquidationModel:
         v.close.push(close)
         v.log_p.push(log_p)
         v.g.push(g)
-        if d > 0:
+        # Shared cohorts need one layout: a followed lead opens wherever the OI is known (zero size
+        # where nothing opened, as ``ingest`` does), and a follower opens where its lead did.
+        opens = d > 0
+        if v.followed:
+            opens = known
+        elif lead is not None:
+            opens = lead.n_open > v.n_open and int(lead.o_bar.data[v.n_open]) == m
+            if d > 0 and not opens:
+                raise RuntimeError(f"{v.name}: a run that shares its cohorts opened where its lead did not")
+        if opens:
             volume = float(bar["volume"][0])
             entry = (high + low + close) / 3.0
             if p.entry == ENTRY_VWAP and volume > 0:
@@ -893,20 +1006,19 @@ class LiquidationModel:
                 s = float(bar["taker_buy_volume"][0]) / volume
                 if math.isfinite(s):
                     share = min(max(s, 0.0), 1.0)
-            first = v.n_open
             v.o_bar.push(m)
             v.o_g.push(g)
             v.o_entry.push(entry)
             k2 = 2 * v.k
-            liq = v.c_liq.grow(k2).reshape(1, 2, v.k)
-            np.multiply(entry, self._liq_num, out=liq[0])
-            np.divide(liq[0], self._liq_den, out=liq[0])
             qty = v.c_qty.grow(k2).reshape(2, v.k)
             np.multiply(d * share, self._w, out=qty[0])
             np.multiply(d * (1.0 - share), self._w, out=qty[1])
-            rem = v.c_rem.grow(k2)
-            rem[:] = NEVER
-            v.index_alive(first, liq, rem.reshape(1, 2, v.k), new_candle=True)
+            if lead is None:
+                liq = v.c_liq.grow(k2).reshape(1, 2, v.k)
+                np.multiply(entry, self._liq_num, out=liq[0])
+                np.divide(liq[0], self._liq_den, out=liq[0])
+                v.c_rem.grow(k2)[:] = NEVER
+                v.file_fresh()
 
     # -- reading ----------------------------------------------------------------------------
 

@@ -123,6 +123,7 @@ class ModelKeeper:
         self.relative = False
         self._key: tuple | None = None
         self._heat: tuple[tuple, float, Heatmap] | None = None
+        self._first_ms: Optional[int] = None  # the oldest candle the model was built from
         self.rebuilds = 0
         # Bumped whenever the model takes in anything (a rebuild, a closed candle, newer OI): between
         # two closed candles a live view asks for the same maps over and over.
@@ -138,9 +139,13 @@ class ModelKeeper:
         """Bring the model up to ``frames``, feeding it only closed candles (a live source revises the
         minute in progress, and the model ignores revisions of bars it already holds)."""
         key = (session_id, params, frames.symbol, frames.timeframe_ms)
+        first = int(frames.candles["ts"].iloc[0]) if len(frames.candles) else None
         # A volume-based map stands in only while there is no OI: once OI arrives (a live feed's first
-        # poll), the OI model takes over.
-        if self.model is None or self._key != key or (self.relative and len(frames.open_interest) > 0):
+        # poll), the OI model takes over. A session that dropped its oldest rows (its history window moved)
+        # is built again from what it kept: else every position opened since the terminal started would
+        # stay in the model until its price is hit, and the map would differ from a restart's.
+        cut = first is not None and self._first_ms is not None and first > self._first_ms
+        if self.model is None or self._key != key or cut or (self.relative and len(frames.open_interest) > 0):
             known = frames.known_at(closed_until_ms) if closed_until_ms is not None else frames
             self.relative = len(known.open_interest) == 0 and len(known.candles) > 0
             if self.relative:
@@ -152,7 +157,7 @@ class ModelKeeper:
                 self.ensemble = EnsembleModel.from_history(known.candles, known.open_interest, params, frames.timeframe_ms)
                 self.model = LiquidationModel(params, frames.timeframe_ms)
                 self.model.ingest(known.candles, known.open_interest, crossings_from=self.ensemble.crossing_model)
-            self._key, self._heat = key, None
+            self._key, self._heat, self._first_ms = key, None, first
             self._oi_end = int(known.open_interest["ts"].iloc[-1]) if len(known.open_interest) else None
             self.rebuilds += 1
             self.revision += 1

@@ -12,7 +12,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from market.series import EXCHANGES, MarketFrames
+from market.series import EXCHANGES, SERIES_COLUMNS, MarketFrames
 
 
 def _empty() -> np.ndarray:
@@ -362,13 +362,27 @@ class ChartBuilder:
         )
 
 
+def bound_history(frames: MarketFrames, keep_ms: int, now_ms: int, slack: float = 0.25) -> MarketFrames:
+    """``frames`` without rows older than ``now_ms - keep_ms``, or ``frames`` itself while its oldest row
+    is within ``keep_ms * (1 + slack)`` of ``now_ms``.
+
+    A live session appends every poll to what it holds: without a bound, the frames, everything derived
+    from them each poll and the items drawing them grow with the hours the terminal has been open (older
+    rows stay in the store). The slack makes the cut a step now and then, not a copy on every poll.
+    """
+    oldest = min((int(df["ts"].iloc[0]) for df in (frames.series(n) for n in SERIES_COLUMNS) if len(df)), default=None)
+    if oldest is None or oldest >= now_ms - keep_ms * (1.0 + slack):
+        return frames
+    return frames.slice(now_ms - keep_ms, None)
+
+
 def append_frames(base: MarketFrames, newer: MarketFrames) -> MarketFrames:
     """``base.merge(newer)`` but cheap for the live case: only the overlapping tail is re-normalized.
 
     Polls bring a few rows at or after the end of the history; merging the whole month on every poll
     would cost tens of ms per tick.
     """
-    from market.series import SERIES_COLUMNS, normalize
+    from market.series import normalize
 
     if newer.is_empty():
         return base

@@ -36,7 +36,7 @@ class Session:
     def __init__(self, spec: SourceSpec, session_id: int) -> None:
         self.id = session_id
         self.spec = spec
-        self.worker = MarketWorker(spec.factory(), spec.symbol, poll_ms=spec.poll_ms)
+        self.worker = MarketWorker(spec.factory(), spec.symbol, poll_ms=spec.poll_ms, keep_ms=spec.keep_ms)
         self.info: Optional[SourceInfo] = None
         self.model_settings: Optional[dict] = None  # a snapshot's saved model settings
         self.frames = None

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Optional
 
 from market.source import MarketSource
 from cascade_vocab.names import SourceKind
+from cascade_vocab.units import DAY_MS
 
 DEMO_LABEL = "Demo market — simulated data"
 
@@ -23,6 +24,12 @@ class SourceSpec:
     path: str = ""
     fallback_note: str = ""  # why this is not what was asked for (e.g. live unavailable)
     poll_ms: int = 200  # how often the worker asks the source for new rows
+
+    @property
+    def keep_ms(self) -> Optional[int]:
+        """How much history a running session keeps in memory: the window it opened with (older rows of a
+        live session stay in its store). A snapshot is a fixed file and keeps all of it."""
+        return None if self.kind == SourceKind.SNAPSHOT else int(self.history_days * DAY_MS)
 
     def factory(self) -> Callable[[], MarketSource]:
         spec = self

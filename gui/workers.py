@@ -22,7 +22,7 @@ from PySide6 import QtCore
 from superqt.utils import GeneratorWorker, create_worker
 
 from gui import analytics_bridge, threads
-from gui.chart_data import ChartBuilder, ChartData, append_frames, build_chart_data, liquidation_events
+from gui.chart_data import ChartBuilder, ChartData, append_frames, bound_history, build_chart_data, liquidation_events
 from gui.panels.registry import needs_frames, panel_data
 from market.series import MarketFrames
 from market.source import HasModelSettings, HasSentiment, MarketSource
@@ -53,8 +53,11 @@ class MarketWorker(QtCore.QObject):
     feeds = QtCore.Signal(object, object)  # tuple[FeedState], source clock (ms, int)
     failed = QtCore.Signal(str)
 
-    def __init__(self, make_source: Callable[[], MarketSource], symbol: str, poll_ms: int = 200) -> None:
+    def __init__(self, make_source: Callable[[], MarketSource], symbol: str, poll_ms: int = 200,
+                 keep_ms: Optional[int] = None) -> None:
+        """``keep_ms``: how much history (before the source clock) the polled frames keep; None keeps all."""
         super().__init__()
+        self._keep_ms = keep_ms
         self._make_source = make_source
         self._symbol = symbol
         self._poll_ms = poll_ms
@@ -174,8 +177,11 @@ class MarketWorker(QtCore.QObject):
                     merged = append_frames(merged, d)
                 deltas = []
                 frames = append_frames(frames, merged)
+                clock = self._clock(source, frames)
+                if self._keep_ms is not None:
+                    frames = bound_history(frames, self._keep_ms, clock)
                 last_emit = now
-                yield ("updated", frames, self._clock(source, frames))
+                yield ("updated", frames, clock)
             if now - last_feeds >= EMIT_INTERVAL_S:
                 last_feeds = now
                 yield from self._feeds(source)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from gui.chart_data import append_frames, build_chart_data, resample_candles
+from gui.chart_data import append_frames, bound_history, build_chart_data, resample_candles
 from gui.items import lod
 from market.series import MarketFrames
 
@@ -160,3 +160,23 @@ def test_forward_filled_sum_is_the_pandas_join():
         got = forward_filled_sum(case)
         np.testing.assert_array_equal(got.x, want.index.to_numpy() / 1000.0)
         np.testing.assert_array_equal(got.y, want.sum(axis=1).to_numpy())
+
+
+def test_bound_history_keeps_a_window_and_trims_in_steps():
+    # A day of minute candles on two venues and a funding row a day older than them all.
+    minute, day = 60_000, 86_400_000
+    c = candles([(t * minute, ex, 1, 2, 0.5, 1.5, 1.0, 0.5, 1.5) for t in range(1440) for ex in ("binance", "okx")])
+    frames = MarketFrames.build(candles=c)
+    now = 1440 * minute
+    keep = 12 * 3_600_000
+    # Older than the window but within its slack: untouched (no copy on every poll).
+    assert bound_history(frames, keep, now, slack=1.5) is frames
+    bounded = bound_history(frames, keep, now, slack=0.25)
+    ts = bounded.candles["ts"]
+    assert int(ts.min()) == now - keep and int(ts.max()) == now - minute
+    assert len(bounded.candles) == 2 * 720
+    assert bounded.candles.index.tolist() == list(range(len(bounded.candles)))
+    # The newest rows are kept as they were.
+    pd.testing.assert_frame_equal(bounded.candles, frames.candles.iloc[-1440:].reset_index(drop=True))
+    assert bound_history(bounded, keep, now, slack=0.25) is bounded
+    assert bound_history(MarketFrames.build(), keep, now + day).is_empty()

@@ -569,7 +569,7 @@ def run(cfg: SoakConfig, log: Callable[[str], None] = print) -> dict:
 
     app = make_app()
     settings = QtCore.QSettings(str(work / "cascade.ini"), QtCore.QSettings.Format.IniFormat)
-    window = MainWindow(SoakSpec("live", symbol=SYMBOL, make=make_source), settings=settings)
+    window = MainWindow(SoakSpec("live", symbol=SYMBOL, history_days=cfg.history_days, make=make_source), settings=settings)
     window.resize(1440, 900)
     window.show()
     probe = StallProbe()

@@ -13,6 +13,7 @@ from analytics.params import ModelParams
 from tests.unit.analytics import reference_model
 from tests.unit.analytics.market_gen import MINUTE, T0, random_market
 
+TINY = float(np.finfo(float).tiny)  # smallest normal double
 ONE_TIER = ModelParams(leverages=(10.0,), weights=(1.0,), position_usd=10_000.0, mean_hold_ms=None)  # mmr 0.4%
 
 
@@ -178,7 +179,33 @@ def assert_matches_reference(c, o, params, at=None):
         est = model.estimated_liquidations()
         ref_liq = sum(q * p for _c, liqs, _l in ref.values() for (_t, _s, p, q) in liqs)
         assert est["notional_usd"].sum() == pytest.approx(ref_liq, rel=1e-7, abs=1e-7)
-        assert len(est) == sum(len(liqs) for _c, liqs, _l in ref.values())
+        # Both sides count the same events down to the smallest normal double, and no further: a size
+        # below it has no significant digits left. The oracle shrinks a cohort candle by candle and
+        # each product rounds back up to the smallest subnormal (0.7 × 5e-324 -> 5e-324), while the model
+        # multiplies once by exp(G[now] - G[open]) and rounds to 0 (0.35 × 5e-324, correctly rounded):
+        # the same cohort, a liquidation of nothing on one side and of 5e-324 base on the other.
+        assert int((est["qty_base"] >= TINY).sum()) == sum(q >= TINY for _c, liqs, _l in ref.values() for (*_, q) in liqs)
+        assert (est["qty_base"] > 0).all()  # a cohort of zero size is never a liquidation
+
+
+def subnormal_long_case():
+    """A long cohort of the smallest subnormal size, decayed for three candles, then reached.
+
+    The taker buy share is 5e-324 (hypothesis found it): one base opened makes a long cohort of
+    5e-324. A half-life of two candles shrinks it by 0.707 per candle for three candles before the
+    last candle's low reaches it; the short cohort (size 1) is never reached.
+    """
+    rows = [(T0, 100.0, 100.0, 100.0, 1.0, 5e-324)]  # OI 0 -> 1: long 5e-324, short 1 at 100
+    rows += [(T0 + k * MINUTE, 100.0, 100.0, 100.0, 0.0, 0.0) for k in (1, 2, 3)]
+    rows += [(T0 + 4 * MINUTE, 100.0, 90.0, 95.0, 0.0, 0.0)]  # low 90 reaches the long level 90.36
+    oi = [(T0, 0.0)] + [(T0 + k * MINUTE, 1.0) for k in range(1, 6)]
+    params = ModelParams(leverages=(10.0,), weights=(1.0,), half_life_ms=2 * MINUTE, mean_hold_ms=None)
+    return (*frames(rows, oi), params)
+
+
+def test_subnormal_cohort_counts_alike_in_model_and_oracle():
+    c, o, params = subnormal_long_case()
+    assert_matches_reference(c, o, params)
 
 
 @st.composite

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import pytest
 
 from analytics.ensemble import LEVERAGE_STOPS, EnsembleModel
 from analytics.liquidation import LiquidationModel
@@ -60,3 +61,43 @@ def test_ensemble_runs_share_crossings_and_match_separate_runs():
         for name, v in alone._venues.items():
             assert np.array_equal(v.c_rem.view, model._venues[name].c_rem.view)
             np.testing.assert_allclose(v.c_qty.view, model._venues[name].c_qty.view, rtol=1e-12)
+
+
+def test_ensemble_runs_sharing_cohorts_keep_equal_to_separate_runs_through_updates():
+    c, oi = random_market(2600, seed=8)
+    cut = T0 + 2400 * MINUTE
+    head_c, head_o = c[c["ts"] < cut], oi[oi["ts"] <= cut]
+    ens = EnsembleModel.from_history(head_c, head_o)
+    models = [m for m, _mix in ens._runs.values()]
+    alone = []
+    for model in models:
+        a = LiquidationModel(model.params, model.tf, fixed_point_passes=model.fixed_point_passes)
+        a.ingest(head_c, head_o)
+        alone.append(a)
+    # The later runs hold the first run's cohort prices and consumption, not copies of them.
+    for model in models[1:]:
+        for name, v in model._venues.items():
+            assert v.c_rem is models[0]._venues[name].c_rem and v.c_liq is models[0]._venues[name].c_liq
+    edges = np.linspace(float(c["low"].min()) * 0.5, float(c["high"].max()) * 1.5, 200)
+    for t in np.sort(c["ts"].unique()):
+        if t >= cut:  # one candle at a time, as a live feed brings them
+            rows_c, rows_o = c[c["ts"] == t], oi[(oi["ts"] > t) & (oi["ts"] <= t + MINUTE)]
+            ens.update(rows_c, rows_o)
+            for a in alone:
+                a.update(rows_c, rows_o)
+    for model, a in zip(models, alone):
+        x, y = model.map_at(None, edges), a.map_at(None, edges)
+        np.testing.assert_allclose(x.long_usd, y.long_usd, rtol=1e-9, atol=1e-9 * max(1.0, y.long_usd.max()))
+        np.testing.assert_allclose(x.short_usd, y.short_usd, rtol=1e-9, atol=1e-9 * max(1.0, y.short_usd.max()))
+        ex, ey = model.estimated_liquidations(), a.estimated_liquidations()
+        np.testing.assert_allclose(ex["qty_base"].to_numpy(), ey["qty_base"].to_numpy(), rtol=1e-9)
+
+
+def test_a_run_sharing_cohorts_refuses_to_step_before_its_lead():
+    c, oi = random_market(1200, seed=9)
+    cut = T0 + 1100 * MINUTE
+    ens = EnsembleModel.from_history(c[c["ts"] < cut], oi[oi["ts"] <= cut])
+    follower = list(ens._runs.values())[1][0]
+    rows = c[c["ts"] == cut]
+    with pytest.raises(RuntimeError):
+        follower.update(rows, oi[(oi["ts"] > cut) & (oi["ts"] <= cut + MINUTE)])
