@@ -21,6 +21,7 @@ import pandas as pd
 
 from market.live import ccxt_version
 from market.live.feeds import CANDLE_STREAM, FeedBoard, feed_name
+from market.live.gap_log import Gap, GapLog
 from market.live.history_depth import coarse_spans, fine_from, requests_for
 from market.live.silence import SilencePolicy, event_rate, silence
 from market.live.retry import FATAL, OFFLINE, Failure, GaveUp, MalformedResponse, RetryPolicy, call_with_retries, classify
@@ -51,14 +52,6 @@ class EngineConfig:
     stream_candles: bool = True
     silence: SilencePolicy = field(default_factory=SilencePolicy)
     ws_keepalive_ms: Optional[int] = None  # ccxt.pro's ping interval (None: each venue's own, e.g. OKX 18 s)
-
-
-@dataclass(frozen=True)
-class Gap:
-    exchange: str
-    series: str
-    from_ms: int  # first missing ts
-    to_ms: int  # first ts that was already there after the gap (or now)
 
 
 @dataclass
@@ -103,7 +96,7 @@ class Engine:
         self.sleep = sleep
         self.venues: dict[str, _VenueState] = {}
         self.tasks: list[asyncio.Task] = []
-        self.gaps: list[Gap] = []
+        self.gaps = GapLog()
         self.volume_30d: dict[str, Optional[float]] = {ex: None for ex in cfg.exchanges}
         self.leverage_tiers: dict[str, Optional[list]] = {ex: None for ex in cfg.exchanges}
         self.live_started = False
@@ -350,7 +343,7 @@ class Engine:
         if series == Series.OPEN_INTEREST:
             self._note_depth(name, series, start, end)
         if live and series == Series.CANDLES and last_before is not None and newest is not None and newest - last_before > 2 * MINUTE_MS:
-            self.gaps.append(Gap(name, series, last_before + MINUTE_MS, newest))
+            self.gaps.add(Gap(name, series, last_before + MINUTE_MS, newest))
             self.board.ok(feed, newest, detail=f"refilled {int((newest - last_before) // MINUTE_MS) - 1} missing candles")
         elif v.history_depth_ms(series) == 0:
             self.board.ok(feed, self.store.last_ts(self.cfg.symbol, name, series), detail=self._recorded_since(name, series))

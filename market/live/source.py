@@ -15,7 +15,8 @@ import threading
 import time
 from typing import Awaitable, Callable, Optional, Sequence
 
-from market.live.engine import Engine, EngineConfig, Gap
+from market.live.engine import Engine, EngineConfig
+from market.live.gap_log import Gap
 from market.live.feeds import CANDLE_STREAM, FeedBoard
 from market.live.memory_store import MemoryStore
 from market.live.retry import RetryPolicy
@@ -185,7 +186,12 @@ class LiveSource:
         return dict(self._engine.leverage_tiers)
 
     def gaps_refilled(self) -> tuple[Gap, ...]:
-        return tuple(self._engine.gaps)
+        """The latest gaps this session refilled, oldest first (``gap_totals`` counts them all)."""
+        return self._engine.gaps.recent()
+
+    def gap_totals(self) -> tuple[int, int]:
+        """(gaps refilled, candles refilled) since the session started."""
+        return self._engine.gaps.count, self._engine.gaps.minutes
 
     def feed_log(self) -> tuple[FeedState, ...]:
         """Recent feed state changes, oldest first."""

@@ -180,3 +180,20 @@ class Tracer:
                 "top_lines": [{"size_diff_kb": round(s.size_diff / 1024, 1), "count_diff": s.count_diff,
                                "line": f"{s.traceback[0].filename}:{s.traceback[0].lineno}"} for s in by_line[:top]],
                 "object_growth": [{"type": n, "growth": g} for n, g in grew[:top] if g > 0]}
+
+
+def qt_object_count(root) -> int:
+    """QObjects in ``root``'s tree, not descending into text documents.
+
+    Every object handed to Python gets a wrapper its parent's wrapper keeps; a rich-text label rebuilds
+    its frames and tables on each update, so wrapping them (``findChildren(QObject)`` does) leaves a
+    wrapper per deleted frame behind: the sampling itself grew by thousands of objects an hour."""
+    from PySide6 import QtGui
+
+    n, stack = 0, [root]
+    while stack:
+        obj = stack.pop()
+        n += 1
+        if not isinstance(obj, QtGui.QTextDocument):
+            stack.extend(obj.children())
+    return n
