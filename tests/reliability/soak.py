@@ -149,7 +149,7 @@ def sample_handles(window, fake_port: int, source=None) -> dict:
     """One sample of what must stay flat: memory (beyond the data held), threads, descriptors, sockets, Qt objects."""
     from PySide6 import QtCore, QtWidgets
 
-    from tests.reliability.soak_memory import data_held_bytes, malloc_stats, session_roots, sqlite_memory_mb
+    from tests.reliability.soak_memory import data_held_bytes, malloc_stats, qt_object_count, session_roots, sqlite_memory_mb
 
     inodes = _socket_inodes()
     ports = _tcp_ports_by_inode()
@@ -169,7 +169,7 @@ def sample_handles(window, fake_port: int, source=None) -> dict:
         "sockets_app": app_side,
         "sockets_fake_server": server,
         "sockets_other": len(inodes) - app_side - server,
-        "qt_objects": len(window.findChildren(QtCore.QObject)),
+        "qt_objects": qt_object_count(window),
         "qt_scene_items": sum(len(v.scene().items()) for v in views if v.scene() is not None),
         "qt_widgets": len(QtWidgets.QApplication.allWidgets()),
         **malloc_stats(),
@@ -644,16 +644,18 @@ def run(cfg: SoakConfig, log: Callable[[str], None] = print) -> dict:
     # Phase 3: recovery. The market clock is frozen; the feeds catch up; then stored vs served.
     t_rec = time.monotonic()
     # Wait while rows are missing and some feed is still behind the fake's now (a slow machine is not data
-    # loss); stop as soon as every feed has caught up, since a hole left then is real.
-    cmp = compare_store(store, fake, start_ms)
+    # loss); stop as soon as every feed has caught up, since a hole left then is real. 'Behind' is read
+    # before the rows are compared: the other order races a poll that lands in between (rows counted
+    # missing, then the feed found caught up), which reported a late feed's last rows as lost.
     late = behind(store, fake)
+    cmp = compare_store(store, fake, start_ms)
     while (_lost({k: v for k, v in cmp.items() if k != "liquidations"}) and late
            and time.monotonic() - t_rec < cfg.recovery_s):
         end_wait = time.monotonic() + 2.0
         while time.monotonic() < end_wait:
             app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 50)
-        cmp = compare_store(store, fake, start_ms)
         late = behind(store, fake)
+        cmp = compare_store(store, fake, start_ms)
     recovery_s = time.monotonic() - t_rec
     end_wait = time.monotonic() + 3.0
     while time.monotonic() < end_wait:  # the window takes the last updates
@@ -669,7 +671,7 @@ def run(cfg: SoakConfig, log: Callable[[str], None] = print) -> dict:
 
     final.update(trim_heap())
     src = made["source"]
-    gaps = src.gaps_refilled()
+    gap_count, gap_candles = src.gap_totals()
     feed_log = src.feed_log()
     states = {s.feed: f"{s.status}{': ' + s.detail if s.detail else ''}" for s in src.feed_states()}
     subscriptions = {v: fake.subscriptions(v) for v in VENUES}
@@ -687,8 +689,8 @@ def run(cfg: SoakConfig, log: Callable[[str], None] = print) -> dict:
         "reconnects_ws": {v: max(0, n - 1) for v, n in subscriptions.items()},
         "feed_retries": sum(1 for s in feed_log if s.status in ("retrying", "offline")),
         "feed_states_end": states,
-        "gaps_detected_refilled": len(gaps),
-        "gap_candles_refilled": int(sum((g.to_ms - g.from_ms) // MINUTE_MS for g in gaps)),
+        "gaps_detected_refilled": gap_count,
+        "gap_candles_refilled": gap_candles,
         "rows": cmp,
         "rows_served_total": sum(r["served"] for r in cmp.values()),
         "rows_stored_total": sum(r["served"] - r["missing"] for r in cmp.values()),
