@@ -22,6 +22,7 @@ from PySide6 import QtCore
 from superqt.utils import GeneratorWorker, create_worker
 
 from gui import analytics_bridge, threads
+from gui.heap_return import HeapReturner
 from gui.chart_data import ChartBuilder, ChartData, append_frames, bound_history, build_chart_data, liquidation_events
 from gui.panels.registry import needs_frames, panel_data
 from market.series import MarketFrames
@@ -251,6 +252,7 @@ class ViewWorker(QtCore.QObject):
         super().__init__(parent)
         self.keeper = analytics_bridge.ModelKeeper()  # used by one job at a time, never two at once
         self.charts = ChartBuilder()  # likewise
+        self.heap = HeapReturner()  # after jobs, on this worker's thread: the GUI thread never waits for it
         self.runs = 0
         self._latest: threads.LatestOnly[ViewRequest] = threads.LatestOnly(self._job, min_interval_s=1.0 / MAX_RUNS_PER_S, parent=self)
         self._latest.yielded.connect(self.result)
@@ -274,6 +276,7 @@ class ViewWorker(QtCore.QObject):
             yield compute_view(request, None, self.charts)
         yield compute_view(request, self.keeper, self.charts)
         self.runs += 1
+        self.heap.maybe_return()
 
     def _on_error(self, _request: ViewRequest, exc: BaseException) -> None:
         log.error("the view computation failed", exc_info=exc)  # compute_view catches its own: this is a bug
