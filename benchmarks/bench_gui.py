@@ -3,7 +3,9 @@
 first_paint_ms / open_30d_ms: wall time from launching a fresh process (``benchmarks/first_frame.py``,
 started like ``main.py --demo`` / ``main.py --open`` a 30-day 1-minute snapshot of every registered venue)
 to the first frame drawn with candles, heatmap, liquidation map and every panel. ``*_candles_ms``: to the
-first frame with candles (equal when everything arrives at once). *_vs_finplot: the median, over
+first frame with candles (equal when everything arrives at once). ``*_ranges_ms``: to the first frame whose
+map and imbalance card carry their 80 % ranges too (after a rebuild they follow the central map; finplot
+draws no model, so the ratio is taken at the full frame). *_vs_finplot: the median, over
 alternating pairs run back to back, of that time (or the peak RSS at that frame) divided by finplot's
 (``benchmarks/finplot_probe.py``: the same Binance candles with volume, 1440x900, on the same Qt and
 pyqtgraph), whole process in both cases. finplot comes from the ``bench`` extra; without it the ratios
@@ -136,6 +138,7 @@ def _versus(out: dict, name: str, main_args: list[str], csv: Path | None, rss: b
         runs, fin = child.alternate(run_cascade, lambda: child.finplot(csv), PAIRS)
     out[f"{name}_ms"] = round(child.median(runs, "first_frame_ms"))
     out[f"{name}_candles_ms"] = round(child.median(runs, "candles_ms"))
+    out[f"{name}_ranges_ms"] = round(child.median(runs, "ranges_ms"))  # the map's and the card's ranges drawn too
     out[f"{name}_startup_imports_ms"] = round(child.median(runs, "startup_ms") + child.median(runs, "imports_ms"))
     out[f"{name}_peak_rss_mb"] = round(child.median(runs, "peak_rss_mb"), 1)
     out[f"{name}_runs_ms"] = [round(r.first_frame_ms) for r in runs]

@@ -29,8 +29,9 @@ class ProbeRun:
     startup_ms: float  # launch -> the probe's first line ran (interpreter start-up)
     imports_ms: float  # the probe's first line -> the window's / finplot's modules imported
     process_ms: float  # launch -> process exited
-    peak_rss_mb: float  # at the first full frame
+    peak_rss_mb: float  # at the first full frame (Cascade: once the ranges are in)
     report: dict
+    ranges_ms: float = 0.0  # launch -> the map and the card carry their ranges (Cascade; finplot has none)
 
 
 # Compiled bytecode for the probes, outside the tree. The Makefile (and often the shell) sets
@@ -73,6 +74,7 @@ def run_probe(args: list[str], timeout: float = 240.0) -> ProbeRun:
         process_ms=ms(t_end),
         peak_rss_mb=float(rep["maxrss_mb"]),
         report=rep,
+        ranges_ms=ms(rep.get("t_ranges", rep["t_full"])),
     )
 
 

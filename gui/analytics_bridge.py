@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Optional, Sequence
 
 import numpy as np
+import pandas as pd
 
 from analytics import imbalance
 from analytics.central import Central, at_risk_estimate
@@ -44,6 +45,8 @@ class LiquidityView:
     # low, short high per bin), computed here in the view worker: a loop over bins, too slow for the
     # GUI thread on every update.
     ranges: Optional[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = None
+    # The central map is drawn; the other crowds' runs, and so the ranges, are still being computed
+    ranges_pending: bool = False
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,7 @@ class ImbalanceView:
     short_cluster: Optional[float] = None  # relative map: its heaviest short / long level within ±10 %
     long_cluster: Optional[float] = None
     central: Optional[Central] = None  # with the ranges: which crowd the central figures are
+    ranges_pending: bool = False  # the ranges are still being computed: no figure is shown without its range
 
     @property
     def ratio(self) -> float:
@@ -90,6 +94,8 @@ def imbalance_view(view: LiquidityView, up: float, down: float, params: ModelPar
         rc = relative_clusters(view.map)
         return ImbalanceView(view.map.price, up, down, shorts, longs, relative=True,
                              short_cluster=rc.short_cluster, long_cluster=rc.long_cluster)
+    if view.ranges_pending:
+        return ImbalanceView(view.map.price, up, down, shorts, longs, ranges_pending=True)
     sr = lr = None
     central = None
     em = view.ensemble
@@ -129,15 +135,36 @@ class ModelKeeper:
         # two closed candles a live view asks for the same maps over and over.
         self.revision = 0
         self._oi_end: Optional[int] = None  # the newest OI row fed to the model
+        # After a rebuild: the frames the ensemble's other runs still have to take in (finish_ranges)
+        self._pending: Optional[tuple[pd.DataFrame, pd.DataFrame]] = None
         self._maps: tuple[tuple, LiquidationMap, Optional[EnsembleMaps], Optional[tuple]] | None = None
         self._view: tuple[tuple, Optional[Heatmap], LiquidityView] | None = None
 
     def needs_rebuild(self, session_id: int, frames: MarketFrames, params: ModelParams) -> bool:
         return self.model is None or self._key != (session_id, params, frames.symbol, frames.timeframe_ms)
 
-    def sync(self, session_id: int, frames: MarketFrames, params: ModelParams, closed_until_ms: Optional[int] = None) -> LiquidationModel:
+    @property
+    def ranges_pending(self) -> bool:
+        return self._pending is not None
+
+    def finish_ranges(self) -> bool:
+        """Build the ensemble a deferred rebuild left out (the ranges); True if there was work."""
+        if self._pending is None or self.ensemble is None:
+            self._pending = None
+            return False
+        candles, oi = self._pending
+        self._pending = None
+        self.ensemble.ingest(candles, oi)
+        self.revision += 1
+        return True
+
+    def sync(self, session_id: int, frames: MarketFrames, params: ModelParams, closed_until_ms: Optional[int] = None,
+             defer_ranges: bool = False) -> LiquidationModel:
         """Bring the model up to ``frames``, feeding it only closed candles (a live source revises the
-        minute in progress, and the model ignores revisions of bars it already holds)."""
+        minute in progress, and the model ignores revisions of bars it already holds).
+
+        ``defer_ranges``: after a rebuild, return once the central model is built and leave the
+        ensemble (the ranges) to ``finish_ranges``: the view worker draws the map in between."""
         key = (session_id, params, frames.symbol, frames.timeframe_ms)
         first = int(frames.candles["ts"].iloc[0]) if len(frames.candles) else None
         # A volume-based map stands in only while there is no OI: once OI arrives (a live feed's first
@@ -145,6 +172,8 @@ class ModelKeeper:
         # is built again from what it kept: else every position opened since the terminal started would
         # stay in the model until its price is hit, and the map would differ from a restart's.
         cut = first is not None and self._first_ms is not None and first > self._first_ms
+        self._pending = None if self.model is None or self._key != key or cut else self._pending
+        self.finish_ranges()  # an update must find every run built
         if self.model is None or self._key != key or cut or (self.relative and len(frames.open_interest) > 0):
             known = frames.known_at(closed_until_ms) if closed_until_ms is not None else frames
             self.relative = len(known.open_interest) == 0 and len(known.candles) > 0
@@ -153,7 +182,15 @@ class ModelKeeper:
                 # history, so it is rebuilt rather than updated; candles-only data is offline data).
                 self.model = volume_model(known.candles, params, frames.timeframe_ms)
                 self.ensemble = None
+            elif defer_ranges:
+                # The central model alone first (a third of the whole build): the map and the heatmap are
+                # drawn before the crowds' runs (finish_ranges) give the ranges.
+                self.model = LiquidationModel(params, frames.timeframe_ms)
+                self.model.ingest(known.candles, known.open_interest)
+                self.ensemble = EnsembleModel(params, frames.timeframe_ms)
+                self._pending = (known.candles, known.open_interest)
             else:
+                # All at once: the central model takes the crossings the ensemble's first run searched.
                 self.ensemble = EnsembleModel.from_history(known.candles, known.open_interest, params, frames.timeframe_ms)
                 self.model = LiquidationModel(params, frames.timeframe_ms)
                 self.model.ingest(known.candles, known.open_interest, crossings_from=self.ensemble.crossing_model)
@@ -190,10 +227,11 @@ class ModelKeeper:
         live: bool,
         closed_until_ms: Optional[int] = None,
         tiers: Optional[tuple[int, ...]] = None,
+        defer_ranges: bool = False,
     ) -> Optional[LiquidityView]:
         if len(frames.candles) == 0:
             return None
-        model = self.sync(session_id, frames, params, closed_until_ms)
+        model = self.sync(session_id, frames, params, closed_until_ms, defer_ranges)
         if tiers is not None and set(tiers) >= set(range(len(params.leverages))):
             tiers = None  # every layer: the plain map (and its ranges)
         maps_key = (self._key, self.revision, tuple(exchanges), as_of_ms, tiers)
@@ -231,6 +269,8 @@ class ModelKeeper:
                    exchanges: Sequence[str], maps_key: tuple, maps: Optional[tuple]) -> LiquidityView:
         if maps is not None:
             ens, ranges = maps[2], maps[3]
+        elif self._pending is not None:
+            ens = ranges = None
         elif self.ensemble is not None and not self.relative and tiers is None:
             # The ranges are over crowds with every layer: they do not bound a chosen layer's figure.
             ens = self.ensemble.maps_at(as_of_ms, m.bin_edges, m.price, exchanges=tuple(exchanges))
@@ -244,4 +284,5 @@ class ModelKeeper:
             if heat is not None and top > 0:
                 heat = Heatmap(heat.time_edges, heat.price_edges, heat.long_values / top, heat.short_values / top)
             return LiquidityView(relative(m), heat, relative=True, tiers=tiers)
-        return LiquidityView(m, heat, ensemble=ens, tiers=tiers, ranges=ranges)
+        pending = self._pending is not None and not self.relative and tiers is None
+        return LiquidityView(m, heat, ensemble=ens, tiers=tiers, ranges=ranges, ranges_pending=pending)

@@ -3,8 +3,10 @@
 A live session frees large arrays all the time (each poll's merged frames, each model rebuild). glibc
 keeps freed memory inside its arenas, one per thread that allocated it, and returns it to the system
 only when it sits at the very top of an arena; the rest stays counted in the process's RSS. A 2-hour
-soak kept 65 MB that way (570 MB RSS, 505 MB once trimmed). ``malloc_trim(0)`` hands those pages back;
-called from a worker thread it costs the GUI nothing (ctypes releases the interpreter lock).
+soak kept 65 MB that way (570 MB RSS, 505 MB once trimmed). ``malloc_trim(0)`` hands those pages back.
+It runs on a worker thread with the interpreter lock released (ctypes), but glibc locks each arena while
+it trims it: a thread allocating from that arena meanwhile waits. Measured here: 15 ms for 80 MB of
+scattered free blocks, under 1 ms once trimmed, so once a minute it costs the GUI a few ms at most.
 """
 
 from __future__ import annotations

@@ -152,7 +152,8 @@ class Terminal(QtWidgets.QWidget):
         self.price.layers_text = self.liqmap.layers_text = layers
         if liq is None or liq is not shown_liq:  # the worker hands the same view back until the model moves
             self.liqmap.set_map(liq.map if liq is not None else None, liq.ensemble if liq is not None else None,
-                                bool(liq is not None and liq.relative), liq.ranges if liq is not None else None)
+                                bool(liq is not None and liq.relative), liq.ranges if liq is not None else None,
+                                bool(liq is not None and liq.ranges_pending))
         self.price.set_relative(bool(liq is not None and liq.relative))
         self.colour_bar.set_relative_units(bool(liq is not None and liq.relative))
         self._set_heatmap(liq)
@@ -314,7 +315,7 @@ class Terminal(QtWidgets.QWidget):
         if self.result is not None:
             liq = self.result.liquidity
             self.liqmap.set_map(liq.map if liq else None, liq.ensemble if liq else None, bool(liq and liq.relative),
-                                liq.ranges if liq else None)
+                                liq.ranges if liq else None, bool(liq and liq.ranges_pending))
             self._set_heatmap(self.result.liquidity, force=True)
         self._fit_all()
 

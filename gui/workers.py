@@ -274,7 +274,9 @@ class ViewWorker(QtCore.QObject):
         if self.keeper.needs_rebuild(request.session_id, request.frames, request.model):
             # Building the model takes a while on a month of data: draw the market first.
             yield compute_view(request, None, self.charts)
-        yield compute_view(request, self.keeper, self.charts)
+        yield compute_view(request, self.keeper, self.charts, defer_ranges=True)
+        if self.keeper.finish_ranges():  # after a rebuild: the map was drawn, now the ranges
+            yield compute_view(request, self.keeper, self.charts)
         self.runs += 1
         self.heap.maybe_return()
 
@@ -283,10 +285,12 @@ class ViewWorker(QtCore.QObject):
 
 
 def compute_view(request: ViewRequest, keeper: Optional[analytics_bridge.ModelKeeper],
-                 charts: Optional[ChartBuilder] = None) -> ViewResult:
+                 charts: Optional[ChartBuilder] = None, defer_ranges: bool = False) -> ViewResult:
     """Everything the window draws for ``request`` (a plain function: testable without threads).
 
-    ``charts``: the worker's ChartBuilder, which recomputes only the newest bars of a growing feed."""
+    ``charts``: the worker's ChartBuilder, which recomputes only the newest bars of a growing feed.
+    ``defer_ranges``: after a model rebuild, the central map without its ranges (``keeper.finish_ranges``
+    then a second call give them)."""
     t0 = time.perf_counter()
     frames = request.frames
     shown = frames.known_at(request.as_of_ms) if request.as_of_ms is not None else frames
@@ -316,6 +320,7 @@ def compute_view(request: ViewRequest, keeper: Optional[analytics_bridge.ModelKe
             request.live,
             request.closed_until_ms,
             request.tiers,
+            defer_ranges,
         )
         if liquidity is not None:
             up, down = request.targets or analytics_bridge.default_targets(liquidity)

@@ -55,6 +55,7 @@ class LiquidationMapPanel(QtWidgets.QWidget):
         self.ensemble: EnsembleMaps | None = None
         # The ensemble's cumulative ranges, computed once per map: _fit_x runs on every pan and zoom.
         self._ranges: Ranges | None = None
+        self.ranges_pending = False  # the central map is drawn, its range is still being computed
         self.relative = False  # the volume-based map of candles-only data: relative units, no USD
         self.price_line = pg.InfiniteLine(angle=0, movable=False)
         for item in (self.longs, self.shorts, self.cum_long, self.cum_short):
@@ -141,6 +142,8 @@ class LiquidationMapPanel(QtWidgets.QWidget):
                 lo_l, hi_l, lo_s, hi_s = self._ranges
                 text += (f"<br>80 % range ${format_compact(float(lo_s.max()))}–{format_compact(float(hi_s.max()))}"
                          f" · ${format_compact(float(lo_l.max()))}–{format_compact(float(hi_l.max()))} (shaded)")
+            elif self.ranges_pending:
+                text += "<br>80 % range: computing…"
         if self.scale_text and not self.relative:
             text += f"<br>widest bar {self.scale_text}"
         if self.layers_text:
@@ -156,10 +159,11 @@ class LiquidationMapPanel(QtWidgets.QWidget):
         self.caption.setHtml(f"<div style='color:{self.theme.muted};font-size:8pt'>{text}</div>")
 
     def set_map(self, m: LiquidationMap | None, ensemble: EnsembleMaps | None = None, relative: bool = False,
-                ranges: Ranges | None = None) -> None:
+                ranges: Ranges | None = None, ranges_pending: bool = False) -> None:
         """Draw ``m``; ``ranges``: the ensemble's cumulative ranges as the view worker computed them
-        (computed here from ``ensemble`` when not given)."""
+        (computed here from ``ensemble`` when not given); ``ranges_pending``: they are still to come."""
         self.map = m
+        self.ranges_pending = ranges_pending
         self.relative = relative
         same_bins = ensemble is not None and m is not None and len(ensemble.bin_edges) == len(m.bin_edges)
         self.ensemble = ensemble if same_bins else None
@@ -281,7 +285,7 @@ class LiquidationMapPanel(QtWidgets.QWidget):
 
     def set_by_exchange(self, on: bool) -> None:
         self.by_exchange = bool(on)
-        self.set_map(self.map, self.ensemble, self.relative, self._ranges)
+        self.set_map(self.map, self.ensemble, self.relative, self._ranges, self.ranges_pending)
 
     def _set_usd_ticks(self, top: float, y_bottom: float = 0.0) -> None:
         """Dotted USD gridlines with their values along the bottom of the plot (none for relative units)."""

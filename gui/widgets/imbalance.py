@@ -31,7 +31,12 @@ def _relative_level(level: float | None, price: float) -> str:
     return "none within ±10 %" if level is None else f"${level:,.0f} ({signed_pct((level / price - 1) * 100)})"
 
 
+PENDING_TEXT = "estimating: the 80 % range over plausible crowds is being computed"
+
+
 def imbalance_text(v: ImbalanceView) -> str:
+    if v.ranges_pending:
+        return PENDING_TEXT
     if v.relative:
         return (f"RELATIVE map (no open interest, from traded volume; no USD): heaviest shorts {_relative_level(v.short_cluster, v.price)}"
                 f" · heaviest longs {_relative_level(v.long_cluster, v.price)}")
@@ -69,6 +74,12 @@ class ImbalanceCard(QtWidgets.QFrame):
         if view is None:
             return
         t = self.theme
+        if view.ranges_pending:
+            # The map is drawn already; its figures wait for their ranges rather than show without one.
+            self.note.setText("estimate · drag the dashed lines")
+            self.label.setText(PENDING_TEXT + "…")
+            self.label.setToolTip(PENDING_TEXT)
+            return
         self.note.setText("where, not how much · drag the dashed lines" if view.relative
                           else "estimate: median crowd (80 % range over plausible crowds) · drag the dashed lines"
                           if view.shorts_range and view.central is Central.MEDIAN_CROWD

@@ -17,7 +17,10 @@ def private_settings(tmp_path, monkeypatch):
 
 
 def wait_drawn(qtbot, win, timeout=20000):
-    qtbot.waitUntil(lambda: win.terminal.has_drawn_data() and win.terminal.result.liquidity is not None, timeout=timeout)
+    """Until everything is drawn: the candles, the model's map and heatmap, and their ranges (after a
+    rebuild the central map is drawn first, the ranges a moment later)."""
+    qtbot.waitUntil(lambda: win.terminal.has_drawn_data() and win.terminal.result.liquidity is not None
+                    and not win.terminal.result.liquidity.ranges_pending, timeout=timeout)
     return win.terminal.result
 
 
