@@ -45,7 +45,7 @@ class LiquidityView:
     # low, short high per bin), computed here in the view worker: a loop over bins, too slow for the
     # GUI thread on every update.
     ranges: Optional[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = None
-    # The central map is drawn; the other crowds' runs, and so the ranges, are still being computed
+    # The central map is drawn; the crowds' runs, and so the ranges, are still being computed
     ranges_pending: bool = False
 
 
@@ -135,7 +135,7 @@ class ModelKeeper:
         # two closed candles a live view asks for the same maps over and over.
         self.revision = 0
         self._oi_end: Optional[int] = None  # the newest OI row fed to the model
-        # After a rebuild: the frames the ensemble's other runs still have to take in (finish_ranges)
+        # After a deferred rebuild: the frames the ensemble still has to take in (finish_ranges)
         self._pending: Optional[tuple[pd.DataFrame, pd.DataFrame]] = None
         self._maps: tuple[tuple, LiquidationMap, Optional[EnsembleMaps], Optional[tuple]] | None = None
         self._view: tuple[tuple, Optional[Heatmap], LiquidityView] | None = None
