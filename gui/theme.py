@@ -78,8 +78,16 @@ def theme_named(name: str) -> Theme:
 
 
 def apply_qt_theme(app: QtWidgets.QApplication, theme: Theme) -> None:
-    """Fusion style with the theme's palette, and a small style sheet for cards and the status bar."""
-    app.setStyle("Fusion")
+    """Fusion style with the theme's palette, and a small style sheet for cards and the status bar.
+
+    Only what changes is set: replacing the application's style or style sheet re-polishes every
+    widget and deletes the old style objects, and each new window did it. With many windows made and
+    closed in one process (the GUI tests), that churn ended twice in a segfault inside this function."""
+    if app.property("cascade_theme") == theme.name:
+        return
+    if not app.property("cascade_fusion"):  # (with a style sheet, style() is Qt's proxy: no name to check)
+        app.setStyle("Fusion")
+        app.setProperty("cascade_fusion", True)
     pal = QtGui.QPalette()
     c = QtGui.QColor
     role = QtGui.QPalette.ColorRole
@@ -109,3 +117,4 @@ def apply_qt_theme(app: QtWidgets.QApplication, theme: Theme) -> None:
         QLabel#estimate {{ color: {theme.muted}; font-style: italic; }}
         """
     )
+    app.setProperty("cascade_theme", theme.name)
