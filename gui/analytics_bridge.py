@@ -150,7 +150,6 @@ class ModelKeeper:
     def finish_ranges(self) -> bool:
         """Build the ensemble a deferred rebuild left out (the ranges); True if there was work."""
         if self._pending is None or self.ensemble is None:
-            self._pending = None
             return False
         candles, oi = self._pending
         self._pending = None
@@ -172,9 +171,8 @@ class ModelKeeper:
         # is built again from what it kept: else every position opened since the terminal started would
         # stay in the model until its price is hit, and the map would differ from a restart's.
         cut = first is not None and self._first_ms is not None and first > self._first_ms
-        self._pending = None if self.model is None or self._key != key or cut else self._pending
-        self.finish_ranges()  # an update must find every run built
         if self.model is None or self._key != key or cut or (self.relative and len(frames.open_interest) > 0):
+            self._pending = None  # what a deferred rebuild left out is rebuilt anyway
             known = frames.known_at(closed_until_ms) if closed_until_ms is not None else frames
             self.relative = len(known.open_interest) == 0 and len(known.candles) > 0
             if self.relative:
@@ -199,6 +197,7 @@ class ModelKeeper:
             self.rebuilds += 1
             self.revision += 1
             return self.model
+        self.finish_ranges()  # an update must find every run built
         last = self.model.last_ms()
         if last is not None and not self.relative:
             c, oi = frames.candles, frames.open_interest
@@ -284,5 +283,5 @@ class ModelKeeper:
             if heat is not None and top > 0:
                 heat = Heatmap(heat.time_edges, heat.price_edges, heat.long_values / top, heat.short_values / top)
             return LiquidityView(relative(m), heat, relative=True, tiers=tiers)
-        pending = self._pending is not None and not self.relative and tiers is None
+        pending = self._pending is not None and tiers is None
         return LiquidityView(m, heat, ensemble=ens, tiers=tiers, ranges=ranges, ranges_pending=pending)

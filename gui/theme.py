@@ -83,11 +83,11 @@ def apply_qt_theme(app: QtWidgets.QApplication, theme: Theme) -> None:
     Only what changes is set: replacing the application's style or style sheet re-polishes every
     widget and deletes the old style objects, and each new window did it. With many windows made and
     closed in one process (the GUI tests), that churn ended twice in a segfault inside this function."""
-    if app.property("cascade_theme") == theme.name:
+    applied = app.property("cascade_theme")
+    if applied == theme.name:
         return
-    if not app.property("cascade_fusion"):  # (with a style sheet, style() is Qt's proxy: no name to check)
+    if applied is None:  # the first theme: Fusion once (with a style sheet, style() is a proxy with no name)
         app.setStyle("Fusion")
-        app.setProperty("cascade_fusion", True)
     pal = QtGui.QPalette()
     c = QtGui.QColor
     role = QtGui.QPalette.ColorRole

@@ -147,7 +147,7 @@ def _tcp_ports_by_inode() -> dict[int, tuple[int, int]]:
 
 def sample_handles(window, fake_port: int, source=None) -> dict:
     """One sample of what must stay flat: memory (beyond the data held), threads, descriptors, sockets, Qt objects."""
-    from PySide6 import QtCore, QtWidgets
+    from PySide6 import QtWidgets
 
     from tests.reliability.soak_memory import data_held_bytes, malloc_stats, qt_object_count, session_roots, sqlite_memory_mb
 
