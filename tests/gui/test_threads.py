@@ -81,3 +81,45 @@ def test_an_error_is_the_request_s_end_and_the_next_one_still_runs(qtbot):
     assert ends == [("errored", "bad"), ("returned", "good")]
     assert isinstance(errors[0], RuntimeError) and str(errors[0]) == "boom"
     assert latest.shutdown(1000)
+
+
+def _live_workers() -> int:
+    import gc
+
+    from superqt.utils import WorkerBase
+
+    gc.collect()
+    return sum(1 for o in gc.get_objects() if isinstance(o, WorkerBase))
+
+
+def test_finished_workers_are_released_in_the_gui_thread(qtbot):
+    """A long session runs a view job every second: every finished worker must be freed, and freed where
+    its QObject lives. Handed to QThreadPool as a QRunnable, about one worker in six stayed alive for good."""
+    import weakref
+
+    freed_in: list[bool] = []
+
+    def job(n):
+        yield sum(range(2000))
+        return n
+
+    before = _live_workers()
+    latest = LatestOnly(job)
+    ends = _collect(latest)
+    started: list[int] = []
+
+    def watch(n):
+        started.append(n)
+        weakref.finalize(latest._worker, lambda: freed_in.append(threading.current_thread() is threading.main_thread()))
+
+    latest.started.connect(watch)
+    for n in range(300):
+        latest.submit(n)
+        if n % 3 == 0:
+            qtbot.wait(1)
+    qtbot.waitUntil(lambda: not latest.busy, timeout=20000)
+    qtbot.waitUntil(lambda: _live_workers() <= before, timeout=5000)
+    assert len(ends) == 300 and len(started) > 10
+    assert len(freed_in) == len(started)  # every started job's worker was freed...
+    assert all(freed_in)  # ...in the GUI thread
+    assert latest.shutdown(1000)
