@@ -49,6 +49,8 @@ from market.store_schema import SCHEMA_VERSION
 from cascade_vocab.names import Series
 
 STORE_FILE_NAME = "cascade-store.sqlite"
+CACHE_KIB = 2000  # page cache per connection
+SHRINK_EVERY_S = 60.0  # a connection gives its page cache back after a write at most this often
 
 
 # ------------------------------------------------------------------------------------------ locations
@@ -81,6 +83,7 @@ class Store:
         self._conns_lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._closed = False
+        self.shrink_every_s = SHRINK_EVERY_S
         name = self.path.name
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if self.path.exists() and self.path.stat().st_size > 0:
@@ -138,11 +141,22 @@ class Store:
         if conn is None:
             conn = connect(self.path, readonly=False)
             conn.execute("PRAGMA synchronous = FULL")
-            conn.execute("PRAGMA cache_size = -32000")  # 32 MB page cache per connection
+            # SQLite's default page cache (2 MB a connection): a bigger one followed the file's size through
+            # a long session. The OS caches the file anyway; a write touches a few pages per table.
+            conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
             self._local.conn = conn
+            self._local.shrunk_at = time.monotonic()
             with self._conns_lock:
                 self._conns.append(conn)
         return conn
+
+    def _give_back_cache(self, conn: sqlite3.Connection) -> None:
+        """Free this thread's connection's page cache, at most every ``shrink_every_s``: a session left open
+        keeps steady memory instead of a cache that fills over hours (its pages are re-read from the OS's)."""
+        now = time.monotonic()
+        if now - getattr(self._local, "shrunk_at", 0.0) >= self.shrink_every_s and not conn.in_transaction:
+            conn.execute("PRAGMA shrink_memory")
+            self._local.shrunk_at = now
 
     # -- writing
     def write(self, frames: MarketFrames) -> dict[str, int]:
@@ -159,6 +173,7 @@ class Store:
                 except BaseException:
                     conn.execute("ROLLBACK")
                     raise
+                self._give_back_cache(conn)
             except sqlite3.DatabaseError as exc:
                 raise StoreError(f"{self.path.name}: write failed ({plain_sqlite_message(exc)})") from None
         return written

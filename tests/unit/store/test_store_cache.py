@@ -308,3 +308,42 @@ def test_an_empty_version_0_database_becomes_a_store(tmp_path):
         assert s.schema_version() == SCHEMA_VERSION and s.meta()["app"] == "cascade"
         s.write(make_frames())
         assert_frames_equal(s.read(SYMBOL), make_frames())
+
+
+_CACHE_PROBE = r"""
+import ctypes, json, sys, tempfile
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from tests.unit.store.store_testdata import T0, M, make_frames
+from market.store import Store
+lib = ctypes.CDLL("libsqlite3.so.0")
+lib.sqlite3_memory_used.restype = ctypes.c_int64
+store = Store(Path(tempfile.mkdtemp()) / "cache.sqlite")
+store.shrink_every_s = float(sys.argv[2])
+used = []
+for day in range(80):  # a long session's writes: the file grows past any page cache
+    store.write(make_frames(minutes=720, t0=T0 + day * 720 * M))
+    used.append(lib.sqlite3_memory_used() / 2**20)
+store.read("BTC/USDT:USDT")  # and a whole-history read, as on resume
+used.append(lib.sqlite3_memory_used() / 2**20)
+print(json.dumps({"file_mb": store.path.stat().st_size / 2**20, "used_mb": used}))
+store.close()
+"""
+
+
+def _sqlite_memory(shrink_every_s: float) -> dict:
+    out = subprocess.run([sys.executable, "-c", _CACHE_PROBE, str(ROOT), str(shrink_every_s)],
+                         capture_output=True, text=True, timeout=300, check=True)
+    return json.loads(out.stdout)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads libsqlite3.so.0's own counter")
+def test_sqlite_memory_stays_bounded_as_the_store_grows():
+    """A session left open for days keeps writing: SQLite's memory must not follow the file's size.
+    Each connection's page cache is capped, and given back after a write once a minute."""
+    kept = _sqlite_memory(shrink_every_s=1e9)  # never given back: the cap alone
+    given_back = _sqlite_memory(shrink_every_s=0.0)  # given back after every write
+    assert kept["file_mb"] > 8  # the file outgrew the cap
+    assert max(kept["used_mb"]) < 3.5  # 2 MB of pages, plus statements and schema
+    assert max(given_back["used_mb"][:-1]) < 1.0
+    assert given_back["used_mb"][-2] < kept["used_mb"][-2] - 0.5
