@@ -50,9 +50,12 @@ class SourceSpec:
                 except Exception:  # an unwritable data dir: live data still shows, only uncached
                     store = None
                 return LiveSource(symbol=spec.symbol, history_days=spec.history_days, store=store, owns_store=True)
+            from market.demo_cache import DemoHistoryCache
             from market.simulator import DemoSource
 
-            return DemoSource(seed=spec.seed, speed=spec.speed, symbol=spec.symbol, history_days=spec.history_days)
+            # The month simulated at the first start is kept: later starts draw it at once.
+            return DemoSource(seed=spec.seed, speed=spec.speed, symbol=spec.symbol, history_days=spec.history_days,
+                              history_cache=DemoHistoryCache.default())
 
         return make
 

@@ -68,7 +68,7 @@ def start(worker: WorkerBase, long_lived: bool = False) -> WorkerBase:
         _handback = _Handback()
     handback = _handback
     pool = _pool()
-    # The pool gets a plain callable, never the worker itself: handed a QRunnable, PySide keeps the worker
+    # The pool gets a plain callable, never the worker itself: handed the runnable, PySide keeps the worker
     # alive on the C++ pool's behalf and frees its QObject in the pool thread, and about one finished worker
     # in six was never released at all (656 in a two-hour soak). Here superqt's set holds the worker until
     # its run() has returned, and the last reference is dropped in the GUI thread, where its QObject lives:

@@ -6,6 +6,15 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Never let a test read or write the user's real settings, store or keyring.
 os.environ.setdefault("CASCADE_TEST", "1")
+# The demo's kept histories (about 55 MB a month) go to one folder per run, shared with the processes the
+# tests start and removed at the end.
+if "CASCADE_CACHE_DIR" not in os.environ:
+    import atexit
+    import shutil
+    import tempfile
+
+    os.environ["CASCADE_CACHE_DIR"] = tempfile.mkdtemp(prefix="cascade-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["CASCADE_CACHE_DIR"], True)
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:

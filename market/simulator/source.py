@@ -6,6 +6,10 @@ closed since, plus the minute in progress as a growing candle (same ts; the clos
 ``MarketFrames.merge`` lays later rows over earlier ones). The simulator always runs one minute ahead, so
 the growing candle is a deterministic part of the finished one and the finished one never contradicts it
 in open; OI, funding, long/short and liquidation rows of a minute are released when it closes.
+
+With a ``history_cache`` (market.demo_cache) the history simulated once is read back on later starts, so
+the window draws it at once; the simulator then runs through the same history at the first ``poll`` to
+reach its state, and live minutes continue exactly as after a fresh simulation.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Callable, Optional, Sequence
 import numpy as np
 import pandas as pd
 
+from market.demo_cache import DemoHistoryCache
 from market.series import DEFAULT_SYMBOL, MINUTE_MS, MarketFrames
 from market.simulator.config import DEFAULT_START_MS, SimConfig
 from market.simulator.engine import MarketSimulator
@@ -26,6 +31,8 @@ from market.simulator.truth import TruthSnapshot
 from market.source import FEED_OK, FeedState, ProgressFn, SourceInfo
 
 DEMO_LABEL = "Demo market — simulated data"
+SAVE_DELAY_S = 20.0  # the history is kept for the next start this long after it is ready (or at close)
+SAVE_WAIT_S = 30.0  # closing waits this long at most for the history being kept for the next start
 MAX_MINUTES_PER_POLL = 1440  # keeps poll prompt at huge speeds; the rest follows on later polls
 _SERIES = ("candles", "open_interest", "funding", "liquidations", "long_short")
 
@@ -40,6 +47,7 @@ class DemoSource:
         clock: Callable[[], float] = time.monotonic,
         start_ms: int = DEFAULT_START_MS,
         config: Optional[SimConfig] = None,
+        history_cache: Optional[DemoHistoryCache] = None,
     ) -> None:
         if not speed > 0:
             raise ValueError(f"speed must be positive, got {speed!r}")
@@ -65,6 +73,9 @@ class DemoSource:
         self._sim0_ms = self.config.end_ms
         self._closed = False
         self._last_update_ms: Optional[int] = None
+        self._cache = history_cache
+        self._saver: Optional[threading.Thread] = None
+        self._closing = threading.Event()
 
     # ----- MarketSource ---------------------------------------------------------------------------
     def info(self) -> SourceInfo:
@@ -109,6 +120,7 @@ class DemoSource:
             if self._closed:
                 return MarketFrames(symbol=self.symbol)
             self._ensure_history(None)
+            self._ensure_sim()
             target = self._target_ms()
             n = min(MAX_MINUTES_PER_POLL, max(0, (target - self._released_ms) // MINUTE_MS))
             out = self._release(n) if n else None
@@ -139,6 +151,10 @@ class DemoSource:
     def close(self) -> None:
         with self._lock:
             self._closed = True
+            saver = self._saver
+        self._closing.set()
+        if saver is not None:
+            saver.join(SAVE_WAIT_S)  # a history half written is removed anyway; a whole one saves the next start
 
     # ----- extras (not in the protocol) -------------------------------------------------------------
     @staticmethod
@@ -150,6 +166,7 @@ class DemoSource:
         """Ground truth at the last released minute boundary (open cohorts), for overlays and checks."""
         with self._lock:
             self._ensure_history(None)
+            self._ensure_sim()
             return self._truth_at_release
 
     # ----- internals --------------------------------------------------------------------------------
@@ -159,8 +176,41 @@ class DemoSource:
             raise ValueError(f"this demo source simulates {self.symbol}, not {symbol!r}: open a demo of {symbol} instead")
 
     def _ensure_history(self, progress: Optional[ProgressFn]) -> None:
+        """The history's frames: read back from the cache when it has them (the simulator then catches up
+        at the first poll), else simulated, which readies the simulator too."""
         if self._history is not None:
             return
+        if self._cache is not None:
+            if progress:
+                progress(0.0, "Reading the demo market's saved history")
+            cached = self._cache.load(self._cache_description())
+            if cached is not None:
+                self._history = cached
+                self._start_clock()
+                if progress:
+                    progress(1.0, "Demo market ready")
+                return
+        self._simulate(progress)
+        if self._cache is not None:
+            # Written beside the session, once the window has drawn and built its model (a second of work
+            # that would otherwise compete with them), or at once when it closes sooner.
+            cache, description, frames = self._cache, self._cache_description(), self._history
+            assert frames is not None, "_simulate sets it"
+
+            def save() -> None:
+                self._closing.wait(SAVE_DELAY_S)
+                cache.save(description, frames)
+
+            self._saver = threading.Thread(target=save, name="demo-history-save", daemon=True)
+            self._saver.start()
+
+    def _ensure_sim(self) -> None:
+        if self._sim is None:
+            self._simulate(None)
+
+    def _simulate(self, progress: Optional[ProgressFn]) -> None:
+        """Run the simulator through the history; after a cached start, only to reach its state (the
+        same simulation gives the same frames)."""
         if progress:
             progress(0.0, "Simulating the demo market")
         sim = MarketSimulator(self.config, self.symbol)
@@ -172,14 +222,21 @@ class DemoSource:
 
         history = sim.step_minutes(total, report)
         self._sim = sim
-        self._history = history
         self._truth_at_release = sim.truth_now()
         self._pending = sim.step_minutes(1)
+        if self._history is None:
+            self._history = history
+            self._start_clock()
+        if progress:
+            progress(1.0, "Demo market ready")
+
+    def _start_clock(self) -> None:
         self._released_ms = self.config.end_ms
         self._sim0_ms = self.config.end_ms
         self._wall0 = self._clock()
-        if progress:
-            progress(1.0, "Demo market ready")
+
+    def _cache_description(self) -> str:
+        return f"{self.config!r}|{self.symbol}"
 
     def _target_ms(self) -> int:
         # Rounded to the ms: float clock differences like 6.4999999 s must not lose a millisecond.
