@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import tempfile
 from pathlib import Path
 from typing import Optional
 
@@ -28,14 +27,14 @@ _PREFIX = "demo-history-"
 _SUFFIX = ".cascade"
 
 
-def default_cache_dir() -> Path:
-    """``$CASCADE_CACHE_DIR``, else the platform's user cache folder. Under tests (``CASCADE_TEST``) a
-    folder in the system temp dir is used instead, so no test ever fills the user's cache."""
+def default_cache_dir() -> Optional[Path]:
+    """``$CASCADE_CACHE_DIR``, else the platform's user cache folder. Under tests (``CASCADE_TEST``) only
+    ``$CASCADE_CACHE_DIR``: no test fills the user's cache, and none leaves a month of data behind."""
     env = os.environ.get("CASCADE_CACHE_DIR")
     if env:
         return Path(env).expanduser()
     if os.environ.get("CASCADE_TEST"):
-        return Path(tempfile.gettempdir()) / f"cascade-test-cache-{os.getpid()}"
+        return None
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("Cascade", appauthor=False)) / "demo"
@@ -68,8 +67,10 @@ class DemoHistoryCache:
         self._code = _code_fingerprint()
 
     @classmethod
-    def default(cls) -> "DemoHistoryCache":
-        return cls(default_cache_dir())
+    def default(cls) -> Optional["DemoHistoryCache"]:
+        """The cache in ``default_cache_dir()``; None (no cache) under tests that did not name a folder."""
+        directory = default_cache_dir()
+        return cls(directory) if directory is not None else None
 
     def path_for(self, description: str) -> Path:
         """``description``: everything about the simulation besides its code (the config's repr)."""

@@ -118,13 +118,12 @@ def test_a_cache_folder_that_cannot_be_written_only_costs_the_cache(tmp_path):
 
 
 def test_the_default_folder_is_never_the_users_under_tests(monkeypatch, tmp_path):
-    from market.demo_cache import default_cache_dir
-
     monkeypatch.delenv("CASCADE_CACHE_DIR", raising=False)
     monkeypatch.setenv("CASCADE_TEST", "1")
-    assert str(default_cache_dir()).startswith(str(__import__("tempfile").gettempdir()))
+    assert DemoHistoryCache.default() is None  # no folder named: no cache at all
     monkeypatch.setenv("CASCADE_CACHE_DIR", str(tmp_path / "c"))
-    assert default_cache_dir() == tmp_path / "c"
+    cache = DemoHistoryCache.default()
+    assert cache is not None and cache.directory == tmp_path / "c"
 
 
 def test_the_live_clock_starts_when_the_saved_history_is_drawn(tmp_path):
