@@ -120,7 +120,10 @@ class DemoSource:
             if self._closed:
                 return MarketFrames(symbol=self.symbol)
             self._ensure_history(None)
-            self._ensure_sim()
+            try:
+                self._ensure_sim(stoppable=True)
+            except _Closing:
+                return MarketFrames(symbol=self.symbol)
             target = self._target_ms()
             n = min(MAX_MINUTES_PER_POLL, max(0, (target - self._released_ms) // MINUTE_MS))
             out = self._release(n) if n else None
@@ -149,10 +152,10 @@ class DemoSource:
             return min(self._target_ms(), self._released_ms + MINUTE_MS - 1) if not self._closed else self._released_ms
 
     def close(self) -> None:
+        self._closing.set()  # first: a catch-up simulation holding the lock stops within a simulated day
         with self._lock:
             self._closed = True
             saver = self._saver
-        self._closing.set()
         if saver is not None:
             saver.join(SAVE_WAIT_S)  # a history half written is removed anyway; a whole one saves the next start
 
@@ -204,11 +207,13 @@ class DemoSource:
             self._saver = threading.Thread(target=save, name="demo-history-save", daemon=True)
             self._saver.start()
 
-    def _ensure_sim(self) -> None:
+    def _ensure_sim(self, stoppable: bool = False) -> None:
+        """The simulator at the history's end. ``stoppable``: a catch-up after a cached start ends early
+        (``_Closing``) when the source is closed meanwhile, so closing the window never waits for it."""
         if self._sim is None:
-            self._simulate(None)
+            self._simulate(None, stop=self._closing if stoppable else None)
 
-    def _simulate(self, progress: Optional[ProgressFn]) -> None:
+    def _simulate(self, progress: Optional[ProgressFn], stop: Optional[threading.Event] = None) -> None:
         """Run the simulator through the history; after a cached start, only to reach its state (the
         same simulation gives the same frames)."""
         if progress:
@@ -217,6 +222,8 @@ class DemoSource:
         total = self.config.minutes
 
         def report(done: int) -> None:
+            if stop is not None and stop.is_set():
+                raise _Closing
             if progress:
                 progress(0.99 * done / total, f"Simulating the demo market: day {done // 1440} of {total / 1440:g}")
 
@@ -279,6 +286,10 @@ class DemoSource:
             "quote_volume": c["quote_volume"].to_numpy() * f,
         })
         return MarketFrames.build(self.symbol, MINUTE_MS, candles=part)
+
+
+class _Closing(Exception):
+    """The source was closed during a catch-up simulation."""
 
 
 def _concat(parts: list[MarketFrames]) -> MarketFrames:

@@ -136,3 +136,30 @@ def test_the_live_clock_starts_when_the_saved_history_is_drawn(tmp_path):
     clock.t += 130.0  # two minutes and ten seconds at 1x
     out = warm.poll(SYM)
     assert sorted(set(out.candles["ts"])) == [warm.config.end_ms + k * MINUTE_MS for k in range(3)]  # 2 closed + growing
+
+
+def test_closing_during_the_catch_up_does_not_wait_for_it(tmp_path):
+    import threading
+
+    cache = DemoHistoryCache(tmp_path)
+    cold = DemoSource(seed=7, history_days=3, clock=FakeClock(), history_cache=cache)
+    cold.history(SYM)
+    _saved(cold)
+    warm = DemoSource(seed=7, history_days=3, clock=FakeClock(), history_cache=cache)
+    warm.history(SYM)
+    t0 = time.perf_counter()
+    whole = DemoSource(seed=7, history_days=3, clock=FakeClock())
+    whole.history(SYM)
+    simulate_s = time.perf_counter() - t0  # what the catch-up would take
+
+    polled: list[MarketFrames] = []
+    poller = threading.Thread(target=lambda: polled.append(warm.poll(SYM)))
+    poller.start()
+    time.sleep(simulate_s / 4)  # the catch-up is under way, holding the source's lock
+    t1 = time.perf_counter()
+    warm.close()
+    poller.join(30)
+    assert not poller.is_alive()
+    assert time.perf_counter() - t1 < simulate_s / 2  # stopped within a simulated day, not at the end
+    assert polled and polled[0].is_empty()
+    assert warm.poll(SYM).is_empty()  # closed
