@@ -64,6 +64,10 @@ _handback: Optional[_Handback] = None
 def start(worker: WorkerBase, long_lived: bool = False) -> WorkerBase:
     """Start ``worker`` on the global pool now (see the module docstring); returns it. Call from the GUI thread."""
     global _handback
+    if threading.current_thread() is not threading.main_thread():
+        # The hand-back object lives in the thread that first starts a worker: only the GUI thread runs
+        # the event loop that releases the workers.
+        raise RuntimeError("gui.threads.start is called from the GUI thread only")
     if _handback is None:
         _handback = _Handback()
     handback = _handback

@@ -123,3 +123,22 @@ def test_finished_workers_are_released_in_the_gui_thread(qtbot):
     assert len(freed_in) == len(started)  # every started job's worker was freed...
     assert all(freed_in)  # ...in the GUI thread
     assert latest.shutdown(1000)
+
+
+def test_workers_are_started_from_the_gui_thread_only(qtbot):
+    from superqt.utils import create_worker
+
+    from gui import threads
+
+    errors: list[BaseException] = []
+
+    def elsewhere() -> None:
+        try:
+            threads.start(create_worker(lambda: None, _start_thread=False))
+        except RuntimeError as exc:
+            errors.append(exc)
+
+    t = threading.Thread(target=elsewhere)
+    t.start()
+    t.join(5)
+    assert len(errors) == 1 and "GUI thread" in str(errors[0])
