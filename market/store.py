@@ -154,7 +154,7 @@ class Store:
         """Free this thread's connection's page cache, at most every ``shrink_every_s``: a session left open
         keeps steady memory instead of a cache that fills over hours (its pages are re-read from the OS's)."""
         now = time.monotonic()
-        if now - getattr(self._local, "shrunk_at", 0.0) >= self.shrink_every_s and not conn.in_transaction:
+        if now - self._local.shrunk_at >= self.shrink_every_s and not conn.in_transaction:
             conn.execute("PRAGMA shrink_memory")
             self._local.shrunk_at = now
 
