@@ -22,15 +22,15 @@ the interpreter lock, so they grow with the poll rate and the machine's load (``
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable, Iterator, Optional
+from typing import Callable, Optional
 
 from benchmarks import child
 
@@ -64,7 +64,8 @@ def _stalls(speed: float = 60.0, poll_ms: int = 20, seconds: float = STALL_SECON
 
     # A first start each time (an empty cache folder), as these figures were always measured: after a
     # start from the kept history the simulator's catch-up would fall inside the probe.
-    os.environ["CASCADE_CACHE_DIR"] = tempfile.mkdtemp(prefix="cascade-bench-cache-")
+    cache = tempfile.mkdtemp(prefix="cascade-bench-cache-")
+    os.environ["CASCADE_CACHE_DIR"] = cache
     app = make_app()
     win = MainWindow(SourceSpec("demo", seed=7, speed=speed, history_days=7, poll_ms=poll_ms))
     win.resize(1440, 900)
@@ -92,7 +93,8 @@ def _stalls(speed: float = 60.0, poll_ms: int = 20, seconds: float = STALL_SECON
     probe.stop()
     redraws = win.terminal.redraws - redraws0
     polls = win.session.worker.polls - polls0
-    win.close()
+    win.close()  # the demo source keeps its history in the cache folder as it closes
+    shutil.rmtree(cache, ignore_errors=True)
     arr = np.array(lateness[5:] or [0.0])
     return {
         "max_stall_ms": round(float(arr.max()), 1),
@@ -137,35 +139,16 @@ def demo_frames():
         src.close()
 
 
-@contextlib.contextmanager
-def _cache_dir(base: Path, fresh_each_run: bool) -> Iterator[None]:
-    """The demo's history cache (CASCADE_CACHE_DIR) for the probes: one folder, or a new one per run."""
-    saved = os.environ.get("CASCADE_CACHE_DIR")
-    runs = itertools.count()
-    global _next_cache_dir
-    _next_cache_dir = (lambda: str(base / str(next(runs)))) if fresh_each_run else (lambda: str(base))
-    try:
-        yield
-    finally:
-        _next_cache_dir = None
-        if saved is None:
-            os.environ.pop("CASCADE_CACHE_DIR", None)
-        else:
-            os.environ["CASCADE_CACHE_DIR"] = saved
+def _versus(out: dict, name: str, main_args: list[str], csv: Path | None, rss: bool = False,
+            cache_dir: Optional[Callable[[], str]] = None) -> None:
+    """``name``_ms from alternating Cascade / finplot runs, and the ratios when finplot is there.
+    ``cache_dir``: the demo's history cache folder for each Cascade run (CASCADE_CACHE_DIR)."""
 
+    def run_cascade() -> child.ProbeRun:
+        if cache_dir is not None:
+            os.environ["CASCADE_CACHE_DIR"] = cache_dir()
+        return child.cascade(main_args)
 
-_next_cache_dir: Optional[Callable[[], str]] = None
-
-
-def _run_cascade(main_args: list[str]) -> "child.ProbeRun":
-    if _next_cache_dir is not None:
-        os.environ["CASCADE_CACHE_DIR"] = _next_cache_dir()
-    return child.cascade(main_args)
-
-
-def _versus(out: dict, name: str, main_args: list[str], csv: Path | None, rss: bool = False) -> None:
-    """``name``_ms from alternating Cascade / finplot runs, and the ratios when finplot is there."""
-    run_cascade = lambda: _run_cascade(main_args)  # noqa: E731
     if csv is None:
         runs = [run_cascade() for _ in range(PAIRS)]
         fin: list[child.ProbeRun] = []
@@ -205,11 +188,17 @@ def run() -> dict:
         demo = ["--demo", "--seed", "7"]
         # A first launch simulates the month (each run its own empty cache folder); later ones read the
         # history kept by the first (one untimed launch fills the folder).
-        with _cache_dir(Path(tmp) / "cold", fresh_each_run=True):
-            _versus(out, "first_paint", demo, demo_csv)
-        with _cache_dir(Path(tmp) / "warm", fresh_each_run=False):
-            _run_cascade(demo)  # untimed: the first launch fills the folder
-            _versus(out, "first_paint_warm", demo, demo_csv)
+        saved = os.environ.get("CASCADE_CACHE_DIR")
+        cold = itertools.count()
+        _versus(out, "first_paint", demo, demo_csv, cache_dir=lambda: str(Path(tmp) / "cold" / str(next(cold))))
+        warm = lambda: str(Path(tmp) / "warm")  # noqa: E731
+        os.environ["CASCADE_CACHE_DIR"] = warm()
+        child.cascade(demo)  # untimed: the first launch fills the folder
+        _versus(out, "first_paint_warm", demo, demo_csv, cache_dir=warm)
+        if saved is None:
+            os.environ.pop("CASCADE_CACHE_DIR", None)
+        else:
+            os.environ["CASCADE_CACHE_DIR"] = saved
         path = snapshot_30d()
         csv = None if note else binance_csv(open_and_read(path), Path(tmp) / "30d.csv")
         _versus(out, "open_30d", ["--open", str(path)], csv, rss=True)
